@@ -1,0 +1,71 @@
+"""tunecycle: hyperparameter tuning for machine-learning and deep-learning models.
+
+    import tunecycle as tc
+
+    def objective(trial):
+        x = trial.suggest_float("x", -10, 10)
+        return (x - 2) ** 2
+
+    study = tc.create_study(storage="sqlite:///tuning.db", name="demo", load_if_exists=True)
+    study.optimize(objective, n_trials=50)
+    print(study.best_params)
+
+Importing this package loads the engine only; scikit-learn, PyTorch, Ray and plotting load when
+the parts that need them are used.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from tunecycle.api import create_study, delete_study, list_studies, load_study
+from tunecycle.errors import (
+    DuplicatedStudyError,
+    SearchSpaceExhausted,
+    SpaceError,
+    StudyNotFoundError,
+    TrialPruned,
+    TunecycleError,
+    UserError,
+)
+from tunecycle.protocols import History, Pruner, Sampler
+from tunecycle.records import Direction, FrozenTrial, StudySummary, TrialState
+from tunecycle.samplers import AutoSampler, GridSampler, QMCSampler, RandomSampler
+from tunecycle.space import Categorical, Float, Int, Space
+from tunecycle.study import Study
+from tunecycle.trial import Trial
+
+logging.getLogger("tunecycle").addHandler(logging.NullHandler())
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AutoSampler",
+    "Categorical",
+    "Direction",
+    "DuplicatedStudyError",
+    "Float",
+    "FrozenTrial",
+    "GridSampler",
+    "History",
+    "Int",
+    "Pruner",
+    "QMCSampler",
+    "RandomSampler",
+    "Sampler",
+    "SearchSpaceExhausted",
+    "Space",
+    "SpaceError",
+    "Study",
+    "StudyNotFoundError",
+    "StudySummary",
+    "Trial",
+    "TrialPruned",
+    "TrialState",
+    "TunecycleError",
+    "UserError",
+    "create_study",
+    "delete_study",
+    "list_studies",
+    "load_study",
+]

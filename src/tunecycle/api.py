@@ -1,0 +1,110 @@
+"""The front door: create, load, list and delete studies by name, resolving sampler, pruner and
+storage names to objects.  Everything above the engine (the cycle, the CLI) goes through here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from tunecycle.errors import DuplicatedStudyError, UserError
+from tunecycle.protocols import Pruner, Sampler
+from tunecycle.pruners import make_pruner
+from tunecycle.records import Direction, StudySummary
+from tunecycle.samplers import SAMPLERS, GridSampler, make_sampler
+from tunecycle.storage import Storage, get_storage
+from tunecycle.study import Study
+
+
+def create_study(
+    name: str | None = None,
+    direction: Direction | str = "minimize",
+    sampler: str | Sampler | None = "auto",
+    storage: str | Storage | None = None,
+    seed: int | None = None,
+    load_if_exists: bool = False,
+    *,
+    pruner: str | Pruner | None = None,
+    heartbeat_interval: float = 10.0,
+    grace_period: float | None = None,
+) -> Study:
+    """Create a study (or, with ``load_if_exists``, continue the one of that name).
+
+    ``storage`` is None (in memory), ``"sqlite:///path.db"`` or a PostgreSQL URL.  On load,
+    trials left running by a process that died are failed at once (same host) or after the
+    grace period without a heartbeat (other hosts).
+    """
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise UserError(f"seed: must be an integer or None, got {seed!r}")
+    dirn = Direction.parse(direction)
+    store = get_storage(storage)
+    smp = make_sampler(sampler, seed)
+    prn = make_pruner(pruner)
+    if name is None:
+        name = f"study-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    elif not isinstance(name, str) or not name.strip():
+        raise UserError(f"name: a study name must be a non-empty string, got {name!r}")
+    attrs = {"sampler": smp.describe(), "pruner": prn.name, "seed": seed}
+    try:
+        info = store.create_study(name, dirn, system_attrs=attrs)
+    except DuplicatedStudyError:
+        if not load_if_exists:
+            raise DuplicatedStudyError(
+                f"study {name!r} already exists in {store.url}; pass load_if_exists=True "
+                "to continue it"
+            ) from None
+        info = store.get_study(name)
+        if info.direction is not dirn:
+            raise UserError(
+                f"direction: study {name!r} was created to {info.direction.value}, not {dirn.value}"
+            ) from None
+    study = Study(
+        store, info, smp, prn, heartbeat_interval=heartbeat_interval, grace_period=grace_period
+    )
+    store.fail_stale_trials(info.study_id, study.grace_period)
+    return study
+
+
+def load_study(
+    name: str,
+    storage: str | Storage | None,
+    sampler: str | Sampler | None = None,
+    *,
+    pruner: str | Pruner | None = None,
+    heartbeat_interval: float = 10.0,
+    grace_period: float | None = None,
+) -> Study:
+    """Open an existing study; without ``sampler`` the one it was created with is rebuilt."""
+    store = get_storage(storage)
+    info = store.get_study(name)
+    attrs = dict(info.system_attrs)
+    smp = (
+        make_sampler(sampler, attrs.get("seed")) if sampler is not None else _stored_sampler(attrs)
+    )
+    prn = make_pruner(pruner if pruner is not None else attrs.get("pruner"))
+    study = Study(
+        store, info, smp, prn, heartbeat_interval=heartbeat_interval, grace_period=grace_period
+    )
+    store.fail_stale_trials(info.study_id, study.grace_period)
+    return study
+
+
+def _stored_sampler(attrs: dict[str, Any]) -> Sampler:
+    desc = attrs.get("sampler") or {}
+    name = desc.get("name", "auto")
+    seed = desc.get("seed", attrs.get("seed"))
+    if name == "grid":
+        return GridSampler(desc.get("values"), seed, shuffle=bool(desc.get("shuffle")))
+    if name not in SAMPLERS:  # a sampler this version does not know: fall back to the default
+        name = "auto"
+    return make_sampler(name, seed)
+
+
+def list_studies(storage: str | Storage) -> list[StudySummary]:
+    return get_storage(storage).list_studies()
+
+
+def delete_study(name: str, storage: str | Storage) -> None:
+    store = get_storage(storage)
+    store.delete_study(store.get_study(name).study_id)

@@ -1,0 +1,51 @@
+"""Exceptions that tunecycle raises on purpose.
+
+User mistakes are ``ValueError`` subclasses whose message names the field and the problem, so
+that callers (and the CLI, which prints them as one line and exits 2) never need a traceback.
+This module imports nothing from the rest of the package.
+"""
+
+from __future__ import annotations
+
+
+class TunecycleError(Exception):
+    """Base class of every error tunecycle raises deliberately."""
+
+
+class UserError(TunecycleError, ValueError):
+    """The caller asked for something invalid; the message says what and where."""
+
+
+class SpaceError(UserError):
+    """A search-space definition or a parameter value is invalid."""
+
+
+class StorageURLError(UserError):
+    """A storage URL cannot be understood or reached."""
+
+
+class StudyNotFoundError(UserError, KeyError):
+    """No study has the given name in the given storage."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0]) if self.args else "study not found"
+
+
+class DuplicatedStudyError(UserError):
+    """A study with that name already exists and ``load_if_exists`` was not set."""
+
+
+class TrialStateError(UserError):
+    """The trial is not in a state that allows the operation (for example telling it twice)."""
+
+
+class SchemaVersionError(TunecycleError):
+    """The database was written by another schema version; it must be upgraded first."""
+
+
+class SearchSpaceExhausted(TunecycleError):
+    """The sampler has no configuration left to propose (a finished grid, say)."""
+
+
+class TrialPruned(TunecycleError):
+    """Raised inside an objective to stop the trial early and record it as pruned."""

@@ -1,0 +1,139 @@
+"""The contracts between a study and its plug-ins: ``Sampler``, ``Pruner`` and the ``History``
+they read.
+
+Samplers and pruners see frozen records only: a ``History`` is a lazy, read-only view of the
+study's trials, loaded from the store the first time a plug-in asks for it (a sampler that never
+looks, such as the random sampler, costs no read at all).  Nothing here touches storage
+internals; the study passes a loader in.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from tunecycle.records import Direction, FrozenTrial, TrialState
+from tunecycle.space import Param, ParamValue, Space
+
+
+class History:
+    """Read-only view of a study's trials, as of the moment a plug-in first reads it."""
+
+    def __init__(self, load: Callable[[], Sequence[FrozenTrial]], direction: Direction):
+        self._load = load
+        self.direction = direction
+
+    @classmethod
+    def of(cls, trials: Sequence[FrozenTrial], direction: Direction | str = "minimize") -> History:
+        """A history over given trials (tests and offline analysis)."""
+        frozen = tuple(trials)
+        return cls(lambda: frozen, Direction.parse(direction))
+
+    @cached_property
+    def trials(self) -> tuple[FrozenTrial, ...]:
+        return tuple(self._load())
+
+    def with_states(self, *states: TrialState) -> list[FrozenTrial]:
+        return [t for t in self.trials if t.state in states]
+
+    @property
+    def complete(self) -> list[FrozenTrial]:
+        return self.with_states(TrialState.COMPLETE)
+
+    @property
+    def running(self) -> list[FrozenTrial]:
+        return self.with_states(TrialState.RUNNING, TrialState.WAITING)
+
+
+@dataclass(frozen=True)
+class TrialContext:
+    """What a sampler knows about the trial it proposes for."""
+
+    number: int
+    rng: np.random.Generator
+
+
+def trial_rng(seed: int | None, number: int, salt: int = 0) -> np.random.Generator:
+    """The generator for one trial: fixed by (seed, number) when seeded, fresh entropy otherwise.
+
+    Seeding per trial number (rather than one stream per process) makes a seeded study give the
+    same configurations whichever process asks, and in whatever order.
+    """
+    if seed is None:
+        return np.random.default_rng()
+    return np.random.default_rng([seed, number, salt])
+
+
+class Sampler(ABC):
+    """Proposes configurations.  Subclasses implement ``propose`` and ``propose_param``."""
+
+    #: the name under which ``create_study(sampler=...)`` finds this sampler
+    name: str = ""
+
+    def __init__(self, seed: int | None = None):
+        self.seed = seed
+
+    @abstractmethod
+    def propose(
+        self, space: Space, history: History, contexts: Sequence[TrialContext]
+    ) -> list[dict[str, ParamValue]]:
+        """Return one configuration of ``space`` per context; a batch should be diverse."""
+
+    @abstractmethod
+    def propose_param(
+        self, name: str, param: Param, history: History, context: TrialContext
+    ) -> ParamValue:
+        """Return one value for a parameter met during a define-by-run objective."""
+
+    def joint_space(self, history: History) -> Space | None:
+        """The space to propose jointly at the start of a define-by-run trial, or None.
+
+        The default is the parameters present, with the same type, in every complete trial:
+        the part of a define-by-run space that always co-occurs.
+        """
+        return intersection_space(history.complete)
+
+    def exhausted(self, space: Space | None, history: History) -> bool:
+        """True when nothing is left to propose (a finished grid); most samplers never are."""
+        return False
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-safe description stored with the study."""
+        return {"name": self.name, "seed": self.seed}
+
+
+class Pruner(ABC):
+    """Decides from the history whether a running trial should stop."""
+
+    name: str = ""
+
+    @abstractmethod
+    def should_prune(self, history: History, trial: FrozenTrial) -> bool: ...
+
+
+class NopPruner(Pruner):
+    """Never prunes."""
+
+    name = "none"
+
+    def should_prune(self, history: History, trial: FrozenTrial) -> bool:
+        return False
+
+
+def intersection_space(trials: Sequence[FrozenTrial]) -> Space | None:
+    """Parameters that every given trial has with an identical type, in first-seen order."""
+    if not trials:
+        return None
+    common: dict[str, Param] = dict(trials[0].distributions)
+    for t in trials[1:]:
+        for name in list(common):
+            if t.distributions.get(name) != common[name]:
+                del common[name]
+        if not common:
+            return None
+    return Space(common)

@@ -1,0 +1,232 @@
+"""The storage interface: the single source of truth for studies and trials.
+
+Every backend (in memory, SQLite, PostgreSQL) implements this small set of atomic operations.
+A trial's number is assigned inside the store, unique and gap-free per study.  Liveness is part
+of the contract: a running trial records its owner (``host:pid``) and, when it holds a lease, a
+heartbeat; :meth:`Storage.fail_stale_trials` fails those whose owner is gone.
+
+This module defines the contract and the helpers the backends share; it knows nothing of
+samplers or of how trials are scheduled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tunecycle.errors import UserError
+from tunecycle.records import Direction, FrozenTrial, StudyInfo, StudySummary, TrialState
+from tunecycle.space import Param, ParamValue, param_from_dict
+
+_HOST = socket.gethostname()
+
+
+def current_owner() -> str:
+    """This process as a trial owner: ``host:pid``."""
+    return f"{_HOST}:{os.getpid()}"
+
+
+def owner_is_gone(owner: str | None) -> bool:
+    """True when ``owner`` names a process on this host that no longer exists."""
+    if not owner or ":" not in owner:
+        return False
+    host, _, pid_text = owner.rpartition(":")
+    if host != _HOST or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # exists, owned by someone else
+        return False
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def dump_json(value: Any, what: str) -> str:
+    """Serialise ``value`` for the store, or raise a ``UserError`` naming ``what``."""
+    try:
+        return json.dumps(value, allow_nan=True, default=_json_default)
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"{what}: value is not JSON-serialisable ({exc})") from None
+
+
+def _json_default(obj: Any) -> Any:
+    # numpy scalars and arrays, without importing numpy here
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    raise TypeError(f"{type(obj).__name__} is not JSON-serialisable")
+
+
+def dists_to_json(dists: Mapping[str, Param]) -> str:
+    return json.dumps({name: p.to_dict() for name, p in dists.items()})
+
+
+_PARAM_MEMO: dict[str, Param] = {}
+
+
+def dists_from_json(text: str | None) -> dict[str, Param]:
+    """Parse stored parameter types, memoising each type's JSON (they repeat in every trial)."""
+    if not text:
+        return {}
+    out: dict[str, Param] = {}
+    for name, spec in json.loads(text).items():
+        key = name + "\0" + json.dumps(spec, sort_keys=True)
+        p = _PARAM_MEMO.get(key)
+        if p is None:
+            p = param_from_dict(spec, name)
+            if len(_PARAM_MEMO) < 100_000:
+                _PARAM_MEMO[key] = p
+        out[name] = p
+    return out
+
+
+def summarize(info: StudyInfo, trials: Sequence[FrozenTrial]) -> StudySummary:
+    counts = {s: 0 for s in TrialState}
+    best: float | None = None
+    for t in trials:
+        counts[t.state] += 1
+        if t.state is TrialState.COMPLETE and t.value is not None:
+            if best is None or info.direction.better(t.value, best):
+                best = t.value
+    return StudySummary(info=info, n_trials=len(trials), counts=counts, best_value=best)
+
+
+class Storage(ABC):
+    """Persistence of studies and trials.  All methods are atomic; all are safe to call from
+    several threads, and (for the SQL backends) from several processes and machines."""
+
+    url: str = ""
+    #: True when other processes may share this store (then running trials hold a lease)
+    shared: bool = False
+
+    # -- studies ------------------------------------------------------------------------------
+    @abstractmethod
+    def create_study(
+        self, name: str, direction: Direction, system_attrs: Mapping[str, Any] | None = None
+    ) -> StudyInfo:
+        """Create a study; raise ``DuplicatedStudyError`` if the name is taken."""
+
+    @abstractmethod
+    def get_study(self, name: str) -> StudyInfo:
+        """Return the study named ``name``; raise ``StudyNotFoundError`` if there is none."""
+
+    @abstractmethod
+    def list_studies(self) -> list[StudySummary]: ...
+
+    @abstractmethod
+    def delete_study(self, study_id: int) -> None:
+        """Delete a study and all its trials, in one transaction."""
+
+    @abstractmethod
+    def set_study_attr(
+        self, study_id: int, key: str, value: Any, *, system: bool = False
+    ) -> None: ...
+
+    # -- trials -------------------------------------------------------------------------------
+    @abstractmethod
+    def enqueue_trial(
+        self,
+        study_id: int,
+        params: Mapping[str, ParamValue],
+        distributions: Mapping[str, Param] | None = None,
+        user_attrs: Mapping[str, Any] | None = None,
+        system_attrs: Mapping[str, Any] | None = None,
+        retry_of: int | None = None,
+    ) -> FrozenTrial:
+        """Add a waiting trial with fixed params; the next ``start_trial`` claims it."""
+
+    @abstractmethod
+    def start_trial(
+        self,
+        study_id: int,
+        owner: str,
+        *,
+        lease: bool = False,
+        max_trials: int | None = None,
+    ) -> FrozenTrial | None:
+        """Claim the oldest waiting trial, or create a new running one.
+
+        With ``max_trials``, create nothing (and return None) once the study holds that many
+        complete, pruned, running and waiting trials together.  With ``lease`` the trial's
+        heartbeat starts now and must be renewed with :meth:`heartbeat`.
+        """
+
+    @abstractmethod
+    def set_params(
+        self, trial_id: int, params: Mapping[str, ParamValue], distributions: Mapping[str, Param]
+    ) -> None:
+        """Add params to a running trial (merged with those it has)."""
+
+    @abstractmethod
+    def report(self, trial_id: int, step: int, value: float) -> None:
+        """Store an intermediate value; a second report for the same step replaces the first."""
+
+    @abstractmethod
+    def set_trial_attr(
+        self, trial_id: int, key: str, value: Any, *, system: bool = False
+    ) -> None: ...
+
+    @abstractmethod
+    def finish_trial(
+        self,
+        trial_id: int,
+        state: TrialState,
+        value: float | None = None,
+        reason: str | None = None,
+        params: Mapping[str, ParamValue] | None = None,
+        distributions: Mapping[str, Param] | None = None,
+    ) -> FrozenTrial:
+        """Move a running trial to a finished state, merging any params not yet written.
+
+        Raises ``TrialStateError`` if the trial is not running (told twice, or failed as stale).
+        """
+
+    @abstractmethod
+    def heartbeat(self, trial_ids: Sequence[int]) -> None:
+        """Renew the lease of running trials."""
+
+    @abstractmethod
+    def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
+        """Fail running trials whose owner process on this host is gone, or whose lease is
+        older than ``grace_seconds`` by the store's clock; return their numbers."""
+
+    @abstractmethod
+    def get_trials(self, study_id: int) -> list[FrozenTrial]:
+        """All trials of a study, in number order (backends may cache finished trials)."""
+
+    @abstractmethod
+    def get_trial(self, trial_id: int) -> FrozenTrial: ...
+
+    def count_trials(self, study_id: int, states: Sequence[TrialState]) -> int:
+        wanted = set(states)
+        return sum(1 for t in self.get_trials(study_id) if t.state in wanted)
+
+    def close(self) -> None:
+        """Release connections; the storage must not be used afterwards."""
+
+
+def stale_reason(t: FrozenTrial, now: float, grace_seconds: float) -> str | None:
+    """Why a running trial counts as abandoned, or None if it may still be alive."""
+    if owner_is_gone(t.owner):
+        return f"abandoned: its owner process {t.owner} is gone"
+    if t.heartbeat is not None and now - t.heartbeat > grace_seconds:
+        return (
+            f"abandoned: no heartbeat from {t.owner} for {now - t.heartbeat:.0f} s "
+            f"(grace {grace_seconds:g} s)"
+        )
+    return None

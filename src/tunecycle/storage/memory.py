@@ -1,0 +1,254 @@
+"""In-memory storage: the default when ``storage=None``.  Fast, single process, gone on exit.
+
+It keeps the same contract as the SQL backends (gap-free numbers, owners, leases, stale-trial
+failure), guarded by one lock so that threads may share it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from tunecycle.errors import DuplicatedStudyError, StudyNotFoundError, TrialStateError
+from tunecycle.records import Direction, FrozenTrial, StudyInfo, StudySummary, TrialState
+from tunecycle.space import Param, ParamValue
+from tunecycle.storage.base import Storage, dump_json, stale_reason, summarize
+
+_COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
+
+
+class InMemoryStorage(Storage):
+    url = "memory://"
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._studies: dict[int, StudyInfo] = {}
+        self._by_name: dict[str, int] = {}
+        self._trials: dict[int, list[FrozenTrial]] = {}
+        self._where: dict[int, tuple[int, int]] = {}  # trial_id -> (study_id, number)
+        self._next_study = 1
+        self._next_trial = 1
+
+    # -- studies ------------------------------------------------------------------------------
+    def create_study(
+        self, name: str, direction: Direction, system_attrs: Mapping[str, Any] | None = None
+    ) -> StudyInfo:
+        with self._lock:
+            if name in self._by_name:
+                raise DuplicatedStudyError(f"study {name!r} already exists")
+            dump_json(dict(system_attrs or {}), "study attributes")
+            info = StudyInfo(
+                study_id=self._next_study,
+                name=name,
+                direction=direction,
+                system_attrs=dict(system_attrs or {}),
+                datetime_start=datetime.now(),
+            )
+            self._next_study += 1
+            self._studies[info.study_id] = info
+            self._by_name[name] = info.study_id
+            self._trials[info.study_id] = []
+            return info
+
+    def get_study(self, name: str) -> StudyInfo:
+        with self._lock:
+            if name not in self._by_name:
+                raise StudyNotFoundError(f"no study named {name!r} in {self.url}")
+            return self._studies[self._by_name[name]]
+
+    def list_studies(self) -> list[StudySummary]:
+        with self._lock:
+            return [summarize(info, self._trials[sid]) for sid, info in self._studies.items()]
+
+    def delete_study(self, study_id: int) -> None:
+        with self._lock:
+            info = self._study(study_id)
+            del self._by_name[info.name]
+            del self._studies[study_id]
+            for t in self._trials.pop(study_id):
+                self._where.pop(t.trial_id, None)
+
+    def set_study_attr(self, study_id: int, key: str, value: Any, *, system: bool = False) -> None:
+        dump_json(value, f"study attribute {key!r}")
+        with self._lock:
+            info = self._study(study_id)
+            field = "system_attrs" if system else "user_attrs"
+            attrs = {**getattr(info, field), key: value}
+            self._studies[study_id] = replace(info, **{field: attrs})
+
+    def _study(self, study_id: int) -> StudyInfo:
+        try:
+            return self._studies[study_id]
+        except KeyError:
+            raise StudyNotFoundError(f"no study with id {study_id} in {self.url}") from None
+
+    # -- trials -------------------------------------------------------------------------------
+    def _add(self, study_id: int, **fields: Any) -> FrozenTrial:
+        trials = self._trials[study_id]
+        t = FrozenTrial(trial_id=self._next_trial, number=len(trials), **fields)
+        self._next_trial += 1
+        trials.append(t)
+        self._where[t.trial_id] = (study_id, t.number)
+        return t
+
+    def _get(self, trial_id: int) -> FrozenTrial:
+        try:
+            sid, num = self._where[trial_id]
+        except KeyError:
+            raise TrialStateError(f"no trial with id {trial_id}") from None
+        return self._trials[sid][num]
+
+    def _put(self, t: FrozenTrial) -> FrozenTrial:
+        sid, num = self._where[t.trial_id]
+        self._trials[sid][num] = t
+        return t
+
+    def _running(self, trial_id: int, action: str) -> FrozenTrial:
+        t = self._get(trial_id)
+        if t.state is not TrialState.RUNNING:
+            raise TrialStateError(
+                f"trial {t.number}: cannot {action}, it is {t.state.value}"
+                + (f" ({t.fail_reason})" if t.fail_reason else "")
+            )
+        return t
+
+    def enqueue_trial(
+        self,
+        study_id: int,
+        params: Mapping[str, ParamValue],
+        distributions: Mapping[str, Param] | None = None,
+        user_attrs: Mapping[str, Any] | None = None,
+        system_attrs: Mapping[str, Any] | None = None,
+        retry_of: int | None = None,
+    ) -> FrozenTrial:
+        dump_json(dict(params), "params")
+        dump_json(dict(user_attrs or {}), "user attributes")
+        with self._lock:
+            self._study(study_id)
+            return self._add(
+                study_id,
+                state=TrialState.WAITING,
+                params=dict(params),
+                distributions=dict(distributions or {}),
+                user_attrs=dict(user_attrs or {}),
+                system_attrs=dict(system_attrs or {}),
+                retry_of=retry_of,
+            )
+
+    def start_trial(
+        self, study_id: int, owner: str, *, lease: bool = False, max_trials: int | None = None
+    ) -> FrozenTrial | None:
+        with self._lock:
+            self._study(study_id)
+            trials = self._trials[study_id]
+            now = datetime.now()
+            beat = time.time() if lease else None
+            for t in trials:
+                if t.state is TrialState.WAITING:
+                    return self._put(
+                        replace(
+                            t,
+                            state=TrialState.RUNNING,
+                            owner=owner,
+                            heartbeat=beat,
+                            datetime_start=now,
+                        )
+                    )
+            if max_trials is not None:
+                if sum(1 for t in trials if t.state in _COUNTED) >= max_trials:
+                    return None
+            return self._add(
+                study_id, state=TrialState.RUNNING, owner=owner, heartbeat=beat, datetime_start=now
+            )
+
+    def set_params(
+        self, trial_id: int, params: Mapping[str, ParamValue], distributions: Mapping[str, Param]
+    ) -> None:
+        dump_json(dict(params), "params")
+        with self._lock:
+            t = self._running(trial_id, "set params")
+            self._put(
+                replace(
+                    t,
+                    params={**t.params, **params},
+                    distributions={**t.distributions, **distributions},
+                )
+            )
+
+    def report(self, trial_id: int, step: int, value: float) -> None:
+        with self._lock:
+            t = self._running(trial_id, "report")
+            self._put(replace(t, intermediate={**t.intermediate, int(step): float(value)}))
+
+    def set_trial_attr(self, trial_id: int, key: str, value: Any, *, system: bool = False) -> None:
+        dump_json(value, f"trial attribute {key!r}")
+        with self._lock:
+            t = self._get(trial_id)
+            field = "system_attrs" if system else "user_attrs"
+            self._put(replace(t, **{field: {**getattr(t, field), key: value}}))
+
+    def finish_trial(
+        self,
+        trial_id: int,
+        state: TrialState,
+        value: float | None = None,
+        reason: str | None = None,
+        params: Mapping[str, ParamValue] | None = None,
+        distributions: Mapping[str, Param] | None = None,
+    ) -> FrozenTrial:
+        if params:
+            dump_json(dict(params), "params")
+        with self._lock:
+            t = self._running(trial_id, f"finish as {state.value}")
+            return self._put(
+                replace(
+                    t,
+                    state=state,
+                    value=value,
+                    fail_reason=reason,
+                    datetime_complete=datetime.now(),
+                    params={**t.params, **(params or {})},
+                    distributions={**t.distributions, **(distributions or {})},
+                )
+            )
+
+    def heartbeat(self, trial_ids: Sequence[int]) -> None:
+        now = time.time()
+        with self._lock:
+            for tid in trial_ids:
+                t = self._get(tid)
+                if t.state is TrialState.RUNNING and t.heartbeat is not None:
+                    self._put(replace(t, heartbeat=now))
+
+    def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
+        now = time.time()
+        failed = []
+        with self._lock:
+            for t in list(self._trials.get(study_id, [])):
+                if t.state is not TrialState.RUNNING:
+                    continue
+                reason = stale_reason(t, now, grace_seconds)
+                if reason:
+                    self._put(
+                        replace(
+                            t,
+                            state=TrialState.FAILED,
+                            fail_reason=reason,
+                            datetime_complete=datetime.now(),
+                        )
+                    )
+                    failed.append(t.number)
+        return failed
+
+    def get_trials(self, study_id: int) -> list[FrozenTrial]:
+        with self._lock:
+            self._study(study_id)
+            return list(self._trials[study_id])
+
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        with self._lock:
+            return self._get(trial_id)

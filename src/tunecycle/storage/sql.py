@@ -1,0 +1,700 @@
+"""SQL storage (SQLite, PostgreSQL) with SQLAlchemy 2 Core.
+
+Costs per trial are kept flat: a trial is one write transaction to start and one to finish;
+reads of the history are incremental (only trials at or after the oldest one not yet finished
+are fetched again; finished trials are immutable and cached).
+
+SQLite runs in WAL mode with ``synchronous=NORMAL`` (a committed trial survives a killed
+process; a power cut may lose the last few commits but never corrupts the file), a busy timeout,
+and ``BEGIN IMMEDIATE`` for writes, so writers queue instead of failing with "database is
+locked".  PostgreSQL serialises trial numbering on the study row (``SELECT ... FOR UPDATE``).
+Schema creation takes a lock (PostgreSQL advisory lock, SQLite write lock), so workers starting
+together on an empty database do not race.  Heartbeats use the database server's clock.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    Connection,
+    and_,
+    column,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+    table,
+    update,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.pool import StaticPool
+
+from tunecycle.errors import (
+    DuplicatedStudyError,
+    SchemaVersionError,
+    StorageURLError,
+    StudyNotFoundError,
+    TrialStateError,
+)
+from tunecycle.records import Direction, FrozenTrial, StudyInfo, StudySummary, TrialState
+from tunecycle.space import Param, ParamValue
+from tunecycle.storage.base import (
+    Storage,
+    dists_from_json,
+    dists_to_json,
+    dump_json,
+    stale_reason,
+)
+from tunecycle.storage.schema import SCHEMA_HEAD, VERSION_TABLE, intermediate, studies, trials
+
+log = logging.getLogger("tunecycle.storage")
+T = TypeVar("T")
+_COUNTED = [
+    s.value
+    for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
+]
+_ADVISORY_KEY = 0x7475_6E65  # "tune"
+
+
+class _StudyCache:
+    """Finished trials of one study (immutable, so cached) and where to resume reading."""
+
+    def __init__(self) -> None:
+        self.by_number: list[FrozenTrial | None] = []
+        self.frontier = 0  # every trial with a smaller id was finished when last read
+
+
+class SQLStorage(Storage):
+    """Storage in a SQL database reached by a SQLAlchemy URL."""
+
+    shared = True
+
+    def __init__(self, url: str, *, engine_kwargs: Mapping[str, Any] | None = None):
+        self.url = url
+        self._safe_url = _safe(url)
+        self._engine = _make_engine(url, self._safe_url, dict(engine_kwargs or {}))
+        self._is_sqlite = self._engine.dialect.name == "sqlite"
+        self._now_sql = literal_column(
+            "(julianday('now') - 2440587.5) * 86400.0"
+            if self._is_sqlite
+            else "extract(epoch from clock_timestamp())"
+        )
+        self._caches: dict[int, _StudyCache] = {}
+        self._cache_lock = threading.Lock()
+        self._ensure_schema()
+
+    # -- plumbing -----------------------------------------------------------------------------
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn, conn.begin():
+            yield conn
+
+    def _write(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in a write transaction, retrying transient lock and connection errors."""
+        delay = 0.05
+        for attempt in range(6):
+            try:
+                with self._engine.connect() as conn:
+                    conn = conn.execution_options(tc_write=True)
+                    with conn.begin():
+                        return fn(conn)
+            except (OperationalError, DBAPIError) as exc:
+                if attempt == 5 or not _transient(exc):
+                    raise
+                log.info("retrying a write after a transient error: %s", exc.orig)
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # -- schema -------------------------------------------------------------------------------
+    def _ensure_schema(self) -> None:
+        current = self._schema_revision()
+        if current == SCHEMA_HEAD:
+            return
+        if current is None:
+            self._migrate()
+            return
+        raise SchemaVersionError(
+            f"storage {self._safe_url}: the database has schema {current!r} and this tunecycle "
+            f"uses {SCHEMA_HEAD!r}; run `tunecycle storage upgrade --storage URL` "
+            "(with the newer of the two tunecycle versions)"
+        )
+
+    def _schema_revision(self) -> str | None:
+        try:
+            with self._read() as conn:
+                return conn.execute(
+                    select(column("version_num")).select_from(table(VERSION_TABLE))
+                ).scalar()
+        except (OperationalError, DBAPIError) as exc:
+            if _missing_table(exc):
+                return None
+            raise StorageURLError(f"storage {self._safe_url}: {_reason(exc)}") from None
+
+    def _migrate(self) -> None:
+        """Create or upgrade the schema with Alembic, under a lock that serialises workers."""
+        from alembic import command
+        from alembic.config import Config
+
+        def run(conn: Connection) -> None:
+            if not self._is_sqlite:
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_ADVISORY_KEY})")
+            cfg = Config()
+            cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+        self._write(run)
+
+    def upgrade(self) -> None:
+        """Bring the database's schema to this version's."""
+        self._migrate()
+
+    # -- studies ------------------------------------------------------------------------------
+    def create_study(
+        self, name: str, direction: Direction, system_attrs: Mapping[str, Any] | None = None
+    ) -> StudyInfo:
+        attrs = dump_json(dict(system_attrs or {}), "study attributes")
+        now = datetime.now()
+
+        def run(conn: Connection) -> int:
+            exists = conn.execute(select(studies.c.study_id).where(studies.c.name == name)).first()
+            if exists:
+                raise DuplicatedStudyError(f"study {name!r} already exists")
+            res = conn.execute(
+                insert(studies).values(
+                    name=name,
+                    direction=direction.value,
+                    user_attrs="{}",
+                    system_attrs=attrs,
+                    next_number=0,
+                    datetime_start=now,
+                )
+            )
+            return int(res.inserted_primary_key[0])
+
+        try:
+            sid = self._write(run)
+        except IntegrityError:  # another worker created it between our check and insert
+            raise DuplicatedStudyError(f"study {name!r} already exists") from None
+        return StudyInfo(sid, name, direction, {}, dict(system_attrs or {}), now)
+
+    def get_study(self, name: str) -> StudyInfo:
+        with self._read() as conn:
+            row = conn.execute(select(studies).where(studies.c.name == name)).first()
+        if row is None:
+            raise StudyNotFoundError(f"no study named {name!r} in {self._safe_url}")
+        return _study_info(row)
+
+    def list_studies(self) -> list[StudySummary]:
+        with self._read() as conn:
+            infos = [
+                _study_info(r) for r in conn.execute(select(studies).order_by(studies.c.study_id))
+            ]
+            counts = conn.execute(
+                select(trials.c.study_id, trials.c.state, func.count()).group_by(
+                    trials.c.study_id, trials.c.state
+                )
+            ).all()
+            bests = conn.execute(
+                select(trials.c.study_id, func.min(trials.c.value), func.max(trials.c.value))
+                .where(trials.c.state == TrialState.COMPLETE.value)
+                .group_by(trials.c.study_id)
+            ).all()
+        per_study: dict[int, dict[TrialState, int]] = {}
+        for sid, state, n in counts:
+            per_study.setdefault(sid, {s: 0 for s in TrialState})[TrialState(state)] = n
+        best = {sid: (lo, hi) for sid, lo, hi in bests}
+        out = []
+        for info in infos:
+            c = per_study.get(info.study_id, {s: 0 for s in TrialState})
+            lo_hi = best.get(info.study_id)
+            value = (
+                None
+                if lo_hi is None
+                else (lo_hi[0] if info.direction is Direction.MINIMIZE else lo_hi[1])
+            )
+            out.append(StudySummary(info, sum(c.values()), c, value))
+        return out
+
+    def delete_study(self, study_id: int) -> None:
+        def run(conn: Connection) -> None:
+            ids = select(trials.c.trial_id).where(trials.c.study_id == study_id)
+            conn.execute(delete(intermediate).where(intermediate.c.trial_id.in_(ids)))
+            conn.execute(delete(trials).where(trials.c.study_id == study_id))
+            gone = conn.execute(delete(studies).where(studies.c.study_id == study_id)).rowcount
+            if not gone:
+                raise StudyNotFoundError(f"no study with id {study_id} in {self._safe_url}")
+
+        self._write(run)
+        with self._cache_lock:
+            self._caches.pop(study_id, None)
+
+    def set_study_attr(self, study_id: int, key: str, value: Any, *, system: bool = False) -> None:
+        dump_json(value, f"study attribute {key!r}")
+        col = studies.c.system_attrs if system else studies.c.user_attrs
+
+        def run(conn: Connection) -> None:
+            row = conn.execute(
+                select(col).where(studies.c.study_id == study_id).with_for_update()
+            ).first()
+            if row is None:
+                raise StudyNotFoundError(f"no study with id {study_id} in {self._safe_url}")
+            attrs = {**json.loads(row[0]), key: value}
+            conn.execute(
+                update(studies)
+                .where(studies.c.study_id == study_id)
+                .values({col.name: dump_json(attrs, "study attributes")})
+            )
+
+        self._write(run)
+
+    # -- trials -------------------------------------------------------------------------------
+    def enqueue_trial(
+        self,
+        study_id: int,
+        params: Mapping[str, ParamValue],
+        distributions: Mapping[str, Param] | None = None,
+        user_attrs: Mapping[str, Any] | None = None,
+        system_attrs: Mapping[str, Any] | None = None,
+        retry_of: int | None = None,
+    ) -> FrozenTrial:
+        values = dict(
+            state=TrialState.WAITING.value,
+            params=dump_json(dict(params), "params"),
+            distributions=dists_to_json(distributions or {}),
+            user_attrs=dump_json(dict(user_attrs or {}), "user attributes"),
+            system_attrs=dump_json(dict(system_attrs or {}), "system attributes"),
+            retry_of=retry_of,
+        )
+
+        def run(conn: Connection) -> FrozenTrial:
+            number = self._next_number(conn, study_id)
+            tid = conn.execute(
+                insert(trials).values(study_id=study_id, number=number, **values)
+            ).inserted_primary_key[0]
+            return self._trial_in(conn, int(tid))
+
+        return self._write(run)
+
+    def _next_number(self, conn: Connection, study_id: int, limit: int | None = None) -> int | None:
+        """Take the study's next trial number (the study row is locked until commit)."""
+        row = conn.execute(
+            select(studies.c.next_number).where(studies.c.study_id == study_id).with_for_update()
+        ).first()
+        if row is None:
+            raise StudyNotFoundError(f"no study with id {study_id} in {self._safe_url}")
+        if limit is not None:
+            n = conn.execute(
+                select(func.count())
+                .select_from(trials)
+                .where(and_(trials.c.study_id == study_id, trials.c.state.in_(_COUNTED)))
+            ).scalar_one()
+            if n >= limit:
+                return None
+        conn.execute(
+            update(studies).where(studies.c.study_id == study_id).values(next_number=row[0] + 1)
+        )
+        return int(row[0])
+
+    def start_trial(
+        self, study_id: int, owner: str, *, lease: bool = False, max_trials: int | None = None
+    ) -> FrozenTrial | None:
+        now = datetime.now()
+        beat = self._now_sql if lease else None
+
+        def run(conn: Connection) -> FrozenTrial | None:
+            waiting = conn.execute(
+                select(trials.c.trial_id)
+                .where(
+                    and_(trials.c.study_id == study_id, trials.c.state == TrialState.WAITING.value)
+                )
+                .order_by(trials.c.number)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            ).scalar()
+            if waiting is not None:
+                conn.execute(
+                    update(trials)
+                    .where(trials.c.trial_id == waiting)
+                    .values(
+                        state=TrialState.RUNNING.value,
+                        owner=owner,
+                        heartbeat=beat,
+                        datetime_start=now,
+                    )
+                )
+                return self._trial_in(conn, int(waiting))
+            number = self._next_number(conn, study_id, max_trials)
+            if number is None:
+                return None
+            tid = conn.execute(
+                insert(trials).values(
+                    study_id=study_id,
+                    number=number,
+                    state=TrialState.RUNNING.value,
+                    params="{}",
+                    distributions="{}",
+                    user_attrs="{}",
+                    system_attrs="{}",
+                    owner=owner,
+                    heartbeat=beat,
+                    datetime_start=now,
+                )
+            ).inserted_primary_key[0]
+            return FrozenTrial(
+                int(tid),
+                number,
+                TrialState.RUNNING,
+                owner=owner,
+                heartbeat=time.time() if lease else None,
+                datetime_start=now,
+            )
+
+        return self._write(run)
+
+    def _locked_running(self, conn: Connection, trial_id: int, action: str) -> Any:
+        row = conn.execute(
+            select(trials).where(trials.c.trial_id == trial_id).with_for_update()
+        ).first()
+        if row is None:
+            raise TrialStateError(f"no trial with id {trial_id} in {self._safe_url}")
+        if row.state != TrialState.RUNNING.value:
+            reason = f" ({row.fail_reason})" if row.fail_reason else ""
+            raise TrialStateError(f"trial {row.number}: cannot {action}, it is {row.state}{reason}")
+        return row
+
+    def set_params(
+        self, trial_id: int, params: Mapping[str, ParamValue], distributions: Mapping[str, Param]
+    ) -> None:
+        dump_json(dict(params), "params")
+
+        def run(conn: Connection) -> None:
+            row = self._locked_running(conn, trial_id, "set params")
+            conn.execute(
+                update(trials)
+                .where(trials.c.trial_id == trial_id)
+                .values(**_merged(row, params, distributions))
+            )
+
+        self._write(run)
+
+    def report(self, trial_id: int, step: int, value: float) -> None:
+        def run(conn: Connection) -> None:
+            self._locked_running(conn, trial_id, "report")
+            conn.execute(
+                delete(intermediate).where(
+                    and_(intermediate.c.trial_id == trial_id, intermediate.c.step == step)
+                )
+            )
+            conn.execute(insert(intermediate).values(trial_id=trial_id, step=step, value=value))
+
+        self._write(run)
+
+    def set_trial_attr(self, trial_id: int, key: str, value: Any, *, system: bool = False) -> None:
+        dump_json(value, f"trial attribute {key!r}")
+        col = trials.c.system_attrs if system else trials.c.user_attrs
+
+        def run(conn: Connection) -> None:
+            row = self._locked_running(conn, trial_id, f"set attribute {key!r}")
+            attrs = {**json.loads(getattr(row, col.name)), key: value}
+            conn.execute(
+                update(trials)
+                .where(trials.c.trial_id == trial_id)
+                .values({col.name: dump_json(attrs, "trial attributes")})
+            )
+
+        self._write(run)
+
+    def finish_trial(
+        self,
+        trial_id: int,
+        state: TrialState,
+        value: float | None = None,
+        reason: str | None = None,
+        params: Mapping[str, ParamValue] | None = None,
+        distributions: Mapping[str, Param] | None = None,
+    ) -> FrozenTrial:
+        if params:
+            dump_json(dict(params), "params")
+
+        def run(conn: Connection) -> FrozenTrial:
+            row = self._locked_running(conn, trial_id, f"finish as {state.value}")
+            values: dict[str, Any] = dict(
+                state=state.value, value=value, fail_reason=reason, datetime_complete=datetime.now()
+            )
+            if params:
+                values.update(_merged(row, params, distributions or {}))
+            conn.execute(update(trials).where(trials.c.trial_id == trial_id).values(**values))
+            return self._trial_in(conn, trial_id)
+
+        return self._write(run)
+
+    def heartbeat(self, trial_ids: Sequence[int]) -> None:
+        if not trial_ids:
+            return
+        self._write(
+            lambda conn: conn.execute(
+                update(trials)
+                .where(
+                    and_(
+                        trials.c.trial_id.in_(list(trial_ids)),
+                        trials.c.state == TrialState.RUNNING.value,
+                        trials.c.heartbeat.is_not(None),
+                    )
+                )
+                .values(heartbeat=self._now_sql)
+            )
+        )
+
+    def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
+        with self._read() as conn:
+            now = float(conn.execute(select(self._now_sql)).scalar_one())
+            rows = conn.execute(
+                select(
+                    trials.c.trial_id, trials.c.number, trials.c.owner, trials.c.heartbeat
+                ).where(
+                    and_(trials.c.study_id == study_id, trials.c.state == TrialState.RUNNING.value)
+                )
+            ).all()
+        stale = []
+        for tid, number, owner, beat in rows:
+            probe = FrozenTrial(tid, number, TrialState.RUNNING, owner=owner, heartbeat=beat)
+            reason = stale_reason(probe, now, grace_seconds)
+            if reason:
+                stale.append((tid, number, reason))
+        if not stale:
+            return []
+
+        def run(conn: Connection) -> list[int]:
+            done = []
+            for tid, number, reason in stale:
+                n = conn.execute(
+                    update(trials)
+                    .where(
+                        and_(trials.c.trial_id == tid, trials.c.state == TrialState.RUNNING.value)
+                    )
+                    .values(
+                        state=TrialState.FAILED.value,
+                        fail_reason=reason,
+                        datetime_complete=datetime.now(),
+                    )
+                ).rowcount
+                if n:
+                    done.append(number)
+            return done
+
+        failed = self._write(run)
+        for number in failed:
+            log.warning("trial %d of study %d failed: abandoned by its owner", number, study_id)
+        return failed
+
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        with self._read() as conn:
+            return self._trial_in(conn, trial_id)
+
+    def _trial_in(self, conn: Connection, trial_id: int) -> FrozenTrial:
+        row = conn.execute(select(trials).where(trials.c.trial_id == trial_id)).first()
+        if row is None:
+            raise TrialStateError(f"no trial with id {trial_id} in {self._safe_url}")
+        steps = conn.execute(
+            select(intermediate.c.step, intermediate.c.value).where(
+                intermediate.c.trial_id == trial_id
+            )
+        ).all()
+        return _trial(row, {s: _float(v) for s, v in steps})
+
+    def get_trials(self, study_id: int) -> list[FrozenTrial]:
+        with self._cache_lock:
+            cache = self._caches.setdefault(study_id, _StudyCache())
+            frontier = cache.frontier
+        with self._read() as conn:
+            rows = conn.execute(
+                select(trials)
+                .where(and_(trials.c.study_id == study_id, trials.c.trial_id >= frontier))
+                .order_by(trials.c.trial_id)
+            ).all()
+            steps = conn.execute(
+                select(intermediate.c.trial_id, intermediate.c.step, intermediate.c.value)
+                .join(trials, trials.c.trial_id == intermediate.c.trial_id)
+                .where(and_(trials.c.study_id == study_id, trials.c.trial_id >= frontier))
+                .order_by(intermediate.c.trial_id, intermediate.c.step)
+            ).all()
+            if not rows and frontier == 0:
+                if (
+                    conn.execute(
+                        select(studies.c.study_id).where(studies.c.study_id == study_id)
+                    ).first()
+                    is None
+                ):
+                    raise StudyNotFoundError(f"no study with id {study_id} in {self._safe_url}")
+        per_trial: dict[int, dict[int, float]] = {}
+        for tid, step, value in steps:
+            per_trial.setdefault(tid, {})[step] = _float(value)
+        with self._cache_lock:
+            new_frontier = None
+            for row in rows:
+                t = _trial(row, per_trial.get(row.trial_id, {}))
+                while len(cache.by_number) <= t.number:
+                    cache.by_number.append(None)
+                cache.by_number[t.number] = t
+                if new_frontier is None and not t.is_finished:
+                    new_frontier = t.trial_id
+            if rows:
+                cache.frontier = max(
+                    cache.frontier,
+                    new_frontier if new_frontier is not None else rows[-1].trial_id + 1,
+                )
+            return [t for t in cache.by_number if t is not None]
+
+    def count_trials(self, study_id: int, states: Sequence[TrialState]) -> int:
+        with self._read() as conn:
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(trials)
+                    .where(
+                        and_(
+                            trials.c.study_id == study_id,
+                            trials.c.state.in_([s.value for s in states]),
+                        )
+                    )
+                ).scalar_one()
+            )
+
+
+# -- helpers -----------------------------------------------------------------------------------
+def _safe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable URL>"
+
+
+def _make_engine(url: str, safe: str, kwargs: dict[str, Any]) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StorageURLError(f"storage: {url!r} is not a valid database URL") from None
+    if parsed.get_backend_name() == "sqlite":
+        db = parsed.database or ""
+        memory = db in ("", ":memory:")
+        if not memory:
+            parent = Path(db).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise StorageURLError(
+                    f"storage {safe}: the directory {str(parent)!r} does not exist"
+                )
+            kwargs.setdefault("connect_args", {"timeout": 30})
+        else:
+            kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+    elif parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        kwargs.setdefault("pool_pre_ping", True)
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except ModuleNotFoundError as exc:
+        raise StorageURLError(
+            f"storage {safe}: the database driver {exc.name!r} is not installed "
+            "(for PostgreSQL: pip install 'tunecycle[postgres]')"
+        ) from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _sqlite_on_begin)
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout = 30000")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = NORMAL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    write = conn.get_execution_options().get("tc_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _transient(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:
+        return True
+    text = str(exc.orig).lower()
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return (
+        "database is locked" in text
+        or "database is busy" in text
+        or code in ("40001", "40P01")  # serialization failure, deadlock
+    )
+
+
+def _missing_table(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    return "no such table" in text or ("does not exist" in text and "relation" in text)
+
+
+def _reason(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+
+
+def _float(v: Any) -> float:
+    return float("nan") if v is None else float(v)
+
+
+def _merged(row: Any, params: Mapping[str, Any], dists: Mapping[str, Param]) -> dict[str, str]:
+    old_params = json.loads(row.params)
+    old_dists = json.loads(row.distributions)
+    old_params.update(params)
+    old_dists.update({n: p.to_dict() for n, p in dists.items()})
+    return {"params": dump_json(old_params, "params"), "distributions": json.dumps(old_dists)}
+
+
+def _study_info(row: Any) -> StudyInfo:
+    return StudyInfo(
+        study_id=row.study_id,
+        name=row.name,
+        direction=Direction(row.direction),
+        user_attrs=json.loads(row.user_attrs),
+        system_attrs=json.loads(row.system_attrs),
+        datetime_start=row.datetime_start,
+    )
+
+
+def _trial(row: Any, steps: dict[int, float]) -> FrozenTrial:
+    return FrozenTrial(
+        trial_id=row.trial_id,
+        number=row.number,
+        state=TrialState(row.state),
+        value=row.value,
+        params=json.loads(row.params),
+        distributions=dists_from_json(row.distributions),
+        intermediate=steps,
+        user_attrs=json.loads(row.user_attrs),
+        system_attrs=json.loads(row.system_attrs),
+        datetime_start=row.datetime_start,
+        datetime_complete=row.datetime_complete,
+        fail_reason=row.fail_reason,
+        owner=row.owner,
+        heartbeat=row.heartbeat,
+        retry_of=row.retry_of,
+    )

@@ -1,0 +1,493 @@
+"""A study: the ask/tell protocol, the optimisation loop, and read access to its trials.
+
+``Study`` is given its storage, sampler and pruner (``tunecycle.api.create_study`` resolves
+names to objects); it never looks inside them.  It runs trials in this process, one after
+another; parallel and distributed execution build on the same ask/tell calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from tunecycle.errors import SearchSpaceExhausted, TrialPruned, TrialStateError, UserError
+from tunecycle.protocols import History, NopPruner, Pruner, Sampler, TrialContext, trial_rng
+from tunecycle.records import Direction, FrozenTrial, StudyInfo, TrialState, check_value
+from tunecycle.space import Param, ParamValue, Space, as_space
+from tunecycle.storage.base import Storage, current_owner
+from tunecycle.trial import Trial
+
+if TYPE_CHECKING:
+    import pandas
+
+log = logging.getLogger("tunecycle.study")
+
+Objective = Callable[[Trial], Any]
+Callback = Callable[["Study", FrozenTrial], None]
+_FINISHED_OK = (TrialState.COMPLETE, TrialState.PRUNED)
+
+
+class Study:
+    """A named search for the best configuration, persisted in a storage."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        info: StudyInfo,
+        sampler: Sampler,
+        pruner: Pruner | None = None,
+        *,
+        heartbeat_interval: float = 10.0,
+        grace_period: float | None = None,
+    ):
+        if heartbeat_interval <= 0:
+            raise UserError(f"heartbeat_interval: must be > 0, got {heartbeat_interval!r}")
+        self.storage = storage
+        self._info = info
+        self.sampler = sampler
+        self.pruner = pruner or NopPruner()
+        self.heartbeat_interval = float(heartbeat_interval)
+        self.grace_period = float(
+            grace_period if grace_period is not None else 6 * heartbeat_interval
+        )
+        self._owner = current_owner()
+        self._live: dict[int, Trial] = {}
+        self._stop = threading.Event()
+
+    # -- identity ----------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._info.name
+
+    @property
+    def study_id(self) -> int:
+        return self._info.study_id
+
+    @property
+    def direction(self) -> Direction:
+        return self._info.direction
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return dict(self.storage.get_study(self.name).user_attrs)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return dict(self.storage.get_study(self.name).system_attrs)
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self.storage.set_study_attr(self.study_id, key, value)
+
+    def __repr__(self) -> str:
+        return f"Study(name={self.name!r}, direction={self.direction.value!r}, storage={self.storage.url!r})"
+
+    # -- reading -----------------------------------------------------------------------------
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        return self.storage.get_trials(self.study_id)
+
+    def get_trials(self, states: Sequence[TrialState | str] | None = None) -> list[FrozenTrial]:
+        trials = self.storage.get_trials(self.study_id)
+        if states is None:
+            return trials
+        wanted = {TrialState.parse(s) for s in states}
+        return [t for t in trials if t.state in wanted]
+
+    def history(self) -> History:
+        return History(lambda: self.storage.get_trials(self.study_id), self.direction)
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        best: FrozenTrial | None = None
+        for t in self.storage.get_trials(self.study_id):
+            if t.state is TrialState.COMPLETE and t.value is not None:
+                if best is None or self.direction.better(t.value, best.value):  # type: ignore[arg-type]
+                    best = t
+        if best is None:
+            raise UserError(f"study {self.name!r} has no complete trial yet")
+        return best
+
+    @property
+    def best_value(self) -> float:
+        value = self.best_trial.value
+        assert value is not None
+        return value
+
+    @property
+    def best_params(self) -> dict[str, ParamValue]:
+        return dict(self.best_trial.params)
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """One row per trial: number, state, value, times, ``params_*``, ``user_attrs_*``."""
+        import pandas as pd
+
+        rows = []
+        for t in self.storage.get_trials(self.study_id):
+            row: dict[str, Any] = {
+                "number": t.number,
+                "state": t.state.value,
+                "value": t.value,
+                "datetime_start": t.datetime_start,
+                "datetime_complete": t.datetime_complete,
+                "duration": t.duration,
+                "fail_reason": t.fail_reason,
+            }
+            row.update({f"params_{k}": v for k, v in t.params.items()})
+            row.update({f"user_attrs_{k}": v for k, v in t.user_attrs.items()})
+            rows.append(row)
+        columns = [
+            "number",
+            "state",
+            "value",
+            "datetime_start",
+            "datetime_complete",
+            "duration",
+            "fail_reason",
+        ]
+        return pd.DataFrame(rows, columns=None if rows else columns)
+
+    # -- ask / tell --------------------------------------------------------------------------
+    def enqueue(
+        self, params: Mapping[str, Any], user_attrs: Mapping[str, Any] | None = None
+    ) -> int:
+        """Queue a configuration to run before any proposed one; returns its trial number."""
+        if not isinstance(params, Mapping):
+            raise UserError(f"enqueue: params must be a mapping of name -> value, got {params!r}")
+        t = self.storage.enqueue_trial(self.study_id, dict(params), user_attrs=user_attrs)
+        return t.number
+
+    def ask(
+        self, space: Mapping[str, Any] | Space | None = None, n: int | None = None
+    ) -> Trial | list[Trial]:
+        """Start trials.  With a space, their params are proposed now (``trial.params``);
+        without one, the objective's ``suggest_*`` calls fix them (define-by-run).  With ``n``,
+        a list of ``n`` diverse trials is returned."""
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+            raise UserError(f"ask: n must be a positive integer, got {n!r}")
+        trials = self._ask(as_space(space) if space is not None else None, n or 1, lease=False)
+        if not trials:
+            raise SearchSpaceExhausted(
+                f"study {self.name!r}: the sampler has nothing left to propose"
+            )
+        return trials if n is not None else trials[0]
+
+    def _ask(
+        self, space: Space | None, n: int, *, lease: bool, max_trials: int | None = None
+    ) -> list[Trial]:
+        history = self.history()
+        if self.sampler.exhausted(space, history):
+            return []
+        records: list[FrozenTrial] = []
+        for _ in range(n):
+            rec = self.storage.start_trial(
+                self.study_id, self._owner, lease=lease, max_trials=max_trials
+            )
+            if rec is None:
+                break
+            records.append(rec)
+        if not records:
+            return []
+        contexts = [TrialContext(r.number, trial_rng(self.sampler.seed, r.number)) for r in records]
+        try:
+            if space is None:
+                presamples = self._presample(history, contexts)
+                trials = [
+                    Trial(self, self.storage, r, c, fixed=r.params, presample=p)
+                    for r, c, p in zip(records, contexts, presamples)
+                ]
+            else:
+                trials = self._propose(space, history, records, contexts)
+        except BaseException as exc:
+            for r in records:
+                self._fail_quietly(r.trial_id, f"the sampler failed: {type(exc).__name__}: {exc}")
+            raise
+        for t in trials:
+            self._live[t.trial_id] = t
+        return trials
+
+    def _presample(self, history: History, contexts: list[TrialContext]) -> list[dict]:
+        joint = self.sampler.joint_space(history)
+        if joint is None or not len(joint):
+            return [{} for _ in contexts]
+        return self.sampler.propose(joint, history, contexts)
+
+    def _propose(
+        self,
+        space: Space,
+        history: History,
+        records: list[FrozenTrial],
+        contexts: list[TrialContext],
+    ) -> list[Trial]:
+        fresh = [i for i, r in enumerate(records) if not r.params]
+        proposals = self.sampler.propose(space, history, [contexts[i] for i in fresh])
+        by_index = dict(zip(fresh, proposals))
+        trials = []
+        for i, (rec, ctx) in enumerate(zip(records, contexts)):
+            if i in by_index:
+                params = space.validate(by_index[i])
+            else:  # an enqueued trial: its fixed values win, the sampler fills the rest
+                params = self._complete(space, dict(rec.params), history, ctx)
+            dists = {d.name: d.param for d in space.dims if d.name in params}
+            self.storage.set_params(rec.trial_id, params, dists)
+            rec = replace(rec, params=params, distributions=dists)
+            trials.append(Trial(self, self.storage, rec, ctx, fixed=params))
+        return trials
+
+    def _complete(
+        self, space: Space, fixed: dict[str, Any], history: History, ctx: TrialContext
+    ) -> dict[str, ParamValue]:
+        space.validate(fixed, partial=True)
+        params: dict[str, ParamValue] = {}
+        for dim in space.dims:
+            if not space.is_active(dim, params):
+                continue
+            if dim.name in fixed:
+                params[dim.name] = dim.param.normalize(fixed[dim.name])
+            else:
+                params[dim.name] = self.sampler.propose_param(dim.name, dim.param, history, ctx)
+        return params
+
+    def tell(
+        self,
+        trial: Trial | int,
+        value: float | None = None,
+        state: TrialState | str | None = None,
+        *,
+        reason: str | None = None,
+    ) -> FrozenTrial:
+        """Finish a trial: ``tell(t, 0.93)``, ``tell(t, state="pruned")``, ``tell(t, state="fail")``.
+
+        A value that is not a finite number fails the trial with the reason.
+        """
+        live = trial if isinstance(trial, Trial) else self._live_by_number(trial)
+        st = (
+            TrialState.parse(state)
+            if state is not None
+            else (TrialState.COMPLETE if value is not None else None)
+        )
+        if st is None:
+            raise UserError("tell: give a value, or a state of 'pruned' or 'failed'")
+        if st in (TrialState.RUNNING, TrialState.WAITING):
+            raise UserError(f"tell: state must be complete, pruned or failed, not {st.value!r}")
+        number: float | None = None
+        if st is TrialState.COMPLETE:
+            try:
+                number = check_value(value)
+            except ValueError as exc:
+                st, reason = TrialState.FAILED, str(exc)
+                log.warning("trial %d failed: %s", live.number, reason)
+        elif st is TrialState.PRUNED:
+            number = float(value) if value is not None else _last_value(live)
+        params, dists = live.take_pending()
+        try:
+            return self.storage.finish_trial(live.trial_id, st, number, reason, params, dists)
+        finally:
+            self._live.pop(live.trial_id, None)
+
+    def _live_by_number(self, number: int) -> Trial:
+        for t in self._live.values():
+            if t.number == number:
+                return t
+        raise TrialStateError(
+            f"tell: trial {number} is not running in this process (asked elsewhere, or told already)"
+        )
+
+    def _fail_quietly(self, trial_id: int, reason: str) -> None:
+        try:
+            self.storage.finish_trial(trial_id, TrialState.FAILED, None, reason)
+        except TrialStateError:
+            pass
+        self._live.pop(trial_id, None)
+
+    # -- driver hooks used by Trial ------------------------------------------------------------
+    def _suggest(self, trial: Trial, name: str, param: Param) -> ParamValue:
+        return self.sampler.propose_param(name, param, self.history(), trial.context)
+
+    def _should_prune(self, trial: Trial) -> bool:
+        if isinstance(self.pruner, NopPruner):
+            return False
+        trial.flush()
+        return self.pruner.should_prune(self.history(), self.storage.get_trial(trial.trial_id))
+
+    # -- the loop ----------------------------------------------------------------------------
+    def optimize(
+        self,
+        objective: Objective,
+        n_trials: int | None = None,
+        timeout: float | None = None,
+        *,
+        max_trials: int | None = None,
+        space: Mapping[str, Any] | Space | None = None,
+        stop_on_error: bool = False,
+        callbacks: Sequence[Callback] = (),
+        progress: bool = False,
+    ) -> None:
+        """Run trials until ``n_trials`` have run in this call, ``timeout`` seconds have passed,
+        the study holds ``max_trials`` complete or pruned trials, the sampler runs out of
+        configurations, or :meth:`stop` is called.
+
+        A trial whose objective raises, or returns something other than a finite number, is
+        recorded as failed with the reason and the loop goes on (``stop_on_error=True``
+        re-raises instead).  ``KeyboardInterrupt`` fails the running trial and propagates;
+        every finished trial is kept.  With ``space``, params are proposed up front and the
+        objective reads ``trial.params``.
+        """
+        _check_limit("n_trials", n_trials)
+        _check_limit("max_trials", max_trials)
+        if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
+            raise UserError(
+                f"optimize: timeout must be a positive number of seconds, got {timeout!r}"
+            )
+        if not callable(objective):
+            raise UserError(f"optimize: objective must be callable, got {objective!r}")
+        declared = as_space(space) if space is not None else None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self._stop.clear()
+        self.storage.fail_stale_trials(self.study_id, self.grace_period)
+        beat = _Heartbeat(self) if self.storage.shared else None
+        bar = _progress_bar(progress, n_trials or max_trials)
+        done = 0
+        try:
+            while not self._stop.is_set():
+                if n_trials is not None and done >= n_trials:
+                    break
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
+                trial = self._next_trial(declared, max_trials, deadline, beat is not None)
+                if trial is None:
+                    break
+                frozen = self._run(objective, trial, stop_on_error)
+                done += 1
+                if bar is not None:
+                    _update_bar(bar, self, frozen)
+                for cb in callbacks:
+                    cb(self, frozen)
+        finally:
+            if beat is not None:
+                beat.stop()
+            if bar is not None:
+                bar.close()
+
+    def stop(self) -> None:
+        """Ask a running :meth:`optimize` to finish its current trial and return."""
+        self._stop.set()
+
+    def _next_trial(
+        self, space: Space | None, max_trials: int | None, deadline: float | None, lease: bool
+    ) -> Trial | None:
+        while True:
+            if max_trials is not None:
+                if self.storage.count_trials(self.study_id, _FINISHED_OK) >= max_trials:
+                    return None
+            trials = self._ask(space, 1, lease=lease, max_trials=max_trials)
+            if trials:
+                return trials[0]
+            if max_trials is None or self.sampler.exhausted(space, self.history()):
+                return None
+            # the limit is held by trials running elsewhere: wait for them to end or go stale
+            if deadline is not None and time.monotonic() >= deadline:
+                return None
+            if self._stop.wait(min(1.0, self.heartbeat_interval)):
+                return None
+            self.storage.fail_stale_trials(self.study_id, self.grace_period)
+
+    def _run(self, objective: Objective, trial: Trial, stop_on_error: bool) -> FrozenTrial:
+        state, value, reason = TrialState.FAILED, None, None
+        try:
+            result = objective(trial)
+        except TrialPruned:
+            state = TrialState.PRUNED
+        except KeyboardInterrupt:
+            self._finish(trial, TrialState.FAILED, None, "interrupted (KeyboardInterrupt)")
+            raise
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            log.warning("trial %d failed: %s", trial.number, reason, exc_info=True)
+            if stop_on_error:
+                self._finish(trial, TrialState.FAILED, None, reason)
+                raise
+        except BaseException as exc:
+            self._finish(trial, TrialState.FAILED, None, f"{type(exc).__name__}: {exc}")
+            raise
+        else:
+            try:
+                value = check_value(result)
+                state = TrialState.COMPLETE
+            except ValueError as exc:
+                reason = str(exc)
+                log.warning("trial %d failed: %s", trial.number, reason)
+        if state is TrialState.PRUNED:
+            value = _last_value(trial)
+        return self._finish(trial, state, value, reason)
+
+    def _finish(
+        self, trial: Trial, state: TrialState, value: float | None, reason: str | None
+    ) -> FrozenTrial:
+        params, dists = trial.take_pending()
+        try:
+            return self.storage.finish_trial(trial.trial_id, state, value, reason, params, dists)
+        except TrialStateError as exc:  # failed as stale by another worker meanwhile
+            log.warning("trial %d could not be recorded: %s", trial.number, exc)
+            return self.storage.get_trial(trial.trial_id)
+        finally:
+            self._live.pop(trial.trial_id, None)
+
+
+def _last_value(trial: Trial) -> float | None:
+    inter = trial.intermediate
+    return inter[max(inter)] if inter else None
+
+
+def _check_limit(name: str, value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise UserError(f"optimize: {name} must be a non-negative integer, got {value!r}")
+
+
+class _Heartbeat:
+    """Renews the leases of this study's live trials, writes their buffered suggestions, and
+    fails stale trials of other workers, every ``heartbeat_interval`` seconds."""
+
+    def __init__(self, study: Study):
+        self._study = study
+        self._halt = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="tunecycle-heartbeat", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        study = self._study
+        while not self._halt.wait(study.heartbeat_interval):
+            try:
+                live = list(study._live.values())
+                study.storage.heartbeat([t.trial_id for t in live])
+                for t in live:
+                    t.flush()
+                study.storage.fail_stale_trials(study.study_id, study.grace_period)
+            except Exception:  # a hiccup of the store must not kill the trial
+                log.warning("heartbeat failed", exc_info=True)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self._thread.join(timeout=5)
+
+
+def _progress_bar(enabled: bool, total: int | None) -> Any:
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    # disable=None: tqdm stays quiet when the output is not a terminal (CI logs)
+    return tqdm(total=total, disable=None, unit="trial", dynamic_ncols=True)
+
+
+def _update_bar(bar: Any, study: Study, frozen: FrozenTrial) -> None:
+    best = getattr(bar, "_tc_best", None)
+    if frozen.state is TrialState.COMPLETE and frozen.value is not None:
+        if best is None or study.direction.better(frozen.value, best):
+            best = frozen.value
+            bar._tc_best = best
+            bar.set_postfix_str(f"best={best:.6g} (trial {frozen.number})", refresh=False)
+    bar.update(1)

@@ -1,0 +1,180 @@
+"""The live trial an objective receives: ``suggest_*``, ``report``, ``should_prune``.
+
+The names follow Optuna's, so an Optuna objective migrates by changing its import.  A trial
+asks its driver (the study) for values it does not already have; it buffers define-by-run
+suggestions and writes them with the next report, heartbeat or the trial's end, so that a
+suggestion costs no database round trip.  This module does not know which sampler or pruner
+the study uses.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from tunecycle.errors import SpaceError, TrialPruned
+from tunecycle.protocols import TrialContext
+from tunecycle.records import FrozenTrial
+from tunecycle.space import Categorical, Float, Int, Param, ParamValue
+from tunecycle.storage.base import Storage, dump_json
+
+
+class TrialDriver(Protocol):
+    """What a trial needs from its study."""
+
+    def _suggest(self, trial: Trial, name: str, param: Param) -> ParamValue: ...
+
+    def _should_prune(self, trial: Trial) -> bool: ...
+
+
+class Trial:
+    """One evaluation of the objective, live while it runs."""
+
+    def __init__(
+        self,
+        driver: TrialDriver,
+        storage: Storage,
+        record: FrozenTrial,
+        context: TrialContext,
+        *,
+        fixed: Mapping[str, ParamValue] | None = None,
+        presample: Mapping[str, ParamValue] | None = None,
+    ):
+        self._driver = driver
+        self._storage = storage
+        self._record = record
+        self.context = context
+        self._lock = threading.Lock()
+        self._params: dict[str, ParamValue] = dict(record.params)
+        self._dists: dict[str, Param] = dict(record.distributions)
+        self._fixed: dict[str, ParamValue] = dict(fixed or {})
+        self._presample: dict[str, ParamValue] = dict(presample or {})
+        self._pending: dict[str, Param] = {}
+        self._user_attrs: dict[str, Any] = dict(record.user_attrs)
+        self._intermediate: dict[int, float] = dict(record.intermediate)
+
+    # -- identity ----------------------------------------------------------------------------
+    @property
+    def number(self) -> int:
+        return self._record.number
+
+    @property
+    def trial_id(self) -> int:
+        return self._record.trial_id
+
+    @property
+    def params(self) -> dict[str, ParamValue]:
+        """The parameters fixed so far (all of them for a trial asked with a space)."""
+        with self._lock:
+            return {**self._fixed, **self._params}
+
+    @property
+    def distributions(self) -> dict[str, Param]:
+        with self._lock:
+            return dict(self._dists)
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return dict(self._user_attrs)
+
+    @property
+    def intermediate(self) -> dict[int, float]:
+        return dict(self._intermediate)
+
+    def __repr__(self) -> str:
+        return f"Trial(number={self.number}, params={self.params!r})"
+
+    # -- suggestions -------------------------------------------------------------------------
+    def suggest_float(
+        self, name: str, low: float, high: float, *, log: bool = False, step: float | None = None
+    ) -> float:
+        return float(self.suggest(name, Float(low, high, log=log, step=step, name=name)))  # type: ignore[arg-type]
+
+    def suggest_int(
+        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
+    ) -> int:
+        return int(self.suggest(name, Int(low, high, log=log, step=step, name=name)))  # type: ignore[arg-type]
+
+    def suggest_categorical(self, name: str, choices: Sequence[ParamValue]) -> ParamValue:
+        return self.suggest(name, Categorical(list(choices), name=name))
+
+    def suggest(self, name: str, param: Param) -> ParamValue:
+        """Suggest a value for ``param``; a second call with the same name returns the same value."""
+        if not isinstance(name, str) or not name:
+            raise SpaceError(f"parameter names must be non-empty strings, got {name!r}")
+        param = param.named(name)
+        with self._lock:
+            if name in self._params:
+                known = self._dists.get(name)
+                if known is not None and known != param:
+                    raise SpaceError(
+                        f"parameter '{name}': suggested again with a different type or range "
+                        f"({param.to_dict()} vs {known.to_dict()})"
+                    )
+                return self._params[name]
+            fixed = self._fixed.get(name, self._presample.get(name))
+            has_fixed = name in self._fixed or name in self._presample
+        if has_fixed and param.contains(fixed):
+            value = param.normalize(fixed)
+        elif name in self._fixed:
+            raise SpaceError(
+                f"parameter '{name}': the fixed value {fixed!r} is outside {param.to_dict()}"
+            )
+        else:
+            value = self._driver._suggest(self, name, param)
+        with self._lock:
+            self._params[name] = value
+            self._dists[name] = param
+            if name not in self._fixed:
+                self._pending[name] = param
+        return value
+
+    # -- reporting ---------------------------------------------------------------------------
+    def report(self, value: float, step: int) -> None:
+        """Record an intermediate value (a validation score after ``step`` epochs, say)."""
+        if isinstance(step, bool) or not isinstance(step, int) and not float(step).is_integer():
+            raise ValueError(f"report: step must be an integer, got {step!r}")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"report: value must be a number, got {value!r}") from None
+        step = int(step)
+        self.flush()
+        self._storage.report(self.trial_id, step, number)
+        self._intermediate[step] = number
+
+    def should_prune(self) -> bool:
+        """True when the study's pruner says this trial should stop (then raise TrialPruned)."""
+        return self._driver._should_prune(self)
+
+    def prune(self) -> None:
+        """Stop this trial as pruned (shorthand for ``raise TrialPruned()``)."""
+        raise TrialPruned(f"trial {self.number} pruned at step {self.last_step}")
+
+    @property
+    def last_step(self) -> int | None:
+        return max(self._intermediate) if self._intermediate else None
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        dump_json(value, f"user attribute {key!r}")
+        self._storage.set_trial_attr(self.trial_id, key, value)
+        self._user_attrs[key] = value
+
+    # -- persistence -------------------------------------------------------------------------
+    def take_pending(self) -> tuple[dict[str, ParamValue], dict[str, Param]]:
+        """The suggestions not yet written, removed from the buffer."""
+        with self._lock:
+            dists, self._pending = self._pending, {}
+            return {n: self._params[n] for n in dists}, dists
+
+    def flush(self) -> None:
+        """Write buffered suggestions now."""
+        params, dists = self.take_pending()
+        if params:
+            try:
+                self._storage.set_params(self.trial_id, params, dists)
+            except BaseException:
+                with self._lock:
+                    self._pending = {**dists, **self._pending}
+                raise
