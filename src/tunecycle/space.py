@@ -154,6 +154,8 @@ class Float(Param):
             return (i + 0.5) / n
         if self.log:
             lo, hi = math.log(self.low), math.log(self.high)
+            if hi == lo:  # bounds a few ulps apart that log() cannot tell apart
+                return 0.5
             return (math.log(v) - lo) / (hi - lo)
         return (v - self.low) / (self.high - self.low)
 
@@ -426,7 +428,7 @@ def param_from_dict(spec: Mapping[str, Any], name: str | None = None) -> Param:
     if not isinstance(spec, Mapping):
         raise SpaceError(f"{label}: expected a mapping with a 'type' key, got {spec!r}")
     kind = spec.get("type")
-    if kind not in _TYPES:
+    if not isinstance(kind, str) or kind not in _TYPES:  # a list/dict is unhashable
         raise SpaceError(f"{label}: 'type' must be one of {sorted(_TYPES)}, got {kind!r}")
     cls = _TYPES[kind]
     allowed = {

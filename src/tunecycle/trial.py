@@ -46,9 +46,16 @@ class Trial:
         self._record = record
         self.context = context
         self._lock = threading.Lock()
-        self._params: dict[str, ParamValue] = dict(record.params)
+        # params with a recorded type were suggested; the others (enqueued) are fixed values
+        # that the objective's suggest_* calls still check against their ranges
         self._dists: dict[str, Param] = dict(record.distributions)
-        self._fixed: dict[str, ParamValue] = dict(fixed or {})
+        self._params: dict[str, ParamValue] = {
+            k: v for k, v in record.params.items() if k in self._dists
+        }
+        self._fixed: dict[str, ParamValue] = {
+            **{k: v for k, v in record.params.items() if k not in self._dists},
+            **(fixed or {}),
+        }
         self._presample: dict[str, ParamValue] = dict(presample or {})
         self._pending: dict[str, Param] = {}
         self._user_attrs: dict[str, Any] = dict(record.user_attrs)

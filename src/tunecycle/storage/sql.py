@@ -82,7 +82,13 @@ class SQLStorage(Storage):
 
     shared = True
 
-    def __init__(self, url: str, *, engine_kwargs: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        url: str,
+        *,
+        engine_kwargs: Mapping[str, Any] | None = None,
+        check_schema: bool = True,
+    ):
         self.url = url
         self._safe_url = _safe(url)
         self._engine = _make_engine(url, self._safe_url, dict(engine_kwargs or {}))
@@ -94,7 +100,8 @@ class SQLStorage(Storage):
         )
         self._caches: dict[int, _StudyCache] = {}
         self._cache_lock = threading.Lock()
-        self._ensure_schema()
+        if check_schema:
+            self._ensure_schema()
 
     # -- plumbing -----------------------------------------------------------------------------
     @contextmanager
@@ -162,9 +169,20 @@ class SQLStorage(Storage):
 
         self._write(run)
 
-    def upgrade(self) -> None:
-        """Bring the database's schema to this version's."""
-        self._migrate()
+    @classmethod
+    def upgrade_url(cls, url: str) -> None:
+        """Create or upgrade the schema of the database at ``url`` to this version's."""
+        store = cls(url, check_schema=False)
+        try:
+            current = store._schema_revision()
+            if current is not None and not _known_revision(current):
+                raise SchemaVersionError(
+                    f"storage {store._safe_url}: schema {current!r} is newer than this "
+                    f"tunecycle ({SCHEMA_HEAD!r}); upgrade tunecycle instead"
+                )
+            store._migrate()
+        finally:
+            store.close()
 
     # -- studies ------------------------------------------------------------------------------
     def create_study(
@@ -655,6 +673,11 @@ def _missing_table(exc: DBAPIError) -> bool:
 
 def _reason(exc: DBAPIError) -> str:
     return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+
+
+def _known_revision(revision: str) -> bool:
+    versions = Path(__file__).parent / "migrations" / "versions"
+    return any(p.name.startswith(revision + "_") for p in versions.glob("*.py"))
 
 
 def _float(v: Any) -> float:

@@ -1,0 +1,1 @@
+"""Command-line interface (``tunecycle ...``); see ``tunecycle.cli.main``."""

@@ -1,0 +1,153 @@
+"""The ``tunecycle`` command on a real SQLite file: every subcommand, and every user mistake
+exits 2 with one line on stderr and no traceback."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import tunecycle as tc
+from tunecycle.cli.main import main
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+@pytest.fixture
+def db(tmp_path):
+    url = f"sqlite:///{tmp_path}/cli.db"
+    study = tc.create_study("alpha", storage=url, direction="maximize", seed=0)
+
+    def objective(t):
+        x = t.suggest_float("x", 0, 1)
+        if t.number == 2:
+            raise RuntimeError("boom")
+        return x
+
+    study.optimize(objective, n_trials=5)
+    tc.create_study("beta", storage=url)
+    return url
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tunecycle", *args], capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": SRC, **(env or {})},
+    )
+
+
+def test_studies_lists_every_study(db, capsys):
+    assert main(["studies", "--storage", db]) == 0
+    out = capsys.readouterr().out
+    lines = [line.strip() for line in out.strip().splitlines()]
+    assert lines[0].split()[:3] == ["name", "direction", "trials"]
+    alpha = next(line for line in lines if line.startswith("alpha")).split()
+    assert alpha[1:6] == ["maximize", "5", "4", "0", "1"]
+    assert any(line.startswith("beta") for line in lines)
+
+
+def test_trials_table_and_filters(db, capsys):
+    assert main(["trials", "alpha", "--storage", db]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1 + 5
+    assert "boom" in out[3]
+    assert main(["trials", "alpha", "--storage", db, "--state", "failed"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and out[1].split()[:2] == ["2", "failed"]
+
+
+def test_best_matches_the_study(db, capsys):
+    best = tc.load_study("alpha", db).best_trial
+    assert main(["best", "alpha", "--storage", db, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc == {"number": best.number, "value": best.value, "params": dict(best.params)}
+
+
+def test_export_csv_and_json(db, tmp_path, capsys):
+    out_csv, out_json = tmp_path / "t.csv", tmp_path / "t.json"
+    assert main(["export", "alpha", "--storage", db, "-o", str(out_csv)]) == 0
+    assert main(["export", "alpha", "--storage", db, "-o", str(out_json)]) == 0
+    rows = list(csv.DictReader(out_csv.open()))
+    assert [r["number"] for r in rows] == ["0", "1", "2", "3", "4"]
+    assert rows[2]["state"] == "failed" and "params_x" in rows[0]
+    doc = json.loads(out_json.read_text())
+    assert doc["study"] == "alpha" and len(doc["trials"]) == 5
+    assert doc["trials"][2]["fail_reason"] == "RuntimeError: boom"
+
+
+def test_delete_removes_only_that_study(db, capsys):
+    assert main(["delete", "alpha", "--storage", db]) == 0
+    assert "deleted study 'alpha' (5 trials)" in capsys.readouterr().out
+    names = [s.info.name for s in tc.list_studies(db)]
+    assert names == ["beta"]
+
+
+def test_storage_from_environment(db, capsys, monkeypatch):
+    monkeypatch.setenv("TUNECYCLE_STORAGE", db)
+    assert main(["best", "alpha", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["params"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["trials", "nope"], "no study named 'nope'"),
+        (["best", "beta"], "no complete trial"),
+        (["export", "alpha", "-o", "out.txt"], "must end in .csv or .json"),
+        (["export", "alpha", "-o", "/no/such/dir/out.csv"], "does not exist"),
+        (["delete", "nope"], "no study named 'nope'"),
+        (["trials", "alpha", "--limit", "zero"], "--limit"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_user_mistakes_exit_2_with_one_line(db, args, message):
+    proc = run_cli(*args, "--storage", db) if args[0] != "frobnicate" else run_cli(*args)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://host/x", "not a supported URL"),
+        ("sqlite:////no/such/dir/x.db", "does not exist"),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/x", "storage"),
+    ],
+)
+def test_bad_storage_urls_exit_2_with_one_line(url, message):
+    proc = run_cli("studies", "--storage", url)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+
+
+def test_missing_storage_is_a_usage_error(monkeypatch):
+    proc = run_cli("studies", env={"TUNECYCLE_STORAGE": ""})
+    assert proc.returncode == 2 and "--storage is required" in proc.stderr
+
+
+def test_user_mistake_leaves_stored_data_intact(db):
+    before = [(t.number, t.state, t.value) for t in tc.load_study("alpha", db).trials]
+    run_cli("export", "alpha", "--storage", db, "-o", "/no/such/dir/x.csv")
+    run_cli("delete", "nope", "--storage", db)
+    after = [(t.number, t.state, t.value) for t in tc.load_study("alpha", db).trials]
+    assert before == after
+
+
+def test_demo_command_runs_the_built_in_example(tmp_path):
+    url = f"sqlite:///{tmp_path}/demo.db"
+    proc = run_cli("demo", "--storage", url, "--trials", "12")
+    assert proc.returncode == 0, proc.stderr
+    assert "best (trial" in proc.stdout
+    study = tc.load_study("demo", url)
+    assert len(study.get_trials(["complete"])) == 12
+    baseline = study.trials[0]
+    assert baseline.params == {"alpha": 1.0, "degree": 1, "scaling": "none"}
+    assert study.best_value < baseline.value  # tuning beat the linear baseline
