@@ -95,8 +95,9 @@ def _objective(rec: Recorder) -> Callable[[object], float]:
 
 # -- one run per library / interface -------------------------------------------------------------
 def run_tunecycle(n: int, url: str | None, seed: int) -> Recorder:
-    study = tc.create_study(name="bench", direction="minimize", sampler="random", storage=url,
-                            seed=seed)
+    study = tc.create_study(
+        name="bench", direction="minimize", sampler="random", storage=url, seed=seed
+    )
     rec = Recorder()
     obj = _objective(rec)
     rec.t0 = perf()
@@ -108,10 +109,14 @@ def run_tunecycle(n: int, url: str | None, seed: int) -> Recorder:
 
 
 def run_tunecycle_asktell(n: int, url: str | None, seed: int) -> Recorder:
-    study = tc.create_study(name="bench", direction="minimize", sampler="random", storage=url,
-                            seed=seed)
-    space = {"x": tc.Float(-10.0, 10.0), "lr": tc.Float(1e-5, 1e-1, log=True),
-             "c": tc.Categorical(CHOICES)}
+    study = tc.create_study(
+        name="bench", direction="minimize", sampler="random", storage=url, seed=seed
+    )
+    space = {
+        "x": tc.Float(-10.0, 10.0),
+        "lr": tc.Float(1e-5, 1e-1, log=True),
+        "c": tc.Categorical(CHOICES),
+    }
     rec = Recorder()
     rec.t0 = perf()
     for _ in range(n):
@@ -127,8 +132,12 @@ def run_tunecycle_asktell(n: int, url: str | None, seed: int) -> Recorder:
 def run_optuna(n: int, url: str | None, seed: int) -> Recorder:
     import optuna
 
-    study = optuna.create_study(study_name="bench", direction="minimize", storage=url,
-                                sampler=optuna.samplers.RandomSampler(seed=seed))
+    study = optuna.create_study(
+        study_name="bench",
+        direction="minimize",
+        storage=url,
+        sampler=optuna.samplers.RandomSampler(seed=seed),
+    )
     rec = Recorder()
     obj = _objective(rec)
     rec.t0 = perf()
@@ -143,10 +152,17 @@ def run_optuna_asktell(n: int, url: str | None, seed: int) -> Recorder:
     import optuna
     from optuna.distributions import CategoricalDistribution, FloatDistribution
 
-    study = optuna.create_study(study_name="bench", direction="minimize", storage=url,
-                                sampler=optuna.samplers.RandomSampler(seed=seed))
-    dists = {"x": FloatDistribution(-10.0, 10.0), "lr": FloatDistribution(1e-5, 1e-1, log=True),
-             "c": CategoricalDistribution(CHOICES)}
+    study = optuna.create_study(
+        study_name="bench",
+        direction="minimize",
+        storage=url,
+        sampler=optuna.samplers.RandomSampler(seed=seed),
+    )
+    dists = {
+        "x": FloatDistribution(-10.0, 10.0),
+        "lr": FloatDistribution(1e-5, 1e-1, log=True),
+        "c": CategoricalDistribution(CHOICES),
+    }
     rec = Recorder()
     rec.t0 = perf()
     for _ in range(n):
@@ -237,8 +253,13 @@ def command_line() -> str:
 # -- main ----------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000],
-                    help="numbers of trials (default: 100 1000 5000)")
+    ap.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[100, 1000, 5000],
+        help="numbers of trials (default: 100 1000 5000)",
+    )
     ap.add_argument("--quick", action="store_true", help="sizes 100 300")
     ap.add_argument("--repeat", type=int, default=1, help="runs per cell; the median is reported")
     ap.add_argument("--only", choices=LIBS, help="run one library only")
@@ -254,7 +275,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             import optuna
         except ImportError:
-            ap.error("optuna is not installed (pip install -e '.[bench]'), or pass --only tunecycle")
+            ap.error(
+                "optuna is not installed (pip install -e '.[bench]'), or pass --only tunecycle"
+            )
         optuna.logging.set_verbosity(optuna.logging.WARNING)
 
     cells: list[tuple[str, str, str, int]] = []  # (lib, interface, storage, n)
@@ -290,12 +313,18 @@ def main(argv: list[str] | None = None) -> int:
                 rec = RUNNERS[(lib, itf)](n, url_for(st), args.seed + rep)
                 results[cell].append(rec.result(n))
                 mean, last = results[cell][-1]
-                print(f"[{perf() - started:7.1f}s] rep {rep + 1}/{args.repeat} {lib:9} {itf:8} "
-                      f"{st:6} n={n:<5} mean {mean * 1e3:7.3f} ms  last-10% {last * 1e3:7.3f} ms"
-                      f"  ({perf() - t:.1f}s)", file=sys.stderr, flush=True)
+                print(
+                    f"[{perf() - started:7.1f}s] rep {rep + 1}/{args.repeat} {lib:9} {itf:8} "
+                    f"{st:6} n={n:<5} mean {mean * 1e3:7.3f} ms  last-10% {last * 1e3:7.3f} ms"
+                    f"  ({perf() - t:.1f}s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
-    med = {c: (statistics.median(m for m, _ in r), statistics.median(l for _, l in r))
-           for c, r in results.items()}
+    med = {
+        c: (statistics.median(m for m, _ in r), statistics.median(t for _, t in r))
+        for c, r in results.items()
+    }
 
     print("## Framework overhead per trial")
     print()
@@ -306,11 +335,15 @@ def main(argv: list[str] | None = None) -> int:
     for line in machine(libs):
         print(f"- {line}")
     print()
-    print(f"Random sampler; 3 params (float, log float, categorical); median of {args.repeat} "
-          f"run(s) per cell; overhead = wall time minus the objective's own computation.")
+    print(
+        f"Random sampler; 3 params (float, log float, categorical); median of {args.repeat} "
+        f"run(s) per cell; overhead = wall time minus the objective's own computation."
+    )
     print()
-    print("| library | storage | trials | mean ms/trial | last-10% ms/trial "
-          "| ratio optuna/tunecycle (mean / last-10%) |")
+    print(
+        "| library | storage | trials | mean ms/trial | last-10% ms/trial "
+        "| ratio optuna/tunecycle (mean / last-10%) |"
+    )
     print("|---|---|---:|---:|---:|---:|")
     for cell in cells:
         lib, itf, st, n = cell

@@ -57,6 +57,8 @@ def _as_float(x: Any, what: str, label: str) -> float:
 
 
 def _as_int(x: Any, what: str, label: str) -> int:
+    if isinstance(x, numbers.Integral) and not isinstance(x, bool):
+        return int(x)  # exact, even beyond 2**53
     value = _as_float(x, what, label)
     if not value.is_integer():
         raise SpaceError(f"{label}: {what} must be an integer, got {x!r}")
@@ -118,6 +120,8 @@ class Float(Param):
         object.__setattr__(self, "high", high)
         if low > high:
             raise SpaceError(f"{label}: low ({low:g}) must not exceed high ({high:g})")
+        if not math.isfinite(high - low):
+            raise SpaceError(f"{label}: the range {low:g}..{high:g} is too wide to represent")
         if not isinstance(self.log, bool):
             raise SpaceError(f"{label}: log must be true or false, got {self.log!r}")
         if self.log and low <= 0:
