@@ -30,7 +30,7 @@ from tunecycle.errors import (
 )
 from tunecycle.protocols import History, Pruner, Sampler
 from tunecycle.records import Direction, FrozenTrial, StudySummary, TrialState
-from tunecycle.samplers import AutoSampler, GridSampler, QMCSampler, RandomSampler
+from tunecycle.samplers import AutoSampler, GridSampler, QMCSampler, RandomSampler, TPESampler
 from tunecycle.space import Categorical, Float, Int, Space
 from tunecycle.study import Study
 from tunecycle.trial import Trial
@@ -59,6 +59,7 @@ __all__ = [
     "Study",
     "StudyNotFoundError",
     "StudySummary",
+    "TPESampler",
     "Trial",
     "TrialPruned",
     "TrialState",

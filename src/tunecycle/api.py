@@ -26,6 +26,7 @@ def create_study(
     load_if_exists: bool = False,
     *,
     pruner: str | Pruner | None = None,
+    noisy: bool | None = None,
     heartbeat_interval: float = 10.0,
     grace_period: float | None = None,
 ) -> Study:
@@ -33,13 +34,17 @@ def create_study(
 
     ``storage`` is None (in memory), ``"sqlite:///path.db"`` or a PostgreSQL URL.  On load,
     trials left running by a process that died are failed at once (same host) or after the
-    grace period without a heartbeat (other hosts).
+    grace period without a heartbeat (other hosts).  ``noisy=True`` declares that the objective
+    is noisy, so a configuration may be evaluated more than once; otherwise a wholly discrete
+    space never gets a configuration proposed twice (until every one has been tried).
     """
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise UserError(f"seed: must be an integer or None, got {seed!r}")
     dirn = Direction.parse(direction)
     store = get_storage(storage)
     smp = make_sampler(sampler, seed)
+    if noisy is not None:
+        smp.noisy = bool(noisy)
     prn = make_pruner(pruner)
     if name is None:
         name = f"study-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"

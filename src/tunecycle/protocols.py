@@ -74,6 +74,9 @@ class Sampler(ABC):
 
     #: the name under which ``create_study(sampler=...)`` finds this sampler
     name: str = ""
+    #: a noisy objective may be evaluated twice at the same configuration; otherwise, in a
+    #: wholly discrete space, configurations already tried are not proposed again
+    noisy: bool = False
 
     def __init__(self, seed: int | None = None):
         self.seed = seed

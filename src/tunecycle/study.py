@@ -7,6 +7,7 @@ another; parallel and distributed execution build on the same ask/tell calls.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -224,6 +225,8 @@ class Study:
     ) -> list[Trial]:
         fresh = [i for i, r in enumerate(records) if not r.params]
         proposals = self.sampler.propose(space, history, [contexts[i] for i in fresh])
+        if space.is_discrete and not self.sampler.noisy:
+            proposals = _without_repeats(space, proposals, history, [contexts[i] for i in fresh])
         by_index = dict(zip(fresh, proposals))
         trials = []
         for i, (rec, ctx) in enumerate(zip(records, contexts)):
@@ -435,6 +438,43 @@ class Study:
             return self.storage.get_trial(trial.trial_id)
         finally:
             self._live.pop(trial.trial_id, None)
+
+
+def _config_key(space: Space, params: Mapping[str, Any]) -> str:
+    return json.dumps({d.name: params[d.name] for d in space.dims if d.name in params},
+                      sort_keys=True, default=str)
+
+
+def _without_repeats(
+    space: Space, proposals: list[dict], history: History, contexts: Sequence[TrialContext]
+) -> list[dict]:
+    """In a wholly discrete space, replace proposals that repeat an existing trial's
+    configuration with an untaken one (random draws first, then the enumerated grid).  Once
+    every configuration is taken, repeats are allowed: the sampler's choice stands."""
+    taken = {_config_key(space, t.params) for t in history.trials if t.params}
+    out = []
+    for params, ctx in zip(proposals, contexts):
+        key = _config_key(space, params)
+        if key in taken:
+            params = _untaken(space, taken, ctx.rng) or params
+            key = _config_key(space, params)
+        taken.add(key)
+        out.append(params)
+    return out
+
+
+def _untaken(space: Space, taken: set[str], rng: Any) -> dict | None:
+    for _ in range(64):
+        params = space.from_unit(rng.random(len(space)))
+        if _config_key(space, params) not in taken:
+            return params
+    try:
+        free = [p for p in space.grid() if _config_key(space, p) not in taken]
+    except SearchSpaceExhausted:
+        return None
+    except UserError:  # a grid too large to enumerate: keep the sampler's choice
+        return None
+    return free[int(rng.integers(len(free)))] if free else None
 
 
 def _last_value(trial: Trial) -> float | None:

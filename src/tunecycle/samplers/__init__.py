@@ -14,6 +14,7 @@ from tunecycle.protocols import Sampler
 from tunecycle.samplers.grid import GridSampler
 from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.samplers.random import RandomSampler
+from tunecycle.samplers.tpe import TPESampler
 
 
 class AutoSampler(RandomSampler):
@@ -31,6 +32,7 @@ SAMPLERS: dict[str, type[Sampler]] = {
     "random": RandomSampler,
     "qmc": QMCSampler,
     "grid": GridSampler,
+    "tpe": TPESampler,
 }
 
 
@@ -47,4 +49,12 @@ def make_sampler(spec: str | Sampler | None, seed: int | None = None) -> Sampler
     return SAMPLERS[spec.lower()](seed=seed)
 
 
-__all__ = ["AutoSampler", "GridSampler", "QMCSampler", "RandomSampler", "SAMPLERS", "make_sampler"]
+__all__ = [
+    "AutoSampler",
+    "GridSampler",
+    "QMCSampler",
+    "RandomSampler",
+    "SAMPLERS",
+    "TPESampler",
+    "make_sampler",
+]

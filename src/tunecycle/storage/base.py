@@ -62,6 +62,13 @@ def dump_json(value: Any, what: str) -> str:
     try:
         return json.dumps(value, allow_nan=True, default=_json_default)
     except (TypeError, ValueError) as exc:
+        if isinstance(value, Mapping):  # name the offending entry: "params['lr']"
+            for key, item in value.items():
+                try:
+                    json.dumps(item, allow_nan=True, default=_json_default)
+                except (TypeError, ValueError):
+                    what = f"{what}[{key!r}]"
+                    break
         raise UserError(f"{what}: value is not JSON-serialisable ({exc})") from None
 
 

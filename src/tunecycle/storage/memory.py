@@ -127,6 +127,7 @@ class InMemoryStorage(Storage):
     ) -> FrozenTrial:
         dump_json(dict(params), "params")
         dump_json(dict(user_attrs or {}), "user attributes")
+        dump_json(dict(system_attrs or {}), "system attributes")
         with self._lock:
             self._study(study_id)
             return self._add(
@@ -187,7 +188,7 @@ class InMemoryStorage(Storage):
     def set_trial_attr(self, trial_id: int, key: str, value: Any, *, system: bool = False) -> None:
         dump_json(value, f"trial attribute {key!r}")
         with self._lock:
-            t = self._get(trial_id)
+            t = self._running(trial_id, f"set attribute {key!r}")
             field = "system_attrs" if system else "user_attrs"
             self._put(replace(t, **{field: {**getattr(t, field), key: value}}))
 

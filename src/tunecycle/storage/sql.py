@@ -608,8 +608,8 @@ def _safe(url: str) -> str:
 def _make_engine(url: str, safe: str, kwargs: dict[str, Any]) -> Engine:
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise StorageURLError(f"storage: {url!r} is not a valid database URL") from None
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise StorageURLError(f"storage: {safe} is not a valid database URL") from None
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database or ""
         memory = db in ("", ":memory:")

@@ -1,0 +1,618 @@
+"""CMA-ES: the covariance matrix adaptation evolution strategy over the numeric dims of a space.
+
+The (mu/mu_w, lambda)-CMA-ES of Hansen's tutorial ("The CMA Evolution Strategy: A Tutorial",
+2016): weighted recombination of the best half, cumulative step-size adaptation, rank-one and
+rank-mu covariance updates, an eigendecomposition every generation, and optional IPOP restarts
+(population doubled each time).  It searches the unit cube of the space's *numeric,
+unconditional* dims (``Float`` and ``Int``, log and step included).  Everything else --
+categorical dims and the dims of conditional sub-spaces -- is proposed by a fallback sampler
+(TPE when ``tunecycle.samplers.tpe`` is importable, otherwise random search) over the rest of
+the space, and the two parts are merged.  The fallback also proposes whole configurations while
+fewer than ``n_startup`` usable trials have finished.
+
+**State is a pure function of the history.**  Nothing is written to trials and nothing is
+pickled: the distribution is rebuilt by replaying the history.  The usable finished trials
+(complete with a finite value, or pruned, whose numeric params all fit the space), taken in
+trial-number order, are cut into generations: the first ``n_startup`` of them are the start-up
+trials (the best complete one becomes the initial mean), then each following block of ``lambda``
+trials is one generation (``lambda`` doubles after an IPOP restart).  A block whose trials were
+sampled from an older distribution, proposed by someone else, or enqueued by hand is used all
+the same: every step ``y = (x - m) / sigma`` is shortened to Mahalanobis length at most
+``sqrt(n) + 2n / (n + 2)``, as recommended for injected solutions, so stray points cannot blow
+up the update.  The state after each generation is kept as a checkpoint keyed by the trial ids
+consumed, so an ask only replays the generations completed since the last one; a trial that
+finishes late and lands inside an already replayed block rewinds to the last checkpoint before
+it (or to the start) and replays from there.  ``distribution(space, history)`` shows the
+result, JSON-safe.
+
+Trials: failed trials are skipped.  Pruned trials count as members of their generation ranked
+below every complete one (in number order), so they take a slot but never a recombination
+weight; when fewer complete members than ``mu`` remain, the weights of the complete ones are
+renormalised (and the variance-effective selection mass recomputed); a generation without a
+complete member changes nothing.
+
+Sampling: trial ``n`` draws ``z ~ N(0, I)`` from a generator taken off its context's ``rng``
+(itself fixed by ``(seed, n)``), so every worker and every member of a batch gets an independent
+sample of the current distribution -- parallel workers asking for different trial numbers get
+different points, and a seeded study is reproducible given the same history.  The sample
+``m + sigma * B D z`` is mirrored (reflected) into [0, 1]; the update then uses the unit-cube
+encoding of the recorded params (the mirrored point; for discrete dims the centre of the chosen
+value's cell), because the unrounded sample is not in the history and the state must not depend
+on anything else.  Discrete dims (``Int``, stepped ``Float``) would collapse onto one value, so
+their standard deviation is kept at least ``w / (2 z_{1 - alpha/2})`` with ``w`` the width of
+the cell at the mean and ``alpha = 1 / (n lambda)``: the chance to leave a value stays at least
+``alpha`` (the idea of CMA-ES with margin, Hamano et al. 2022, in a simpler form).  When every
+numeric dim is discrete a sample that repeats a finished, running or same-batch configuration
+is redrawn (with a wider step each time, up to 8 times).
+
+Restarts (``restart="ipop"``): when the spread falls under 1e-11 in every continuous dim, the
+covariance condition number exceeds 1e14, the best loss has stayed flat (range < 1e-12) over
+``10 + 30 n / lambda`` generations, or the best and median losses have stagnated (the median of
+the newest 30% of a window of at least ``120 + 30 n / lambda`` generations no better than the
+oldest 30%), the strategy restarts from a uniform random mean (drawn from ``(seed, restart)``
+or, unseeded, from a hash of the history) with ``sigma0`` and ``lambda`` doubled (at most 64
+times the initial ``lambda``).  ``restart=None`` never restarts.
+
+Deliberately not here: negative (active) weights, separable or diagonal variants for very large
+dimensions, constraint handling beyond the box, and multi-objective selection.  Define-by-run
+parameters met outside the joint space are drawn uniformly at random.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import threading
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+
+from tunecycle.errors import UserError
+from tunecycle.protocols import History, Sampler, TrialContext
+from tunecycle.records import TrialState
+from tunecycle.space import Float, Int, Param, ParamValue, Space
+
+_TOL_X = 1e-11  # restart when every continuous dim's spread is below this (unit cube)
+_TOL_FUN = 1e-12  # restart when the best loss is this flat over the recent generations
+_MAX_CONDITION = 1e14
+_MAX_POPSIZE_FACTOR = 64  # IPOP doubles lambda up to this multiple of the first lambda
+_KEEP_CHECKPOINTS = 64  # recent per-generation states kept for cheap rewinds
+_DEDUPE_TRIES = 8
+_SALT_RESTART = 0x434D41  # "CMA"
+_FINISHED = frozenset({TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED})
+_MISSING = object()
+_by_number = operator.attrgetter("number")
+
+
+@dataclass(frozen=True)
+class _Strategy:
+    """The constants of CMA-ES for dimension ``n`` and population ``lam`` (Hansen 2016, table 1)."""
+
+    n: int
+    lam: int
+    mu: int
+    weights: np.ndarray
+    mu_eff: float
+    cs: float
+    ds: float
+    cc: float
+    c1: float
+    cmu: float
+    chi_n: float
+    c_y: float
+    alpha_margin: float
+
+    @classmethod
+    def make(cls, n: int, lam: int) -> _Strategy:
+        mu = lam // 2
+        w = math.log((lam + 1) / 2) - np.log(np.arange(1, mu + 1))
+        w = w / w.sum()
+        mu_eff = float(1.0 / np.sum(w**2))
+        cs = (mu_eff + 2) / (n + mu_eff + 5)
+        ds = 1 + 2 * max(0.0, math.sqrt((mu_eff - 1) / (n + 1)) - 1) + cs
+        cc = (4 + mu_eff / n) / (n + 4 + 2 * mu_eff / n)
+        c1 = 2 / ((n + 1.3) ** 2 + mu_eff)
+        cmu = min(1 - c1, 2 * (mu_eff - 2 + 1 / mu_eff) / ((n + 2) ** 2 + mu_eff))
+        chi_n = math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n))
+        c_y = math.sqrt(n) + 2 * n / (n + 2)
+        return cls(n, lam, mu, w, mu_eff, cs, ds, cc, c1, cmu, chi_n, c_y, 1.0 / (n * lam))
+
+
+@dataclass
+class _State:
+    """The search distribution N(mean, sigma^2 C) and its evolution paths; C = B diag(D^2) B^T."""
+
+    lam: int
+    mean: np.ndarray
+    sigma: float
+    C: np.ndarray
+    B: np.ndarray
+    D: np.ndarray
+    ps: np.ndarray
+    pc: np.ndarray
+    gen: int = 0  # generations since the last (re)start
+    generations: int = 0  # generations replayed in all
+    restarts: int = 0
+    best_hist: list[float] = field(default_factory=list)
+    median_hist: list[float] = field(default_factory=list)
+
+    @classmethod
+    def fresh(cls, lam: int, mean: np.ndarray, sigma: float) -> _State:
+        n = len(mean)
+        return cls(
+            lam, np.array(mean, dtype=float), float(sigma), np.eye(n), np.eye(n), np.ones(n),
+            np.zeros(n), np.zeros(n),
+        )
+
+    def copy(self) -> _State:
+        return _State(
+            self.lam, self.mean.copy(), self.sigma, self.C.copy(), self.B.copy(), self.D.copy(),
+            self.ps.copy(), self.pc.copy(), self.gen, self.generations, self.restarts,
+            list(self.best_hist), list(self.median_hist),
+        )
+
+    @property
+    def inv_sqrt_c(self) -> np.ndarray:
+        return (self.B / self.D) @ self.B.T
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How one space splits between CMA-ES and the fallback."""
+
+    key: str
+    numeric: tuple[int, ...]  # indices into space.dims handled by CMA-ES
+    params: tuple[Param, ...]
+    names: tuple[str, ...]
+    rest: Space | None  # the part the fallback proposes (None: nothing left)
+    discrete: np.ndarray  # (n,) bool
+    all_discrete: bool
+    all_names: tuple[str, ...]  # every dim of the space, for duplicate checks
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A usable finished trial: its numeric dims in the unit cube and its loss."""
+
+    number: int
+    trial_id: int
+    x: np.ndarray
+    loss: float  # +inf for pruned
+    complete: bool
+    key: tuple[Any, ...] | None  # the whole configuration, for duplicate checks
+
+
+class _Cache:
+    def __init__(self, key: str):
+        self.key = key
+        self.entries: dict[int, _Entry | None] = {}
+        self.ids = np.empty(0, dtype=np.int64)  # trial ids consumed, in order
+        self.checkpoints: list[tuple[int, _State]] = []  # (trials consumed, state after them)
+
+
+class CmaEsSampler(Sampler):
+    """``sampler="cmaes"``: CMA-ES on the numeric dims, a fallback sampler for the rest.
+
+    ``popsize``: lambda (default ``4 + floor(3 ln n)``); ``sigma0``: the initial step in the unit
+    cube (default 1/6); ``n_startup``: finished trials proposed by the fallback before CMA-ES
+    starts from the best of them (default 0: start at the centre); ``fallback``: the sampler for
+    categorical and conditional dims (default TPE, or random search when TPE is unavailable);
+    ``restart``: ``"ipop"`` (default) or None.
+    """
+
+    name = "cmaes"
+
+    def __init__(
+        self,
+        seed: int | None = None,
+        *,
+        popsize: int | None = None,
+        sigma0: float | None = None,
+        n_startup: int = 0,
+        fallback: Sampler | None = None,
+        restart: str | None = "ipop",
+    ):
+        super().__init__(seed)
+        if popsize is not None and (
+            isinstance(popsize, bool) or not isinstance(popsize, int) or popsize < 2
+        ):
+            raise UserError(f"CmaEsSampler: popsize must be an integer >= 2, got {popsize!r}")
+        if sigma0 is not None and not (
+            isinstance(sigma0, (int, float)) and not isinstance(sigma0, bool) and 0 < sigma0 <= 1
+        ):
+            raise UserError(f"CmaEsSampler: sigma0 must be in (0, 1], got {sigma0!r}")
+        if isinstance(n_startup, bool) or not isinstance(n_startup, int) or n_startup < 0:
+            raise UserError(f"CmaEsSampler: n_startup must be an integer >= 0, got {n_startup!r}")
+        if fallback is not None and not isinstance(fallback, Sampler):
+            raise UserError(f"CmaEsSampler: fallback must be a Sampler, got {fallback!r}")
+        if restart not in ("ipop", None):
+            raise UserError(f"CmaEsSampler: restart must be 'ipop' or None, got {restart!r}")
+        self.popsize = popsize
+        self.sigma0 = float(sigma0) if sigma0 is not None else 1.0 / 6.0
+        self.n_startup = n_startup
+        self.restart = restart
+        self._fallback = fallback
+        self._own_fallback: Sampler | None = None
+        self._lock = threading.Lock()
+        self._plans: dict[str, _Plan] = {}
+        self._cache: _Cache | None = None
+
+    # -- the Sampler contract -----------------------------------------------------------------
+    def propose(
+        self, space: Space, history: History, contexts: Sequence[TrialContext]
+    ) -> list[dict[str, ParamValue]]:
+        if not contexts:
+            return []
+        with self._lock:
+            plan = self._plan(space)
+            state = self._replay(plan, history) if plan.numeric else None
+            cache = self._cache
+        if state is None:  # no numeric dim, or still starting up
+            return self.fallback.propose(space, history, contexts)
+        # take CMA-ES's generators first, so the fallback's use of ctx.rng cannot shift them
+        rngs = [np.random.default_rng(int(ctx.rng.integers(2**63))) for ctx in contexts]
+        rest = (
+            self.fallback.propose(plan.rest, history, contexts)
+            if plan.rest is not None
+            else [{} for _ in contexts]
+        )
+        taken = self._taken(plan, space, history, cache) if plan.all_discrete else None
+        out = []
+        for rng, other in zip(rngs, rest):
+            tries = _DEDUPE_TRIES if taken is not None else 1
+            for attempt in range(tries):
+                u = self._sample(state, rng, 1.5**attempt)
+                params = self._merge(plan, space, u, other)
+                if taken is None or _key(space, params) not in taken:
+                    break
+            if taken is not None:
+                taken.add(_key(space, params))
+            out.append(params)
+        return out
+
+    def propose_param(
+        self, name: str, param: Param, history: History, context: TrialContext
+    ) -> ParamValue:
+        return param.from_unit(context.rng.random())
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "seed": self.seed,
+            "popsize": self.popsize,
+            "sigma0": self.sigma0,
+            "n_startup": self.n_startup,
+            "restart": self.restart,
+            "fallback": self.fallback.describe(),
+        }
+
+    # -- inspection ---------------------------------------------------------------------------
+    def distribution(self, space: Space, history: History) -> dict[str, Any] | None:
+        """The current search distribution over the numeric dims, JSON-safe; None while the
+        fallback is in charge (no numeric dim, or start-up)."""
+        with self._lock:
+            plan = self._plan(space)
+            state = self._replay(plan, history) if plan.numeric else None
+        if state is None:
+            return None
+        return {
+            "version": 1,
+            "dims": list(plan.names),
+            "mean": state.mean.tolist(),
+            "sigma": state.sigma,
+            "cov": state.C.tolist(),
+            "popsize": state.lam,
+            "generation": state.generations,
+            "generation_since_restart": state.gen,
+            "restarts": state.restarts,
+        }
+
+    # -- the fallback -------------------------------------------------------------------------
+    @property
+    def fallback(self) -> Sampler:
+        """The sampler for what CMA-ES does not handle; built lazily so that it gets the seed
+        ``create_study`` may set after construction."""
+        if self._fallback is not None:
+            if self._fallback.seed is None and self.seed is not None:
+                self._fallback.seed = self.seed
+            return self._fallback
+        own = self._own_fallback
+        if own is None or own.seed != self.seed:
+            try:
+                from tunecycle.samplers.tpe import TPESampler
+            except ImportError:  # TPE not available: random search
+                from tunecycle.samplers.random import RandomSampler
+
+                own = RandomSampler(self.seed)
+            else:
+                own = TPESampler(self.seed)
+            self._own_fallback = own
+        return own
+
+    # -- space split --------------------------------------------------------------------------
+    def _plan(self, space: Space) -> _Plan:
+        key = space.to_json()
+        plan = self._plans.get(key)
+        if plan is not None:
+            return plan
+        numeric = tuple(
+            i
+            for i, d in enumerate(space.dims)
+            if not d.condition and isinstance(d.param, (Float, Int)) and d.param.low < d.param.high
+        )
+        names = tuple(space.dims[i].name for i in numeric)
+        params = tuple(space.dims[i].param for i in numeric)
+        top = space.to_dict()
+        rest_dict = {k: v for k, v in top.items() if k not in names}
+        rest = Space(rest_dict) if rest_dict else None
+        discrete = np.array([p.is_discrete for p in params], dtype=bool)
+        plan = _Plan(
+            key=key + "|" + ",".join(names),
+            numeric=numeric,
+            params=params,
+            names=names,
+            rest=rest,
+            discrete=discrete,
+            all_discrete=bool(discrete.all()) and len(params) > 0,
+            all_names=tuple(space.names),
+        )
+        if len(self._plans) > 16:
+            self._plans.clear()
+        self._plans[key] = plan
+        return plan
+
+    def _merge(
+        self, plan: _Plan, space: Space, u: np.ndarray, other: dict[str, ParamValue]
+    ) -> dict[str, ParamValue]:
+        mine = {name: p.from_unit(x) for name, p, x in zip(plan.names, plan.params, u)}
+        out: dict[str, ParamValue] = {}
+        for d in space.dims:
+            if d.name in mine:
+                out[d.name] = mine[d.name]
+            elif d.name in other:
+                out[d.name] = other[d.name]
+        return out
+
+    # -- sampling -----------------------------------------------------------------------------
+    @staticmethod
+    def _sample(state: _State, rng: np.random.Generator, widen: float = 1.0) -> np.ndarray:
+        z = rng.standard_normal(len(state.mean))
+        x = state.mean + widen * state.sigma * (state.B @ (state.D * z))
+        return _reflect(x)
+
+    def _taken(
+        self, plan: _Plan, space: Space, history: History, cache: _Cache | None
+    ) -> set[tuple[Any, ...]]:
+        """Configurations already finished or running, for a space whose numeric dims are all
+        discrete (elsewhere a repeat has probability zero)."""
+        taken: set[tuple[Any, ...]] = set()
+        entries = cache.entries if cache is not None else {}
+        for t in history.trials:
+            e = entries.get(t.trial_id)
+            if e is not None and e.key is not None:
+                taken.add(e.key)
+            elif t.params and t.state is not TrialState.FAILED:
+                taken.add(_key(space, t.params))
+        return taken
+
+    # -- replaying the history ----------------------------------------------------------------
+    @staticmethod
+    def _entry(plan: _Plan, t: Any, sign: float) -> _Entry | None:
+        if t.state is TrialState.COMPLETE:
+            if t.value is None or not math.isfinite(t.value):
+                return None
+            loss, complete = sign * float(t.value), True
+        elif t.state is TrialState.PRUNED:
+            loss, complete = math.inf, False
+        else:
+            return None
+        x = np.empty(len(plan.params))
+        for i, (name, p) in enumerate(zip(plan.names, plan.params)):
+            v = t.params.get(name)
+            if v is None or not p.contains(v):
+                return None
+            x[i] = p.to_unit(v)
+        np.clip(x, 0.0, 1.0, out=x)
+        key = tuple(t.params.get(d) for d in plan.all_names) if plan.all_discrete else None
+        return _Entry(t.number, t.trial_id, x, loss, complete, key)
+
+    def _replay(self, plan: _Plan, history: History) -> _State | None:
+        """The distribution after every complete generation of the history (None in start-up)."""
+        cache = self._cache
+        if cache is None or cache.key != plan.key + "|" + history.direction.value:
+            cache = self._cache = _Cache(plan.key + "|" + history.direction.value)
+        sign = history.direction.sign()
+        usable: list[_Entry] = []
+        entries = cache.entries
+        get = entries.get
+        for t in history.trials:
+            e = get(t.trial_id, _MISSING)
+            if e is _MISSING:  # not seen finished before
+                if t.state not in _FINISHED:
+                    continue
+                e = entries[t.trial_id] = self._entry(plan, t, sign)
+            if e is not None:
+                usable.append(e)
+        if len(usable) < self.n_startup:
+            return None
+        usable.sort(key=_by_number)
+        ids = np.array([e.trial_id for e in usable], dtype=np.int64)
+        # how much of what was replayed before still stands
+        common = min(len(cache.ids), len(ids))
+        diff = np.flatnonzero(cache.ids[:common] != ids[:common])
+        same = int(diff[0]) if len(diff) else common
+        while cache.checkpoints and cache.checkpoints[-1][0] > same:
+            cache.checkpoints.pop()
+        if not cache.checkpoints:
+            cache.checkpoints.append((self.n_startup, self._initial_state(plan, usable)))
+        pos, state = cache.checkpoints[-1]
+        while pos + state.lam <= len(usable):
+            block = usable[pos : pos + state.lam]
+            state = state.copy()
+            self._tell(plan, state, block)
+            pos += len(block)
+            cache.checkpoints.append((pos, state))
+        if len(cache.checkpoints) > _KEEP_CHECKPOINTS + 1:  # keep the initial one and the newest
+            del cache.checkpoints[1 : len(cache.checkpoints) - _KEEP_CHECKPOINTS]
+        cache.ids = ids[:pos]
+        return state
+
+    def _initial_popsize(self, n: int) -> int:
+        return self.popsize if self.popsize is not None else 4 + int(3 * math.log(n))
+
+    def _initial_state(self, plan: _Plan, usable: list[_Entry]) -> _State:
+        n = len(plan.params)
+        mean = np.full(n, 0.5)
+        startup = [e for e in usable[: self.n_startup] if e.complete]
+        if startup:
+            best = min(startup, key=lambda e: (e.loss, e.number))
+            mean = best.x.copy()
+        state = _State.fresh(self._initial_popsize(n), mean, self.sigma0)
+        self._floor_discrete(plan, state, _Strategy.make(n, state.lam))
+        self._eigen(state)
+        return state
+
+    def _tell(self, plan: _Plan, st: _State, block: list[_Entry]) -> None:
+        """One generation of CMA-ES from the finished members ``block`` (len == lambda)."""
+        n = len(st.mean)
+        s = _Strategy.make(n, st.lam)
+        order = sorted(
+            range(len(block)),
+            key=lambda i: (not block[i].complete, block[i].loss if block[i].complete else 0.0, i),
+        )
+        ranked = [block[i] for i in order]
+        losses = np.array([e.loss for e in ranked if e.complete])
+        st.generations += 1
+        k = min(s.mu, len(losses))
+        if k == 0:  # nothing but pruned members: no information on what is better
+            return
+        X = np.vstack([e.x for e in ranked[:k]])
+        Y = (X - st.mean) / st.sigma
+        inv_sqrt_c = st.inv_sqrt_c
+        # shorten steps that N(m, sigma^2 C) would hardly produce (injected or stale points)
+        lengths = np.linalg.norm(Y @ inv_sqrt_c, axis=1)
+        with np.errstate(divide="ignore"):
+            Y *= np.minimum(1.0, s.c_y / lengths)[:, None]
+        w = s.weights[:k] / s.weights[:k].sum()
+        mu_eff = float(1.0 / np.sum(w**2))
+        y_w = w @ Y
+        st.mean = np.clip(st.mean + st.sigma * y_w, 0.0, 1.0)
+        st.ps = (1 - s.cs) * st.ps + math.sqrt(s.cs * (2 - s.cs) * mu_eff) * (inv_sqrt_c @ y_w)
+        ps_norm = float(np.linalg.norm(st.ps))
+        h_sigma = ps_norm / math.sqrt(1 - (1 - s.cs) ** (2 * (st.gen + 1))) < (
+            1.4 + 2 / (n + 1)
+        ) * s.chi_n
+        st.pc = (1 - s.cc) * st.pc + h_sigma * math.sqrt(s.cc * (2 - s.cc) * mu_eff) * y_w
+        rank_mu = (Y.T * w) @ Y
+        decay = 1 - s.c1 - s.cmu + (0.0 if h_sigma else s.c1 * s.cc * (2 - s.cc))
+        st.C = decay * st.C + s.c1 * np.outer(st.pc, st.pc) + s.cmu * rank_mu
+        st.sigma *= math.exp(min(1.0, (s.cs / s.ds) * (ps_norm / s.chi_n - 1)))
+        if len(losses) >= 2 and losses[0] == losses[max(1, math.ceil(0.7 * len(losses))) - 1]:
+            st.sigma *= math.exp(0.2 + s.cs / s.ds)  # flat fitness: widen
+        self._floor_discrete(plan, st, s)
+        st.gen += 1
+        st.best_hist.append(float(losses[0]))
+        st.median_hist.append(float(np.median(losses)))
+        healthy = self._eigen(st)
+        if self.restart == "ipop" and (not healthy or self._should_restart(plan, st, s, losses)):
+            self._restart(plan, st, block)
+
+    def _floor_discrete(self, plan: _Plan, st: _State, s: _Strategy) -> None:
+        """Cap every dim's spread at the unit range, then keep each discrete dim's spread wide
+        enough to leave its value with probability at least alpha (when the mean is mid-cell)."""
+        top = float(np.max(np.diag(st.C)))
+        if st.sigma * st.sigma * top > 1.0:
+            st.sigma = 1.0 / math.sqrt(top)
+        if plan.discrete.any():
+            z = NormalDist().inv_cdf(1 - s.alpha_margin / 2)
+            for i in np.flatnonzero(plan.discrete):
+                floor = _cell_width(plan.params[i], float(st.mean[i])) / (2 * z)
+                var = floor * floor / (st.sigma * st.sigma)
+                if st.C[i, i] < var:
+                    st.C[i, i] = var
+
+    @staticmethod
+    def _eigen(st: _State) -> bool:
+        """Refresh B and D from C; False when C is no longer a usable covariance."""
+        C = (st.C + st.C.T) / 2
+        if not np.all(np.isfinite(C)) or not math.isfinite(st.sigma) or st.sigma <= 0:
+            return False
+        vals, vecs = np.linalg.eigh(C)
+        if vals.max() <= 0:
+            return False
+        vals = np.maximum(vals, vals.max() * 1e-20)
+        st.C, st.B, st.D = C, vecs, np.sqrt(vals)
+        return True
+
+    def _should_restart(
+        self, plan: _Plan, st: _State, s: _Strategy, losses: np.ndarray
+    ) -> bool:
+        n = len(st.mean)
+        spread = st.sigma * np.sqrt(np.diag(st.C))
+        continuous = ~plan.discrete
+        if continuous.any() and float(spread[continuous].max()) < _TOL_X:
+            return True
+        if (st.D.max() / st.D.min()) ** 2 > _MAX_CONDITION:
+            return True
+        flat_window = 10 + math.ceil(30 * n / st.lam)
+        if (
+            len(st.best_hist) >= flat_window
+            and np.ptp(st.best_hist[-flat_window:]) < _TOL_FUN
+            and np.ptp(losses) < _TOL_FUN
+        ):
+            return True
+        window = min(20000, max(120 + math.ceil(30 * n / st.lam), math.ceil(0.2 * st.gen)))
+        if st.gen >= window:
+            part = math.ceil(0.3 * window)
+            recent = slice(len(st.best_hist) - part, None)
+            old = slice(len(st.best_hist) - window, len(st.best_hist) - window + part)
+            best, med = np.array(st.best_hist), np.array(st.median_hist)
+            if np.median(best[recent]) >= np.median(best[old]) and np.median(
+                med[recent]
+            ) >= np.median(med[old]):
+                return True
+        return False
+
+    def _restart(self, plan: _Plan, st: _State, block: list[_Entry]) -> None:
+        n = len(st.mean)
+        first = self._initial_popsize(n)
+        lam = min(st.lam * 2, first * _MAX_POPSIZE_FACTOR)
+        if self.seed is not None:
+            material = [int(self.seed), st.restarts + 1, _SALT_RESTART]
+        else:  # unseeded: still a function of the history
+            material = [zlib.crc32(np.vstack([e.x for e in block]).tobytes()), st.restarts + 1]
+        mean = np.random.default_rng(material).random(n)
+        fresh = _State.fresh(lam, mean, self.sigma0)
+        fresh.generations, fresh.restarts = st.generations, st.restarts + 1
+        self._floor_discrete(plan, fresh, _Strategy.make(n, lam))
+        self._eigen(fresh)
+        st.__dict__.update(fresh.__dict__)
+
+
+def _reflect(x: np.ndarray) -> np.ndarray:
+    """Mirror a point into [0, 1] in every coordinate (period 2)."""
+    r = np.mod(np.abs(x), 2.0)
+    return np.where(r > 1.0, 2.0 - r, r)
+
+
+def _cell_width(param: Param, u: float) -> float:
+    """The width, in the unit interval, of the cell of the discrete value that ``u`` decodes to."""
+    if isinstance(param, Int) and param.log:
+        v = param.from_unit(u)
+        lo, hi = math.log(param.low - 0.5), math.log(param.high + 0.5)
+        return (math.log(v + 0.5) - math.log(v - 0.5)) / (hi - lo)
+    if isinstance(param, Int):
+        return 1.0 / ((param.high - param.low) // param.step + 1)
+    assert isinstance(param, Float) and param.step is not None
+    return 1.0 / (int(round((param.high - param.low) / param.step)) + 1)
+
+
+def _key(space: Space, params: Any) -> tuple[Any, ...]:
+    return tuple(params.get(name) for name in space.names)
+
+
+__all__ = ["CmaEsSampler"]

@@ -1,0 +1,598 @@
+"""Gaussian-process Bayesian optimisation: a GP surrogate of the loss and log expected
+improvement, for small budgets in low-dimensional spaces.
+
+How a proposal is made:
+
+- **Start-up.**  The first ``n_startup`` trials (by trial number; default ``min(10, 2 d + 2)``
+  for ``d`` flattened dims), or any trial while fewer than two complete trials exist, take the
+  scrambled Sobol point of their trial number, as :class:`~tunecycle.samplers.qmc.QMCSampler`.
+- **Inputs.**  Trials live in the space's unit cube (``Space.to_unit``: log parameters already
+  in log space).  Each categorical becomes one-hot columns; every other dim is one column.
+  An inactive conditional dim is filled with a constant: 0.5 for a numeric dim, all zeros for a
+  categorical (so "inactive" is a level of its own, and the parent's one-hot columns already
+  tell branches apart).  Integers, stepped floats and categoricals are snapped to the centres
+  of their unit-interval bins before the model sees a point, so the acquisition only ever
+  scores feasible configurations.
+- **Outputs.**  Losses (lower is better) are standardised, Yeo-Johnson transformed with the
+  maximum-likelihood lambda (clipped to [-3, 3]) and standardised again, which tames heavy
+  tails; when that degenerates, a rank-based normal-scores (copula) transform is used.
+- **Model.**  Zero-mean GP, Matérn-5/2 kernel with one length-scale per model column, a signal
+  variance and a noise variance.  Hyperparameters (in log space) maximise the log marginal
+  likelihood plus Gaussian log-priors: length-scales ~ LogNormal(sqrt(2) + log(D)/2, sqrt(3))
+  (the dimension-scaled prior of Hvarfner et al., 2024), signal variance ~ LogNormal(0, 1),
+  noise ~ LogNormal(log 1e-4, 2) (``noisy=True``: LogNormal(log 1e-2, 2)), noise >= 1e-6.
+  L-BFGS-B with analytic gradients, started from the previous fit (kept in memory) and from
+  the prior's centre, plus one random start when there is no previous fit.  Cholesky with
+  jitter.
+- **Acquisition.**  Log expected improvement with a formula that stays accurate for very
+  negative z.  It is maximised over ``n_candidates`` scrambled Sobol points plus perturbations
+  of the best trials, then the best few are refined with L-BFGS-B over their active continuous
+  dims (analytic gradients; discrete dims stay on their snapped values).  The incumbent is the
+  best transformed loss (``noisy=True``: the best posterior mean at the trials).
+- **Parallel.**  Running trials of other workers and earlier points of the same batch are
+  added as fantasised observations at the GP's posterior mean ("kriging believer"), without
+  refitting hyperparameters, so workers and batch members spread out.
+- **Discrete spaces.**  When every dim is discrete, a configuration any trial already has
+  (complete, pruned, failed or running) is not proposed again unless ``noisy=True``: the best
+  untaken candidate wins, then a random untaken configuration, then (the grid is used up) any.
+
+What it deliberately does not do (yet): learn from pruned trials (ignored) or failed ones
+(only kept from being repeated), warp inputs, model several objectives, scale beyond a few
+hundred trials (each fit is O(n^3)) or to high dimensions (no trust region).  Define-by-run
+parameters outside the joint space are drawn uniformly at random.  The last fitted
+hyperparameters are a warm start only: recomputable state, not persisted.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tunecycle.protocols import History, Sampler, TrialContext
+from tunecycle.samplers.observe import Observations, Observer, encode
+from tunecycle.samplers.qmc import QMCSampler
+from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
+
+_JITTER = 1e-8
+_NOISE_MIN = 1e-6
+_LOG_2PI = math.log(2 * math.pi)
+_SQRT5 = math.sqrt(5.0)
+_N_REFINE = 5  # candidates refined by L-BFGS-B
+_N_TOP = 5  # best trials whose neighbourhoods are searched
+_PER_TOP = 64  # perturbations per best trial
+
+
+# -- inputs: unit cube -> model columns ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _DimCode:
+    kind: str  # "cont" (continuous), "bins" (equal-width bins), "logint", "cat"
+    n: int  # bins for "bins"/"cat"
+    col: int  # first model column
+    lo: float = 0.0  # log bounds of a log-scaled Int
+    hi: float = 0.0
+    low: int = 0
+    high: int = 0
+    conds: tuple[tuple[int, int], ...] = ()  # (parent dim index, choice index) that must hold
+
+
+def _dim_code(param: Param, col: int, conds: tuple[tuple[int, int], ...]) -> _DimCode:
+    if isinstance(param, Categorical):
+        return _DimCode("cat", len(param.choices), col, conds=conds)
+    if isinstance(param, Int) and param.log:
+        lo, hi = math.log(param.low - 0.5), math.log(param.high + 0.5)
+        return _DimCode("logint", 0, col, lo, hi, param.low, param.high, conds)
+    if isinstance(param, Int):
+        return _DimCode("bins", (param.high - param.low) // param.step + 1, col, conds=conds)
+    assert isinstance(param, Float)
+    if param.low == param.high:
+        return _DimCode("bins", 1, col, conds=conds)
+    if param.step is not None:
+        n = int(round((param.high - param.low) / param.step)) + 1
+        return _DimCode("bins", n, col, conds=conds)
+    return _DimCode("cont", 0, col, conds=conds)
+
+
+class _Encoder:
+    """Snaps unit-cube points to feasible ones and maps them to model columns."""
+
+    def __init__(self, space: Space):
+        index = {d.name: i for i, d in enumerate(space.dims)}
+        codes, col = [], 0
+        for dim in space.dims:
+            conds = tuple(
+                (index[parent], space[parent].index(choice))  # type: ignore[attr-defined]
+                for parent, choice in dim.condition
+            )
+            code = _dim_code(dim.param, col, conds)
+            codes.append(code)
+            col += code.n if code.kind == "cat" else 1
+        self.codes = codes
+        self.width = col
+        self.continuous = [i for i, c in enumerate(codes) if c.kind == "cont"]
+
+    def snap(self, u: np.ndarray) -> np.ndarray:
+        """Points (m, d) moved to bin centres; inactive dims set to NaN."""
+        out = np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
+        for j, c in enumerate(self.codes):
+            if c.kind in ("bins", "cat"):
+                out[:, j] = (_bin(out[:, j], c.n) + 0.5) / c.n
+            elif c.kind == "logint":
+                v = np.clip(np.round(np.exp(c.lo + out[:, j] * (c.hi - c.lo))), c.low, c.high)
+                out[:, j] = (np.log(v) - c.lo) / (c.hi - c.lo)
+        active = np.ones(out.shape, dtype=bool)
+        for j, c in enumerate(self.codes):
+            for parent, choice in c.conds:
+                active[:, j] &= _bin(out[:, parent], self.codes[parent].n) == choice
+        out[~active] = np.nan
+        return out
+
+    def features(self, u: np.ndarray) -> np.ndarray:
+        """Model columns of snapped points (m, d): one-hot categoricals, NaN filled."""
+        f = np.zeros((len(u), self.width))
+        for j, c in enumerate(self.codes):
+            x = u[:, j]
+            if c.kind == "cat":
+                ok = ~np.isnan(x)
+                f[np.flatnonzero(ok), c.col + _bin(x[ok], c.n)] = 1.0
+            else:
+                f[:, c.col] = np.where(np.isnan(x), 0.5, x)
+        return f
+
+    def columns(self, dims: Sequence[int]) -> list[int]:
+        """Model columns of continuous dims."""
+        return [self.codes[j].col for j in dims]
+
+
+def _bin(x: np.ndarray, n: int) -> np.ndarray:
+    return np.minimum(np.floor(x * n), n - 1).astype(int)
+
+
+def _key(row: np.ndarray) -> bytes:
+    return np.where(np.isnan(row), -1.0, np.round(row, 9)).tobytes()
+
+
+# -- outputs -------------------------------------------------------------------------------
+
+
+def transform_losses(loss: np.ndarray) -> np.ndarray:
+    """Losses -> standardised Yeo-Johnson values (rank-based normal scores if that fails)."""
+    from scipy import stats
+
+    loss = np.asarray(loss, dtype=float)
+    sd = loss.std()
+    if len(loss) < 2 or sd == 0 or not np.isfinite(sd):
+        return np.zeros(len(loss))
+    z = (loss - loss.mean()) / sd
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            y, lam = stats.yeojohnson(z)
+            if not -3.0 <= lam <= 3.0:
+                y = stats.yeojohnson(z, lmbda=float(np.clip(lam, -3.0, 3.0)))
+        except (ValueError, FloatingPointError, OverflowError):
+            y = np.full(len(z), np.nan)
+    if np.all(np.isfinite(y)) and y.std() > 1e-9 * (1 + np.abs(y).max()):
+        return (y - y.mean()) / y.std()
+    scores = stats.norm.ppf((stats.rankdata(loss) - 0.5) / len(loss))
+    return (scores - scores.mean()) / scores.std()
+
+
+# -- log expected improvement --------------------------------------------------------------
+
+
+def _log1mexp(a: np.ndarray) -> np.ndarray:
+    """log(1 - exp(a)) for a < 0, accurate at both ends."""
+    near = a > -math.log(2.0)
+    safe_near = np.where(near, a, -1.0)
+    safe_far = np.where(near, -1.0, a)
+    return np.where(near, np.log(-np.expm1(safe_near)), np.log1p(-np.exp(safe_far)))
+
+
+def log_h(z: np.ndarray | float) -> np.ndarray:
+    """log(z Phi(z) + phi(z)), the log of expected improvement per unit of std, for any z.
+
+    Above z = -1 the direct formula is exact enough.  Below, ``Phi(z) = phi(z) sqrt(pi/2)
+    erfcx(-z/sqrt 2)`` gives ``h = phi(z) (1 - |z| sqrt(pi/2) erfcx(|z|/sqrt 2))`` whose second
+    factor is taken in log space; far out (|z| > 1/sqrt(eps)) it is ``-2 log|z|``.
+    """
+    from scipy.special import erfcx, ndtr
+
+    z = np.asarray(z, dtype=float)
+    out = np.empty_like(z)
+    upper = z > -1.0
+    zu = z[upper]
+    out[upper] = np.log(zu * ndtr(zu) + np.exp(-0.5 * zu * zu - 0.5 * _LOG_2PI))
+    far = z <= -1.0 / math.sqrt(np.finfo(float).eps)
+    mid = ~upper & ~far
+    zm = -z[mid]
+    ratio = np.log(zm * erfcx(zm / math.sqrt(2.0))) + 0.5 * math.log(math.pi / 2)
+    out[mid] = -0.5 * zm * zm - 0.5 * _LOG_2PI + _log1mexp(ratio)
+    zf = -z[far]
+    out[far] = -0.5 * zf * zf - 0.5 * _LOG_2PI - 2.0 * np.log(zf)
+    return out
+
+
+def log_ei(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:
+    """log E[max(best - f, 0)] for f ~ N(mean, std^2) (minimisation)."""
+    std = np.asarray(std, dtype=float)
+    return log_h((best - np.asarray(mean)) / std) + np.log(std)
+
+
+def _log_ei_grad(mean: float, std: float, best: float) -> tuple[float, float, float]:
+    """log EI and its derivatives with respect to the mean and the std."""
+    from scipy.special import log_ndtr
+
+    z = (best - mean) / std
+    lh = float(log_h(np.array([z]))[0])
+    dz = math.exp(float(log_ndtr(z)) - lh)  # d log h / dz = Phi(z) / h(z)
+    return lh + math.log(std), -dz / std, (1.0 - dz * z) / std
+
+
+# -- the Gaussian process --------------------------------------------------------------------
+
+
+def _sqdist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    d = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
+    return np.maximum(d, 0.0)
+
+
+def _matern52(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit-variance Matérn-5/2 of squared scaled distances, and its derivative in r2."""
+    r = np.sqrt(r2)
+    e = np.exp(-_SQRT5 * r)
+    return (1.0 + _SQRT5 * r + 5.0 / 3.0 * r2) * e, -5.0 / 6.0 * (1.0 + _SQRT5 * r) * e
+
+
+def _cholesky(k: np.ndarray) -> np.ndarray:
+    """Lower Cholesky factor, adding jitter until it succeeds."""
+    from scipy.linalg import lapack
+
+    jitter = _JITTER
+    diag = np.arange(len(k))
+    while True:
+        a = k.copy()
+        a[diag, diag] += jitter
+        chol, info = lapack.dpotrf(a, lower=1, clean=1, overwrite_a=1)
+        if info == 0:
+            return chol
+        if jitter > 1.0:
+            raise np.linalg.LinAlgError("the kernel matrix is not positive definite")
+        jitter *= 10.0
+
+
+def _inverse(chol: np.ndarray) -> np.ndarray:
+    """K^-1 from the lower Cholesky factor of K, in one LAPACK call."""
+    from scipy.linalg import lapack
+
+    inv, _ = lapack.dpotri(chol, lower=1)
+    return np.tril(inv) + np.tril(inv, -1).T
+
+
+@dataclass(frozen=True)
+class _Prior:
+    """Independent normal priors on the log hyperparameters, and their bounds."""
+
+    mean: np.ndarray
+    sd: np.ndarray
+    bounds: list[tuple[float, float]]
+
+    @classmethod
+    def make(cls, width: int, noisy: bool) -> _Prior:
+        ls_mean = math.sqrt(2.0) + 0.5 * math.log(width)
+        noise_mean = math.log(1e-2 if noisy else 1e-4)
+        mean = np.array([ls_mean] * width + [0.0, noise_mean])
+        sd = np.array([math.sqrt(3.0)] * width + [1.0, 2.0])
+        bounds = [(math.log(1e-2), math.log(1e2))] * width
+        bounds += [(math.log(1e-2), math.log(1e2)), (math.log(_NOISE_MIN), 0.0)]
+        return cls(mean, sd, bounds)
+
+    def logpdf(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        t = (theta - self.mean) / self.sd
+        return -0.5 * float(t @ t), -t / self.sd
+
+
+def _sq_diffs(x: np.ndarray) -> np.ndarray:
+    """Squared differences per column, shape (n, n, width): fixed while hyperparameters move."""
+    return (x[:, None, :] - x[None, :, :]) ** 2
+
+
+def _neg_log_posterior(
+    theta: np.ndarray, d2: np.ndarray, y: np.ndarray, prior: _Prior
+) -> tuple[float, np.ndarray]:
+    """-(log marginal likelihood + log prior) and its gradient in the log hyperparameters.
+
+    ``d2`` holds the inputs' squared differences per column (:func:`_sq_diffs`).
+    """
+    width, n = d2.shape[2], len(y)
+    inv_ls2 = np.exp(-2.0 * theta[:width])
+    s2, noise = math.exp(theta[width]), math.exp(theta[width + 1])
+    kf, dk = _matern52(np.einsum("abj,j->ab", d2, inv_ls2))
+    try:
+        chol = _cholesky(s2 * kf + noise * np.eye(n))
+    except np.linalg.LinAlgError:
+        return 1e10, np.zeros_like(theta)
+    k_inv = _inverse(chol)
+    alpha = k_inv @ y
+    w = np.outer(alpha, alpha) - k_inv  # d lml / dK, times 2
+    grad = np.empty_like(theta)
+    grad[:width] = -np.einsum("ab,abj->j", w * (s2 * dk), d2) * inv_ls2
+    grad[width] = 0.5 * float((w * kf).sum()) * s2
+    grad[width + 1] = 0.5 * float(np.trace(w)) * noise
+    lml = -0.5 * float(y @ alpha) - float(np.log(np.diag(chol)).sum()) - 0.5 * n * _LOG_2PI
+    lp, dlp = prior.logpdf(theta)
+    return -(lml + lp), -(grad + dlp)
+
+
+def fit_hyperparameters(
+    x: np.ndarray, y: np.ndarray, prior: _Prior, starts: Sequence[np.ndarray], n_runs: int = 1
+) -> np.ndarray:
+    """MAP log hyperparameters: L-BFGS-B from the ``n_runs`` starts of highest posterior."""
+    from scipy.optimize import minimize
+
+    d2 = _sq_diffs(x)
+    lo, hi = np.array(prior.bounds).T
+    starts = [np.clip(s, lo, hi) for s in starts]
+    starts.sort(key=lambda s: _neg_log_posterior(s, d2, y, prior)[0])
+    best, best_val = starts[0], math.inf
+    for start in starts[:n_runs]:
+        res = minimize(
+            _neg_log_posterior,
+            start,
+            args=(d2, y, prior),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=prior.bounds,
+            options={"maxiter": 100},
+        )
+        if np.isfinite(res.fun) and res.fun < best_val:
+            best, best_val = res.x, float(res.fun)
+    return best
+
+
+class _GP:
+    """A GP conditioned on (x, y) with fixed log hyperparameters ``theta``."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, theta: np.ndarray):
+        from scipy.linalg import cho_solve
+
+        width = x.shape[1]
+        self.x, self.y, self.theta = x, y, theta
+        self.ls = np.exp(theta[:width])
+        self.s2, self.noise = math.exp(theta[width]), math.exp(theta[width + 1])
+        kf, _ = _matern52(np.einsum("abj,j->ab", _sq_diffs(x), self.ls**-2))
+        self.chol = _cholesky(self.s2 * kf + self.noise * np.eye(len(y)))
+        self.alpha = cho_solve((self.chol, True), y)
+
+    def condition(self, x: np.ndarray, y: np.ndarray) -> _GP:
+        """The same GP with more (e.g. fantasised) observations."""
+        return _GP(np.vstack([self.x, x]), np.concatenate([self.y, y]), self.theta)
+
+    def predict(self, f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean and std of the latent function at rows of ``f``."""
+        from scipy.linalg import solve_triangular
+
+        kf, _ = _matern52(_sqdist(f / self.ls, self.x / self.ls))
+        k = self.s2 * kf
+        v = solve_triangular(self.chol, k.T, lower=True, check_finite=False)
+        var = np.maximum(self.s2 - (v * v).sum(0), 1e-12)
+        return k @ self.alpha, np.sqrt(var)
+
+    def predict_grad(self, f: np.ndarray) -> tuple[float, float, np.ndarray, np.ndarray]:
+        """Mean and std at one point ``f`` with their gradients in ``f``."""
+        from scipy.linalg import cho_solve
+
+        kf, dk = _matern52(_sqdist(f[None, :] / self.ls, self.x / self.ls))
+        k, dk = self.s2 * kf[0], self.s2 * dk[0]
+        dk_df = (2.0 * dk)[:, None] * (f[None, :] - self.x) / self.ls**2  # (n, width)
+        kinv_k = cho_solve((self.chol, True), k)
+        var = max(self.s2 - float(k @ kinv_k), 1e-12)
+        std = math.sqrt(var)
+        return float(k @ self.alpha), std, dk_df.T @ self.alpha, -(dk_df.T @ kinv_k) / std
+
+    def incumbent(self, noisy: bool) -> float:
+        if noisy:
+            return float(self.predict(self.x)[0].min())
+        return float(self.y.min())
+
+
+# -- the sampler -----------------------------------------------------------------------------
+
+
+class GPSampler(Sampler):
+    """Bayesian optimisation with a Gaussian process and log expected improvement."""
+
+    name = "gp"
+
+    def __init__(
+        self,
+        seed: int | None = None,
+        *,
+        n_startup: int | None = None,
+        noisy: bool = False,
+        n_candidates: int = 2048,
+    ):
+        super().__init__(seed)
+        if n_startup is not None and (isinstance(n_startup, bool) or n_startup < 0):
+            raise ValueError(f"n_startup: must be a non-negative integer, got {n_startup!r}")
+        if n_candidates < 1:
+            raise ValueError(f"n_candidates: must be positive, got {n_candidates!r}")
+        self.n_startup = n_startup
+        self.noisy = bool(noisy)
+        self.n_candidates = int(n_candidates)
+        self._observer = Observer()
+        self._qmc: QMCSampler | None = None
+        self._warm: tuple[str, np.ndarray] | None = None  # (space key, last fitted theta)
+
+    # -- the interface ---------------------------------------------------------------------
+    def propose(
+        self, space: Space, history: History, contexts: Sequence[TrialContext]
+    ) -> list[dict[str, ParamValue]]:
+        if not len(space):
+            return [{} for _ in contexts]
+        obs = self._observer.observe(space, history)
+        enc = _Encoder(space)
+        taken = self._taken(space, history)
+        startup = self.n_startup if self.n_startup is not None else min(10, 2 * len(space) + 2)
+        modelled = [c for c in contexts if c.number >= startup and obs.n >= 2]
+        gp = self._fit(space, enc, obs, contexts[0].rng) if modelled else None
+        if gp is not None and len(obs.pending_x):
+            f = enc.features(enc.snap(obs.pending_x))
+            gp = gp.condition(f, gp.predict(f)[0])
+        out = []
+        for ctx in contexts:
+            if gp is None or ctx.number < startup:
+                u = self._startup_point(space, history, ctx)
+            else:
+                u = self._best_point(enc, obs, gp, taken, ctx.rng)
+            if taken is not None:
+                if _key(u) in taken:
+                    u = _random_untaken(space, enc, taken, ctx.rng)
+                taken.add(_key(u))
+            if gp is not None and len(contexts) > 1:  # the rest of the batch believes it
+                f = enc.features(u[None, :])
+                gp = gp.condition(f, gp.predict(f)[0])
+            out.append(space.from_unit(np.nan_to_num(u, nan=0.5)))
+        return out
+
+    def propose_param(
+        self, name: str, param: Param, history: History, context: TrialContext
+    ) -> ParamValue:
+        return param.from_unit(context.rng.random())
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "seed": self.seed,
+            "n_startup": self.n_startup,
+            "noisy": self.noisy,
+            "n_candidates": self.n_candidates,
+        }
+
+    # -- steps -----------------------------------------------------------------------------
+    def _startup_point(self, space: Space, history: History, ctx: TrialContext) -> np.ndarray:
+        if self._qmc is None or self._qmc.seed != self.seed:
+            self._qmc = QMCSampler(self.seed)  # built late: create_study may set the seed
+        params = self._qmc.propose(space, history, [ctx])[0]
+        return encode(space, params)
+
+    def _taken(self, space: Space, history: History) -> set[bytes] | None:
+        """Configurations of a wholly discrete space that some trial already has."""
+        if self.noisy or not space.is_discrete:
+            return None
+        return {_key(encode(space, dict(t.params))) for t in history.trials if t.params}
+
+    def _fit(
+        self, space: Space, enc: _Encoder, obs: Observations, rng: np.random.Generator
+    ) -> _GP:
+        x = enc.features(enc.snap(obs.x))
+        y = transform_losses(obs.loss)
+        prior = _Prior.make(enc.width, self.noisy)
+        starts = [prior.mean, prior.mean + prior.sd * rng.standard_normal(len(prior.mean))]
+        key = space.to_json()
+        if self._warm is not None and self._warm[0] == key:
+            starts.append(self._warm[1])
+        # two local fits while they are cheap, then only from the most probable start
+        theta = fit_hyperparameters(x, y, prior, starts, n_runs=2 if len(y) <= 100 else 1)
+        self._warm = (key, theta)
+        return _GP(x, y, theta)
+
+    def _best_point(
+        self,
+        enc: _Encoder,
+        obs: Observations,
+        gp: _GP,
+        taken: set[bytes] | None,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        """The candidate with the highest log EI (untaken, in a discrete space), refined."""
+        best = gp.incumbent(self.noisy)
+        u = enc.snap(self._candidates(enc, obs, rng))
+        acq = log_ei(*gp.predict(enc.features(u)), best)
+        order = np.argsort(-acq, kind="stable")
+        if taken is not None:
+            for i in order:
+                if _key(u[i]) not in taken:
+                    return u[i]
+            return u[order[0]]  # all taken: the caller falls back
+        top, seen = [], set()
+        for i in order:
+            if _key(u[i]) not in seen:
+                seen.add(_key(u[i]))
+                top.append(i)
+            if len(top) == _N_REFINE:
+                break
+        refined = [_refine(enc, gp, u[i], acq[i], best) for i in top]
+        return max(refined, key=lambda r: r[1])[0]
+
+    def _candidates(
+        self, enc: _Encoder, obs: Observations, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Sobol points over the cube, and perturbations of the best trials."""
+        from scipy.stats import qmc
+
+        d = len(enc.codes)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # balance warnings for non-powers of two
+            sobol = qmc.Sobol(d, scramble=True, seed=rng).random(self.n_candidates)
+        top = obs.x[np.argsort(obs.loss, kind="stable")[:_N_TOP]]
+        base = np.repeat(top, _PER_TOP, axis=0)
+        base = np.where(np.isnan(base), rng.random(base.shape), base)
+        scale = rng.choice([0.01, 0.05, 0.2], size=(len(base), 1))
+        local = base + scale * rng.standard_normal(base.shape)
+        jump = rng.random(base.shape) < 1.0 / d  # e.g. another category, another branch
+        local = np.where(jump, rng.random(base.shape), local)
+        return np.vstack([sobol, np.clip(local, 0.0, 1.0)])
+
+
+def _refine(
+    enc: _Encoder, gp: _GP, u: np.ndarray, acq: float, best: float
+) -> tuple[np.ndarray, float]:
+    """Climb log EI from ``u`` over its active continuous dims; other dims stay fixed."""
+    from scipy.optimize import minimize
+
+    dims = [j for j in enc.continuous if not np.isnan(u[j])]
+    if not dims:
+        return u, acq
+    cols = enc.columns(dims)
+
+    def negative(z: np.ndarray) -> tuple[float, np.ndarray]:
+        point = u.copy()
+        point[dims] = z
+        f = enc.features(point[None, :])[0]
+        mean, std, dmean, dstd = gp.predict_grad(f)
+        value, d_mean, d_std = _log_ei_grad(mean, std, best)
+        grad = d_mean * dmean + d_std * dstd
+        return -value, -grad[cols]
+
+    res = minimize(negative, u[dims], jac=True, method="L-BFGS-B",
+                   bounds=[(0.0, 1.0)] * len(dims), options={"maxiter": 50})
+    if not np.isfinite(res.fun) or -res.fun <= acq:
+        return u, acq
+    point = u.copy()
+    point[dims] = np.clip(res.x, 0.0, 1.0)
+    return point, float(-res.fun)
+
+
+def _random_untaken(
+    space: Space, enc: _Encoder, taken: set[bytes], rng: np.random.Generator
+) -> np.ndarray:
+    """A random configuration no trial has; any random one when the grid is used up."""
+    from tunecycle.errors import SpaceError
+
+    u = enc.snap(rng.random((256, len(space))))
+    for row in u:
+        if _key(row) not in taken:
+            return row
+    try:
+        grid = space.grid()
+    except SpaceError:  # too large to list: the random draws were unlucky
+        return u[0]
+    free = [r for r in (encode(space, p) for p in grid) if _key(r) not in taken]
+    return free[int(rng.integers(len(free)))] if free else u[0]

@@ -1,0 +1,638 @@
+"""The storage contract, checked identically against every backend (memory, SQLite, PostgreSQL).
+
+Each test gets a ``storage_url`` (see ``tests/conftest.py``) and opens stores on it with
+``make_storage``; for the SQL backends a second ``make_storage(url)`` is a separate store (its
+own engine and trial cache), as another process would be.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+import tunecycle as tc
+from tunecycle.errors import (
+    DuplicatedStudyError,
+    StudyNotFoundError,
+    TrialStateError,
+    UserError,
+)
+from tunecycle.records import Direction, FrozenTrial, TrialState
+from tunecycle.space import Categorical, Float, Int
+from tunecycle.storage.base import current_owner
+
+HOST = current_owner().rpartition(":")[0]
+OWNER = current_owner()
+
+
+def snapshot(t: FrozenTrial) -> tuple:
+    """What a reader must see of a trial (everything but timestamps and the lease clock)."""
+    return (
+        t.number,
+        t.state,
+        t.value,
+        dict(t.params),
+        dict(t.distributions),
+        dict(t.intermediate),
+        dict(t.user_attrs),
+        dict(t.system_attrs),
+        t.fail_reason,
+        t.owner,
+        t.retry_of,
+    )
+
+
+def dead_pid() -> int:
+    """The pid of a process of ours that has exited and been reaped."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+# -- studies ----------------------------------------------------------------------------------
+def test_create_get_list_delete_study(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    name = unique_name()
+    info = store.create_study(name, Direction.MAXIMIZE, system_attrs={"seed": 3, "tag": "a"})
+    assert info.name == name
+    assert info.direction is Direction.MAXIMIZE
+    assert dict(info.system_attrs) == {"seed": 3, "tag": "a"}
+
+    got = make_storage(storage_url).get_study(name)
+    assert (got.study_id, got.name, got.direction) == (info.study_id, name, Direction.MAXIMIZE)
+    assert dict(got.system_attrs) == {"seed": 3, "tag": "a"}
+    assert dict(got.user_attrs) == {}
+    assert got.datetime_start is not None
+
+    with pytest.raises(DuplicatedStudyError, match="already exists"):
+        store.create_study(name, Direction.MINIMIZE)
+    with pytest.raises(StudyNotFoundError, match="no study named"):
+        store.get_study(unique_name("missing"))
+
+    other = store.create_study(unique_name("other"), Direction.MINIMIZE)
+    assert other.study_id != info.study_id
+
+    # a summary counts states and knows the best value in the study's direction
+    for value in (1.0, 3.0):
+        t = store.start_trial(info.study_id, OWNER)
+        store.finish_trial(t.trial_id, TrialState.COMPLETE, value)
+    t = store.start_trial(info.study_id, OWNER)
+    store.finish_trial(t.trial_id, TrialState.FAILED, None, "boom")
+    store.start_trial(info.study_id, OWNER)
+    summaries = {s.info.name: s for s in make_storage(storage_url).list_studies()}
+    assert {name, unique_name("other")} <= set(summaries)
+    mine = summaries[name]
+    assert mine.n_trials == 4
+    assert mine.counts[TrialState.COMPLETE] == 2
+    assert mine.counts[TrialState.FAILED] == 1
+    assert mine.counts[TrialState.RUNNING] == 1
+    assert mine.counts[TrialState.WAITING] == 0
+    assert mine.best_value == 3.0
+    assert summaries[unique_name("other")].n_trials == 0
+    assert summaries[unique_name("other")].best_value is None
+
+    store.delete_study(info.study_id)
+    with pytest.raises(StudyNotFoundError):
+        store.get_study(name)
+    with pytest.raises(StudyNotFoundError):
+        make_storage(storage_url).get_trials(info.study_id)
+    with pytest.raises(StudyNotFoundError):
+        store.delete_study(info.study_id)
+    assert name not in {s.info.name for s in store.list_studies()}
+    # the other study is untouched, and the name can be used again
+    assert store.get_study(unique_name("other")).study_id == other.study_id
+    again = store.create_study(name, Direction.MINIMIZE)
+    assert store.get_trials(again.study_id) == []
+
+
+def test_unknown_study_id(storage_url, make_storage):
+    store = make_storage(storage_url)
+    with pytest.raises(StudyNotFoundError):
+        store.start_trial(987654, OWNER)
+    with pytest.raises(StudyNotFoundError):
+        store.enqueue_trial(987654, {"x": 1})
+    with pytest.raises(StudyNotFoundError):
+        store.set_study_attr(987654, "k", 1)
+    with pytest.raises(StudyNotFoundError):
+        store.get_trials(987654)
+
+
+def test_study_attrs(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    info = store.create_study(unique_name(), Direction.MINIMIZE, system_attrs={"sampler": "x"})
+    store.set_study_attr(info.study_id, "team", "vision")
+    store.set_study_attr(info.study_id, "budget", 12)
+    store.set_study_attr(info.study_id, "team", "nlp")  # replaces
+    store.set_study_attr(info.study_id, "note", {"a": [1, 2]}, system=True)
+    got = make_storage(storage_url).get_study(info.name)
+    assert dict(got.user_attrs) == {"team": "nlp", "budget": 12}
+    assert dict(got.system_attrs) == {"sampler": "x", "note": {"a": [1, 2]}}
+
+
+# -- starting trials --------------------------------------------------------------------------
+def test_enqueued_trials_are_claimed_first(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    sid = store.create_study(unique_name(), Direction.MINIMIZE).study_id
+    first = store.enqueue_trial(
+        sid, {"x": 1.5}, {"x": Float(0, 2)}, user_attrs={"why": "baseline"}, system_attrs={"s": 1}
+    )
+    second = store.enqueue_trial(sid, {"x": 0.5}, retry_of=first.number)
+    assert (first.number, second.number) == (0, 1)
+    assert first.state is TrialState.WAITING and second.state is TrialState.WAITING
+    assert first.owner is None
+
+    a = store.start_trial(sid, OWNER)
+    assert (a.trial_id, a.number, a.state) == (first.trial_id, 0, TrialState.RUNNING)
+    assert dict(a.params) == {"x": 1.5}
+    assert dict(a.distributions) == {"x": Float(0, 2)}
+    assert dict(a.user_attrs) == {"why": "baseline"}
+    assert dict(a.system_attrs) == {"s": 1}
+    assert a.owner == OWNER
+    assert a.datetime_start is not None
+
+    b = store.start_trial(sid, "elsewhere:1")
+    assert (b.number, dict(b.params), b.retry_of, b.owner) == (1, {"x": 0.5}, 0, "elsewhere:1")
+
+    c = store.start_trial(sid, OWNER)
+    assert (c.number, c.state, dict(c.params)) == (2, TrialState.RUNNING, {})
+    # waiting trials enqueued later are still claimed before a new one is made
+    store.enqueue_trial(sid, {"x": 0.25})
+    assert dict(store.start_trial(sid, OWNER).params) == {"x": 0.25}
+    states = [t.state for t in make_storage(storage_url).get_trials(sid)]
+    assert states == [TrialState.RUNNING] * 4
+
+
+def test_numbers_are_unique_and_gap_free_under_concurrency(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    sid = store.create_study(unique_name(), Direction.MINIMIZE).study_id
+    stores = [make_storage(storage_url) for _ in range(4)]
+    enqueued: list[int] = []
+    started: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    go = threading.Barrier(len(stores))
+
+    def work(s, k):
+        try:
+            go.wait()
+            for i in range(12):
+                if (i + k) % 4 == 0:
+                    n, out = s.enqueue_trial(sid, {"i": i}).number, enqueued
+                else:
+                    n, out = s.start_trial(sid, OWNER).number, started
+                with lock:
+                    out.append(n)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(s, k)) for k, s in enumerate(stores)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert not errors, errors
+    # no number given twice, no trial claimed twice, no gap
+    assert len(set(enqueued)) == len(enqueued) == 12
+    assert len(set(started)) == len(started) == 36
+    trials = make_storage(storage_url).get_trials(sid)
+    assert [t.number for t in trials] == list(range(len(trials)))
+    assert {t.number for t in trials} == set(enqueued) | set(started)
+    running = [t.number for t in trials if t.state is TrialState.RUNNING]
+    assert sorted(running) == sorted(started)
+    waiting = [t.number for t in trials if t.state is TrialState.WAITING]
+    assert sorted(waiting) == sorted(set(enqueued) - set(started))
+
+
+def test_max_trials_limit(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    sid = store.create_study(unique_name(), Direction.MINIMIZE).study_id
+    t = [store.start_trial(sid, OWNER, max_trials=3) for _ in range(3)]
+    assert [x.number for x in t] == [0, 1, 2]
+    assert store.start_trial(sid, OWNER, max_trials=3) is None
+    # a failed trial does not count against the limit
+    store.finish_trial(t[1].trial_id, TrialState.FAILED, None, "boom")
+    t3 = store.start_trial(sid, OWNER, max_trials=3)
+    assert t3 is not None and t3.number == 3
+    assert store.start_trial(sid, OWNER, max_trials=3) is None
+    # complete and pruned ones do
+    store.finish_trial(t[0].trial_id, TrialState.COMPLETE, 1.0)
+    store.finish_trial(t[2].trial_id, TrialState.PRUNED, 2.0)
+    assert store.start_trial(sid, OWNER, max_trials=3) is None
+    assert store.start_trial(sid, OWNER, max_trials=4).number == 4
+    # a waiting trial is claimed even at the limit (claiming creates nothing) ...
+    store.enqueue_trial(sid, {"x": 1})
+    claimed = store.start_trial(sid, OWNER, max_trials=3)
+    assert (claimed.number, dict(claimed.params)) == (5, {"x": 1})
+    # ... and counts against it once running
+    assert store.start_trial(sid, OWNER, max_trials=5) is None
+    assert store.start_trial(sid, OWNER, max_trials=0) is None
+    assert store.count_trials(sid, [TrialState.RUNNING]) == 3
+    assert store.count_trials(sid, [TrialState.COMPLETE, TrialState.PRUNED]) == 2
+    assert [x.number for x in make_storage(storage_url).get_trials(sid)] == list(range(6))
+
+
+# -- a running trial --------------------------------------------------------------------------
+def test_set_params_merges(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    sid = store.create_study(unique_name(), Direction.MINIMIZE).study_id
+    t = store.start_trial(sid, OWNER)
+    store.set_params(t.trial_id, {"x": 0.5}, {"x": Float(0, 1)})
+    store.set_params(
+        t.trial_id, {"opt": "adam", "n": 3}, {"opt": Categorical(["sgd", "adam"]), "n": Int(1, 5)}
+    )
+    store.set_params(t.trial_id, {"x": 0.75}, {"x": Float(0, 1)})  # a name again: replaced
+    got = make_storage(storage_url).get_trial(t.trial_id)
+    assert dict(got.params) == {"x": 0.75, "opt": "adam", "n": 3}
+    assert dict(got.distributions) == {
+        "x": Float(0, 1),
+        "opt": Categorical(["sgd", "adam"]),
+        "n": Int(1, 5),
+    }
+    # finish_trial merges the params not yet written
+    done = store.finish_trial(
+        t.trial_id, TrialState.COMPLETE, 0.1, None, {"lr": 0.01}, {"lr": Float(1e-4, 1, log=True)}
+    )
+    assert dict(done.params) == {"x": 0.75, "opt": "adam", "n": 3, "lr": 0.01}
+    assert done.distributions["lr"] == Float(1e-4, 1, log=True)
+
+
+def test_report_replaces_a_step(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    sid = store.create_study(unique_name(), Direction.MINIMIZE).study_id
+    t = store.start_trial(sid, OWNER)
+    store.report(t.trial_id, 0, 1.0)
+    store.report(t.trial_id, 1, 0.5)
+    store.report(t.trial_id, 0, 0.9)
+    store.report(t.trial_id, 10, -2.5)
+    assert dict(store.get_trial(t.trial_id).intermediate) == {0: 0.9, 1: 0.5, 10: -2.5}
+    (seen,) = make_storage(storage_url).get_trials(sid)
+    assert dict(seen.intermediate) == {0: 0.9, 1: 0.5, 10: -2.5}
+    assert seen.last_step == 10
+
+
+def test_set_trial_attr(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    sid = store.create_study(unique_name(), Direction.MINIMIZE).study_id
+    t = store.start_trial(sid, OWNER)
+    store.set_trial_attr(t.trial_id, "epochs", 3)
+    store.set_trial_attr(t.trial_id, "epochs", 4)
+    store.set_trial_attr(t.trial_id, "notes", ["a", None])
+    store.set_trial_attr(t.trial_id, "worker", "w1", system=True)
+    got = make_storage(storage_url).get_trial(t.trial_id)
+    assert dict(got.user_attrs) == {"epochs": 4, "notes": ["a", None]}
+    assert dict(got.system_attrs) == {"worker": "w1"}
+
+
+def test_finish_trial_and_finished_trials_are_final(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    sid = store.create_study(unique_name(), Direction.MINIMIZE).study_id
+    ok = store.start_trial(sid, OWNER)
+    done = store.finish_trial(ok.trial_id, TrialState.COMPLETE, 0.25)
+    assert (done.number, done.state, done.value) == (0, TrialState.COMPLETE, 0.25)
+    assert done.datetime_complete is not None and done.duration is not None
+
+    bad = store.start_trial(sid, OWNER)
+    failed = store.finish_trial(bad.trial_id, TrialState.FAILED, None, "ValueError: nope")
+    assert (failed.state, failed.value, failed.fail_reason) == (
+        TrialState.FAILED,
+        None,
+        "ValueError: nope",
+    )
+
+    for tid in (ok.trial_id, bad.trial_id):
+        with pytest.raises(TrialStateError, match="cannot finish"):
+            store.finish_trial(tid, TrialState.COMPLETE, 1.0)
+        with pytest.raises(TrialStateError, match="cannot report"):
+            store.report(tid, 0, 1.0)
+        with pytest.raises(TrialStateError, match="cannot set params"):
+            store.set_params(tid, {"x": 1.0}, {"x": Float(0, 2)})
+        with pytest.raises(TrialStateError):
+            store.set_trial_attr(tid, "late", 1)
+    with pytest.raises(TrialStateError, match="nope"):  # says why it is not running
+        store.report(bad.trial_id, 0, 1.0)
+    with pytest.raises(TrialStateError):
+        store.finish_trial(123456789, TrialState.COMPLETE, 1.0)
+
+    # nothing changed by the refused calls
+    got = make_storage(storage_url).get_trials(sid)
+    assert [(t.state, t.value, dict(t.intermediate), dict(t.user_attrs)) for t in got] == [
+        (TrialState.COMPLETE, 0.25, {}, {}),
+        (TrialState.FAILED, None, {}, {}),
+    ]
+
+
+def test_heartbeat(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    sid = store.create_study(unique_name(), Direction.MINIMIZE).study_id
+    leased = store.start_trial(sid, OWNER, lease=True)
+    plain = store.start_trial(sid, OWNER)
+    first = store.get_trial(leased.trial_id).heartbeat
+    assert first is not None
+    assert abs(first - time.time()) < 60  # the store's clock, in epoch seconds
+    assert store.get_trial(plain.trial_id).heartbeat is None
+    time.sleep(0.05)
+    store.heartbeat([leased.trial_id, plain.trial_id])
+    store.heartbeat([])
+    assert store.get_trial(leased.trial_id).heartbeat > first
+    assert store.get_trial(plain.trial_id).heartbeat is None  # no lease, none started
+    store.finish_trial(leased.trial_id, TrialState.COMPLETE, 1.0)
+    store.heartbeat([leased.trial_id])  # a finished trial is left alone
+    assert store.get_trial(leased.trial_id).state is TrialState.COMPLETE
+
+
+def test_fail_stale_trials(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    sid = store.create_study(unique_name(), Direction.MINIMIZE).study_id
+    gone_owner = f"{HOST}:{dead_pid()}"
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live_owner = f"{HOST}:{sleeper.pid}"
+        gone = store.start_trial(sid, gone_owner)  # no lease: only the pid tells
+        gone_leased = store.start_trial(sid, gone_owner, lease=True)
+        remote_stale = store.start_trial(sid, "some-other-host:42", lease=True)
+        remote_unleased = store.start_trial(sid, "some-other-host:43")  # cannot be judged
+        mine = store.start_trial(sid, OWNER, lease=True)
+        other_live = store.start_trial(sid, live_owner, lease=True)
+        waiting = store.enqueue_trial(sid, {"x": 1})
+
+        # with a long grace only the dead owner's trials go, at once
+        assert sorted(store.fail_stale_trials(sid, 3600.0)) == [gone.number, gone_leased.number]
+        got = store.get_trial(gone.trial_id)
+        assert got.state is TrialState.FAILED
+        assert gone_owner in got.fail_reason and "gone" in got.fail_reason
+        assert got.datetime_complete is not None
+
+        time.sleep(0.6)
+        store.heartbeat([mine.trial_id, other_live.trial_id])
+        assert store.fail_stale_trials(sid, 0.4) == [remote_stale.number]
+        got = store.get_trial(remote_stale.trial_id)
+        assert got.state is TrialState.FAILED
+        assert "no heartbeat" in got.fail_reason and "some-other-host:42" in got.fail_reason
+        assert store.fail_stale_trials(sid, 0.4) == []  # nothing twice
+
+        states = {t.number: t.state for t in make_storage(storage_url).get_trials(sid)}
+        assert states[remote_unleased.number] is TrialState.RUNNING
+        assert states[mine.number] is TrialState.RUNNING
+        assert states[other_live.number] is TrialState.RUNNING
+        assert states[waiting.number] is TrialState.WAITING
+        # a stale trial cannot be finished by its late owner
+        with pytest.raises(TrialStateError, match="abandoned"):
+            store.finish_trial(remote_stale.trial_id, TrialState.COMPLETE, 1.0)
+        store.finish_trial(mine.trial_id, TrialState.COMPLETE, 1.0)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    # once the live owner is gone, its trial goes too
+    assert store.fail_stale_trials(sid, 3600.0) == [other_live.number]
+
+
+def test_get_trials_incremental_reads(storage_url, make_storage, unique_name):
+    writer = make_storage(storage_url)
+    reader = make_storage(storage_url)  # keeps its cache across rounds
+    sid = writer.create_study(unique_name(), Direction.MINIMIZE).study_id
+
+    def check() -> list[FrozenTrial]:
+        seen = reader.get_trials(sid)
+        truth = make_storage(storage_url).get_trials(sid)  # a cold read
+        assert [snapshot(t) for t in seen] == [snapshot(t) for t in truth]
+        assert [t.number for t in seen] == list(range(len(seen)))
+        return seen
+
+    assert check() == []
+    t0 = writer.start_trial(sid, OWNER)
+    t1 = writer.start_trial(sid, OWNER)
+    t2 = writer.start_trial(sid, OWNER)
+    writer.finish_trial(t1.trial_id, TrialState.COMPLETE, 1.0)
+    assert [t.state.value for t in check()] == ["running", "complete", "running"]
+
+    writer.report(t0.trial_id, 0, 5.0)
+    writer.finish_trial(t0.trial_id, TrialState.PRUNED, 5.0)
+    writer.report(t2.trial_id, 0, 3.0)
+    writer.set_params(t2.trial_id, {"x": 0.5}, {"x": Float(0, 1)})
+    writer.set_trial_attr(t2.trial_id, "k", "v")
+    t3 = writer.start_trial(sid, OWNER)
+    seen = check()
+    assert [t.state.value for t in seen] == ["pruned", "complete", "running", "running"]
+    assert dict(seen[2].intermediate) == {0: 3.0}
+
+    # t2, running at both earlier reads, finishes now; t3 fails; a trial is enqueued
+    writer.report(t2.trial_id, 1, 2.0)
+    writer.finish_trial(t2.trial_id, TrialState.COMPLETE, 2.0)
+    writer.finish_trial(t3.trial_id, TrialState.FAILED, None, "boom")
+    w4 = writer.enqueue_trial(sid, {"x": 0.1})
+    seen = check()
+    assert [t.state.value for t in seen] == ["pruned", "complete", "complete", "failed", "waiting"]
+    assert (seen[2].value, dict(seen[2].intermediate), dict(seen[2].params)) == (
+        2.0,
+        {0: 3.0, 1: 2.0},
+        {"x": 0.5},
+    )
+    assert dict(seen[2].user_attrs) == {"k": "v"}
+
+    # nothing changed: same answer
+    assert [snapshot(t) for t in reader.get_trials(sid)] == [snapshot(t) for t in seen]
+
+    # the waiting trial is claimed and finished; another starts and is failed as stale
+    t4 = writer.start_trial(sid, OWNER)
+    assert t4.trial_id == w4.trial_id
+    assert check()[4].state is TrialState.RUNNING
+    writer.finish_trial(t4.trial_id, TrialState.COMPLETE, 0.5)
+    t5 = writer.start_trial(sid, f"{HOST}:{dead_pid()}")
+    assert check()[5].state is TrialState.RUNNING
+    writer.fail_stale_trials(sid, 3600.0)
+    seen = check()
+    assert [t.state.value for t in seen] == [
+        "pruned",
+        "complete",
+        "complete",
+        "failed",
+        "complete",
+        "failed",
+    ]
+    assert seen[5].trial_id == t5.trial_id and "gone" in seen[5].fail_reason
+
+
+# -- values -----------------------------------------------------------------------------------
+class Opaque:
+    pass
+
+
+def test_json_safety_errors_name_the_field(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    with pytest.raises(UserError, match=r"study attributes\['x'\]"):
+        store.create_study(unique_name("bad"), Direction.MINIMIZE, system_attrs={"x": Opaque()})
+    with pytest.raises(StudyNotFoundError):
+        store.get_study(unique_name("bad"))  # nothing was created
+    sid = store.create_study(unique_name(), Direction.MINIMIZE).study_id
+    with pytest.raises(UserError, match="study attribute 'owner_obj'"):
+        store.set_study_attr(sid, "owner_obj", Opaque())
+    with pytest.raises(UserError, match=r"params\['lr'\]: value is not JSON-serialisable"):
+        store.enqueue_trial(sid, {"ok": 1, "lr": Opaque()})
+    with pytest.raises(UserError, match=r"user attributes\['blob'\]"):
+        store.enqueue_trial(sid, {"x": 1}, user_attrs={"blob": {1, 2}})
+    with pytest.raises(UserError, match=r"system attributes\['blob'\]"):
+        store.enqueue_trial(sid, {"x": 1}, system_attrs={"blob": Opaque()})
+    t = store.start_trial(sid, OWNER)
+    with pytest.raises(UserError, match=r"params\['lr'\]: value is not JSON-serialisable"):
+        store.set_params(t.trial_id, {"lr": Opaque()}, {})
+    with pytest.raises(UserError, match="trial attribute 'model'"):
+        store.set_trial_attr(t.trial_id, "model", Opaque())
+    with pytest.raises(UserError, match=r"params\['lr'\]: value is not JSON-serialisable"):
+        store.finish_trial(t.trial_id, TrialState.COMPLETE, 1.0, None, {"lr": Opaque()}, {})
+    # every refused call left the store as it was: one running trial, no attrs, no params
+    (only,) = make_storage(storage_url).get_trials(sid)
+    assert (only.number, only.state, dict(only.params), dict(only.user_attrs)) == (
+        0,
+        TrialState.RUNNING,
+        {},
+        {},
+    )
+    assert dict(store.get_study(unique_name()).user_attrs) == {}
+    # the error message says what the value was
+    with pytest.raises(UserError, match="Opaque"):
+        store.set_trial_attr(t.trial_id, "model", Opaque())
+
+
+def test_values_round_trip(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    sid = store.create_study(unique_name(), Direction.MINIMIZE).study_id
+    choices = [None, True, False, 0, 1, 2.5, "1", "adam", ""]
+    cat = Categorical(choices)
+    for i, choice in enumerate(choices):
+        t = store.start_trial(sid, OWNER)
+        params = {
+            "c": choice,
+            "f": 0.1 + i,
+            "tiny": 5e-324,
+            "big": 1.7976931348623157e308,
+            "neg": -0.0,
+            "i": 2**40 + i,
+            "flag": i % 2 == 0,
+            "s": "ünïcode ✓ 'quoted' \"double\"",
+        }
+        dists = {
+            "c": cat,
+            "f": Float(0.1, 10),
+            "i": Int(0, 2**41),
+            "flag": Categorical([True, False]),
+        }
+        store.set_params(t.trial_id, params, dists)
+        store.set_trial_attr(t.trial_id, "nested", {"a": [1, 2.0, None, True, "x"]})
+        store.report(t.trial_id, 0, float("nan"))
+        store.report(t.trial_id, 1, 1e-300)
+        store.finish_trial(t.trial_id, TrialState.COMPLETE, 0.1 * (i + 1) - 1e-17)
+    seen = make_storage(storage_url).get_trials(sid)
+    assert len(seen) == len(choices)
+    for i, (t, choice) in enumerate(zip(seen, choices)):
+        c = t.params["c"]
+        assert c == choice and type(c) is type(choice), (c, choice)
+        assert t.params["f"] == 0.1 + i and type(t.params["f"]) is float
+        assert t.params["tiny"] == 5e-324
+        assert t.params["big"] == 1.7976931348623157e308
+        assert t.params["i"] == 2**40 + i and type(t.params["i"]) is int
+        assert t.params["flag"] is (i % 2 == 0)
+        assert t.params["s"] == "ünïcode ✓ 'quoted' \"double\""
+        assert t.distributions["c"] == cat
+        assert [type(x) for x in t.distributions["c"].choices] == [type(x) for x in choices]
+        assert t.distributions["i"] == Int(0, 2**41)
+        assert dict(t.user_attrs) == {"nested": {"a": [1, 2.0, None, True, "x"]}}
+        assert type(t.user_attrs["nested"]["a"][1]) is float
+        assert math.isnan(t.intermediate[0])
+        assert t.intermediate[1] == 1e-300
+        assert t.value == 0.1 * (i + 1) - 1e-17 and type(t.value) is float
+
+
+# -- the study on top of each store -------------------------------------------------------------
+@pytest.fixture
+def study_storage(storage_url, make_storage):
+    """What to pass as ``storage=``: the URL, or for memory the one store of this test."""
+    return make_storage(storage_url) if storage_url == "memory://" else storage_url
+
+
+def _objective(trial: tc.Trial) -> float:
+    x = trial.suggest_float("x", -5, 5)
+    opt = trial.suggest_categorical("opt", ["sgd", "adam", None])
+    trial.set_user_attr("opt_was", opt)
+    if trial.number % 5 == 3:
+        raise ValueError(f"trial {trial.number} blew up")
+    if trial.number % 5 == 4:
+        trial.report(x * x + 1, 0)
+        trial.report(x * x, 1)
+        raise tc.TrialPruned()
+    return (x - 1) ** 2
+
+
+def test_study_optimize_then_load(study_storage, unique_name):
+    name = unique_name()
+    study = tc.create_study(name, storage=study_storage, sampler="random", seed=7)
+    study.optimize(_objective, n_trials=10)
+    trials = study.trials
+    assert [t.number for t in trials] == list(range(10))
+    by_state = {s: [t.number for t in trials if t.state is s] for s in TrialState}
+    assert by_state[TrialState.FAILED] == [3, 8]
+    assert by_state[TrialState.PRUNED] == [4, 9]
+    assert by_state[TrialState.COMPLETE] == [0, 1, 2, 5, 6, 7]
+    assert "ValueError: trial 3 blew up" in trials[3].fail_reason
+    assert trials[4].value == trials[4].params["x"] ** 2  # the last reported value
+    assert dict(trials[4].intermediate) == {0: trials[4].value + 1, 1: trials[4].value}
+    for t in trials:
+        assert set(t.params) == {"x", "opt"}
+        assert t.user_attrs["opt_was"] == t.params["opt"]
+    assert all(t.owner == OWNER for t in trials)
+
+    loaded = tc.load_study(name, storage=study_storage)
+    assert loaded.direction is Direction.MINIMIZE
+    assert [snapshot(t) for t in loaded.trials] == [snapshot(t) for t in trials]
+    assert loaded.best_trial.number == study.best_trial.number
+    assert loaded.best_value == min(t.value for t in trials if t.state is TrialState.COMPLETE)
+    assert loaded.system_attrs["seed"] == 7
+
+    # the loaded study continues the numbering
+    loaded.optimize(_objective, n_trials=2)
+    assert [t.number for t in study.trials] == list(range(12))
+
+    df = loaded.to_dataframe()
+    assert list(df.columns) == [
+        "number",
+        "state",
+        "value",
+        "datetime_start",
+        "datetime_complete",
+        "duration",
+        "fail_reason",
+        "params_x",
+        "params_opt",
+        "user_attrs_opt_was",
+    ]
+    assert list(df["number"]) == list(range(12))
+    assert list(df["state"][:5]) == ["complete", "complete", "complete", "failed", "pruned"]
+    summary = {s.info.name: s for s in tc.list_studies(study_storage)}[name]
+    assert summary.n_trials == 12
+
+    with pytest.raises(DuplicatedStudyError, match="load_if_exists"):
+        tc.create_study(name, storage=study_storage)
+    again = tc.create_study(name, storage=study_storage, load_if_exists=True)
+    assert again.study_id == study.study_id
+    tc.delete_study(name, storage=study_storage)
+    with pytest.raises(StudyNotFoundError):
+        tc.load_study(name, storage=study_storage)
+
+
+def test_empty_study_dataframe(study_storage, unique_name):
+    study = tc.create_study(unique_name(), storage=study_storage)
+    df = study.to_dataframe()
+    assert len(df) == 0
+    assert list(df.columns) == [
+        "number",
+        "state",
+        "value",
+        "datetime_start",
+        "datetime_complete",
+        "duration",
+        "fail_reason",
+    ]

@@ -1,0 +1,257 @@
+"""What only the SQL backends (SQLite, PostgreSQL) have: the schema and its migrations, URL
+errors, and several processes sharing one database from the first moment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, text
+
+import tunecycle as tc
+from tunecycle.errors import SchemaVersionError, StorageURLError
+from tunecycle.records import Direction, TrialState
+from tunecycle.storage import get_storage
+from tunecycle.storage.schema import SCHEMA_HEAD, VERSION_TABLE, metadata
+from tunecycle.storage.sql import SQLStorage
+
+ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS = ROOT / "src" / "tunecycle" / "storage" / "migrations"
+
+
+def _engine(url: str):
+    return create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+
+
+def _versions(url: str) -> list[str]:
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            return [r[0] for r in conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))]
+    finally:
+        engine.dispose()
+
+
+# -- schema -------------------------------------------------------------------------------------
+def test_schema_is_created_once(fresh_sql_url, monkeypatch):
+    first = SQLStorage(fresh_sql_url)
+    sid = first.create_study("kept", Direction.MINIMIZE).study_id
+    first.start_trial(sid, "h:1")
+    first.close()
+    assert _versions(fresh_sql_url) == [SCHEMA_HEAD]
+
+    def migrate_again(self):
+        raise AssertionError("the schema was migrated a second time")
+
+    monkeypatch.setattr(SQLStorage, "_migrate", migrate_again)
+    second = SQLStorage(fresh_sql_url)
+    try:
+        assert second.get_study("kept").study_id == sid
+        assert [t.number for t in second.get_trials(sid)] == [0]
+    finally:
+        second.close()
+    assert _versions(fresh_sql_url) == [SCHEMA_HEAD]
+
+
+def test_unknown_schema_revision_is_refused(fresh_sql_url):
+    SQLStorage(fresh_sql_url).close()
+    engine = _engine(fresh_sql_url)
+    with engine.begin() as conn:
+        conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '9999'"))
+    engine.dispose()
+    for open_it in (SQLStorage, get_storage, lambda url: tc.create_study(storage=url)):
+        with pytest.raises(SchemaVersionError) as info:
+            open_it(fresh_sql_url)
+        message = str(info.value)
+        assert "'9999'" in message and repr(SCHEMA_HEAD) in message
+        assert "tunecycle storage upgrade" in message
+    assert _versions(fresh_sql_url) == ["9999"]  # and nothing was touched
+
+
+def test_schema_head_is_alembic_head():
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(cfg)
+    assert script.get_heads() == [SCHEMA_HEAD]
+    assert script.get_current_head() == SCHEMA_HEAD
+    # one linear chain from the first migration to the head
+    chain = list(script.walk_revisions())
+    assert chain[0].revision == SCHEMA_HEAD and chain[-1].down_revision is None
+
+
+def test_migrated_tables_match_schema_metadata(fresh_sql_url):
+    SQLStorage(fresh_sql_url).close()
+    engine = _engine(fresh_sql_url)
+    try:
+        insp = inspect(engine)
+        assert set(insp.get_table_names()) == set(metadata.tables) | {VERSION_TABLE}
+        for name, table in metadata.tables.items():
+            columns = insp.get_columns(name)
+            assert [c["name"] for c in columns] == [c.name for c in table.columns], name
+            assert {c["name"]: c["nullable"] for c in columns} == {
+                c.name: c.nullable for c in table.columns
+            }, name
+            assert insp.get_pk_constraint(name)["constrained_columns"] == [
+                c.name for c in table.primary_key
+            ], name
+            assert {
+                (
+                    tuple(fk["constrained_columns"]),
+                    fk["referred_table"],
+                    tuple(fk["referred_columns"]),
+                )
+                for fk in insp.get_foreign_keys(name)
+            } == {
+                (
+                    tuple(fk.parent.name for fk in c.elements),
+                    c.referred_table.name,
+                    tuple(fk.column.name for fk in c.elements),
+                )
+                for c in table.foreign_key_constraints
+            }, name
+            assert {i["name"] for i in insp.get_indexes(name)} >= {i.name for i in table.indexes}
+            uniques = {tuple(u["column_names"]) for u in insp.get_unique_constraints(name)}
+            uniques |= {tuple(i["column_names"]) for i in insp.get_indexes(name) if i["unique"]}
+            wanted = {
+                tuple(c.name for c in u.columns)
+                for u in table.constraints
+                if u.__class__.__name__ == "UniqueConstraint"
+            }
+            wanted |= {(c.name,) for c in table.columns if c.unique}
+            assert uniques >= wanted, name
+    finally:
+        engine.dispose()
+
+
+# -- bad URLs -----------------------------------------------------------------------------------
+def test_sqlite_in_a_missing_directory(tmp_path):
+    url = f"sqlite:///{tmp_path}/missing/dir/s.db"
+    for open_it in (get_storage, lambda u: tc.create_study(storage=u)):
+        with pytest.raises(StorageURLError, match="does not exist") as info:
+            open_it(url)
+        assert str(tmp_path / "missing" / "dir") in str(info.value)
+    assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["redis://localhost:6379/0", "sqlite3:///x.db", "/tmp/x.db", "memory", "http://db"]
+)
+def test_unknown_scheme(url):
+    with pytest.raises(StorageURLError, match="not a supported URL") as info:
+        get_storage(url)
+    assert repr(url) in str(info.value)
+    assert "sqlite:///" in str(info.value)  # says what would work
+
+
+@pytest.mark.parametrize("url", ["", "   ", 42])
+def test_not_a_url(url):
+    with pytest.raises(StorageURLError, match="expected a URL string"):
+        get_storage(url)
+
+
+def test_malformed_database_url():
+    with pytest.raises(StorageURLError, match="not a valid database URL"):
+        get_storage("postgresql+psycopg://u@host:notaport/db")
+
+
+def test_unreachable_postgres_names_the_server_and_hides_the_password():
+    start = time.monotonic()
+    with pytest.raises(StorageURLError) as info:
+        get_storage("postgresql+psycopg://postgres:s3cret@127.0.0.1:1/test")
+    message = str(info.value)
+    assert "127.0.0.1:1" in message
+    assert "refused" in message.lower() or "connect" in message.lower()
+    assert "s3cret" not in message
+    assert time.monotonic() - start < 20
+
+
+def test_missing_driver():
+    with pytest.raises(StorageURLError, match="driver .* is not installed"):
+        get_storage("mysql://user@127.0.0.1/db")
+
+
+# -- several processes at once ------------------------------------------------------------------
+WORKER = textwrap.dedent(
+    """
+    import os, sys, time
+    from pathlib import Path
+
+    import tunecycle as tc
+    import tunecycle.storage.sql  # SQLAlchemy and the driver, imported before the start line
+
+    url, name, max_trials, ready, go = sys.argv[1:6]
+    Path(ready).touch()
+    deadline = time.monotonic() + 60
+    while not os.path.exists(go):
+        if time.monotonic() > deadline:
+            sys.exit("never told to go")
+        time.sleep(0.002)
+
+    def objective(trial):
+        x = trial.suggest_float("x", -1, 1)
+        time.sleep(0.01)
+        return x * x
+
+    study = tc.create_study(name, storage=url, load_if_exists=True, sampler="random")
+    study.optimize(objective, max_trials=int(max_trials))
+    print("done", os.getpid(), flush=True)
+    """
+)
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def test_processes_starting_together_on_a_fresh_database(fresh_sql_url, tmp_path):
+    n_workers, max_trials = 4, 24
+    go = tmp_path / "go"
+    readies = [tmp_path / f"ready-{i}" for i in range(n_workers)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, fresh_sql_url, "race", str(max_trials), str(r), str(go)],
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for r in readies
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not all(r.exists() for r in readies):
+            assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
+            assert time.monotonic() < deadline, "workers did not start"
+            time.sleep(0.01)
+        go.touch()
+        outputs = [p.communicate(timeout=120) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    for p, (out, err) in zip(procs, outputs):
+        assert p.returncode == 0, err
+        assert "done" in out and "Traceback" not in err, err
+
+    store = get_storage(fresh_sql_url)
+    try:
+        (summary,) = store.list_studies()
+        trials = store.get_trials(summary.info.study_id)
+    finally:
+        store.close()
+    assert summary.info.name == "race"
+    assert [t.number for t in trials] == list(range(max_trials))
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * max_trials
+    assert len({t.trial_id for t in trials}) == max_trials
+    assert {t.owner.rpartition(":")[2] for t in trials} <= {str(p.pid) for p in procs}
+    assert _versions(fresh_sql_url) == [SCHEMA_HEAD]
