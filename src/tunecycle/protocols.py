@@ -97,9 +97,11 @@ class Sampler(ABC):
         """The space to propose jointly at the start of a define-by-run trial, or None.
 
         The default is the parameters present, with the same type, in every complete trial:
-        the part of a define-by-run space that always co-occurs.
+        the part of a define-by-run space that always co-occurs.  Complete trials never
+        change, so the intersection is kept and only newly completed trials are folded in.
         """
-        return intersection_space(history.complete)
+        cache = self.__dict__.setdefault("_joint", _JointSpace())
+        return cache.update(history.trials)
 
     def exhausted(self, space: Space | None, history: History) -> bool:
         """True when nothing is left to propose (a finished grid); most samplers never are."""
@@ -128,15 +130,27 @@ class NopPruner(Pruner):
         return False
 
 
-def intersection_space(trials: Sequence[FrozenTrial]) -> Space | None:
-    """Parameters that every given trial has with an identical type, in first-seen order."""
-    if not trials:
-        return None
-    common: dict[str, Param] = dict(trials[0].distributions)
-    for t in trials[1:]:
-        for name in list(common):
-            if t.distributions.get(name) != common[name]:
-                del common[name]
-        if not common:
-            return None
-    return Space(common)
+class _JointSpace:
+    """The intersection of complete trials' parameter types, updated incrementally."""
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.common: dict[str, Param] | None = None
+        self.space: Space | None = None
+
+    def update(self, trials: Sequence[FrozenTrial]) -> Space | None:
+        changed = False
+        for t in trials:
+            if t.state is not TrialState.COMPLETE or t.trial_id in self.seen:
+                continue
+            self.seen.add(t.trial_id)
+            if self.common is None:
+                self.common = dict(t.distributions)
+            else:
+                for name in [n for n, p in self.common.items() if t.distributions.get(n) != p]:
+                    del self.common[name]
+            changed = True
+        if changed:
+            self.space = Space(self.common) if self.common else None
+        return self.space
+

@@ -290,6 +290,24 @@ class CmaEsSampler(Sampler):
             "fallback": self.fallback.describe(),
         }
 
+    @classmethod
+    def from_description(cls, desc: dict[str, Any]) -> CmaEsSampler:
+        """Rebuild from ``describe()``; a named ``"random"`` fallback is restored, any other
+        fallback is the default one."""
+        fallback: Sampler | None = None
+        if (desc.get("fallback") or {}).get("name") == "random":
+            from tunecycle.samplers.random import RandomSampler
+
+            fallback = RandomSampler(desc.get("seed"))
+        return cls(
+            desc.get("seed"),
+            popsize=desc.get("popsize"),
+            sigma0=desc.get("sigma0"),
+            n_startup=desc.get("n_startup", 0),
+            fallback=fallback,
+            restart=desc.get("restart", "ipop"),
+        )
+
     # -- inspection ---------------------------------------------------------------------------
     def distribution(self, space: Space, history: History) -> dict[str, Any] | None:
         """The current search distribution over the numeric dims, JSON-safe; None while the

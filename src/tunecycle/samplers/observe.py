@@ -55,59 +55,106 @@ def encode(space: Space, params: dict) -> np.ndarray:
 
 
 class Observer:
-    """Encodes histories for one sampler, caching finished trials per space."""
+    """Encodes histories for one sampler, caching finished trials per space.
 
-    def __init__(self, max_spaces: int = 64) -> None:
+    Histories come in trial-number order and finished trials never change, so the longest run
+    of finished trials at the start of the history (the prefix) is encoded once and kept in
+    growing arrays; each call only walks the trials after it.
+    """
+
+    def __init__(self, max_spaces: int = 16) -> None:
         self._max_spaces = max_spaces
-        self._cache: dict[str, dict[int, _Entry | None]] = {}
+        self._cache: dict[str, _Prefix] = {}
 
-    def _rows_for(self, space: Space) -> dict[int, _Entry | None]:
-        key = space.to_json()
-        rows = self._cache.pop(key, None)
-        if rows is None:
-            rows = {}
+    def _prefix_for(self, space: Space, sign: float) -> _Prefix:
+        key = f"{sign}:{space.to_json()}"
+        prefix = self._cache.pop(key, None)
+        if prefix is None:
+            prefix = _Prefix(len(space))
             if len(self._cache) >= self._max_spaces:
                 self._cache.pop(next(iter(self._cache)))  # drop the least recently used
-        self._cache[key] = rows
-        return rows
+        self._cache[key] = prefix
+        return prefix
 
     def observe(self, space: Space, history: History) -> Observations:
-        rows = self._rows_for(space)
         sign = history.direction.sign()
-        done, pruned, pending = [], [], []
-        for t in history.trials:
-            if t.state is TrialState.RUNNING or t.state is TrialState.WAITING:
+        prefix = self._prefix_for(space, sign)
+        trials = history.trials
+        if prefix.length > len(trials) or (
+            prefix.length and trials[prefix.length - 1].trial_id != prefix.last_id
+        ):
+            prefix.__init__(len(space))  # a different history: start again
+        i = prefix.length
+        while i < len(trials) and trials[i].is_finished:
+            prefix.add(_encode_finished(space, trials[i], sign), trials[i].trial_id)
+            i += 1
+        done, pruned = prefix.done.view(), prefix.pruned.view()
+        tail_done, tail_pruned, pending = [], [], []
+        for t in trials[i:]:
+            if not t.is_finished:
                 if t.params:
                     pending.append(encode(space, dict(t.params)))
                 continue
-            entry = rows.get(t.trial_id, False)
-            if entry is False:
-                entry = self._encode_finished(space, t, sign)
-                rows[t.trial_id] = entry
-            if entry is None:
-                continue
-            (pruned if entry.step is not None else done).append(entry)
+            entry = _encode_finished(space, t, sign)
+            if entry is not None:
+                (tail_pruned if entry.step is not None else tail_done).append(entry)
         d = len(space)
         return Observations(
-            x=_stack([e.row for e in done], d),
-            loss=np.array([e.loss for e in done], dtype=float),
-            numbers=np.array([e.number for e in done], dtype=int),
-            pruned_x=_stack([e.row for e in pruned], d),
-            pruned_loss=np.array([e.loss for e in pruned], dtype=float),
-            pruned_step=np.array([e.step for e in pruned], dtype=float),
+            x=_concat(done[0], [e.row for e in tail_done], d),
+            loss=np.concatenate([done[1], [e.loss for e in tail_done]]),
+            numbers=np.concatenate([done[2], [e.number for e in tail_done]]).astype(int),
+            pruned_x=_concat(pruned[0], [e.row for e in tail_pruned], d),
+            pruned_loss=np.concatenate([pruned[1], [e.loss for e in tail_pruned]]),
+            pruned_step=np.concatenate([pruned[2], [e.step for e in tail_pruned]]),
             pending_x=_stack(pending, d),
         )
 
-    @staticmethod
-    def _encode_finished(space: Space, t: FrozenTrial, sign: float) -> _Entry | None:
-        if t.state is TrialState.COMPLETE and t.value is not None and math.isfinite(t.value):
-            return _Entry(encode(space, dict(t.params)), sign * t.value, t.number, None)
-        if t.state is TrialState.PRUNED and t.intermediate:
-            step = max(t.intermediate)
-            value = t.intermediate[step]
-            if math.isfinite(value):
-                return _Entry(encode(space, dict(t.params)), sign * value, t.number, step)
-        return None  # failed, or pruned before any report: nothing to learn from
+
+def _encode_finished(space: Space, t: FrozenTrial, sign: float) -> _Entry | None:
+    if t.state is TrialState.COMPLETE and t.value is not None and math.isfinite(t.value):
+        return _Entry(encode(space, dict(t.params)), sign * t.value, t.number, None)
+    if t.state is TrialState.PRUNED and t.intermediate:
+        step = max(t.intermediate)
+        value = t.intermediate[step]
+        if math.isfinite(value):
+            return _Entry(encode(space, dict(t.params)), sign * value, t.number, step)
+    return None  # failed, or pruned before any report: nothing to learn from
+
+
+class _Rows:
+    """Growing arrays of (row, loss, number-or-step): amortised O(1) appends, O(1) views."""
+
+    def __init__(self, d: int) -> None:
+        self.x = np.empty((16, d))
+        self.a = np.empty(16)
+        self.b = np.empty(16)
+        self.n = 0
+
+    def append(self, row: np.ndarray, a: float, b: float) -> None:
+        if self.n == len(self.a):
+            self.x = np.concatenate([self.x, np.empty_like(self.x)])
+            self.a = np.concatenate([self.a, np.empty_like(self.a)])
+            self.b = np.concatenate([self.b, np.empty_like(self.b)])
+        self.x[self.n], self.a[self.n], self.b[self.n] = row, a, b
+        self.n += 1
+
+    def view(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.x[: self.n], self.a[: self.n], self.b[: self.n]
+
+
+class _Prefix:
+    def __init__(self, d: int) -> None:
+        self.done, self.pruned = _Rows(d), _Rows(d)
+        self.length, self.last_id = 0, -1
+
+    def add(self, entry: _Entry | None, trial_id: int) -> None:
+        if entry is not None:
+            if entry.step is None:
+                self.done.append(entry.row, entry.loss, entry.number)
+            else:
+                self.pruned.append(entry.row, entry.loss, entry.step)
+        self.length += 1
+        self.last_id = trial_id
 
 
 class _Entry(NamedTuple):
@@ -119,3 +166,7 @@ class _Entry(NamedTuple):
 
 def _stack(rows: list[np.ndarray], d: int) -> np.ndarray:
     return np.vstack(rows) if rows else np.empty((0, d))
+
+
+def _concat(head: np.ndarray, rows: list[np.ndarray], d: int) -> np.ndarray:
+    return np.concatenate([head, _stack(rows, d)]) if rows else head

@@ -47,22 +47,31 @@ class _Mixture:
 
     def log_pdf(self, x: np.ndarray) -> np.ndarray:
         """Log density at points x (m, d); NaN coordinates (inactive dims) are skipped."""
-        c = self.centres[None, :, :]  # (1, n, d)
-        xx = x[:, None, :]  # (m, 1, d)
-        numeric = self.n_choices == 0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            s = self.sigma[None, :, :]
-            z_mass = ndtr((1 - c) / s) - ndtr(-c / s)
-            log_k = -0.5 * ((xx - c) / s) ** 2 - np.log(s * math.sqrt(2 * math.pi) * z_mass)
-            same = np.abs(xx - c) < 1e-9
-            k = np.maximum(self.n_choices, 2)
-            log_cat = np.where(same, np.log(self.keep), np.log((1 - self.keep) / (k - 1)))
-            log_cat = log_cat + np.log(np.maximum(self.n_choices, 1))  # density per unit width
-        terms = np.where(numeric, log_k, log_cat)
-        terms = np.where(np.isnan(xx) | np.isnan(c), 0.0, terms)
-        per_comp = terms.sum(axis=2) + self.log_weights[None, :-1]  # (m, n)
+        num = self.n_choices == 0
+        per_comp = self._log_numeric(x[:, num], num) + self._log_categorical(x[:, ~num], ~num)
+        per_comp += self.log_weights[None, :-1]  # (m, n)
         prior = np.full((x.shape[0], 1), self.log_weights[-1])  # uniform density 1
         return logsumexp(np.concatenate([per_comp, prior], axis=1), axis=1)
+
+    def _log_numeric(self, x: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        c, s = self.centres[:, cols], self.sigma[:, cols]  # (n, k)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            log_norm = np.log(s * math.sqrt(2 * math.pi) * (ndtr((1 - c) / s) - ndtr(-c / s)))
+            z = (x[:, None, :] - c[None]) / s[None]  # (m, n, k)
+            terms = -0.5 * z * z - log_norm[None]
+        return np.where(np.isnan(terms), 0.0, terms).sum(axis=2)
+
+    def _log_categorical(self, x: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        c = self.centres[:, cols]
+        k = self.n_choices[cols].astype(float)
+        keep = self.keep[cols]
+        with np.errstate(divide="ignore"):
+            log_same = np.log(keep * k)  # density per unit width of the kept choice
+            log_other = np.log((1 - keep) / np.maximum(k - 1, 1) * k)
+        same = np.abs(x[:, None, :] - c[None]) < 1e-9
+        terms = np.where(same, log_same, log_other)
+        absent = np.isnan(x)[:, None, :] | np.isnan(c)[None]
+        return np.where(absent, 0.0, terms).sum(axis=2)
 
     def sample(self, rng: np.random.Generator, m: int) -> np.ndarray:
         n, d = self.centres.shape

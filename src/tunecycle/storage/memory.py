@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -30,6 +31,7 @@ class InMemoryStorage(Storage):
         self._by_name: dict[str, int] = {}
         self._trials: dict[int, list[FrozenTrial]] = {}
         self._where: dict[int, tuple[int, int]] = {}  # trial_id -> (study_id, number)
+        self._waiting: dict[int, deque[int]] = {}  # study_id -> numbers of enqueued trials
         self._next_study = 1
         self._next_trial = 1
 
@@ -69,6 +71,7 @@ class InMemoryStorage(Storage):
             info = self._study(study_id)
             del self._by_name[info.name]
             del self._studies[study_id]
+            self._waiting.pop(study_id, None)
             for t in self._trials.pop(study_id):
                 self._where.pop(t.trial_id, None)
 
@@ -130,7 +133,7 @@ class InMemoryStorage(Storage):
         dump_json(dict(system_attrs or {}), "system attributes")
         with self._lock:
             self._study(study_id)
-            return self._add(
+            t = self._add(
                 study_id,
                 state=TrialState.WAITING,
                 params=dict(params),
@@ -139,6 +142,8 @@ class InMemoryStorage(Storage):
                 system_attrs=dict(system_attrs or {}),
                 retry_of=retry_of,
             )
+            self._waiting.setdefault(study_id, deque()).append(t.number)
+            return t
 
     def start_trial(
         self, study_id: int, owner: str, *, lease: bool = False, max_trials: int | None = None
@@ -148,17 +153,13 @@ class InMemoryStorage(Storage):
             trials = self._trials[study_id]
             now = datetime.now()
             beat = time.time() if lease else None
-            for t in trials:
-                if t.state is TrialState.WAITING:
-                    return self._put(
-                        replace(
-                            t,
-                            state=TrialState.RUNNING,
-                            owner=owner,
-                            heartbeat=beat,
-                            datetime_start=now,
-                        )
-                    )
+            waiting = self._waiting.get(study_id)
+            if waiting:
+                t = trials[waiting.popleft()]
+                return self._put(
+                    replace(t, state=TrialState.RUNNING, owner=owner, heartbeat=beat,
+                            datetime_start=now)
+                )
             if max_trials is not None:
                 if sum(1 for t in trials if t.state in _COUNTED) >= max_trials:
                     return None
