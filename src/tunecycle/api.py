@@ -12,7 +12,7 @@ from tunecycle.errors import DuplicatedStudyError, UserError
 from tunecycle.protocols import Pruner, Sampler
 from tunecycle.pruners import make_pruner
 from tunecycle.records import Direction, StudySummary
-from tunecycle.samplers import SAMPLERS, GridSampler, make_sampler
+from tunecycle.samplers import SAMPLERS, make_sampler
 from tunecycle.storage import Storage, get_storage
 from tunecycle.study import Study
 
@@ -96,14 +96,10 @@ def load_study(
 
 
 def _stored_sampler(attrs: dict[str, Any]) -> Sampler:
-    desc = attrs.get("sampler") or {}
-    name = desc.get("name", "auto")
-    seed = desc.get("seed", attrs.get("seed"))
-    if name == "grid":
-        return GridSampler(desc.get("values"), seed, shuffle=bool(desc.get("shuffle")))
-    if name not in SAMPLERS:  # a sampler this version does not know: fall back to the default
-        name = "auto"
-    return make_sampler(name, seed)
+    desc = dict(attrs.get("sampler") or {})
+    desc.setdefault("seed", attrs.get("seed"))
+    cls = SAMPLERS.get(desc.get("name", "auto"), SAMPLERS["auto"])  # unknown: the default
+    return cls.from_description(desc)
 
 
 def list_studies(storage: str | Storage) -> list[StudySummary]:

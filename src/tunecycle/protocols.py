@@ -9,6 +9,7 @@ internals; the study passes a loader in.
 
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -108,8 +109,17 @@ class Sampler(ABC):
         return False
 
     def describe(self) -> dict[str, Any]:
-        """A JSON-safe description stored with the study."""
-        return {"name": self.name, "seed": self.seed}
+        """A JSON-safe description stored with the study; ``from_description`` reverses it."""
+        return {"name": self.name, "seed": self.seed, "noisy": self.noisy}
+
+    @classmethod
+    def from_description(cls, desc: dict[str, Any]) -> Sampler:
+        """Rebuild a sampler from ``describe()``: every described option the constructor
+        takes is passed back to it."""
+        accepted = inspect.signature(cls.__init__).parameters
+        sampler = cls(**{k: v for k, v in desc.items() if k in accepted and k != "self"})
+        sampler.noisy = bool(desc.get("noisy", sampler.noisy))
+        return sampler
 
 
 class Pruner(ABC):

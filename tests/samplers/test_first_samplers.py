@@ -131,3 +131,13 @@ def test_load_study_rebuilds_the_stored_sampler(tmp_path):
     fresh = tc.create_study("t", sampler="qmc", seed=9)
     expected = [t.params for t in fresh.ask({"x": tc.Float(0, 1)}, n=5)]
     assert [t.params for t in again.ask({"x": tc.Float(0, 1)}, n=2)] == expected[3:5]
+
+
+def test_load_study_restores_sampler_options_and_noisy(tmp_path):
+    url = f"sqlite:///{tmp_path}/s.db"
+    tc.create_study("s", storage=url, sampler=tc.TPESampler(seed=4, n_candidates=40),
+                    noisy=True)
+    again = tc.load_study("s", url)
+    assert isinstance(again.sampler, tc.TPESampler)
+    assert (again.sampler.seed, again.sampler.n_candidates, again.sampler.noisy) == (4, 40, True)
+    assert tc.load_study("s", url, sampler="random").sampler.name == "random"

@@ -11,6 +11,7 @@ from typing import Any
 
 from tunecycle.errors import UserError
 from tunecycle.protocols import Sampler
+from tunecycle.samplers.cmaes import CmaEsSampler
 from tunecycle.samplers.grid import GridSampler
 from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.samplers.random import RandomSampler
@@ -24,7 +25,7 @@ class AutoSampler(RandomSampler):
     name = "auto"
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "seed": self.seed, "using": "random"}
+        return {**super().describe(), "using": "random"}
 
 
 SAMPLERS: dict[str, type[Sampler]] = {
@@ -33,6 +34,7 @@ SAMPLERS: dict[str, type[Sampler]] = {
     "qmc": QMCSampler,
     "grid": GridSampler,
     "tpe": TPESampler,
+    "cmaes": CmaEsSampler,
 }
 
 
@@ -51,6 +53,7 @@ def make_sampler(spec: str | Sampler | None, seed: int | None = None) -> Sampler
 
 __all__ = [
     "AutoSampler",
+    "CmaEsSampler",
     "GridSampler",
     "QMCSampler",
     "RandomSampler",

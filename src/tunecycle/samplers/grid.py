@@ -105,8 +105,7 @@ class GridSampler(Sampler):
 
     def describe(self) -> dict[str, Any]:
         return {
-            "name": self.name,
-            "seed": self.seed,
+            **super().describe(),
             "values": self.values,
             "shuffle": self.shuffle,
         }

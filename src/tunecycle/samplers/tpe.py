@@ -146,8 +146,9 @@ class TPESampler(Sampler):
         return self.propose(space, history, [context])[0][name]
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "seed": self.seed, "n_startup": self.n_startup,
-                "n_candidates": self.n_candidates, "gamma": self.gamma}
+        return {**super().describe(), "n_startup": self.n_startup,
+                "n_candidates": self.n_candidates, "gamma": self.gamma,
+                "max_good": self.max_good, "prior_weight": self.prior_weight}
 
     # -- the model ----------------------------------------------------------------------------
     def _propose_one(
