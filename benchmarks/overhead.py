@@ -235,7 +235,33 @@ def machine(libs: tuple[str, ...]) -> list[str]:
         f"OS: {platform.platform()}",
         f"Python {platform.python_version()} ({platform.python_implementation()})",
         "Versions: " + ", ".join(versions),
+        f"tunecycle source: {source_version()}",
     ]
+
+
+def source_version() -> str:
+    """The git commit of the tunecycle source that was imported, and whether src/ was edited."""
+    import subprocess
+
+    src = Path(tc.__file__).resolve().parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=src,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "."],
+            cwd=src,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "not a git checkout"
+    return f"git {head}" + (" + uncommitted changes in src/tunecycle" if dirty else "")
 
 
 def command_line() -> str:
@@ -280,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         optuna.logging.set_verbosity(optuna.logging.WARNING)
 
+    info = machine(libs)  # now: the source may change on disk during a long run
     cells: list[tuple[str, str, str, int]] = []  # (lib, interface, storage, n)
     for storage in args.storages:
         for n in sizes:
@@ -332,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Date: {_dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
     print()
-    for line in machine(libs):
+    for line in info:
         print(f"- {line}")
     print()
     print(

@@ -255,3 +255,29 @@ def test_processes_starting_together_on_a_fresh_database(fresh_sql_url, tmp_path
     assert len({t.trial_id for t in trials}) == max_trials
     assert {t.owner.rpartition(":")[2] for t in trials} <= {str(p.pid) for p in procs}
     assert _versions(fresh_sql_url) == [SCHEMA_HEAD]
+
+
+def test_an_older_schema_is_refused_then_upgraded_with_its_data(fresh_sql_url):
+    old = SQLStorage(fresh_sql_url, check_schema=False)
+    old._migrate("0001")  # a database written by the first release
+    sid = old.create_study("old", Direction.MAXIMIZE).study_id
+    trial = old.start_trial(sid, "h:1")
+    old.finish_trial(trial.trial_id, TrialState.COMPLETE, 0.75)
+    old.close()
+    assert _versions(fresh_sql_url) == ["0001"]
+    with pytest.raises(SchemaVersionError, match="tunecycle storage upgrade"):
+        SQLStorage(fresh_sql_url)
+
+    from tunecycle.cli.main import main
+
+    assert main(["storage", "upgrade", "--storage", fresh_sql_url]) == 0
+    assert _versions(fresh_sql_url) == [SCHEMA_HEAD]
+    study = tc.load_study("old", fresh_sql_url)
+    assert [(t.number, t.value) for t in study.trials] == [(0, 0.75)]
+    engine = _engine(fresh_sql_url)
+    try:
+        names = {i["name"] for i in inspect(engine).get_indexes("tc_trials")}
+    finally:
+        engine.dispose()
+    assert "ix_tc_trials_study_state_number" in names
+    assert "ix_tc_trials_study_state" not in names

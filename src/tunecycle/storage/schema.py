@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 #: the revision of the newest migration; a store at another revision must be upgraded first
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 VERSION_TABLE = "tc_alembic_version"
 
 metadata = MetaData()
@@ -60,7 +60,7 @@ trials = Table(
     Column("datetime_start", DateTime),
     Column("datetime_complete", DateTime),
     UniqueConstraint("study_id", "number", name="uq_tc_trials_study_number"),
-    Index("ix_tc_trials_study_state", "study_id", "state"),
+    Index("ix_tc_trials_study_state_number", "study_id", "state", "number"),
 )
 
 intermediate = Table(

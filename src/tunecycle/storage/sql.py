@@ -154,7 +154,7 @@ class SQLStorage(Storage):
                 return None
             raise StorageURLError(f"storage {self._safe_url}: {_reason(exc)}") from None
 
-    def _migrate(self) -> None:
+    def _migrate(self, target: str = "head") -> None:
         """Create or upgrade the schema with Alembic, under a lock that serialises workers."""
         from alembic import command
         from alembic.config import Config
@@ -165,7 +165,7 @@ class SQLStorage(Storage):
             cfg = Config()
             cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, target)
 
         self._write(run)
 
