@@ -30,22 +30,36 @@ from tunecycle.errors import (
 )
 from tunecycle.protocols import History, Pruner, Sampler
 from tunecycle.records import Direction, FrozenTrial, StudySummary, TrialState
-from tunecycle.samplers import AutoSampler, GridSampler, QMCSampler, RandomSampler, TPESampler
 from tunecycle.space import Categorical, Float, Int, Space
 from tunecycle.study import Study
 from tunecycle.trial import Trial
 
 logging.getLogger("tunecycle").addHandler(logging.NullHandler())
 
+_SAMPLER_CLASSES = {
+    "AutoSampler", "CmaEsSampler", "GPSampler", "GridSampler", "QMCSampler", "RandomSampler",
+    "TPESampler",
+}
+
+
+def __getattr__(name: str) -> object:  # samplers load on first use (they import scipy)
+    if name in _SAMPLER_CLASSES:
+        from tunecycle import samplers
+
+        return getattr(samplers, name)
+    raise AttributeError(f"module 'tunecycle' has no attribute {name!r}")
+
 __version__ = "0.1.0"
 
 __all__ = [
     "AutoSampler",
     "Categorical",
+    "CmaEsSampler",
     "Direction",
     "DuplicatedStudyError",
     "Float",
     "FrozenTrial",
+    "GPSampler",
     "GridSampler",
     "History",
     "Int",

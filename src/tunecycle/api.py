@@ -12,7 +12,7 @@ from tunecycle.errors import DuplicatedStudyError, UserError
 from tunecycle.protocols import Pruner, Sampler
 from tunecycle.pruners import make_pruner
 from tunecycle.records import Direction, StudySummary
-from tunecycle.samplers import SAMPLERS, make_sampler
+from tunecycle.samplers import make_sampler, sampler_class, sampler_names
 from tunecycle.storage import Storage, get_storage
 from tunecycle.study import Study
 
@@ -98,7 +98,8 @@ def load_study(
 def _stored_sampler(attrs: dict[str, Any]) -> Sampler:
     desc = dict(attrs.get("sampler") or {})
     desc.setdefault("seed", attrs.get("seed"))
-    cls = SAMPLERS.get(desc.get("name", "auto"), SAMPLERS["auto"])  # unknown: the default
+    name = desc.get("name", "auto")
+    cls = sampler_class(name if name in sampler_names() else "auto")  # unknown: the default
     return cls.from_description(desc)
 
 

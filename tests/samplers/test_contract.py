@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tunecycle as tc
-from tunecycle.samplers import SAMPLERS
+from tunecycle.samplers import sampler_names
 
 MODEL_FREE = {"grid"}  # needs a discrete space; covered in test_first_samplers.py
-NAMES = sorted(set(SAMPLERS) - MODEL_FREE)
+NAMES = sorted(set(sampler_names()) - MODEL_FREE)
 
 
 @st.composite

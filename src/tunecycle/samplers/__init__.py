@@ -1,63 +1,60 @@
 """Samplers: what to try next.  Each is a pure function of the space, the frozen history and a
 seeded generator per trial (see ``tunecycle.protocols.Sampler``).
 
-``make_sampler(name, seed)`` builds one by name; ``auto`` is the default and, until the
-model-based samplers land, means random search.
+``make_sampler(name, seed)`` builds one by name; ``auto`` is the default and picks among the
+others by space and budget (see ``samplers/auto.py``).  Sampler modules load on first use, so
+that ``import tunecycle`` does not pay for scipy.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from tunecycle.errors import UserError
 from tunecycle.protocols import Sampler
-from tunecycle.samplers.cmaes import CmaEsSampler
-from tunecycle.samplers.grid import GridSampler
-from tunecycle.samplers.qmc import QMCSampler
-from tunecycle.samplers.random import RandomSampler
-from tunecycle.samplers.tpe import TPESampler
 
-
-class AutoSampler(RandomSampler):
-    """The default sampler.  For now: random search (the model-based samplers will take over
-    here, chosen by space and budget)."""
-
-    name = "auto"
-
-    def describe(self) -> dict[str, Any]:
-        return {**super().describe(), "using": "random"}
-
-
-SAMPLERS: dict[str, type[Sampler]] = {
-    "auto": AutoSampler,
-    "random": RandomSampler,
-    "qmc": QMCSampler,
-    "grid": GridSampler,
-    "tpe": TPESampler,
-    "cmaes": CmaEsSampler,
+#: name -> "module:Class"; a new sampler adds one line here
+_REGISTRY: dict[str, str] = {
+    "auto": "auto:AutoSampler",
+    "random": "random:RandomSampler",
+    "qmc": "qmc:QMCSampler",
+    "grid": "grid:GridSampler",
+    "tpe": "tpe:TPESampler",
+    "gp": "gp:GPSampler",
+    "cmaes": "cmaes:CmaEsSampler",
 }
+_CLASSES = {ref.split(":")[1]: ref for ref in _REGISTRY.values()}
+
+
+def sampler_class(name: str) -> type[Sampler]:
+    """The sampler class registered under ``name``."""
+    module, cls = _REGISTRY[name].split(":")
+    return getattr(importlib.import_module(f"tunecycle.samplers.{module}"), cls)
+
+
+def sampler_names() -> list[str]:
+    return sorted(_REGISTRY)
 
 
 def make_sampler(spec: str | Sampler | None, seed: int | None = None) -> Sampler:
-    """A sampler from a name (``"auto"``, ``"random"``, ``"qmc"``, ``"grid"``) or an instance."""
+    """A sampler from a registered name (see ``sampler_names()``) or an instance."""
     if spec is None:
         spec = "auto"
     if isinstance(spec, Sampler):
         if spec.seed is None and seed is not None:
             spec.seed = seed
         return spec
-    if not isinstance(spec, str) or spec.lower() not in SAMPLERS:
-        raise UserError(f"sampler: {spec!r} is not one of {sorted(SAMPLERS)} or a Sampler")
-    return SAMPLERS[spec.lower()](seed=seed)
+    if not isinstance(spec, str) or spec.lower() not in _REGISTRY:
+        raise UserError(f"sampler: {spec!r} is not one of {sampler_names()} or a Sampler")
+    return sampler_class(spec.lower())(seed=seed)
 
 
-__all__ = [
-    "AutoSampler",
-    "CmaEsSampler",
-    "GridSampler",
-    "QMCSampler",
-    "RandomSampler",
-    "SAMPLERS",
-    "TPESampler",
-    "make_sampler",
-]
+def __getattr__(name: str) -> Any:  # TPESampler and friends, imported when first named
+    if name in _CLASSES:
+        module, cls = _CLASSES[name].split(":")
+        return getattr(importlib.import_module(f"tunecycle.samplers.{module}"), cls)
+    raise AttributeError(f"module 'tunecycle.samplers' has no attribute {name!r}")
+
+
+__all__ = [*sorted(_CLASSES), "make_sampler", "sampler_class", "sampler_names"]

@@ -18,29 +18,39 @@ How a proposal is made:
   tails; when that degenerates, a rank-based normal-scores (copula) transform is used.
 - **Model.**  Zero-mean GP, Matérn-5/2 kernel with one length-scale per model column, a signal
   variance and a noise variance.  Hyperparameters (in log space) maximise the log marginal
-  likelihood plus Gaussian log-priors: length-scales ~ LogNormal(sqrt(2) + log(D)/2, sqrt(3))
-  (the dimension-scaled prior of Hvarfner et al., 2024), signal variance ~ LogNormal(0, 1),
-  noise ~ LogNormal(log 1e-4, 2) (``noisy=True``: LogNormal(log 1e-2, 2)), noise >= 1e-6.
-  L-BFGS-B with analytic gradients, started from the previous fit (kept in memory) and from
-  the prior's centre, plus one random start when there is no previous fit.  Cholesky with
+  likelihood plus Gaussian log-priors: length-scales ~ LogNormal(log 0.5 + log(D)/4, 1) for
+  D model columns (on a small suite of test functions this beat the longer dimension-scaled
+  prior of Hvarfner et al., 2024, which let the model grow sure of linear trends and stop at
+  a bound), signal variance ~ LogNormal(0, 1), noise ~ LogNormal(log 1e-4, 2)
+  (``noisy=True``: LogNormal(log 1e-2, 2)), noise >= 1e-6.
+  L-BFGS-B with analytic gradients.  Start points: the prior's centre, a draw from the prior
+  and the previous fit (a warm start kept in memory); it climbs from the two most probable
+  while there are at most 100 trials, from the most probable one after that.  Cholesky with
   jitter.
 - **Acquisition.**  Log expected improvement with a formula that stays accurate for very
   negative z.  It is maximised over ``n_candidates`` scrambled Sobol points plus perturbations
   of the best trials, then the best few are refined with L-BFGS-B over their active continuous
   dims (analytic gradients; discrete dims stay on their snapped values).  The incumbent is the
-  best transformed loss (``noisy=True``: the best posterior mean at the trials).
+  lowest posterior mean at the trials, which is the best loss when the model fits it and
+  does not chase a lucky draw when the objective is noisier than ``noisy`` said.
 - **Parallel.**  Running trials of other workers and earlier points of the same batch are
-  added as fantasised observations at the GP's posterior mean ("kriging believer"), without
-  refitting hyperparameters, so workers and batch members spread out.
-- **Discrete spaces.**  When every dim is discrete, a configuration any trial already has
-  (complete, pruned, failed or running) is not proposed again unless ``noisy=True``: the best
-  untaken candidate wins, then a random untaken configuration, then (the grid is used up) any.
+  added as fantasised observations, without refitting hyperparameters: a kriging believer
+  (the posterior mean there) that is never more optimistic than the median observation, a
+  constant liar; a plain believer lets a confident model pile a batch up within 1e-4 of one
+  optimum.
+- **No repeats.**  A configuration that a trial already has (complete, pruned, failed or
+  running) is not proposed again, nor twice in one batch; with ``noisy=True`` only running
+  trials and the batch count.  The best untaken candidate wins, then a random untaken
+  configuration, then (a discrete space whose grid is used up) any.  This matters in wholly
+  discrete spaces, and in continuous ones where the optimum sits in a corner.
 
 What it deliberately does not do (yet): learn from pruned trials (ignored) or failed ones
 (only kept from being repeated), warp inputs, model several objectives, scale beyond a few
 hundred trials (each fit is O(n^3)) or to high dimensions (no trust region).  Define-by-run
 parameters outside the joint space are drawn uniformly at random.  The last fitted
-hyperparameters are a warm start only: recomputable state, not persisted.
+hyperparameters are a warm start only: recomputable state, not persisted.  Nothing global is
+pinned (BLAS threads included): products are cut into blocks small enough for OpenBLAS to
+run them on one thread, and only the Cholesky work of histories past ~64 trials uses its pool.
 """
 
 from __future__ import annotations
@@ -53,6 +63,7 @@ from typing import Any
 
 import numpy as np
 
+from tunecycle.errors import SpaceError
 from tunecycle.protocols import History, Sampler, TrialContext
 from tunecycle.samplers.observe import Observations, Observer, encode
 from tunecycle.samplers.qmc import QMCSampler
@@ -65,6 +76,7 @@ _SQRT5 = math.sqrt(5.0)
 _N_REFINE = 5  # candidates refined by L-BFGS-B
 _N_TOP = 5  # best trials whose neighbourhoods are searched
 _PER_TOP = 64  # perturbations per best trial
+_ONE_THREAD = 262_144  # m * n * k under which OpenBLAS multiplies on one thread
 
 
 # -- inputs: unit cube -> model columns ----------------------------------------------------
@@ -118,18 +130,21 @@ class _Encoder:
         self.continuous = [i for i, c in enumerate(codes) if c.kind == "cont"]
 
     def snap(self, u: np.ndarray) -> np.ndarray:
-        """Points (m, d) moved to bin centres; inactive dims set to NaN."""
-        out = np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
+        """Points (m, d) moved to bin centres; inactive (or NaN) dims set to NaN."""
+        u = np.asarray(u, dtype=float)
+        missing = np.isnan(u)
+        out = np.clip(np.where(missing, 0.5, u), 0.0, 1.0)
         for j, c in enumerate(self.codes):
             if c.kind in ("bins", "cat"):
                 out[:, j] = (_bin(out[:, j], c.n) + 0.5) / c.n
             elif c.kind == "logint":
                 v = np.clip(np.round(np.exp(c.lo + out[:, j] * (c.hi - c.lo))), c.low, c.high)
                 out[:, j] = (np.log(v) - c.lo) / (c.hi - c.lo)
-        active = np.ones(out.shape, dtype=bool)
+        active = ~missing
         for j, c in enumerate(self.codes):
             for parent, choice in c.conds:
                 active[:, j] &= _bin(out[:, parent], self.codes[parent].n) == choice
+                active[:, j] &= active[:, parent]
         out[~active] = np.nan
         return out
 
@@ -166,20 +181,21 @@ def transform_losses(loss: np.ndarray) -> np.ndarray:
     from scipy import stats
 
     loss = np.asarray(loss, dtype=float)
-    sd = loss.std()
-    if len(loss) < 2 or sd == 0 or not np.isfinite(sd):
+    if len(loss) < 2 or np.all(loss == loss[0]):
         return np.zeros(len(loss))
-    z = (loss - loss.mean()) / sd
+    y = np.full(len(loss), np.nan)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
+        z = (loss - loss.mean()) / loss.std()  # NaN when the spread overflows
         try:
-            y, lam = stats.yeojohnson(z)
-            if not -3.0 <= lam <= 3.0:
-                y = stats.yeojohnson(z, lmbda=float(np.clip(lam, -3.0, 3.0)))
+            if np.all(np.isfinite(z)):
+                y, lam = stats.yeojohnson(z)
+                if not -3.0 <= lam <= 3.0:
+                    y = stats.yeojohnson(z, lmbda=float(np.clip(lam, -3.0, 3.0)))
         except (ValueError, FloatingPointError, OverflowError):
-            y = np.full(len(z), np.nan)
-    if np.all(np.isfinite(y)) and y.std() > 1e-9 * (1 + np.abs(y).max()):
-        return (y - y.mean()) / y.std()
+            pass
+        if np.all(np.isfinite(y)) and y.std() > 1e-9 * (1 + np.abs(y).max()):
+            return (y - y.mean()) / y.std()
     scores = stats.norm.ppf((stats.rankdata(loss) - 0.5) / len(loss))
     return (scores - scores.mean()) / scores.std()
 
@@ -231,7 +247,9 @@ def _log_ei_grad(mean: float, std: float, best: float) -> tuple[float, float, fl
 
     z = (best - mean) / std
     lh = float(log_h(np.array([z]))[0])
-    dz = math.exp(float(log_ndtr(z)) - lh)  # d log h / dz = Phi(z) / h(z)
+    # d log h / dz = Phi(z) / h(z), which tends to |z| far in the tail (where the difference
+    # of two huge logs would lose every digit)
+    dz = -z if z < -1e4 else math.exp(float(log_ndtr(z)) - lh)
     return lh + math.log(std), -dz / std, (1.0 - dz * z) / std
 
 
@@ -268,9 +286,16 @@ def _cholesky(k: np.ndarray) -> np.ndarray:
 
 
 def _inverse(chol: np.ndarray) -> np.ndarray:
-    """K^-1 from the lower Cholesky factor of K, in one LAPACK call."""
+    """K^-1 from the lower Cholesky factor of K.
+
+    Small matrices go through a triangular inverse and a product, which OpenBLAS runs on one
+    thread (waking its thread pool for tiny matrices costs more than the work, and a lot on a
+    busy machine); larger ones through LAPACK's dpotri."""
     from scipy.linalg import lapack
 
+    if len(chol) <= 64:
+        inv_l, _ = lapack.dtrtri(chol, lower=1)
+        return inv_l.T @ inv_l
     inv, _ = lapack.dpotri(chol, lower=1)
     return np.tril(inv) + np.tril(inv, -1).T
 
@@ -285,10 +310,10 @@ class _Prior:
 
     @classmethod
     def make(cls, width: int, noisy: bool) -> _Prior:
-        ls_mean = math.sqrt(2.0) + 0.5 * math.log(width)
+        ls_mean = math.log(0.5) + 0.25 * math.log(width)
         noise_mean = math.log(1e-2 if noisy else 1e-4)
         mean = np.array([ls_mean] * width + [0.0, noise_mean])
-        sd = np.array([math.sqrt(3.0)] * width + [1.0, 2.0])
+        sd = np.array([1.0] * width + [1.0, 2.0])
         bounds = [(math.log(1e-2), math.log(1e2))] * width
         bounds += [(math.log(1e-2), math.log(1e2)), (math.log(_NOISE_MIN), 0.0)]
         return cls(mean, sd, bounds)
@@ -319,7 +344,7 @@ def _neg_log_posterior(
     except np.linalg.LinAlgError:
         return 1e10, np.zeros_like(theta)
     k_inv = _inverse(chol)
-    alpha = k_inv @ y
+    alpha = np.einsum("ab,b->a", k_inv, y)
     w = np.outer(alpha, alpha) - k_inv  # d lml / dK, times 2
     grad = np.empty_like(theta)
     grad[:width] = -np.einsum("ab,abj->j", w * (s2 * dk), d2) * inv_ls2
@@ -360,7 +385,7 @@ class _GP:
     """A GP conditioned on (x, y) with fixed log hyperparameters ``theta``."""
 
     def __init__(self, x: np.ndarray, y: np.ndarray, theta: np.ndarray):
-        from scipy.linalg import cho_solve
+        from scipy.linalg import cho_solve, lapack
 
         width = x.shape[1]
         self.x, self.y, self.theta = x, y, theta
@@ -369,19 +394,26 @@ class _GP:
         kf, _ = _matern52(np.einsum("abj,j->ab", _sq_diffs(x), self.ls**-2))
         self.chol = _cholesky(self.s2 * kf + self.noise * np.eye(len(y)))
         self.alpha = cho_solve((self.chol, True), y)
+        self.inv_chol = lapack.dtrtri(self.chol, lower=1)[0]
 
     def condition(self, x: np.ndarray, y: np.ndarray) -> _GP:
         """The same GP with more (e.g. fantasised) observations."""
         return _GP(np.vstack([self.x, x]), np.concatenate([self.y, y]), self.theta)
 
     def predict(self, f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Posterior mean and std of the latent function at rows of ``f``."""
-        from scipy.linalg import solve_triangular
+        """Posterior mean and std of the latent function at rows of ``f``.
 
+        Rows go in blocks small enough that OpenBLAS multiplies on one thread: waking its
+        thread pool costs more than these products, and on a busy machine the woken threads
+        slow down everything after them (L-BFGS-B above all)."""
+        rows = max(8, _ONE_THREAD // len(self.y) ** 2)
+        if len(f) > rows:
+            parts = [self.predict(f[i : i + rows]) for i in range(0, len(f), rows)]
+            return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
         kf, _ = _matern52(_sqdist(f / self.ls, self.x / self.ls))
         k = self.s2 * kf
-        v = solve_triangular(self.chol, k.T, lower=True, check_finite=False)
-        var = np.maximum(self.s2 - (v * v).sum(0), 1e-12)
+        v = k @ self.inv_chol.T
+        var = np.maximum(self.s2 - (v * v).sum(1), 1e-12)
         return k @ self.alpha, np.sqrt(var)
 
     def predict_grad(self, f: np.ndarray) -> tuple[float, float, np.ndarray, np.ndarray]:
@@ -396,10 +428,10 @@ class _GP:
         std = math.sqrt(var)
         return float(k @ self.alpha), std, dk_df.T @ self.alpha, -(dk_df.T @ kinv_k) / std
 
-    def incumbent(self, noisy: bool) -> float:
-        if noisy:
-            return float(self.predict(self.x)[0].min())
-        return float(self.y.min())
+    def incumbent(self) -> float:
+        """The lowest posterior mean at the observations: the best observed value when the
+        model fits it exactly, and no lucky draw of a noisy objective."""
+        return float(self.predict(self.x)[0].min())
 
 
 # -- the sampler -----------------------------------------------------------------------------
@@ -434,6 +466,16 @@ class GPSampler(Sampler):
     def propose(
         self, space: Space, history: History, contexts: Sequence[TrialContext]
     ) -> list[dict[str, ParamValue]]:
+        # small matrices: BLAS threads only contend (badly, on a loaded 2-core machine);
+        # the limit holds for this call only and is restored afterwards
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._propose(space, history, contexts)
+
+    def _propose(
+        self, space: Space, history: History, contexts: Sequence[TrialContext]
+    ) -> list[dict[str, ParamValue]]:
         if not len(space):
             return [{} for _ in contexts]
         obs = self._observer.observe(space, history)
@@ -442,22 +484,20 @@ class GPSampler(Sampler):
         startup = self.n_startup if self.n_startup is not None else min(10, 2 * len(space) + 2)
         modelled = [c for c in contexts if c.number >= startup and obs.n >= 2]
         gp = self._fit(space, enc, obs, contexts[0].rng) if modelled else None
+        lie = float(np.median(gp.y)) if gp is not None else 0.0
         if gp is not None and len(obs.pending_x):
-            f = enc.features(enc.snap(obs.pending_x))
-            gp = gp.condition(f, gp.predict(f)[0])
+            gp = _believe(gp, enc.features(enc.snap(obs.pending_x)), lie)
         out = []
         for ctx in contexts:
             if gp is None or ctx.number < startup:
                 u = self._startup_point(space, history, ctx)
             else:
                 u = self._best_point(enc, obs, gp, taken, ctx.rng)
-            if taken is not None:
-                if _key(u) in taken:
-                    u = _random_untaken(space, enc, taken, ctx.rng)
-                taken.add(_key(u))
-            if gp is not None and len(contexts) > 1:  # the rest of the batch believes it
-                f = enc.features(u[None, :])
-                gp = gp.condition(f, gp.predict(f)[0])
+            if _key(u) in taken:
+                u = _random_untaken(space, enc, taken, ctx.rng)
+            taken.add(_key(u))
+            if gp is not None and len(contexts) > 1:  # the rest of the batch avoids it
+                gp = _believe(gp, enc.features(u[None, :]), lie)
             out.append(space.from_unit(np.nan_to_num(u, nan=0.5)))
         return out
 
@@ -468,10 +508,8 @@ class GPSampler(Sampler):
 
     def describe(self) -> dict[str, Any]:
         return {
-            "name": self.name,
-            "seed": self.seed,
+            **super().describe(),
             "n_startup": self.n_startup,
-            "noisy": self.noisy,
             "n_candidates": self.n_candidates,
         }
 
@@ -482,15 +520,14 @@ class GPSampler(Sampler):
         params = self._qmc.propose(space, history, [ctx])[0]
         return encode(space, params)
 
-    def _taken(self, space: Space, history: History) -> set[bytes] | None:
-        """Configurations of a wholly discrete space that some trial already has."""
-        if self.noisy or not space.is_discrete:
-            return None
-        return {_key(encode(space, dict(t.params))) for t in history.trials if t.params}
+    def _taken(self, space: Space, history: History) -> set[bytes]:
+        """Configurations not to propose: those of running trials and, unless the objective
+        is noisy, of every trial (evaluating a deterministic objective twice teaches
+        nothing)."""
+        trials = history.running if self.noisy else history.trials
+        return {_key(encode(space, dict(t.params))) for t in trials if t.params}
 
-    def _fit(
-        self, space: Space, enc: _Encoder, obs: Observations, rng: np.random.Generator
-    ) -> _GP:
+    def _fit(self, space: Space, enc: _Encoder, obs: Observations, rng: np.random.Generator) -> _GP:
         x = enc.features(enc.snap(obs.x))
         y = transform_losses(obs.loss)
         prior = _Prior.make(enc.width, self.noisy)
@@ -508,32 +545,24 @@ class GPSampler(Sampler):
         enc: _Encoder,
         obs: Observations,
         gp: _GP,
-        taken: set[bytes] | None,
+        taken: set[bytes],
         rng: np.random.Generator,
     ) -> np.ndarray:
-        """The candidate with the highest log EI (untaken, in a discrete space), refined."""
-        best = gp.incumbent(self.noisy)
+        """The untaken point of highest log EI: the best candidates, refined."""
+        best = gp.incumbent()
         u = enc.snap(self._candidates(enc, obs, rng))
         acq = log_ei(*gp.predict(enc.features(u)), best)
         order = np.argsort(-acq, kind="stable")
-        if taken is not None:
-            for i in order:
-                if _key(u[i]) not in taken:
-                    return u[i]
-            return u[order[0]]  # all taken: the caller falls back
-        top, seen = [], set()
-        for i in order:
-            if _key(u[i]) not in seen:
-                seen.add(_key(u[i]))
-                top.append(i)
-            if len(top) == _N_REFINE:
-                break
+        top = _first_untaken(u, order, taken, _N_REFINE)
+        if not top:
+            return u[order[0]]  # every candidate taken: the caller falls back
         refined = [_refine(enc, gp, u[i], acq[i], best) for i in top]
-        return max(refined, key=lambda r: r[1])[0]
+        for point, _ in sorted(refined, key=lambda r: -r[1]):
+            if _key(point) not in taken:  # a climb can end on a trial, e.g. in a corner
+                return point
+        return u[top[0]]
 
-    def _candidates(
-        self, enc: _Encoder, obs: Observations, rng: np.random.Generator
-    ) -> np.ndarray:
+    def _candidates(self, enc: _Encoder, obs: Observations, rng: np.random.Generator) -> np.ndarray:
         """Sobol points over the cube, and perturbations of the best trials."""
         from scipy.stats import qmc
 
@@ -549,6 +578,26 @@ class GPSampler(Sampler):
         jump = rng.random(base.shape) < 1.0 / d  # e.g. another category, another branch
         local = np.where(jump, rng.random(base.shape), local)
         return np.vstack([sobol, np.clip(local, 0.0, 1.0)])
+
+
+def _first_untaken(u: np.ndarray, order: np.ndarray, taken: set[bytes], k: int) -> list[int]:
+    """Indices of the first ``k`` distinct rows of ``u``, in ``order``, that are not taken."""
+    picked, seen = [], set()
+    for i in order:
+        key = _key(u[i])
+        if key not in taken and key not in seen:
+            seen.add(key)
+            picked.append(int(i))
+            if len(picked) == k:
+                break
+    return picked
+
+
+def _believe(gp: _GP, f: np.ndarray, lie: float) -> _GP:
+    """The GP with fantasised observations at the rows of ``f``: the posterior mean there,
+    but no better than ``lie`` (the median observation), so that a batch spreads out instead
+    of piling up where the model is sure of an improvement."""
+    return gp.condition(f, np.maximum(gp.predict(f)[0], lie))
 
 
 def _refine(
@@ -571,8 +620,14 @@ def _refine(
         grad = d_mean * dmean + d_std * dstd
         return -value, -grad[cols]
 
-    res = minimize(negative, u[dims], jac=True, method="L-BFGS-B",
-                   bounds=[(0.0, 1.0)] * len(dims), options={"maxiter": 50})
+    res = minimize(
+        negative,
+        u[dims],
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.0, 1.0)] * len(dims),
+        options={"maxiter": 50},
+    )
     if not np.isfinite(res.fun) or -res.fun <= acq:
         return u, acq
     point = u.copy()
@@ -584,15 +639,18 @@ def _random_untaken(
     space: Space, enc: _Encoder, taken: set[bytes], rng: np.random.Generator
 ) -> np.ndarray:
     """A random configuration no trial has; any random one when the grid is used up."""
-    from tunecycle.errors import SpaceError
-
     u = enc.snap(rng.random((256, len(space))))
     for row in u:
         if _key(row) not in taken:
             return row
+    if not space.is_discrete:
+        return u[0]
+    sizes = [c.n if c.kind != "logint" else c.high - c.low + 1 for c in enc.codes]
+    if math.prod(sizes) > 100_000:  # too large to list: the random draws were unlucky
+        return u[0]
     try:
         grid = space.grid()
-    except SpaceError:  # too large to list: the random draws were unlucky
+    except SpaceError:
         return u[0]
     free = [r for r in (encode(space, p) for p in grid) if _key(r) not in taken]
     return free[int(rng.integers(len(free)))] if free else u[0]

@@ -1,0 +1,94 @@
+"""``sampler="auto"``, the default: picks the sampler we expect to find the best configuration
+for this space and this point of the study, and switches as the study grows.
+
+The rule, for a declarative space or the joint space of a define-by-run objective:
+
+1. while fewer than ``n_startup`` trials are complete: scrambled Sobol points (quasi-random
+   space filling is as good as any model this early, and spreads parallel workers);
+2. Gaussian-process BO while the space is small and flat: no conditional parameters, at most
+   ``gp_max_dims`` dims once categoricals are one-hot encoded, and fewer than
+   ``gp_max_trials`` complete trials (GP-based methods win on low-dimensional problems with
+   small budgets, and a GP fit costs O(n^3));
+3. TPE otherwise: conditional, categorical-heavy or high-dimensional spaces, and long
+   histories.
+
+Define-by-run parameters outside the joint space are TPE's.  Every choice is made from the
+space and the history alone, so a resumed or shared study makes the same choices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tunecycle.protocols import History, Sampler, TrialContext
+from tunecycle.records import TrialState
+from tunecycle.samplers.gp import GPSampler
+from tunecycle.samplers.qmc import QMCSampler
+from tunecycle.samplers.tpe import TPESampler
+from tunecycle.space import Categorical, Param, ParamValue, Space
+
+
+class AutoSampler(Sampler):
+    name = "auto"
+
+    def __init__(
+        self,
+        seed: int | None = None,
+        *,
+        n_startup: int = 10,
+        gp_max_dims: int = 12,
+        gp_max_trials: int = 250,
+        noisy: bool = False,
+    ):
+        super().__init__(seed)
+        self.n_startup = n_startup
+        self.gp_max_dims = gp_max_dims
+        self.gp_max_trials = gp_max_trials
+        self.noisy = noisy
+        self._qmc = QMCSampler(seed)
+        self._gp: GPSampler | None = None
+        self._tpe: TPESampler | None = None
+
+    def choose(self, space: Space, history: History) -> Sampler:
+        """The sampler that proposes the next configuration of ``space``."""
+        n_complete = sum(1 for t in history.trials if t.state is TrialState.COMPLETE)
+        if n_complete < self.n_startup:
+            return self._qmc
+        if _gp_friendly(space, self.gp_max_dims) and n_complete < self.gp_max_trials:
+            return self._gp_sampler()
+        return self._tpe_sampler()
+
+    def propose(
+        self, space: Space, history: History, contexts: Sequence[TrialContext]
+    ) -> list[dict[str, ParamValue]]:
+        return self.choose(space, history).propose(space, history, contexts)
+
+    def propose_param(
+        self, name: str, param: Param, history: History, context: TrialContext
+    ) -> ParamValue:
+        return self._tpe_sampler().propose_param(name, param, history, context)
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "n_startup": self.n_startup,
+                "gp_max_dims": self.gp_max_dims, "gp_max_trials": self.gp_max_trials}
+
+    def _gp_sampler(self) -> GPSampler:
+        if self._gp is None:
+            self._gp = GPSampler(self.seed, n_startup=self.n_startup, noisy=self.noisy)
+        self._gp.seed, self._gp.noisy = self.seed, self.noisy
+        return self._gp
+
+    def _tpe_sampler(self) -> TPESampler:
+        if self._tpe is None:
+            self._tpe = TPESampler(self.seed, n_startup=self.n_startup, noisy=self.noisy)
+        self._tpe.seed, self._tpe.noisy = self.seed, self.noisy
+        return self._tpe
+
+
+def _gp_friendly(space: Space, max_dims: int) -> bool:
+    if space.is_conditional:
+        return False
+    width = sum(len(d.param.choices) if isinstance(d.param, Categorical) else 1
+                for d in space.dims)
+    return width <= max_dims
