@@ -316,3 +316,66 @@ def test_library_logging_is_quiet_by_default(capfd):
     study.optimize(lambda t: float("nan"), n_trials=1)
     out, err = capfd.readouterr()
     assert out == "" and err == ""
+
+
+def test_heartbeat_renews_the_lease_and_writes_buffered_suggestions(tmp_path):
+    import time
+
+    from tunecycle.storage.sql import SQLStorage
+
+    url = f"sqlite:///{tmp_path}/hb.db"
+    study = tc.create_study("hb", storage=url, heartbeat_interval=0.1)
+    seen = {}
+
+    def objective(trial):
+        trial.suggest_float("x", 0, 1)  # buffered, not yet written
+        observer = SQLStorage(url)
+        try:
+            first = observer.get_trial(trial.trial_id)
+            time.sleep(0.5)
+            later = observer.get_trial(trial.trial_id)
+        finally:
+            observer.close()
+        seen.update(first=first, later=later)
+        return 1.0
+
+    study.optimize(objective, n_trials=1)
+    assert seen["first"].heartbeat is not None
+    assert seen["later"].heartbeat > seen["first"].heartbeat  # renewed while running
+    assert "x" in seen["later"].params  # written by the heartbeat, before the trial ended
+
+
+def test_progress_bar_on_a_terminal_shows_the_best_value():
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    code = (
+        "import tunecycle as tc\n"
+        "s = tc.create_study(seed=0)\n"
+        "s.optimize(lambda t: t.suggest_float('x', 2, 3), n_trials=5, progress=True)\n"
+    )
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # a real size
+    src = os.path.join(os.path.dirname(__file__), os.pardir, "src")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=slave, stderr=slave,
+                            env={**os.environ, "PYTHONPATH": src})
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    proc.wait(timeout=60)
+    os.close(master)
+    text = out.decode(errors="replace")
+    assert proc.returncode == 0, text
+    assert "5/5" in text and "best=2." in text
