@@ -1,4 +1,4 @@
-"""Framework overhead per trial: tunecycle vs Optuna, random sampler, in memory and SQLite.
+"""Framework overhead per trial: tunecycle vs Optuna, random or TPE sampler, in memory and SQLite.
 
 Overhead is the time a run spends *outside* the user's own computation: wall time of
 ``study.optimize`` minus the time the objective spends computing its (trivial) value.  The
@@ -93,10 +93,19 @@ def _objective(rec: Recorder) -> Callable[[object], float]:
     return objective
 
 
+SAMPLER = "random"  # --sampler: "random" or "tpe", the same for both libraries
+
+
+def _optuna_sampler(optuna, seed: int):
+    if SAMPLER == "tpe":
+        return optuna.samplers.TPESampler(seed=seed)  # Optuna's defaults
+    return optuna.samplers.RandomSampler(seed=seed)
+
+
 # -- one run per library / interface -------------------------------------------------------------
 def run_tunecycle(n: int, url: str | None, seed: int) -> Recorder:
     study = tc.create_study(
-        name="bench", direction="minimize", sampler="random", storage=url, seed=seed
+        name="bench", direction="minimize", sampler=SAMPLER, storage=url, seed=seed
     )
     rec = Recorder()
     obj = _objective(rec)
@@ -110,7 +119,7 @@ def run_tunecycle(n: int, url: str | None, seed: int) -> Recorder:
 
 def run_tunecycle_asktell(n: int, url: str | None, seed: int) -> Recorder:
     study = tc.create_study(
-        name="bench", direction="minimize", sampler="random", storage=url, seed=seed
+        name="bench", direction="minimize", sampler=SAMPLER, storage=url, seed=seed
     )
     space = {
         "x": tc.Float(-10.0, 10.0),
@@ -136,7 +145,7 @@ def run_optuna(n: int, url: str | None, seed: int) -> Recorder:
         study_name="bench",
         direction="minimize",
         storage=url,
-        sampler=optuna.samplers.RandomSampler(seed=seed),
+        sampler=_optuna_sampler(optuna, seed),
     )
     rec = Recorder()
     obj = _objective(rec)
@@ -156,7 +165,7 @@ def run_optuna_asktell(n: int, url: str | None, seed: int) -> Recorder:
         study_name="bench",
         direction="minimize",
         storage=url,
-        sampler=optuna.samplers.RandomSampler(seed=seed),
+        sampler=_optuna_sampler(optuna, seed),
     )
     dists = {
         "x": FloatDistribution(-10.0, 10.0),
@@ -292,7 +301,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--storages", nargs="+", choices=STORAGES, default=list(STORAGES))
     ap.add_argument("--no-ask-tell", action="store_true", help="skip the in-memory ask/tell rows")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sampler", choices=["random", "tpe"], default="random",
+                    help="sampler for both libraries (tpe: each library's default TPE)")
     args = ap.parse_args(argv)
+    global SAMPLER
+    SAMPLER = args.sampler
     sizes = [100, 300] if args.quick else args.sizes
     if any(s < 1 for s in sizes) or args.repeat < 1:
         ap.error("sizes and --repeat must be positive")
@@ -353,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         for c, r in results.items()
     }
 
-    print("## Framework overhead per trial")
+    print(f"## Framework overhead per trial ({SAMPLER} sampler)")
     print()
     print(f"Command: `{command_line()}`")
     print()
@@ -363,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"- {line}")
     print()
     print(
-        f"Random sampler; 3 params (float, log float, categorical); median of {args.repeat} "
+        f"{SAMPLER} sampler; 3 params (float, log float, categorical); median of {args.repeat} "
         f"run(s) per cell; overhead = wall time minus the objective's own computation."
     )
     print()
