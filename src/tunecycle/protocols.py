@@ -141,26 +141,33 @@ class NopPruner(Pruner):
 
 
 class _JointSpace:
-    """The intersection of complete trials' parameter types, updated incrementally."""
+    """The intersection of complete trials' parameter types, updated incrementally: the run
+    of finished trials at the start of the history is folded in once and skipped after."""
 
     def __init__(self) -> None:
-        self.seen: set[int] = set()
-        self.common: dict[str, Param] | None = None
+        self.prefix = 0  # trials [0, prefix) are finished and folded in
+        self.prefix_common: dict[str, Param] | None = None
         self.space: Space | None = None
+        self._key: tuple[int, ...] = ()
 
     def update(self, trials: Sequence[FrozenTrial]) -> Space | None:
-        changed = False
-        for t in trials:
-            if t.state is not TrialState.COMPLETE or t.trial_id in self.seen:
-                continue
-            self.seen.add(t.trial_id)
-            if self.common is None:
-                self.common = dict(t.distributions)
-            else:
-                for name in [n for n, p in self.common.items() if t.distributions.get(n) != p]:
-                    del self.common[name]
-            changed = True
-        if changed:
-            self.space = Space(self.common) if self.common else None
+        while self.prefix < len(trials) and trials[self.prefix].is_finished:
+            self.prefix_common = _fold(self.prefix_common, trials[self.prefix])
+            self.prefix += 1
+        common = self.prefix_common
+        tail = tuple(t.trial_id for t in trials[self.prefix:] if t.state is TrialState.COMPLETE)
+        for t in trials[self.prefix:]:
+            common = _fold(common, t)
+        key = (self.prefix, len(common or ()), *tail)
+        if key != self._key:
+            self._key = key
+            self.space = Space(common) if common else None
         return self.space
 
+
+def _fold(common: dict[str, Param] | None, t: FrozenTrial) -> dict[str, Param] | None:
+    if t.state is not TrialState.COMPLETE:
+        return common
+    if common is None:
+        return dict(t.distributions)
+    return {n: p for n, p in common.items() if t.distributions.get(n) == p}

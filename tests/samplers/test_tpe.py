@@ -73,3 +73,22 @@ def test_neighbour_bandwidths_narrow_in_dense_regions():
     assert sigma[1] < sigma[3]  # the middle of the cluster is narrower than the outlier
     assert np.all(sigma >= 1 / 6) or sigma[1] == 1 / 6  # floor is 1/min(100, n + 2) with n = 4
     assert sigma[4] == 1.0  # a centre without the dim keeps the default
+
+
+def test_vectorised_candidate_encoding_matches_decoding_each_candidate():
+    from tunecycle.samplers.observe import encode
+    from tunecycle.samplers.tpe import _encoded
+
+    space = tc.Space({"a": tc.Int(0, 9, step=3), "b": tc.Float(0, 1, step=0.25),
+                      "c": tc.Categorical(["x", "y", "z"]), "d": tc.Float(1, 100, log=True),
+                      "e": tc.Float(2, 2), "f": tc.Int(1, 10**9)})
+    u = np.random.default_rng(0).random((300, len(space)))
+    one_by_one = np.vstack([encode(space, space.from_unit(row)) for row in u])
+    assert np.allclose(_encoded(space, u), one_by_one, atol=1e-12)
+
+
+def test_logsumexp_is_stable():
+    from tunecycle.samplers.tpe import logsumexp
+
+    a = np.array([[-1000.0, -1000.0], [1000.0, 1000.0], [0.0, -np.inf]])
+    assert np.allclose(logsumexp(a, axis=1), [-1000 + np.log(2), 1000 + np.log(2), 0.0])
