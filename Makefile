@@ -43,13 +43,13 @@ $(PY):
 	  exit 1; }
 
 $(STAMP): pyproject.toml | $(PY)
-	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres]'"
-	@$(PIP) install -q -e '.[dev,postgres]'
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml]'"
+	@$(PIP) install -q -e '.[dev,postgres,ml]'
 	@touch $@
 
 $(BENCH_STAMP): pyproject.toml | $(PY)
-	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,bench]'"
-	@$(PIP) install -q -e '.[dev,postgres,bench]'
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,bench]'"
+	@$(PIP) install -q -e '.[dev,postgres,ml,bench]'
 	@touch $@ $(STAMP)
 
 venv: $(STAMP)

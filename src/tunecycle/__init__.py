@@ -42,11 +42,15 @@ _SAMPLER_CLASSES = {
 }
 
 
-def __getattr__(name: str) -> object:  # samplers load on first use (they import scipy)
+def __getattr__(name: str) -> object:  # samplers and the cycle load on first use
     if name in _SAMPLER_CLASSES:
         from tunecycle import samplers
 
         return getattr(samplers, name)
+    if name == "tune":  # the tuning cycle needs scikit-learn (pip install 'tunecycle[ml]')
+        from tunecycle.cycle.runner import tune
+
+        return tune
     raise AttributeError(f"module 'tunecycle' has no attribute {name!r}")
 
 __version__ = "0.1.0"
@@ -83,4 +87,5 @@ __all__ = [
     "delete_study",
     "list_studies",
     "load_study",
+    "tune",
 ]

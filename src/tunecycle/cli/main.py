@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="run the built-in example study")
     p.add_argument("--storage", default="sqlite:///tunecycle-demo.db", help="storage URL")
-    p.add_argument("--trials", type=_positive_int, default=60, help="number of trials")
+    p.add_argument("--trials", type=_positive_int, default=30, help="number of trials")
+    p.add_argument("--output", default="tunecycle-demo-model", help="where the model goes")
     p.set_defaults(func=cmd_demo)
     return parser
 
@@ -209,7 +210,7 @@ def cmd_storage(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from tunecycle.examples.demo import run_demo
 
-    run_demo(storage=args.storage, n_trials=args.trials)
+    run_demo(storage=args.storage, n_trials=args.trials, output_dir=args.output)
     return 0
 
 

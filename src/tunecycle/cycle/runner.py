@@ -1,0 +1,202 @@
+"""The tuning cycle for the classical model families, as one call: ``tune(data, ...)``.
+
+master data -> held-out test split (never seen by the search) -> validation scheme on the rest
+-> the study proposes a family and its hyperparameters -> a pipeline (preprocessing fitted on
+the training fold only, then the model) is trained and scored on each validation fold, the
+running mean reported per fold so a pruner can stop it -> the mean validation score goes back
+to the study -> ... -> the best configuration is refitted on the whole search part, tested
+once on the held-out part, saved with joblib, and its test metrics are stored with the study.
+
+The cycle is a client of the engine like any user: it builds an objective and calls
+``create_study`` / ``optimize``.  Rerunning with the same storage and study name continues the
+study up to ``n_trials`` finished trials.  Deliberately not here (yet): ensembles of the top
+trials, the YAML config and ``tunecycle run``, deep-learning families.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sklearn.base import clone
+
+from tunecycle.api import create_study
+from tunecycle.cycle.data import Dataset, load_data
+from tunecycle.cycle.errors import DataError
+from tunecycle.cycle.families import build_estimator, family_defaults, family_space, get_family
+from tunecycle.cycle.metrics import Metric, confusion, default_metric, get_metric, metric_names
+from tunecycle.cycle.preprocess import make_pipeline, make_preprocessor
+from tunecycle.cycle.splits import Validation, split_test, validation_splits
+from tunecycle.errors import TrialPruned, UserError
+from tunecycle.study import Study
+from tunecycle.trial import Trial
+
+#: the families tried when the caller names none
+DEFAULT_FAMILIES = {
+    "classification": ["logistic", "svm", "knn", "random_forest"],
+    "regression": ["linear", "svm", "knn", "random_forest"],
+    "clustering": ["kmeans"],
+}
+
+
+@dataclass(frozen=True)
+class TuneResult:
+    """What a finished cycle gives back."""
+
+    study: Study
+    family: str
+    best_params: dict[str, Any]
+    best_value: float  # mean validation score of the best trial
+    metric: str
+    model: Any  # the best pipeline, refitted on the whole search part
+    test_metrics: dict[str, float]
+    confusion: dict[str, Any] | None
+    model_path: Path | None
+
+
+def tune(
+    data: Any,
+    *,
+    model: str | Sequence[str] | None = None,
+    target: str | None = None,
+    task: str | None = None,
+    metric: str | None = None,
+    n_trials: int = 30,
+    timeout: float | None = None,
+    test_size: float = 0.2,
+    validation: Validation | None = None,
+    space: Mapping[str, Mapping[str, Any]] | None = None,
+    sampler: str | Any = "auto",
+    pruner: str | Any | None = None,
+    storage: str | None = None,
+    study_name: str | None = None,
+    seed: int = 0,
+    output_dir: str | Path | None = None,
+    progress: bool = False,
+) -> TuneResult:
+    """Tune ``model`` (a family name, a list of them, or None for the task's defaults) on
+    ``data`` (anything :func:`~tunecycle.cycle.data.load_data` takes, or a ``Dataset``).
+
+    ``space`` overrides the default spaces per family (``{"svm": {"C": tc.Float(0.1, 10)}}``).
+    ``validation`` defaults to 5-fold cross-validation (stratified for classification).
+    """
+    ds = data if isinstance(data, Dataset) else load_data(data, target=target, task=task)
+    names = _family_names(model, ds.task)
+    chosen = get_metric(metric, ds.task) if metric else default_metric(ds.task)
+    search, test = split_test(ds, test_size, seed)
+    folds = validation_splits(search, validation or Validation("kfold"), seed)
+    tuned = family_space(names, ds.task, space)
+    single = names[0] if len(names) == 1 else None
+
+    study = create_study(
+        name=study_name or f"{ds.name}-{'+'.join(names)}", direction=chosen.direction,
+        sampler=sampler, pruner=pruner, storage=storage, seed=seed, load_if_exists=True,
+    )
+    if not study.trials:  # each family's library defaults first: a known-good baseline
+        for params in family_defaults(names, ds.task, space):
+            study.enqueue(params)
+    objective = _objective(search, folds, chosen, single, seed)
+    study.optimize(objective, max_trials=n_trials, timeout=timeout, space=tuned,
+                   progress=progress)
+
+    best = study.best_trial
+    family, fitted = _fit_final(search, dict(best.params), chosen, single, seed)
+    scores = _test_metrics(fitted, test, chosen)
+    matrix = confusion(fitted, test.X, test.y) if ds.task == "classification" else None
+    study.set_user_attr("test_metrics", scores)
+    study.set_user_attr("best_family", family)
+    if matrix is not None:
+        study.set_user_attr("confusion_matrix", matrix)
+    path = _save(output_dir, fitted, family, dict(best.params), scores, chosen) if output_dir else None
+    return TuneResult(study, family, dict(best.params), float(best.value), chosen.name, fitted,
+                      scores, matrix, path)
+
+
+def _family_names(model: str | Sequence[str] | None, task: str) -> list[str]:
+    if model is None:
+        return list(DEFAULT_FAMILIES[task])
+    names = [model] if isinstance(model, str) else list(model)
+    if not names:
+        raise UserError("model: give at least one model family")
+    for name in names:
+        get_family(name, task)  # raises, naming the families that do support the task
+    return names
+
+
+def _pipeline(params: dict[str, Any], ds: Dataset, metric: Metric, single: str | None,
+              seed: int) -> tuple[str, Any]:
+    family, estimator = build_estimator(params, ds.task, seed, family=single,
+                                        proba=metric.needs_proba)
+    scale = get_family(family).needs_scaling
+    return family, make_pipeline(make_preprocessor(ds.X, scale=scale), estimator)
+
+
+def _score(pipe: Any, part: Dataset, metric: Metric) -> float:
+    truth = part.labels if part.task == "clustering" else part.y
+    return metric.score(pipe, part.X, truth)
+
+
+def _fit(pipe: Any, part: Dataset) -> Any:
+    return pipe.fit(part.X) if part.task == "clustering" else pipe.fit(part.X, part.y)
+
+
+def _objective(search: Dataset, folds: list, metric: Metric, single: str | None, seed: int):
+    if metric.needs_y and search.task == "clustering" and search.labels is None:
+        raise DataError(f"metric: {metric.name} needs known cluster labels; this data has none")
+
+    def objective(trial: Trial) -> float:
+        _, pipe = _pipeline(dict(trial.params), search, metric, single, seed)
+        scores: list[float] = []
+        with warnings.catch_warnings(record=True) as caught:  # kept with the trial, not printed
+            warnings.simplefilter("always")
+            for k, (train, valid) in enumerate(folds):
+                fitted = _fit(clone(pipe), search.take(train))
+                scores.append(_score(fitted, search.take(valid), metric))
+                trial.report(sum(scores) / len(scores), k)
+                if trial.should_prune():
+                    raise TrialPruned(f"pruned after fold {k}")
+        if caught:
+            messages = sorted({f"{w.category.__name__}: {w.message}"[:200] for w in caught})
+            trial.set_user_attr("warnings", messages[:5])
+        return sum(scores) / len(scores)
+
+    return objective
+
+
+def _fit_final(search: Dataset, params: dict[str, Any], metric: Metric, single: str | None,
+               seed: int) -> tuple[str, Any]:
+    family, pipe = _pipeline(params, search, metric, single, seed)
+    return family, _fit(pipe, search)
+
+
+def _test_metrics(fitted: Any, test: Dataset, chosen: Metric) -> dict[str, float]:
+    """Every metric of the task that this model can be scored by, on the held-out part."""
+    scores: dict[str, float] = {}
+    truth = test.labels if test.task == "clustering" else test.y
+    for name in metric_names(test.task):
+        m = get_metric(name, test.task)
+        if (m.needs_proba and not hasattr(fitted, "predict_proba")) or (m.needs_y and truth is None):
+            continue
+        try:
+            scores[name] = m.score(fitted, test.X, truth)
+        except UserError:
+            if name == chosen.name:
+                raise
+    return scores
+
+
+def _save(output_dir: str | Path, fitted: Any, family: str, params: dict[str, Any],
+          scores: dict[str, float], metric: Metric) -> Path:
+    import joblib
+
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "model.joblib"
+    summary = {"family": family, "params": params, "metric": metric.name, "test_metrics": scores}
+    joblib.dump({"model": fitted, **summary}, path)
+    (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
+    return path

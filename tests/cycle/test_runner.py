@@ -1,0 +1,95 @@
+"""The whole cycle end to end on small bundled data: classification, regression, clustering;
+the test split never reaches the search; reruns continue the study; the model is saved."""
+
+from __future__ import annotations
+
+import json
+
+import joblib
+import numpy as np
+import pytest
+
+import tunecycle as tc
+from tunecycle.cycle import runner
+from tunecycle.cycle.data import load_data
+from tunecycle.cycle.runner import tune
+from tunecycle.cycle.splits import split_test
+
+
+def test_classification_end_to_end_saves_and_records_the_tested_model(tmp_path):
+    result = tune("sklearn:iris", model="knn", n_trials=6, seed=0, output_dir=tmp_path)
+    assert result.family == "knn" and len(result.study.get_trials(["complete"])) == 6
+    assert result.test_metrics["accuracy"] > 0.85
+    assert {"balanced_accuracy", "f1_macro", "log_loss", "roc_auc"} <= set(result.test_metrics)
+    assert np.asarray(result.confusion["matrix"]).sum() == 30  # 20% of 150 rows, once each
+    assert result.study.user_attrs["test_metrics"] == result.test_metrics
+    saved = joblib.load(result.model_path)
+    assert saved["params"] == result.best_params
+    test = split_test(load_data("sklearn:iris"), 0.2, 0)[1]
+    assert (saved["model"].predict(test.X) == result.model.predict(test.X)).all()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["test_metrics"]["accuracy"] == result.test_metrics["accuracy"]
+
+
+def test_the_first_trials_are_each_familys_defaults():
+    result = tune("sklearn:iris", model=["knn", "tree"], n_trials=3, seed=0)
+    first, second = result.study.trials[:2]
+    assert first.params == {"model": "knn", "knn.n_neighbors": 5, "knn.weights": "uniform",
+                            "knn.p": 2}
+    assert second.params["model"] == "tree"
+
+
+def test_regression_end_to_end():
+    result = tune("sklearn:diabetes", model="linear", n_trials=5, seed=1)
+    assert result.metric == "rmse" and result.study.direction.value == "minimize"
+    assert set(result.test_metrics) == {"rmse", "mae", "r2"}
+    assert result.test_metrics["r2"] > 0.2
+
+
+def test_clustering_end_to_end_with_known_labels():
+    data = {"source": "sklearn:make_blobs", "n_samples": 200, "centers": 3, "cluster_std": 0.6,
+            "random_state": 0}
+    result = tune(data, task="clustering", n_trials=6, seed=0,
+                  space={"kmeans": {"n_clusters": tc.Int(2, 6)}})
+    assert result.best_params["n_clusters"] == 3
+    assert result.test_metrics["adjusted_rand"] > 0.9
+
+
+def test_the_test_split_never_reaches_the_search(monkeypatch):
+    ds = load_data("sklearn:wine")
+    held_out = set(split_test(ds, 0.25, 3)[1].X.index)
+    seen: list[set] = []
+    fit, score = runner._fit, runner._score
+
+    def spy_fit(pipe, part):
+        seen.append(set(part.X.index))
+        return fit(pipe, part)
+
+    def spy_score(pipe, part, metric):
+        seen.append(set(part.X.index))
+        return score(pipe, part, metric)
+
+    monkeypatch.setattr(runner, "_fit", spy_fit)
+    monkeypatch.setattr(runner, "_score", spy_score)
+    monkeypatch.setattr(runner, "_fit_final", lambda *a, **k: pytest.fail("search only"))
+
+    with pytest.raises(pytest.fail.Exception, match="search only"):
+        tune(ds, model="knn", n_trials=3, test_size=0.25, seed=3)
+    assert len(seen) == 3 * 5 * 2  # 3 trials x 5 folds x (fit, score)
+    assert all(rows and not rows & held_out for rows in seen)
+
+
+def test_rerun_with_the_same_storage_continues_the_study(tmp_path):
+    url = f"sqlite:///{tmp_path}/cycle.db"
+    first = tune("sklearn:iris", model="knn", n_trials=3, storage=url, study_name="iris", seed=0)
+    assert len(first.study.trials) == 3
+    again = tune("sklearn:iris", model="knn", n_trials=5, storage=url, study_name="iris", seed=0)
+    assert [t.number for t in again.study.trials] == [0, 1, 2, 3, 4]
+    assert again.study.trials[0].params == first.study.trials[0].params
+
+
+def test_bad_family_and_metric_are_clear_errors():
+    with pytest.raises(ValueError, match="kmeans"):
+        tune("sklearn:iris", model="kmeans", n_trials=1)
+    with pytest.raises(ValueError, match="rmse"):
+        tune("sklearn:iris", model="knn", metric="rmse", n_trials=1)
