@@ -51,6 +51,10 @@ def __getattr__(name: str) -> object:  # samplers and the cycle load on first us
         from tunecycle.cycle.runner import tune
 
         return tune
+    if name == "TuneSearchCV":
+        from tunecycle.cycle.search_cv import TuneSearchCV
+
+        return TuneSearchCV
     raise AttributeError(f"module 'tunecycle' has no attribute {name!r}")
 
 __version__ = "0.1.0"
@@ -81,6 +85,7 @@ __all__ = [
     "Trial",
     "TrialPruned",
     "TrialState",
+    "TuneSearchCV",
     "TunecycleError",
     "UserError",
     "create_study",
