@@ -1,4 +1,5 @@
-"""The ``tunecycle`` command: list, inspect, export and delete studies in a storage.
+"""The ``tunecycle`` command: run a tuning cycle from a YAML config; list, inspect, export and
+delete studies in a storage.
 
 User mistakes (a bad URL, a missing study, a bad argument) print one line on stderr and exit
 with status 2, without a traceback.  ``--storage`` defaults to ``$TUNECYCLE_STORAGE``.
@@ -78,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["upgrade"], help="upgrade: bring the schema to this version")
     _add_storage(p)
     p.set_defaults(func=cmd_storage)
+
+    p = sub.add_parser("run", help="run a tuning cycle described in a YAML config")
+    p.add_argument("config", nargs="?",
+                   help="the cycle config (YAML); default: the built-in digits example "
+                        "(tunecycle/examples/digits.yaml)")
+    p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", help="run the built-in example study")
     p.add_argument("--storage", default="sqlite:///tunecycle-demo.db", help="storage URL")
@@ -204,6 +211,26 @@ def cmd_storage(args: argparse.Namespace) -> int:
         raise CliError(f"--storage: {url!r} is not a database URL; nothing to upgrade")
     SQLStorage.upgrade_url(url)
     print(f"storage {url.split('@')[-1]} is at the current schema")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        from tunecycle.cycle.config import load_config, run_config
+        from tunecycle.cycle.summary import format_result
+    except ModuleNotFoundError as exc:
+        raise CliError(
+            f"run needs the ml extra ({exc.name} is not installed): pip install 'tunecycle[ml]'"
+        ) from None
+    if args.config is None:  # the built-in example: the demo's job
+        from importlib.resources import as_file, files
+
+        with as_file(files("tunecycle.examples") / "digits.yaml") as path:
+            cfg = load_config(path)
+    else:
+        cfg = load_config(args.config)
+    result = run_config(cfg, progress=True)
+    print("\n" + format_result(result))
     return 0
 
 

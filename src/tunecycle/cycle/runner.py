@@ -56,6 +56,8 @@ class TuneResult:
     test_metrics: dict[str, float]
     confusion: dict[str, Any] | None
     model_path: Path | None
+    validation: Validation
+    test_size: float
 
 
 def tune(
@@ -88,7 +90,8 @@ def tune(
     names = _family_names(model, ds.task)
     chosen = get_metric(metric, ds.task) if metric else default_metric(ds.task)
     search, test = split_test(ds, test_size, seed)
-    folds = validation_splits(search, validation or Validation("kfold"), seed)
+    validation = validation or Validation("kfold")
+    folds = validation_splits(search, validation, seed)
     tuned = family_space(names, ds.task, space)
     single = names[0] if len(names) == 1 else None
 
@@ -113,7 +116,7 @@ def tune(
         study.set_user_attr("confusion_matrix", matrix)
     path = _save(output_dir, fitted, family, dict(best.params), scores, chosen) if output_dir else None
     return TuneResult(study, family, dict(best.params), float(best.value), chosen.name, fitted,
-                      scores, matrix, path)
+                      scores, matrix, path, validation, test_size)
 
 
 def _family_names(model: str | Sequence[str] | None, task: str) -> list[str]:

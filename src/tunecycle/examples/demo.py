@@ -37,27 +37,10 @@ def run_demo(
         storage=storage, study_name="digits-demo", seed=0, output_dir=output_dir,
         progress=progress,
     )
-    _print_result(result, storage)
+    from tunecycle.cycle.summary import format_result
+
+    print("\n" + format_result(result))
     return result
-
-
-def _print_result(result, storage: str) -> None:
-    done = sorted(result.study.get_trials(["complete"]), key=lambda t: -t.value)
-    print(f"\n{len(result.study.trials)} trials, metric {result.metric} (3-fold CV), "
-          f"stored in {storage}\n")
-    print("leaderboard (top 5):")
-    for t in done[:5]:
-        params = {k: round(v, 4) if isinstance(v, float) else v for k, v in t.params.items()}
-        print(f"  #{t.number:<3} {t.value:.4f}  {params}")
-    print(f"\nbest configuration: {result.best_params}")
-    print("test metrics (held-out 20%, used once):")
-    for name, value in result.test_metrics.items():
-        print(f"  {name}: {value:.4f}")
-    print("confusion matrix (rows: true digit, columns: predicted):")
-    for label, row in zip(result.confusion["labels"], result.confusion["matrix"]):
-        print(f"  {label}: " + " ".join(f"{n:3d}" for n in row))
-    print(f"\nmodel saved to {result.model_path}")
-    print(f"look at the study with: tunecycle trials digits-demo --storage {storage}")
 
 
 def main() -> None:

@@ -1,0 +1,561 @@
+"""A tuning cycle described in a YAML file: ``tunecycle run cycle.yaml``.
+
+``load_config(path)`` reads and checks a config; ``run_config(cfg)`` runs it through
+:func:`~tunecycle.cycle.runner.tune`.  Every mistake is found before any work starts (before a
+storage is opened, data loaded or a model fitted) and reported together as one
+:class:`ConfigError` whose message lists each problem as ``path: reason``, joined with ``'; '``
+(``study.n_trials: must be a positive integer, got 0; models.svm.C: ...``).
+
+```yaml
+study:                        # all optional
+  name: iris-knn              # default: <data name>-<families>
+  storage: sqlite:///tuning.db  # default: in memory (lost on exit)
+  sampler: auto               # auto, tpe, gp, cmaes, random, qmc, grid
+  pruner: null                # none
+  n_trials: 30                # the study holds this many finished trials at the end
+  timeout: null               # seconds
+  seed: 0
+data:
+  source: sklearn:iris        # or a .csv/.parquet path, or {source: sklearn:make_blobs, n_samples: 300}
+  target: null                # the target column of a file
+  task: null                  # classification, regression or clustering (default: inferred)
+split:
+  test_size: 0.2
+  validation: {kind: kfold, folds: 5}     # or {kind: holdout, ratio: 0.2}; stratified: true
+metric: accuracy              # default: the task's first metric
+models:                       # a list of family names, or family -> overrides
+  knn: {n_neighbors: {type: int, low: 1, high: 20}, p: null}
+  svm: {C: {type: float, low: 0.1, high: 10, log: true}, kernel: [rbf, linear]}
+output:
+  dir: model                  # where the refitted best model goes (default: not saved)
+```
+
+An override is a spec dict (as in a YAML space file), a list (a categorical), a single value
+(fixed) or ``null`` (dropped: the estimator's default applies).  Relative paths (data file,
+SQLite file, output) are relative to the working directory, as on the command line.
+
+What is checked up front, beyond the types and ranges of each field and unknown keys (every
+section is strict): the sampler and pruner names, the storage URL's form (an SQLite file's
+directory must exist), the data source (a scikit-learn set name, or a file that exists, with a
+readable suffix and the target column in its header: only the header is read), the metric for
+the task, each family for the task, and each override through ``family_space``.  When the task
+is neither given nor known from a scikit-learn set, the metric's own task stands in for it; with
+no metric either, an override must fit one of the family's tasks.  What only the data can tell
+(a class too small for the folds, a free-text column) is still found by ``tune``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tunecycle.cycle.data import _BUNDLED, _FILE_SUFFIXES, _GENERATED, TASKS
+from tunecycle.cycle.errors import MetricError
+from tunecycle.cycle.families import family_space, get_family
+from tunecycle.cycle.metrics import METRICS, get_metric
+from tunecycle.errors import UserError
+from tunecycle.pruners import PRUNERS
+from tunecycle.samplers import sampler_names
+from tunecycle.storage import SQL_PREFIXES
+
+Problem = tuple[str, str]  # (path, reason)
+
+
+class ConfigError(UserError):
+    """A cycle config cannot be used; ``problems`` holds each ``(path, reason)``."""
+
+    def __init__(self, problems: list[Problem], source: str | None = None) -> None:
+        self.problems = list(problems)
+        self.source = source
+        text = "; ".join(f"{path}: {reason}" if path else reason for path, reason in problems)
+        super().__init__(f"{source}: {text}" if source else text)
+
+
+# -- the schema --------------------------------------------------------------------------------
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _fraction(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+        raise ValueError(f"must be a number strictly between 0 and 1, got {value!r}")
+    return float(value)
+
+
+class StudySection(_Section):
+    name: str | None = None
+    storage: str | None = None
+    sampler: str = "auto"
+    pruner: str | None = None
+    n_trials: int = 30
+    timeout: float | None = None
+    seed: int = 0
+
+    @field_validator("n_trials", mode="before")
+    @classmethod
+    def _n_trials(cls, value: Any) -> int:
+        return _positive_int(value)
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _timeout(cls, value: Any) -> float | None:
+        if value is None:
+            return None
+        if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                or not math.isfinite(value) or value <= 0):
+            raise ValueError(f"must be a positive number of seconds (or null), got {value!r}")
+        return float(value)
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _seed(cls, value: Any) -> int:
+        if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
+                or not 0 <= value < 2**32):
+            raise ValueError(f"must be an integer in [0, 2**32), got {value!r}")
+        return int(value)
+
+
+class DataSection(_Section):
+    source: str | dict[str, Any]
+    target: str | None = None
+    task: Literal["classification", "regression", "clustering"] | None = None
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _source(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if isinstance(value, Mapping):
+            inner = value.get("source")
+            if not isinstance(inner, str) or not inner.strip():
+                raise ValueError(
+                    "a data mapping needs a 'source' key naming the set or file, got keys "
+                    f"{sorted(map(str, value))}"
+                )
+            return {str(k): v for k, v in value.items()}
+        raise ValueError(
+            "expected 'sklearn:<name>', a .csv/.parquet path, or a mapping with a 'source' "
+            f"key, got {value!r}"
+        )
+
+
+class ValidationSection(_Section):
+    kind: Literal["holdout", "kfold"] = "kfold"
+    ratio: float | None = None  # holdout only; default 0.2
+    folds: int | None = None  # kfold only; default 5
+    stratified: bool = True
+
+    @field_validator("ratio", mode="before")
+    @classmethod
+    def _ratio(cls, value: Any) -> float | None:
+        return None if value is None else _fraction(value)
+
+    @field_validator("folds", mode="before")
+    @classmethod
+    def _folds(cls, value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 2:
+            raise ValueError(f"must be an integer of at least 2, got {value!r}")
+        return int(value)
+
+
+class SplitSection(_Section):
+    test_size: float = 0.2
+    validation: ValidationSection = Field(default_factory=ValidationSection)
+
+    @field_validator("test_size", mode="before")
+    @classmethod
+    def _test_size(cls, value: Any) -> float:
+        return _fraction(value)
+
+
+class OutputSection(_Section):
+    dir: str | None = None
+
+
+class CycleConfig(_Section):
+    """One tuning cycle.  ``models`` is kept as ``{family: overrides}`` (``{}``: defaults)."""
+
+    study: StudySection = Field(default_factory=StudySection)
+    data: DataSection
+    split: SplitSection = Field(default_factory=SplitSection)
+    metric: str | None = None
+    models: dict[str, dict[str, Any]] | None = None
+    output: OutputSection = Field(default_factory=OutputSection)
+
+    @field_validator("models", mode="before")
+    @classmethod
+    def _models(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, (list, tuple)):
+            bad = [v for v in value if not isinstance(v, str)]
+            if bad:
+                raise ValueError(f"a list of models holds family names, got {bad[0]!r}")
+            dupes = sorted({v for v in value if value.count(v) > 1})
+            if dupes:
+                raise ValueError(f"{dupes} named more than once")
+            value = {name: {} for name in value}
+        if isinstance(value, Mapping):
+            if not value:
+                raise ValueError("give at least one model family (or leave models out)")
+            return {k: ({} if v is None else v) for k, v in value.items()}
+        raise ValueError(
+            f"expected a list of family names or a mapping family -> overrides, got {value!r}"
+        )
+
+    @field_validator("output", mode="before")
+    @classmethod
+    def _output(cls, value: Any) -> Any:
+        if value is None:
+            return {}
+        return {"dir": value} if isinstance(value, str) else value
+
+
+# -- loading -----------------------------------------------------------------------------------
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+
+
+def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False):
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if isinstance(key, Mapping | list):
+            continue  # unhashable: the constructor itself reports it
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", node.start_mark, f"key {key!r} is given twice",
+                key_node.start_mark,
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates
+)
+
+
+def load_config(path: str | Path) -> CycleConfig:
+    """Read, parse and check the YAML cycle config at ``path``; raise :class:`ConfigError`."""
+    where = str(path)
+    p = Path(path).expanduser()
+    if not p.is_file():
+        reason = "is not a file" if p.exists() else "no such config file"
+        raise ConfigError([("", reason)], where)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([("", f"cannot read it ({exc})")], where) from None
+    try:
+        raw = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ConfigError([("", f"invalid YAML: {_yaml_problem(exc)}")], where) from None
+    return parse_config(raw, where)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{at}".replace("\n", " ")
+
+
+def parse_config(raw: Any, source: str | None = None) -> CycleConfig:
+    """A checked :class:`CycleConfig` from plain data (as YAML gives it)."""
+    if raw is None:
+        raise ConfigError([("", "the config is empty; it needs at least a data section")], source)
+    if not isinstance(raw, Mapping):
+        raise ConfigError(
+            [("", f"expected a mapping of sections (study, data, split, metric, models, "
+                  f"output), got {type(raw).__name__}")],
+            source,
+        )
+    try:
+        cfg = CycleConfig.model_validate(dict(raw))
+    except ValidationError as exc:
+        problems = [_pydantic_problem(e) for e in exc.errors()]
+        problems += _checks_of_the_rest(raw, exc, {path for path, _ in problems})
+        raise ConfigError(problems, source) from None
+    problems = check_config(cfg)
+    if problems:
+        raise ConfigError(problems, source)
+    return cfg
+
+
+def _checks_of_the_rest(raw: Mapping[str, Any], exc: ValidationError,
+                        reported: set[str]) -> list[Problem]:
+    """So that one run reports every mistake: drop the fields pydantic refused (their defaults
+    apply) and run :func:`check_config` on the rest, when what is left is a valid config."""
+    import copy
+
+    doc: Any = copy.deepcopy(dict(raw))
+    for err in exc.errors():
+        *parents, last = tuple(err.get("loc", ())) or ("",)
+        node = doc
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or last not in node:
+            return []
+        del node[last]
+    try:
+        cfg = CycleConfig.model_validate(doc)
+    except ValidationError:
+        return []
+    return [(path, reason) for path, reason in check_config(cfg)
+            if not any(path == r or path.startswith(r + ".") for r in reported)]
+
+
+def _pydantic_problem(err: Mapping[str, Any]) -> Problem:
+    loc = tuple(err.get("loc", ()))
+    path = ".".join(str(part) for part in loc)
+    kind = err.get("type")
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        return path, "unknown key" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
+    if kind == "missing":
+        return path, "is required"
+    if kind == "value_error":
+        return path, str(err.get("ctx", {}).get("error", err.get("msg")))
+    reason = str(err.get("msg", "is invalid"))
+    shown = repr(err.get("input"))
+    if "input" in err and len(shown) <= 80:
+        reason += f", got {shown}"
+    return path, reason
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: Any = CycleConfig
+    for part in loc:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            return []
+        inner = field.annotation
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            return []
+        model = inner
+    return list(model.model_fields)
+
+
+# -- the checks that need more than one field --------------------------------------------------
+
+
+def _strip(message: str, *prefixes: str) -> str:
+    for prefix in prefixes:
+        if message.startswith(prefix):
+            return message[len(prefix):]
+    return message
+
+
+def check_config(cfg: CycleConfig) -> list[Problem]:
+    """Every problem of a (type-valid) config that can be found without loading the data."""
+    problems: list[Problem] = []
+    problems += _check_study(cfg)
+    task, data_problems = _check_data(cfg)
+    problems += data_problems
+    v = cfg.split.validation
+    if v.kind == "kfold" and v.ratio is not None:
+        problems.append(("split.validation.ratio", "is used only with kind: holdout"))
+    if v.kind == "holdout" and v.folds is not None:
+        problems.append(("split.validation.folds", "is used only with kind: kfold"))
+
+    if cfg.metric is not None:
+        if task is not None:
+            try:
+                get_metric(cfg.metric, task)
+            except MetricError as exc:
+                problems.append(("metric", _strip(str(exc), "metric: ")))
+        elif cfg.metric in METRICS:
+            task = METRICS[cfg.metric].task  # the metric tells the task the data must have
+        else:
+            problems.append(("metric", f"unknown metric {cfg.metric!r}; choose one of "
+                                       f"{', '.join(METRICS)}"))
+    problems += _check_models(cfg, task)
+    out = cfg.output.dir
+    if out is not None and Path(out).expanduser().is_file():
+        problems.append(("output.dir", f"{out!r} is a file; name a directory"))
+    return problems
+
+
+def _check_study(cfg: CycleConfig) -> list[Problem]:
+    problems: list[Problem] = []
+    s = cfg.study
+    if s.sampler.lower() not in sampler_names():
+        problems.append(("study.sampler", f"unknown sampler {s.sampler!r}; choose one of "
+                                          f"{', '.join(sampler_names())}"))
+    if s.pruner is not None and s.pruner.lower() not in PRUNERS:
+        problems.append(("study.pruner", f"unknown pruner {s.pruner!r}; choose one of "
+                                         f"{', '.join(sorted(PRUNERS))} (or null)"))
+    url = (s.storage or "").strip()
+    if s.storage is not None:
+        if not url:
+            problems.append(("study.storage", "is empty; leave it out for an in-memory study"))
+        elif url not in ("memory://", ":memory:") and not url.startswith(SQL_PREFIXES):
+            problems.append(("study.storage", f"{url!r} is not a supported URL; use "
+                                              "sqlite:///path.db, postgresql+psycopg://user@host"
+                                              ":5432/db, or leave it out for in-memory"))
+        elif url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            parent = Path(url[len("sqlite:///"):].partition("?")[0]).expanduser().parent
+            if not parent.is_dir():
+                problems.append(("study.storage", f"the directory {str(parent)!r} of the SQLite "
+                                                  "file does not exist"))
+    return problems
+
+
+def _check_data(cfg: CycleConfig) -> tuple[str | None, list[Problem]]:
+    """The task the data will have (when it is known without loading it), and problems."""
+    d = cfg.data
+    source = d.source["source"] if isinstance(d.source, Mapping) else d.source
+    extra = ({k: v for k, v in d.source.items() if k != "source"}
+             if isinstance(d.source, Mapping) else {})
+    task = d.task or extra.get("task")
+    if "task" in extra and extra["task"] not in TASKS:
+        return None, [("data.source.task", f"{extra['task']!r} is not one of {', '.join(TASKS)}")]
+    target = d.target or extra.get("target")
+    if source.startswith("sklearn:"):
+        name = source[len("sklearn:"):].partition("?")[0]
+        known = {**_BUNDLED, **_GENERATED}
+        if name not in known:
+            listed = ", ".join(f"sklearn:{k}" for k in sorted(_BUNDLED) + sorted(_GENERATED))
+            return None, [("data.source", f"unknown scikit-learn set {name!r}; known: {listed}")]
+        if target is not None:
+            return None, [("data.target", f"sklearn:{name} comes with its own target; "
+                                          "leave target out")]
+        return task or known[name][1], []
+
+    path = Path(source).expanduser()
+    where = "data.source"
+    if extra.keys() - {"task", "target", "name"}:
+        return task, [(where, "options apply to generated scikit-learn sets only, not to "
+                              f"files: {', '.join(sorted(extra.keys() - {'task', 'target', 'name'}))}")]
+    if not path.exists():
+        return task, [(where, f"file not found: {str(path)!r}")]
+    if not path.is_file():
+        return task, [(where, f"{str(path)!r} is not a file")]
+    if path.suffix.lower() not in _FILE_SUFFIXES:
+        return task, [(where, f"cannot read {path.suffix or 'files without a suffix'} "
+                              f"({str(path)!r}); use {', '.join(_FILE_SUFFIXES)}")]
+    if target is None:
+        if task != "clustering":
+            return task, [("data.target", "a data file needs target: <column name> (or "
+                                          "task: clustering)")]
+        return task, []
+    columns = _columns(path)
+    if columns is not None and str(target) not in columns:
+        shown = ", ".join(columns[:20]) + (", ..." if len(columns) > 20 else "")
+        return task, [("data.target", f"no column {target!r} in {str(path)!r}; columns: {shown}")]
+    return task, []
+
+
+def _columns(path: Path) -> list[str] | None:
+    """The column names of a data file, from its header only (None if that cannot be read)."""
+    try:
+        if path.suffix.lower() == ".csv":
+            import pandas as pd
+
+            return [str(c) for c in pd.read_csv(path, nrows=0).columns]
+        import pyarrow.parquet as pq
+
+        return [str(c) for c in pq.read_schema(path).names]
+    except Exception:  # noqa: BLE001 - unreadable here: load_data will say why, with the path
+        return None
+
+
+def _check_models(cfg: CycleConfig, task: str | None) -> list[Problem]:
+    problems: list[Problem] = []
+    for name, overrides in (cfg.models or {}).items():
+        path = f"models.{name}"
+        try:
+            family = get_family(name, task)
+        except UserError as exc:
+            problems.append((path, str(exc)))
+            continue
+        tasks = [task] if task is not None else sorted(family.tasks)
+        if not isinstance(overrides, Mapping):  # pydantic already refused it; kept for safety
+            problems.append((path, "overrides must be a mapping of parameter -> range"))
+            continue
+        found = False
+        for key, value in overrides.items():
+            reason = _first_error(name, tasks, {str(key): value})
+            if reason is not None:
+                prefix = f"model family {name!r}, parameter {str(key)!r}: "
+                problems.append((f"{path}.{key}", _strip(reason, prefix)))
+                found = True
+        if not found and overrides:
+            reason = _first_error(name, tasks, overrides)  # the overrides together
+            if reason is not None:
+                problems.append((path, _strip(reason, f"model family {name!r}: ")))
+    return problems
+
+
+def _first_error(family: str, tasks: list[str], overrides: Mapping[str, Any]) -> str | None:
+    """None when the overrides fit the family for one of ``tasks``; else the first error."""
+    first: str | None = None
+    for task in tasks:
+        try:
+            family_space([family], task, {family: overrides})
+            return None
+        except (UserError, TypeError) as exc:
+            first = first or str(exc)
+    return first
+
+
+# -- running -----------------------------------------------------------------------------------
+
+
+def run_config(cfg: CycleConfig, progress: bool = True) -> Any:
+    """Run the cycle ``cfg`` describes; returns ``tune``'s :class:`TuneResult`.
+
+    The config is checked again first, so nothing starts for an invalid one.  With a durable
+    storage, running the same config again continues its study up to ``study.n_trials``.
+    """
+    from tunecycle.cycle.runner import tune
+    from tunecycle.cycle.splits import Validation
+
+    problems = check_config(cfg)
+    if problems:
+        raise ConfigError(problems)
+    v = cfg.split.validation
+    validation = Validation(v.kind, ratio=0.2 if v.ratio is None else v.ratio,
+                            folds=5 if v.folds is None else v.folds, stratified=v.stratified)
+    models = cfg.models or {}
+    space = {name: dict(o) for name, o in models.items() if o}
+    return tune(
+        cfg.data.source,
+        model=list(models) or None,
+        target=cfg.data.target,
+        task=cfg.data.task,
+        metric=cfg.metric,
+        n_trials=cfg.study.n_trials,
+        timeout=cfg.study.timeout,
+        test_size=cfg.split.test_size,
+        validation=validation,
+        space=space or None,
+        sampler=cfg.study.sampler,
+        pruner=cfg.study.pruner,
+        storage=cfg.study.storage,
+        study_name=cfg.study.name,
+        seed=cfg.study.seed,
+        output_dir=cfg.output.dir,
+        progress=progress,
+    )

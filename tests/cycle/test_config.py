@@ -1,0 +1,192 @@
+"""The cycle config (``tunecycle.cycle.config``): a valid config round-trips, and each kind of
+mistake is reported with its field path before anything is stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+import tunecycle as tc
+from tunecycle.cycle.config import (
+    ConfigError,
+    CycleConfig,
+    load_config,
+    parse_config,
+    run_config,
+)
+from tunecycle.errors import UserError
+
+VALID = {
+    "study": {"name": "iris-knn", "n_trials": 3, "seed": 1, "sampler": "random"},
+    "data": {"source": "sklearn:iris"},
+    "split": {"test_size": 0.25, "validation": {"kind": "holdout", "ratio": 0.3}},
+    "metric": "accuracy",
+    "models": {"knn": {"n_neighbors": {"type": "int", "low": 1, "high": 10}, "p": None}},
+    "output": {"dir": "model"},
+}
+
+
+def write(tmp_path: Path, doc: dict | str, name: str = "cfg.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(doc if isinstance(doc, str) else yaml.safe_dump(doc))
+    return path
+
+
+def with_(**changes) -> dict:
+    """VALID with sections replaced (``study={...}``) or merged (``study__n_trials=0``)."""
+    doc = yaml.safe_load(yaml.safe_dump(VALID))
+    for key, value in changes.items():
+        section, _, field = key.partition("__")
+        if field:
+            doc[section][field] = value
+        else:
+            doc[section] = value
+    return doc
+
+
+def problem(doc: dict) -> str:
+    with pytest.raises(ConfigError) as info:
+        parse_config(doc)
+    assert isinstance(info.value, UserError)
+    assert "\n" not in str(info.value)
+    return str(info.value)
+
+
+def test_valid_config_round_trips(tmp_path):
+    cfg = load_config(write(tmp_path, VALID))
+    assert cfg.study.n_trials == 3 and cfg.split.validation.kind == "holdout"
+    assert cfg.models == {"knn": {"n_neighbors": {"type": "int", "low": 1, "high": 10},
+                                  "p": None}}
+    again = load_config(write(tmp_path, cfg.model_dump(), "again.yaml"))
+    assert again == cfg
+    assert CycleConfig.model_validate(cfg.model_dump()) == cfg
+
+
+def test_models_as_a_list_and_defaults():
+    cfg = parse_config({"data": {"source": "sklearn:wine"}, "models": ["svm", "knn"]})
+    assert cfg.models == {"svm": {}, "knn": {}}
+    assert cfg.study.n_trials == 30 and cfg.split.test_size == 0.2 and cfg.output.dir is None
+
+
+def test_unknown_key_names_its_path():
+    msg = problem(with_(study__n_trails=5))
+    assert "study.n_trails: unknown key" in msg and "n_trials" in msg
+    assert "colour: unknown key" in problem({**VALID, "colour": "red"})
+
+
+@pytest.mark.parametrize("value", [0, -3, 2.5, "many", True])
+def test_bad_n_trials(value):
+    assert "study.n_trials: must be a positive integer" in problem(with_(study__n_trials=value))
+
+
+@pytest.mark.parametrize("value", [0, 1, 1.5, "half"])
+def test_bad_test_size(value):
+    assert "split.test_size: must be a number strictly between 0 and 1" in problem(
+        with_(split__test_size=value))
+
+
+def test_bad_validation_scheme():
+    msg = problem(with_(split={"validation": {"kind": "kfold", "folds": 1}}))
+    assert "split.validation.folds:" in msg
+    msg = problem(with_(split={"validation": {"kind": "holdout", "folds": 3}}))
+    assert "split.validation.folds: is used only with kind: kfold" in msg
+
+
+def test_unknown_family():
+    msg = problem(with_(models=["knn", "svn"]))
+    assert "models.svn: unknown model family 'svn'" in msg
+
+
+def test_family_not_for_the_task():
+    assert "models.kmeans:" in problem(with_(models=["kmeans"]))
+
+
+def test_unknown_override_param():
+    msg = problem(with_(models={"svm": {"c": {"type": "float", "low": 0.1, "high": 10}}}))
+    assert "models.svm.c:" in msg and "no parameter 'c'" in msg
+
+
+@pytest.mark.parametrize("spec", [
+    {"type": "float", "low": 10, "high": 0.1},
+    {"type": "float", "low": 0, "high": 1, "log": True},
+    {"type": "flaot", "low": 0.1, "high": 1},
+    {"type": "float", "low": 0.1},
+    [],
+])
+def test_bad_spec_in_override(spec):
+    assert "models.svm.C:" in problem(with_(models={"svm": {"C": spec}}))
+
+
+def test_several_mistakes_are_reported_together():
+    msg = problem(with_(study__n_trials=0, split__test_size=2, models={"nope": None}))
+    for path in ("study.n_trials:", "split.test_size:"):
+        assert path in msg
+    assert msg.count("; ") >= 1
+
+
+def test_metric_not_for_the_task():
+    msg = problem(with_(metric="rmse"))
+    assert msg.startswith("metric: 'rmse' is not a classification metric")
+    assert "metric: unknown metric 'acc'" in problem(
+        with_(data={"source": "train.csv", "target": "y"}, metric="acc"))
+
+
+def test_missing_data_file(tmp_path):
+    missing = tmp_path / "nope.csv"
+    msg = problem(with_(data={"source": str(missing), "target": "y"}))
+    assert msg.startswith("data.source: file not found") and "nope.csv" in msg
+
+
+def test_data_file_target_checked_from_the_header(tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("a,b,label\n1,2,x\n3,4,y\n")
+    assert "data.target: no column 'y'" in problem(with_(data={"source": str(data),
+                                                              "target": "y"}))
+    assert parse_config(with_(data={"source": str(data), "target": "label"})).data.target
+
+
+def test_unknown_sampler_and_storage():
+    msg = problem(with_(study={"sampler": "bayes", "storage": "redis://x"}))
+    assert "study.sampler: unknown sampler 'bayes'" in msg and "study.storage:" in msg
+
+
+def test_file_errors(tmp_path):
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config(tmp_path / "missing.yaml")
+    with pytest.raises(ConfigError, match="invalid YAML"):
+        load_config(write(tmp_path, "study: [\n"))
+    with pytest.raises(ConfigError, match="'study' is given twice"):
+        load_config(write(tmp_path, "data: {source: 'sklearn:iris'}\nstudy: {}\nstudy: {}\n"))
+    with pytest.raises(ConfigError, match="data: is required"):
+        load_config(write(tmp_path, "study: {n_trials: 3}\n"))
+    with pytest.raises(ConfigError, match="empty"):
+        load_config(write(tmp_path, ""))
+
+
+def test_nothing_is_stored_for_an_invalid_config(tmp_path):
+    db = tmp_path / "tuning.db"
+    path = write(tmp_path, with_(study={"name": "s", "storage": f"sqlite:///{db}",
+                                         "n_trials": 2}, metric="r2"))
+    with pytest.raises(ConfigError, match="metric:"):
+        load_config(path)
+    assert not db.exists()
+    # a config built in code is checked again by run_config before tune starts anything
+    cfg = CycleConfig.model_validate(with_(study={"name": "s", "storage": f"sqlite:///{db}",
+                                                  "n_trials": 2}, metric="r2"))
+    with pytest.raises(ConfigError, match="metric:"):
+        run_config(cfg, progress=False)
+    assert not db.exists()
+
+
+def test_run_config_runs_and_continues(tmp_path):
+    url = f"sqlite:///{tmp_path}/t.db"
+    doc = with_(study={"name": "iris-knn", "storage": url, "n_trials": 3, "seed": 0},
+                output={"dir": str(tmp_path / "model")})
+    result = run_config(parse_config(doc), progress=False)
+    assert len(result.study.trials) == 3 and "accuracy" in result.test_metrics
+    assert result.model_path is not None and result.model_path.exists()
+    doc["study"]["n_trials"] = 4
+    run_config(parse_config(doc), progress=False)
+    assert len(tc.load_study("iris-knn", url).trials) == 4
