@@ -71,7 +71,8 @@ def trial_rng(seed: int | None, number: int, salt: int = 0) -> np.random.Generat
 
 
 class Sampler(ABC):
-    """Proposes configurations.  Subclasses implement ``propose`` and ``propose_param``."""
+    """Proposes configurations.  Subclasses implement ``propose`` (and may override
+    ``propose_param``, ``joint_space``, ``exhausted``, ``describe``)."""
 
     #: the name under which ``create_study(sampler=...)`` finds this sampler
     name: str = ""
@@ -88,11 +89,13 @@ class Sampler(ABC):
     ) -> list[dict[str, ParamValue]]:
         """Return one configuration of ``space`` per context; a batch should be diverse."""
 
-    @abstractmethod
     def propose_param(
         self, name: str, param: Param, history: History, context: TrialContext
     ) -> ParamValue:
-        """Return one value for a parameter met during a define-by-run objective."""
+        """Return one value for a parameter met during a define-by-run objective, outside the
+        joint space.  The default draws it uniformly in its unit interval (log-uniform for a
+        log scale); model-based samplers may model it from the trials that have it."""
+        return param.from_unit(context.rng.random())
 
     def joint_space(self, history: History) -> Space | None:
         """The space to propose jointly at the start of a define-by-run trial, or None.

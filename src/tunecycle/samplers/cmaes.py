@@ -274,15 +274,10 @@ class CmaEsSampler(Sampler):
             out.append(params)
         return out
 
-    def propose_param(
-        self, name: str, param: Param, history: History, context: TrialContext
-    ) -> ParamValue:
-        return param.from_unit(context.rng.random())
 
     def describe(self) -> dict[str, Any]:
         return {
-            "name": self.name,
-            "seed": self.seed,
+            **super().describe(),
             "popsize": self.popsize,
             "sigma0": self.sigma0,
             "n_startup": self.n_startup,
@@ -299,7 +294,7 @@ class CmaEsSampler(Sampler):
             from tunecycle.samplers.random import RandomSampler
 
             fallback = RandomSampler(desc.get("seed"))
-        return cls(
+        sampler = cls(
             desc.get("seed"),
             popsize=desc.get("popsize"),
             sigma0=desc.get("sigma0"),
@@ -307,6 +302,8 @@ class CmaEsSampler(Sampler):
             fallback=fallback,
             restart=desc.get("restart", "ipop"),
         )
+        sampler.noisy = bool(desc.get("noisy", False))
+        return sampler
 
     # -- inspection ---------------------------------------------------------------------------
     def distribution(self, space: Space, history: History) -> dict[str, Any] | None:

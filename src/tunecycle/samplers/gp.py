@@ -501,10 +501,6 @@ class GPSampler(Sampler):
             out.append(space.from_unit(np.nan_to_num(u, nan=0.5)))
         return out
 
-    def propose_param(
-        self, name: str, param: Param, history: History, context: TrialContext
-    ) -> ParamValue:
-        return param.from_unit(context.rng.random())
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tunecycle.protocols import History, Sampler, TrialContext
-from tunecycle.space import Param, ParamValue, Space
+from tunecycle.space import ParamValue, Space
 
 
 class QMCSampler(Sampler):
@@ -51,7 +51,3 @@ class QMCSampler(Sampler):
     ) -> list[dict[str, ParamValue]]:
         return [space.from_unit(self._point(len(space), ctx.number)) for ctx in contexts]
 
-    def propose_param(
-        self, name: str, param: Param, history: History, context: TrialContext
-    ) -> ParamValue:
-        return param.from_unit(context.rng.random())

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tunecycle.protocols import History, Sampler, TrialContext
-from tunecycle.space import Param, ParamValue, Space
+from tunecycle.space import ParamValue, Space
 
 
 class RandomSampler(Sampler):
@@ -18,10 +18,6 @@ class RandomSampler(Sampler):
     ) -> list[dict[str, ParamValue]]:
         return [space.from_unit(ctx.rng.random(len(space))) for ctx in contexts]
 
-    def propose_param(
-        self, name: str, param: Param, history: History, context: TrialContext
-    ) -> ParamValue:
-        return param.from_unit(context.rng.random())
 
     def joint_space(self, history: History) -> Space | None:
         return None  # independent draws need no joint proposal, and no read of the history
