@@ -28,6 +28,10 @@ models:                       # a list of family names, or family -> overrides
   svm: {C: {type: float, low: 0.1, high: 10, log: true}, kernel: [rbf, linear]}
 output:
   dir: model                  # where the refitted best model goes (default: not saved)
+ensemble:                     # optional (default: none); not for clustering
+  kind: voting                # voting, stacking or selection (`ensemble: voting` for short)
+  size: 5                     # the best distinct trials it is built from
+  keep: best                  # what output.dir gets: best (the single model) or ensemble
 ```
 
 An override is a spec dict (as in a YAML space file), a list (a categorical), a single value
@@ -50,7 +54,8 @@ import math
 import numbers
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -188,6 +193,17 @@ class OutputSection(_Section):
     dir: str | None = None
 
 
+class EnsembleSection(_Section):
+    kind: Literal["voting", "stacking", "selection"]
+    size: int = 5
+    keep: Literal["best", "ensemble"] = "best"
+
+    @field_validator("size", mode="before")
+    @classmethod
+    def _size(cls, value: Any) -> int:
+        return _positive_int(value)
+
+
 class CycleConfig(_Section):
     """One tuning cycle.  ``models`` is kept as ``{family: overrides}`` (``{}``: defaults)."""
 
@@ -197,6 +213,7 @@ class CycleConfig(_Section):
     metric: str | None = None
     models: dict[str, dict[str, Any]] | None = None
     output: OutputSection = Field(default_factory=OutputSection)
+    ensemble: EnsembleSection | None = None
 
     @field_validator("models", mode="before")
     @classmethod
@@ -227,6 +244,11 @@ class CycleConfig(_Section):
         if value is None:
             return {}
         return {"dir": value} if isinstance(value, str) else value
+
+    @field_validator("ensemble", mode="before")
+    @classmethod
+    def _ensemble(cls, value: Any) -> Any:
+        return {"kind": value} if isinstance(value, str) else value
 
 
 # -- loading -----------------------------------------------------------------------------------
@@ -288,7 +310,7 @@ def parse_config(raw: Any, source: str | None = None) -> CycleConfig:
     if not isinstance(raw, Mapping):
         raise ConfigError(
             [("", f"expected a mapping of sections (study, data, split, metric, models, "
-                  f"output), got {type(raw).__name__}")],
+                  f"output, ensemble), got {type(raw).__name__}")],
             source,
         )
     try:
@@ -351,6 +373,9 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
         if field is None:
             return []
         inner = field.annotation
+        if get_origin(inner) in (Union, UnionType):  # an optional section: its model
+            inner = next((a for a in get_args(inner)
+                          if isinstance(a, type) and issubclass(a, BaseModel)), None)
         if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
             return []
         model = inner
@@ -394,6 +419,8 @@ def check_config(cfg: CycleConfig) -> list[Problem]:
     out = cfg.output.dir
     if out is not None and Path(out).expanduser().is_file():
         problems.append(("output.dir", f"{out!r} is a file; name a directory"))
+    if cfg.ensemble is not None and task == "clustering":
+        problems.append(("ensemble", "ensembles are not supported for clustering; leave it out"))
     return problems
 
 
@@ -558,4 +585,7 @@ def run_config(cfg: CycleConfig, progress: bool = True) -> Any:
         seed=cfg.study.seed,
         output_dir=cfg.output.dir,
         progress=progress,
+        ensemble=cfg.ensemble.kind if cfg.ensemble else None,
+        ensemble_size=cfg.ensemble.size if cfg.ensemble else 5,
+        ensemble_keep=cfg.ensemble.keep if cfg.ensemble else "best",
     )

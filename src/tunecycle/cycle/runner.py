@@ -9,8 +9,9 @@ once on the held-out part, saved with joblib, and its test metrics are stored wi
 
 The cycle is a client of the engine like any user: it builds an objective and calls
 ``create_study`` / ``optimize``.  Rerunning with the same storage and study name continues the
-study up to ``n_trials`` finished trials.  Deliberately not here (yet): ensembles of the top
-trials, the YAML config and ``tunecycle run``, deep-learning families.
+study up to ``n_trials`` finished trials.  ``ensemble=`` also builds an ensemble of the top
+trials (:mod:`tunecycle.cycle.ensemble`) on the search part and tests it once beside the best
+model.  Deliberately not here (yet): deep-learning families.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sklearn.base import clone
 
 from tunecycle.api import create_study
 from tunecycle.cycle.data import Dataset, load_data
+from tunecycle.cycle.ensemble import Ensemble, build_ensemble, check_ensemble, top_trials
 from tunecycle.cycle.errors import DataError
 from tunecycle.cycle.families import build_estimator, family_defaults, family_space, get_family
 from tunecycle.cycle.metrics import Metric, confusion, default_metric, get_metric, metric_names
@@ -58,6 +60,9 @@ class TuneResult:
     model_path: Path | None
     validation: Validation
     test_size: float
+    ensemble: Ensemble | None = None  # fitted on the search part only; None when not asked
+    ensemble_test_metrics: dict[str, float] | None = None
+    ensemble_kind: str | None = None
 
 
 def tune(
@@ -79,14 +84,22 @@ def tune(
     seed: int = 0,
     output_dir: str | Path | None = None,
     progress: bool = False,
+    ensemble: str | None = None,
+    ensemble_size: int = 5,
+    ensemble_keep: str = "best",
 ) -> TuneResult:
     """Tune ``model`` (a family name, a list of them, or None for the task's defaults) on
     ``data`` (anything :func:`~tunecycle.cycle.data.load_data` takes, or a ``Dataset``).
 
     ``space`` overrides the default spaces per family (``{"svm": {"C": tc.Float(0.1, 10)}}``).
     ``validation`` defaults to 5-fold cross-validation (stratified for classification).
+    ``ensemble`` (``"voting"``, ``"stacking"`` or ``"selection"``) also fits an ensemble of the
+    ``ensemble_size`` best distinct trials on the search part and tests it once, beside the best
+    model; ``ensemble_keep="ensemble"`` saves it instead of the best model.  Not for clustering.
     """
+    check_ensemble(ensemble, ensemble_size, ensemble_keep)
     ds = data if isinstance(data, Dataset) else load_data(data, target=target, task=task)
+    check_ensemble(ensemble, ensemble_size, ensemble_keep, ds.task)
     names = _family_names(model, ds.task)
     chosen = get_metric(metric, ds.task) if metric else default_metric(ds.task)
     search, test = split_test(ds, test_size, seed)
@@ -114,9 +127,23 @@ def tune(
     study.set_user_attr("best_family", family)
     if matrix is not None:
         study.set_user_attr("confusion_matrix", matrix)
-    path = _save(output_dir, fitted, family, dict(best.params), scores, chosen) if output_dir else None
+    built, ens_scores = None, None
+    if ensemble is not None:
+        def member(params: dict[str, Any]) -> Any:
+            return _pipeline(params, search, chosen, single, seed, proba=True)[1]
+
+        built = build_ensemble(ensemble, top_trials(study, ensemble_size), search, folds,
+                               chosen, member)
+        ens_scores = _test_metrics(built.model, test, chosen)
+        study.set_user_attr("ensemble_test_metrics", ens_scores)
+        study.set_user_attr("ensemble_kind", ensemble)
+        study.set_user_attr("ensemble", {**built.describe(), "kept": ensemble_keep == "ensemble"})
+    path = None
+    if output_dir:
+        path = _save(output_dir, fitted, family, dict(best.params), scores, chosen,
+                     built, ens_scores, keep_ensemble=ensemble_keep == "ensemble")
     return TuneResult(study, family, dict(best.params), float(best.value), chosen.name, fitted,
-                      scores, matrix, path, validation, test_size)
+                      scores, matrix, path, validation, test_size, built, ens_scores, ensemble)
 
 
 def _family_names(model: str | Sequence[str] | None, task: str) -> list[str]:
@@ -131,9 +158,9 @@ def _family_names(model: str | Sequence[str] | None, task: str) -> list[str]:
 
 
 def _pipeline(params: dict[str, Any], ds: Dataset, metric: Metric, single: str | None,
-              seed: int) -> tuple[str, Any]:
+              seed: int, proba: bool = False) -> tuple[str, Any]:
     family, estimator = build_estimator(params, ds.task, seed, family=single,
-                                        proba=metric.needs_proba)
+                                        proba=proba or metric.needs_proba)
     scale = get_family(family).needs_scaling
     return family, make_pipeline(make_preprocessor(ds.X, scale=scale), estimator)
 
@@ -193,13 +220,21 @@ def _test_metrics(fitted: Any, test: Dataset, chosen: Metric) -> dict[str, float
 
 
 def _save(output_dir: str | Path, fitted: Any, family: str, params: dict[str, Any],
-          scores: dict[str, float], metric: Metric) -> Path:
+          scores: dict[str, float], metric: Metric, ensemble: Ensemble | None = None,
+          ensemble_scores: dict[str, float] | None = None, keep_ensemble: bool = False) -> Path:
+    """``model.joblib`` (the best model, or the ensemble when ``keep_ensemble``) and
+    ``summary.json``; ``family``/``params``/``test_metrics`` always describe the best model."""
     import joblib
 
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "model.joblib"
-    summary = {"family": family, "params": params, "metric": metric.name, "test_metrics": scores}
-    joblib.dump({"model": fitted, **summary}, path)
+    summary: dict[str, Any] = {"family": family, "params": params, "metric": metric.name,
+                               "test_metrics": scores}
+    if ensemble is not None:
+        summary["ensemble"] = {**ensemble.describe(), "test_metrics": ensemble_scores,
+                               "kept": keep_ensemble}
+    model = ensemble.model if keep_ensemble and ensemble is not None else fitted
+    joblib.dump({"model": model, **summary}, path)
     (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
     return path

@@ -1,5 +1,5 @@
-"""A finished cycle as text: the leaderboard, the best configuration, the test metrics, the
-confusion matrix and where the model went.  Used by ``tunecycle run`` and the demo."""
+"""A finished cycle as text: the leaderboard, the best configuration, the test metrics (beside
+the ensemble's, when one was built), the confusion matrix and where the model went.  Used by ``tunecycle run`` and the demo."""
 
 from __future__ import annotations
 
@@ -19,7 +19,19 @@ def format_result(result: TuneResult, top: int = 5) -> str:
         lines.append(f"  #{t.number:<3} {t.value:.4f}  {params}")
     lines += ["", f"best configuration: {result.best_params}",
               f"test metrics (held-out {result.test_size:.0%}, used once):"]
-    lines += [f"  {name}: {value:.4f}" for name, value in result.test_metrics.items()]
+    ens = result.ensemble_test_metrics
+    if result.ensemble is None or ens is None:
+        lines += [f"  {name}: {value:.4f}" for name, value in result.test_metrics.items()]
+    else:
+        e = result.ensemble
+        members = ", ".join(f"#{n}" + (f" x{w:g}" if e.kind == "selection" else "")
+                            for n, w in zip(e.members, e.weights)
+                            if e.kind != "selection" or w > 0)
+        lines.append(f"  {'':<18} {'best':>8} {result.ensemble_kind:>10}")
+        lines += [f"  {name + ':':<18} {value:8.4f} "
+                  + (f"{ens[name]:10.4f}" if name in ens else f"{'-':>10}")
+                  for name, value in result.test_metrics.items()]
+        lines.append(f"{result.ensemble_kind} ensemble of trials {members}")
     if result.confusion is not None:
         lines.append("confusion matrix (rows: true class, columns: predicted):")
         for label, row in zip(result.confusion["labels"], result.confusion["matrix"]):
