@@ -4,7 +4,8 @@ handwritten digits, 1797 rows).
 Three model families are tuned at once (SVM, k-nearest neighbours, logistic regression: the
 family is itself a hyperparameter), each family's library defaults run first as a baseline,
 3-fold cross-validation scores each configuration on the search part, and the best
-configuration is refitted and tested once on a held-out 20%.  The study lives in SQLite,
+configuration is refitted and tested once on a held-out 20%, beside a soft-voting ensemble of
+the five best trials.  The study lives in SQLite,
 the fitted model is saved with joblib.  Run it with ``make demo``, ``tunecycle demo`` or
 ``python -m tunecycle.examples.demo``.
 """
@@ -35,7 +36,7 @@ def run_demo(
     result = tune(
         "sklearn:digits", model=FAMILIES, n_trials=n_trials, validation=Validation("kfold", folds=3),
         storage=storage, study_name="digits-demo", seed=0, output_dir=output_dir,
-        progress=progress,
+        ensemble="voting", ensemble_size=5, progress=progress,
     )
     from tunecycle.cycle.summary import format_result
 
