@@ -30,13 +30,15 @@ def test_gp_while_small_and_flat_then_tpe():
     assert auto.choose(FLAT, history(100)).name == "tpe"
 
 
-def test_tpe_for_conditional_or_wide_spaces():
+def test_gp_for_conditional_and_categorical_spaces_tpe_for_wide_ones():
     auto = AutoSampler(seed=0)
     conditional = tc.Space({"m": tc.Categorical({"svm": {"C": tc.Float(1, 2)}, "knn": {}})})
-    wide = tc.Space({f"x{i}": tc.Float(0, 1) for i in range(13)})
     many_choices = tc.Space({"x": tc.Float(0, 1), "c": tc.Categorical(list("abcdefghijkl"))})
-    for space in (conditional, wide, many_choices):
-        assert auto.choose(space, history(20)).name == "tpe"
+    for space in (conditional, many_choices):
+        assert auto.choose(space, history(20)).name == "gp"
+    wide = tc.Space({f"x{i}": tc.Float(0, 1) for i in range(33)})
+    assert auto.choose(wide, history(20)).name == "tpe"
+    assert AutoSampler(seed=0, gp_max_dims=12).choose(many_choices, history(20)).name == "tpe"
 
 
 def test_auto_is_the_default_and_survives_load(tmp_path):
