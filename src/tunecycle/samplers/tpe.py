@@ -5,9 +5,10 @@ pruned trials and, as a constant liar, the running trials of other workers).  Ea
 Parzen mixture of product kernels, one component per trial plus a uniform prior component:
 truncated Gaussians on [0, 1] for numeric dims, a keep-or-switch kernel for categorical dims.
 Candidates are drawn from the good mixture and the one with the highest ratio of good to bad
-density wins.  Because the kernels are joint over every dim a trial has, parameters that
-co-occur are modelled together; a dim a trial lacks (inactive in a conditional space) counts as
-uniform for that trial.
+density wins.  The kernels are joint over the dims that always co-occur.  A conditional space
+is proposed top down: first its unconditional dims, then each sub-space that the values so far
+make active, each from the trials in which it is active, with its own good/bad split (so a
+branch that good trials seldom take still gets its parameters tuned among its own trials).
 
 The first ``n_startup`` proposals are scrambled Sobol points.  All work is vectorised over
 candidates, components and dims; encoded finished trials are cached between asks.
@@ -155,14 +156,60 @@ class TPESampler(Sampler):
         self, space: Space, obs: Observations, liars: list[np.ndarray],
         rng: np.random.Generator, taken: set[str] | None,
     ) -> dict[str, ParamValue]:
-        good_idx, bad_idx = self._split(obs.loss)
+        if space.is_conditional:
+            return self._propose_tree(space, obs, liars, rng)
+        cols = np.arange(len(space))
+        rows = self._group_rows(obs, liars, cols)
+        return self._propose_group(space, rows, rng, taken)
+
+    def _propose_tree(
+        self, space: Space, obs: Observations, liars: list[np.ndarray],
+        rng: np.random.Generator,
+    ) -> dict[str, ParamValue]:
+        """A conditional space, top down: the unconditional dims first, then each sub-space
+        that the values chosen so far make active, each modelled from the trials in which it is
+        active (its own good/bad split).  Repeats in discrete spaces are left to the study."""
+        params: dict[str, ParamValue] = {}
+        done: set[tuple] = set()
+        while True:
+            conditions = [d.condition for d in space.dims
+                          if d.condition not in done and space.is_active(d, params)]
+            if not conditions:
+                return params
+            condition = conditions[0]
+            done.add(condition)
+            cols = np.array([i for i, d in enumerate(space.dims) if d.condition == condition])
+            group = Space({space.dims[i].name: space.dims[i].param for i in cols})
+            rows = self._group_rows(obs, liars, cols)
+            if len(rows[0]) < max(2, self.n_startup // 2):  # too few trials in this branch
+                params.update(group.from_unit(rng.random(len(group))))
+            else:
+                params.update(self._propose_group(group, rows, rng, None))
+
+    @staticmethod
+    def _group_rows(
+        obs: Observations, liars: list[np.ndarray], cols: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(complete x, complete loss, other bad rows) restricted to ``cols`` and to the trials
+        in which every one of them is active."""
+        def active(x: np.ndarray) -> np.ndarray:
+            x = x[:, cols]
+            return x[~np.isnan(x).any(axis=1)]
+
+        done = obs.x[:, cols]
+        keep = ~np.isnan(done).any(axis=1)
+        extra = [obs.pruned_x, obs.pending_x] + ([np.vstack(liars)] if liars else [])
+        return done[keep], obs.loss[keep], np.vstack([active(x) for x in extra])
+
+    def _propose_group(
+        self, space: Space, rows: tuple[np.ndarray, np.ndarray, np.ndarray],
+        rng: np.random.Generator, taken: set[str] | None,
+    ) -> dict[str, ParamValue]:
+        x, loss, other_bad = rows
+        good_idx, bad_idx = self._split(loss)
         bad_idx = np.sort(bad_idx)  # history order, so that the recency ramp sees age
-        bad_x = [obs.x[bad_idx], obs.pruned_x, obs.pending_x]
-        if liars:
-            bad_x.append(np.vstack(liars))
-        good = self._mixture(space, obs.x[good_idx], recency=None)
-        bad_centres = np.vstack(bad_x)
-        bad = self._mixture(space, bad_centres, recency=len(bad_idx))
+        good = self._mixture(space, x[good_idx], recency=None)
+        bad = self._mixture(space, np.vstack([x[bad_idx], other_bad]), recency=len(bad_idx))
         for attempt in range(4):
             enc = _encoded(space, good.sample(rng, self.n_candidates * (1 + 3 * attempt)))
             score = good.log_pdf(enc) - bad.log_pdf(enc)
