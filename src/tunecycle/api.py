@@ -50,7 +50,7 @@ def create_study(
         name = f"study-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
     elif not isinstance(name, str) or not name.strip():
         raise UserError(f"name: a study name must be a non-empty string, got {name!r}")
-    attrs = {"sampler": smp.describe(), "pruner": prn.name, "seed": seed}
+    attrs = {"sampler": smp.describe(), "pruner": prn.describe(), "seed": seed}
     try:
         info = store.create_study(name, dirn, system_attrs=attrs)
     except DuplicatedStudyError:

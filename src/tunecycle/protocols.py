@@ -133,6 +133,15 @@ class Pruner(ABC):
     @abstractmethod
     def should_prune(self, history: History, trial: FrozenTrial) -> bool: ...
 
+    def describe(self) -> dict[str, Any]:
+        """A JSON-safe description stored with the study; ``from_description`` reverses it."""
+        return {"name": self.name}
+
+    @classmethod
+    def from_description(cls, desc: dict[str, Any]) -> Pruner:
+        accepted = inspect.signature(cls.__init__).parameters
+        return cls(**{k: v for k, v in desc.items() if k in accepted and k != "self"})
+
 
 class NopPruner(Pruner):
     """Never prunes."""
