@@ -190,3 +190,22 @@ def test_run_config_runs_and_continues(tmp_path):
     doc["study"]["n_trials"] = 4
     run_config(parse_config(doc), progress=False)
     assert len(tc.load_study("iris-knn", url).trials) == 4
+
+
+def test_a_tuned_holdout_ratio_in_the_config(tmp_path):
+    from tunecycle.cycle.config import parse_config, run_config
+
+    cfg = parse_config({
+        "study": {"n_trials": 4, "seed": 0},
+        "data": {"source": "sklearn:iris"},
+        "split": {"validation": {"kind": "holdout",
+                                 "ratio": {"type": "float", "low": 0.2, "high": 0.4}}},
+        "models": ["knn"],
+    })
+    result = run_config(cfg, progress=False)
+    assert all(0.2 <= t.params["validation_ratio"] <= 0.4 for t in result.study.trials)
+    with pytest.raises(ValueError, match="split.validation.ratio"):
+        parse_config({"data": {"source": "sklearn:iris"}, "models": ["knn"],
+                      "split": {"validation": {"kind": "holdout",
+                                               "ratio": {"type": "float", "low": 0.5,
+                                                         "high": 1.5}}}})

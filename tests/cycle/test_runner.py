@@ -93,3 +93,29 @@ def test_bad_family_and_metric_are_clear_errors():
         tune("sklearn:iris", model="kmeans", n_trials=1)
     with pytest.raises(ValueError, match="rmse"):
         tune("sklearn:iris", model="knn", metric="rmse", n_trials=1)
+
+
+def test_the_holdout_ratio_can_be_a_tuned_hyperparameter(monkeypatch):
+    ds = load_data("sklearn:iris")
+    search_rows = len(split_test(ds, 0.2, 0)[0].X)
+    valid_sizes: list[int] = []
+    score = runner._score
+
+    def spy_score(pipe, part, metric):
+        valid_sizes.append(len(part.X))
+        return score(pipe, part, metric)
+
+    monkeypatch.setattr(runner, "_score", spy_score)
+    result = tune(ds, model="knn", n_trials=6, seed=0,
+                  validation_ratio=tc.Float(0.1, 0.5))
+    ratios = [t.params["validation_ratio"] for t in result.study.trials]
+    assert len(set(ratios)) > 1 and all(0.1 <= r <= 0.5 for r in ratios)
+    # one holdout split per trial, of the size its own ratio asks for (the final test: +1)
+    for ratio, size in zip(ratios, valid_sizes):
+        assert abs(size - ratio * search_rows) <= 1
+    assert "validation_ratio" not in result.model.get_params()
+
+
+def test_a_bad_tuned_ratio_is_refused():
+    with pytest.raises(ValueError, match="validation_ratio"):
+        tune("sklearn:iris", model="knn", n_trials=1, validation_ratio=tc.Float(0.5, 1.0))

@@ -67,6 +67,7 @@ from tunecycle.cycle.metrics import METRICS, get_metric
 from tunecycle.errors import UserError
 from tunecycle.pruners import PRUNERS
 from tunecycle.samplers import sampler_names
+from tunecycle.space import Float, param_from_dict
 from tunecycle.storage import SQL_PREFIXES
 
 Problem = tuple[str, str]  # (path, reason)
@@ -160,13 +161,19 @@ class DataSection(_Section):
 
 class ValidationSection(_Section):
     kind: Literal["holdout", "kfold"] = "kfold"
-    ratio: float | None = None  # holdout only; default 0.2
+    # holdout only; default 0.2; a float spec ({type: float, low: 0.1, high: 0.4}) tunes it
+    ratio: float | dict[str, Any] | None = None
     folds: int | None = None  # kfold only; default 5
     stratified: bool = True
 
     @field_validator("ratio", mode="before")
     @classmethod
-    def _ratio(cls, value: Any) -> float | None:
+    def _ratio(cls, value: Any) -> float | dict[str, Any] | None:
+        if isinstance(value, Mapping):
+            param = param_from_dict(value, "ratio")
+            if not isinstance(param, Float) or param.log or not 0 < param.low <= param.high < 1:
+                raise ValueError("a tuned ratio must be a linear float spec inside (0, 1)")
+            return dict(value)
         return None if value is None else _fraction(value)
 
     @field_validator("folds", mode="before")
@@ -563,7 +570,8 @@ def run_config(cfg: CycleConfig, progress: bool = True) -> Any:
     if problems:
         raise ConfigError(problems)
     v = cfg.split.validation
-    validation = Validation(v.kind, ratio=0.2 if v.ratio is None else v.ratio,
+    tuned_ratio = isinstance(v.ratio, dict)
+    validation = Validation(v.kind, ratio=0.2 if v.ratio is None or tuned_ratio else v.ratio,
                             folds=5 if v.folds is None else v.folds, stratified=v.stratified)
     models = cfg.models or {}
     space = {name: dict(o) for name, o in models.items() if o}
@@ -577,6 +585,7 @@ def run_config(cfg: CycleConfig, progress: bool = True) -> Any:
         timeout=cfg.study.timeout,
         test_size=cfg.split.test_size,
         validation=validation,
+        validation_ratio=param_from_dict(v.ratio, "validation_ratio") if tuned_ratio else None,
         space=space or None,
         sampler=cfg.study.sampler,
         pruner=cfg.study.pruner,

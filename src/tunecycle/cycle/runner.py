@@ -34,6 +34,7 @@ from tunecycle.cycle.metrics import Metric, confusion, default_metric, get_metri
 from tunecycle.cycle.preprocess import make_pipeline, make_preprocessor
 from tunecycle.cycle.splits import Validation, split_test, validation_splits
 from tunecycle.errors import TrialPruned, UserError
+from tunecycle.space import Float
 from tunecycle.study import Study
 from tunecycle.trial import Trial
 
@@ -76,6 +77,7 @@ def tune(
     timeout: float | None = None,
     test_size: float = 0.2,
     validation: Validation | None = None,
+    validation_ratio: Float | None = None,
     space: Mapping[str, Mapping[str, Any]] | None = None,
     sampler: str | Any = "auto",
     pruner: str | Any | None = None,
@@ -93,6 +95,9 @@ def tune(
 
     ``space`` overrides the default spaces per family (``{"svm": {"C": tc.Float(0.1, 10)}}``).
     ``validation`` defaults to 5-fold cross-validation (stratified for classification).
+    ``validation_ratio=tc.Float(0.1, 0.4)`` makes the holdout ratio a tuned hyperparameter
+    (``params["validation_ratio"]``): each trial is scored on its own holdout split of the
+    search part.  The test split is never tuned.
     ``ensemble`` (``"voting"``, ``"stacking"`` or ``"selection"``) also fits an ensemble of the
     ``ensemble_size`` best distinct trials on the search part and tests it once, beside the best
     model; ``ensemble_keep="ensemble"`` saves it instead of the best model.  Not for clustering.
@@ -104,8 +109,10 @@ def tune(
     chosen = get_metric(metric, ds.task) if metric else default_metric(ds.task)
     search, test = split_test(ds, test_size, seed)
     validation = validation or Validation("kfold")
-    folds = validation_splits(search, validation, seed)
+    splitter = _Splitter(search, validation, validation_ratio, seed)
     tuned = family_space(names, ds.task, space)
+    if validation_ratio is not None:
+        tuned = {**tuned, RATIO: validation_ratio}
     single = names[0] if len(names) == 1 else None
 
     study = create_study(
@@ -115,12 +122,13 @@ def tune(
     if not study.trials:  # each family's library defaults first: a known-good baseline
         for params in family_defaults(names, ds.task, space):
             study.enqueue(params)
-    objective = _objective(search, folds, chosen, single, seed)
+    objective = _objective(search, splitter, chosen, single, seed)
     study.optimize(objective, max_trials=n_trials, timeout=timeout, space=tuned,
                    progress=progress)
 
     best = study.best_trial
-    family, fitted = _fit_final(search, dict(best.params), chosen, single, seed)
+    best_params, best_folds = splitter.split(dict(best.params))
+    family, fitted = _fit_final(search, best_params, chosen, single, seed)
     scores = _test_metrics(fitted, test, chosen)
     matrix = confusion(fitted, test.X, test.y) if ds.task == "classification" else None
     study.set_user_attr("test_metrics", scores)
@@ -130,9 +138,10 @@ def tune(
     built, ens_scores = None, None
     if ensemble is not None:
         def member(params: dict[str, Any]) -> Any:
-            return _pipeline(params, search, chosen, single, seed, proba=True)[1]
+            model_params = splitter.split(params)[0]
+            return _pipeline(model_params, search, chosen, single, seed, proba=True)[1]
 
-        built = build_ensemble(ensemble, top_trials(study, ensemble_size), search, folds,
+        built = build_ensemble(ensemble, top_trials(study, ensemble_size), search, best_folds,
                                chosen, member)
         ens_scores = _test_metrics(built.model, test, chosen)
         study.set_user_attr("ensemble_test_metrics", ens_scores)
@@ -174,12 +183,46 @@ def _fit(pipe: Any, part: Dataset) -> Any:
     return pipe.fit(part.X) if part.task == "clustering" else pipe.fit(part.X, part.y)
 
 
-def _objective(search: Dataset, folds: list, metric: Metric, single: str | None, seed: int):
+#: the parameter name of a tuned holdout ratio
+RATIO = "validation_ratio"
+
+
+class _Splitter:
+    """The validation splits of the search part: fixed, or per trial when the holdout ratio is
+    tuned (splits cached per ratio)."""
+
+    def __init__(self, search: Dataset, validation: Validation, ratio: Float | None, seed: int):
+        if ratio is not None and (not isinstance(ratio, Float) or ratio.log or not (
+                0 < ratio.low and ratio.high < 1)):
+            raise UserError(
+                f"validation_ratio: must be a tc.Float inside (0, 1) on a linear scale, "
+                f"got {ratio!r}"
+            )
+        self.search, self.validation, self.tuned, self.seed = search, validation, ratio, seed
+        self._cache: dict[float, list] = {}
+        if ratio is None:
+            self._fixed = validation_splits(search, validation, seed)
+
+    def split(self, params: dict[str, Any]) -> tuple[dict[str, Any], list]:
+        """(the model's params, the folds to score them on)."""
+        if self.tuned is None:
+            return params, self._fixed
+        model = {k: v for k, v in params.items() if k != RATIO}
+        ratio = float(params[RATIO])
+        if ratio not in self._cache:
+            scheme = Validation("holdout", ratio=ratio, stratified=self.validation.stratified)
+            self._cache[ratio] = validation_splits(self.search, scheme, self.seed)
+        return model, self._cache[ratio]
+
+
+def _objective(search: Dataset, splitter: _Splitter, metric: Metric, single: str | None,
+               seed: int):
     if metric.needs_y and search.task == "clustering" and search.labels is None:
         raise DataError(f"metric: {metric.name} needs known cluster labels; this data has none")
 
     def objective(trial: Trial) -> float:
-        _, pipe = _pipeline(dict(trial.params), search, metric, single, seed)
+        params, folds = splitter.split(dict(trial.params))
+        _, pipe = _pipeline(params, search, metric, single, seed)
         scores: list[float] = []
         with warnings.catch_warnings(record=True) as caught:  # kept with the trial, not printed
             warnings.simplefilter("always")
