@@ -30,6 +30,8 @@ log = logging.getLogger("tunecycle.study")
 Objective = Callable[[Trial], Any]
 Callback = Callable[["Study", FrozenTrial], None]
 _FINISHED_OK = (TrialState.COMPLETE, TrialState.PRUNED)
+_FRAME_COLUMNS = ("number", "state", "value", "datetime_start", "datetime_complete", "duration",
+                  "fail_reason")
 
 
 class Study:
@@ -128,28 +130,13 @@ class Study:
 
         rows = []
         for t in self.storage.get_trials(self.study_id):
-            row: dict[str, Any] = {
-                "number": t.number,
-                "state": t.state.value,
-                "value": t.value,
-                "datetime_start": t.datetime_start,
-                "datetime_complete": t.datetime_complete,
-                "duration": t.duration,
-                "fail_reason": t.fail_reason,
-            }
+            row: dict[str, Any] = dict(zip(_FRAME_COLUMNS, (
+                t.number, t.state.value, t.value, t.datetime_start, t.datetime_complete,
+                t.duration, t.fail_reason)))
             row.update({f"params_{k}": v for k, v in t.params.items()})
             row.update({f"user_attrs_{k}": v for k, v in t.user_attrs.items()})
             rows.append(row)
-        columns = [
-            "number",
-            "state",
-            "value",
-            "datetime_start",
-            "datetime_complete",
-            "duration",
-            "fail_reason",
-        ]
-        return pd.DataFrame(rows, columns=None if rows else columns)
+        return pd.DataFrame(rows, columns=None if rows else list(_FRAME_COLUMNS))
 
     # -- ask / tell --------------------------------------------------------------------------
     def enqueue(
