@@ -51,23 +51,21 @@ def _log_grid(low: float, high: float, n: int) -> list[float]:
     return list(np.geomspace(low, high, n))
 
 
+def _svm(name: str, load: Callable) -> Problem:
+    """An RBF SVM classifier with C in [1e-3, 1e3] and gamma in [1e-5, 10], both log-scaled."""
+    return Problem(
+        name, load,
+        lambda: make_pipeline(StandardScaler(), SVC()),
+        {"svc__C": tc.Float(1e-3, 1e3, log=True), "svc__gamma": tc.Float(1e-5, 1e1, log=True)},
+        {"svc__C": loguniform(1e-3, 1e3), "svc__gamma": loguniform(1e-5, 1e1)},
+        {"svc__C": _log_grid(1e-3, 1e3, 6), "svc__gamma": _log_grid(1e-5, 1e1, 5)},
+        "accuracy", True,
+    )
+
+
 PROBLEMS = [
-    Problem(
-        "svm-breast_cancer", datasets.load_breast_cancer,
-        lambda: make_pipeline(StandardScaler(), SVC()),
-        {"svc__C": tc.Float(1e-3, 1e3, log=True), "svc__gamma": tc.Float(1e-5, 1e1, log=True)},
-        {"svc__C": loguniform(1e-3, 1e3), "svc__gamma": loguniform(1e-5, 1e1)},
-        {"svc__C": _log_grid(1e-3, 1e3, 6), "svc__gamma": _log_grid(1e-5, 1e1, 5)},
-        "accuracy", True,
-    ),
-    Problem(
-        "svm-digits", datasets.load_digits,
-        lambda: make_pipeline(StandardScaler(), SVC()),
-        {"svc__C": tc.Float(1e-3, 1e3, log=True), "svc__gamma": tc.Float(1e-5, 1e1, log=True)},
-        {"svc__C": loguniform(1e-3, 1e3), "svc__gamma": loguniform(1e-5, 1e1)},
-        {"svc__C": _log_grid(1e-3, 1e3, 6), "svc__gamma": _log_grid(1e-5, 1e1, 5)},
-        "accuracy", True,
-    ),
+    _svm("svm-breast_cancer", datasets.load_breast_cancer),
+    _svm("svm-digits", datasets.load_digits),
     Problem(
         "knn-wine", datasets.load_wine,
         lambda: make_pipeline(StandardScaler(), KNeighborsClassifier()),

@@ -13,6 +13,7 @@ need an empty database of their own use ``fresh_postgres_url``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Callable, Iterator
@@ -102,24 +103,28 @@ def _drop_database(server_url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextlib.contextmanager
+def _temporary_database(server_url: str) -> Iterator[str]:
+    """The URL of a new, empty database on the server, dropped on exit."""
+    name = _create_database(server_url)
+    try:
+        yield _with_database(server_url, name)
+    finally:
+        _drop_database(server_url, name)
+
+
 @pytest.fixture(scope="module")
 def postgres_db_url(postgres_server: str) -> Iterator[str]:
     """A fresh PostgreSQL database for this test module; dropped when the module is done."""
-    name = _create_database(postgres_server)
-    try:
-        yield _with_database(postgres_server, name)
-    finally:
-        _drop_database(postgres_server, name)
+    with _temporary_database(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture
 def fresh_postgres_url(postgres_server: str) -> Iterator[str]:
     """An empty PostgreSQL database of this test's own (no schema yet)."""
-    name = _create_database(postgres_server)
-    try:
-        yield _with_database(postgres_server, name)
-    finally:
-        _drop_database(postgres_server, name)
+    with _temporary_database(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)
