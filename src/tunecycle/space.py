@@ -582,6 +582,12 @@ class Space:
             out[dim.name] = dim.param.named(dim.name).normalize(params[dim.name])
         return out
 
+    def config_key(self, params: Mapping[str, Any]) -> str:
+        """The identity of a configuration over this space's dims (other keys ignored): equal
+        keys mean the same configuration was tried."""
+        return json.dumps({d.name: params[d.name] for d in self.dims if d.name in params},
+                          sort_keys=True, default=str)
+
     def grid(
         self, values: Mapping[str, Sequence[Any]] | None = None
     ) -> list[dict[str, ParamValue]]:

@@ -7,7 +7,6 @@ another; parallel and distributed execution build on the same ask/tell calls.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -427,24 +426,19 @@ class Study:
             self._live.pop(trial.trial_id, None)
 
 
-def _config_key(space: Space, params: Mapping[str, Any]) -> str:
-    return json.dumps({d.name: params[d.name] for d in space.dims if d.name in params},
-                      sort_keys=True, default=str)
-
-
 def _without_repeats(
     space: Space, proposals: list[dict], history: History, contexts: Sequence[TrialContext]
 ) -> list[dict]:
     """In a wholly discrete space, replace proposals that repeat an existing trial's
     configuration with an untaken one (random draws first, then the enumerated grid).  Once
     every configuration is taken, repeats are allowed: the sampler's choice stands."""
-    taken = {_config_key(space, t.params) for t in history.trials if t.params}
+    taken = {space.config_key(t.params) for t in history.trials if t.params}
     out = []
     for params, ctx in zip(proposals, contexts):
-        key = _config_key(space, params)
+        key = space.config_key(params)
         if key in taken:
             params = _untaken(space, taken, ctx.rng) or params
-            key = _config_key(space, params)
+            key = space.config_key(params)
         taken.add(key)
         out.append(params)
     return out
@@ -453,10 +447,10 @@ def _without_repeats(
 def _untaken(space: Space, taken: set[str], rng: Any) -> dict | None:
     for _ in range(64):
         params = space.from_unit(rng.random(len(space)))
-        if _config_key(space, params) not in taken:
+        if space.config_key(params) not in taken:
             return params
     try:
-        free = [p for p in space.grid() if _config_key(space, p) not in taken]
+        free = [p for p in space.grid() if space.config_key(p) not in taken]
     except SearchSpaceExhausted:
         return None
     except UserError:  # a grid too large to enumerate: keep the sampler's choice

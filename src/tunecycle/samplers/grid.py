@@ -8,7 +8,6 @@ the grid instead of colliding.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -113,7 +112,6 @@ class GridSampler(Sampler):
 
 def _key(space: Space, params: Mapping[str, Any]) -> str | None:
     """The grid point a trial's params fall on, or None when it has no params for the grid."""
-    picked = {d.name: params[d.name] for d in space.dims if d.name in params}
-    if not picked:
+    if not any(d.name in params for d in space.dims):
         return None
-    return json.dumps(picked, sort_keys=True, default=str)
+    return space.config_key(params)

@@ -19,7 +19,6 @@ bad group) and multi-objective splits.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -134,7 +133,7 @@ class TPESampler(Sampler):
             else:
                 params = self._propose_one(space, obs, liars, ctx.rng, taken)
             if taken is not None:
-                taken.add(_key(params))
+                taken.add(space.config_key(params))
             liars.append(encode(space, params))
             out.append(params)
         return out
@@ -215,7 +214,7 @@ class TPESampler(Sampler):
             score = good.log_pdf(enc) - bad.log_pdf(enc)
             for i in np.argsort(-score):
                 params = space.from_unit(np.nan_to_num(enc[i], nan=0.5))
-                if taken is None or _key(params) not in taken:
+                if taken is None or space.config_key(params) not in taken:
                     return params
         return space.from_unit(rng.random(len(space)))  # every candidate taken: explore
 
@@ -298,10 +297,5 @@ def _bins(param: Param) -> int:
     return 0
 
 
-def _key(params: dict) -> str:
-    return json.dumps(params, sort_keys=True, default=str)
-
-
 def _taken(space: Space, history: History) -> set[str]:
-    names = set(space.names)
-    return {_key({k: v for k, v in t.params.items() if k in names}) for t in history.trials}
+    return {space.config_key(t.params) for t in history.trials}
