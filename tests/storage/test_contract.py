@@ -391,6 +391,50 @@ def test_fail_stale_trials(storage_url, make_storage, unique_name):
     assert store.fail_stale_trials(sid, 3600.0) == [other_live.number]
 
 
+def test_failed_trials_are_retried_up_to_max_retries(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    sid = store.create_study(unique_name(), Direction.MINIMIZE).study_id
+    dists = {"x": Float(0, 1), "k": Int(1, 5)}
+    first = store.start_trial(sid, OWNER)
+    store.set_params(first.trial_id, {"x": 0.25}, {"x": dists["x"]})
+    store.finish_trial(first.trial_id, TrialState.FAILED, reason="worker died",
+                       params={"k": 3}, distributions={"k": dists["k"]}, max_retries=2)
+    chain = [store.get_trial(first.trial_id)]
+    for _ in range(3):  # the retry is claimed like an enqueued trial, fails again, ...
+        t = store.start_trial(sid, OWNER)
+        assert t.state is TrialState.RUNNING
+        if t.retry_of is None:  # retries used up: a fresh trial
+            fresh = t
+            break
+        chain.append(t)
+        store.finish_trial(t.trial_id, TrialState.FAILED, reason="again", max_retries=2)
+    assert [c.retry_of for c in chain] == [None, chain[0].number, chain[1].number]
+    assert [c.system_attrs.get("retry") for c in chain] == [None, 1, 2]
+    assert all(dict(c.params) == {"x": 0.25, "k": 3} for c in chain)
+    assert all(dict(c.distributions) == dists for c in chain[1:])
+    assert fresh.params == {} and fresh.number == chain[-1].number + 1
+    # other states, and failures without max_retries, are never re-queued
+    store.finish_trial(fresh.trial_id, TrialState.FAILED, reason="plain")
+    done = store.start_trial(sid, OWNER)
+    store.finish_trial(done.trial_id, TrialState.COMPLETE, 1.0, max_retries=2)
+    assert [t.state for t in store.get_trials(sid)].count(TrialState.WAITING) == 0
+
+
+def test_stale_trials_are_retried_in_the_same_step(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    sid = store.create_study(unique_name(), Direction.MINIMIZE).study_id
+    gone = store.start_trial(sid, f"{HOST}:{dead_pid()}")
+    store.set_params(gone.trial_id, {"x": 0.5}, {"x": Float(0, 1)})
+    assert store.fail_stale_trials(sid, 3600.0, max_retries=1) == [gone.number]
+    trials = make_storage(storage_url).get_trials(sid)
+    assert [(t.number, t.state, t.retry_of) for t in trials] == [
+        (0, TrialState.FAILED, None), (1, TrialState.WAITING, 0)]
+    assert dict(trials[1].params) == {"x": 0.5}
+    # the retry counts towards max_trials like any queued trial
+    assert store.start_trial(sid, OWNER, max_trials=1).retry_of == 0
+    assert store.start_trial(sid, OWNER, max_trials=1) is None
+
+
 def test_get_trials_incremental_reads(storage_url, make_storage, unique_name):
     writer = make_storage(storage_url)
     reader = make_storage(storage_url)  # keeps its cache across rounds

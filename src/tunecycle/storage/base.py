@@ -197,10 +197,14 @@ class Storage(ABC):
         reason: str | None = None,
         params: Mapping[str, ParamValue] | None = None,
         distributions: Mapping[str, Param] | None = None,
+        *,
+        max_retries: int = 0,
     ) -> FrozenTrial:
         """Move a running trial to a finished state, merging any params not yet written.
 
-        Raises ``TrialStateError`` if the trial is not running (told twice, or failed as stale).
+        A trial failed with ``max_retries > 0`` is re-queued in the same transaction (see
+        :func:`retry_attrs`).  Raises ``TrialStateError`` if the trial is not running (told
+        twice, or failed as stale).
         """
 
     @abstractmethod
@@ -208,9 +212,12 @@ class Storage(ABC):
         """Renew the lease of running trials."""
 
     @abstractmethod
-    def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
+    def fail_stale_trials(
+        self, study_id: int, grace_seconds: float, *, max_retries: int = 0
+    ) -> list[int]:
         """Fail running trials whose owner process on this host is gone, or whose lease is
-        older than ``grace_seconds`` by the store's clock; return their numbers."""
+        older than ``grace_seconds`` by the store's clock; return their numbers.  With
+        ``max_retries``, each is re-queued in the same transaction (see :func:`retry_attrs`)."""
 
     @abstractmethod
     def get_trials(self, study_id: int) -> list[FrozenTrial]:
@@ -225,6 +232,19 @@ class Storage(ABC):
 
     def close(self) -> None:
         """Release connections; the storage must not be used afterwards."""
+
+
+RETRY_KEY = "retry"  # system attribute: how many times this trial's configuration was retried
+
+
+def retry_attrs(system_attrs: Mapping[str, Any], max_retries: int) -> dict[str, Any] | None:
+    """The system attributes of the retry of a failed trial, or None when its retries are
+    used up.  A retry is a waiting trial with the same params, ``retry_of`` the failed trial's
+    number and ``system_attrs["retry"]`` one more than the failed trial's."""
+    done = int(system_attrs.get(RETRY_KEY, 0))
+    if done >= max_retries:
+        return None
+    return {**system_attrs, RETRY_KEY: done + 1}
 
 
 def stale_reason(t: FrozenTrial, now: float, grace_seconds: float) -> str | None:

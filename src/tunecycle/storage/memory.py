@@ -17,7 +17,7 @@ from typing import Any
 from tunecycle.errors import DuplicatedStudyError, StudyNotFoundError, TrialStateError
 from tunecycle.records import Direction, FrozenTrial, StudyInfo, StudySummary, TrialState
 from tunecycle.space import Param, ParamValue
-from tunecycle.storage.base import Storage, dump_json, stale_reason, summarize
+from tunecycle.storage.base import Storage, dump_json, retry_attrs, stale_reason, summarize
 
 _COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
 
@@ -201,12 +201,14 @@ class InMemoryStorage(Storage):
         reason: str | None = None,
         params: Mapping[str, ParamValue] | None = None,
         distributions: Mapping[str, Param] | None = None,
+        *,
+        max_retries: int = 0,
     ) -> FrozenTrial:
         if params:
             dump_json(dict(params), "params")
         with self._lock:
             t = self._running(trial_id, f"finish as {state.value}")
-            return self._put(
+            done = self._put(
                 replace(
                     t,
                     state=state,
@@ -217,6 +219,25 @@ class InMemoryStorage(Storage):
                     distributions={**t.distributions, **(distributions or {})},
                 )
             )
+            if state is TrialState.FAILED and max_retries:
+                self._retry(done, max_retries)
+            return done
+
+    def _retry(self, failed: FrozenTrial, max_retries: int) -> None:
+        attrs = retry_attrs(failed.system_attrs, max_retries)
+        if attrs is None:
+            return
+        study_id = self._where[failed.trial_id][0]
+        t = self._add(
+            study_id,
+            state=TrialState.WAITING,
+            params=dict(failed.params),
+            distributions=dict(failed.distributions),
+            user_attrs={},
+            system_attrs=attrs,
+            retry_of=failed.number,
+        )
+        self._waiting.setdefault(study_id, deque()).append(t.number)
 
     def heartbeat(self, trial_ids: Sequence[int]) -> None:
         now = time.time()
@@ -226,7 +247,9 @@ class InMemoryStorage(Storage):
                 if t.state is TrialState.RUNNING and t.heartbeat is not None:
                     self._put(replace(t, heartbeat=now))
 
-    def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
+    def fail_stale_trials(
+        self, study_id: int, grace_seconds: float, *, max_retries: int = 0
+    ) -> list[int]:
         now = time.time()
         failed = []
         with self._lock:
@@ -235,7 +258,7 @@ class InMemoryStorage(Storage):
                     continue
                 reason = stale_reason(t, now, grace_seconds)
                 if reason:
-                    self._put(
+                    done = self._put(
                         replace(
                             t,
                             state=TrialState.FAILED,
@@ -243,6 +266,8 @@ class InMemoryStorage(Storage):
                             datetime_complete=datetime.now(),
                         )
                     )
+                    if max_retries:
+                        self._retry(done, max_retries)
                     failed.append(t.number)
         return failed
 

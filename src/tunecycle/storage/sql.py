@@ -56,6 +56,7 @@ from tunecycle.storage.base import (
     dists_from_json,
     dists_to_json,
     dump_json,
+    retry_attrs,
     stale_reason,
 )
 from tunecycle.storage.schema import SCHEMA_HEAD, VERSION_TABLE, intermediate, studies, trials
@@ -448,6 +449,8 @@ class SQLStorage(Storage):
         reason: str | None = None,
         params: Mapping[str, ParamValue] | None = None,
         distributions: Mapping[str, Param] | None = None,
+        *,
+        max_retries: int = 0,
     ) -> FrozenTrial:
         if params:
             dump_json(dict(params), "params")
@@ -460,6 +463,8 @@ class SQLStorage(Storage):
             if params:
                 values.update(_merged(row, params, distributions or {}))
             conn.execute(update(trials).where(trials.c.trial_id == trial_id).values(**values))
+            if state is TrialState.FAILED and max_retries:
+                self._retry(conn, trial_id, max_retries)
             return self._trial_in(conn, trial_id)
 
         return self._write(run)
@@ -481,7 +486,29 @@ class SQLStorage(Storage):
             )
         )
 
-    def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
+    def _retry(self, conn: Connection, trial_id: int, max_retries: int) -> None:
+        """Re-queue a trial just failed in this transaction, if it has retries left."""
+        row = conn.execute(select(trials).where(trials.c.trial_id == trial_id)).one()
+        attrs = retry_attrs(json.loads(row.system_attrs or "{}"), max_retries)
+        if attrs is None:
+            return
+        number = self._next_number(conn, row.study_id)
+        conn.execute(
+            insert(trials).values(
+                study_id=row.study_id,
+                number=number,
+                state=TrialState.WAITING.value,
+                params=row.params,
+                distributions=row.distributions,
+                user_attrs="{}",
+                system_attrs=dump_json(attrs, "system attributes"),
+                retry_of=row.number,
+            )
+        )
+
+    def fail_stale_trials(
+        self, study_id: int, grace_seconds: float, *, max_retries: int = 0
+    ) -> list[int]:
         with self._read() as conn:
             now = float(conn.execute(select(self._now_sql)).scalar_one())
             rows = conn.execute(
@@ -516,6 +543,8 @@ class SQLStorage(Storage):
                 ).rowcount
                 if n:
                     done.append(number)
+                    if max_retries:
+                        self._retry(conn, tid, max_retries)
             return done
 
         failed = self._write(run)
