@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from tunecycle.errors import DuplicatedStudyError, UserError
+from tunecycle.execution import run_elsewhere
 from tunecycle.protocols import Pruner, Sampler
 from tunecycle.pruners import make_pruner
 from tunecycle.records import Direction, StudySummary
@@ -29,6 +30,7 @@ def create_study(
     noisy: bool | None = None,
     heartbeat_interval: float = 10.0,
     grace_period: float | None = None,
+    max_retries: int = 0,
 ) -> Study:
     """Create a study (or, with ``load_if_exists``, continue the one of that name).
 
@@ -37,9 +39,14 @@ def create_study(
     grace period without a heartbeat (other hosts).  ``noisy=True`` declares that the objective
     is noisy, so a configuration may be evaluated more than once; otherwise a wholly discrete
     space never gets a configuration proposed twice (until every one has been tried).
+    ``max_retries``: a trial whose worker died (or went silent past the grace period) is
+    re-queued with the same params up to this many times; the setting is stored with the
+    study, so every worker applies it.
     """
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise UserError(f"seed: must be an integer or None, got {seed!r}")
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise UserError(f"max_retries: must be a non-negative integer, got {max_retries!r}")
     dirn = Direction.parse(direction)
     store = get_storage(storage)
     smp = make_sampler(sampler, seed)
@@ -50,7 +57,8 @@ def create_study(
         name = f"study-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
     elif not isinstance(name, str) or not name.strip():
         raise UserError(f"name: a study name must be a non-empty string, got {name!r}")
-    attrs = {"sampler": smp.describe(), "pruner": prn.describe(), "seed": seed}
+    attrs = {"sampler": smp.describe(), "pruner": prn.describe(), "seed": seed,
+             "max_retries": max_retries}
     try:
         info = store.create_study(name, dirn, system_attrs=attrs)
     except DuplicatedStudyError:
@@ -64,10 +72,29 @@ def create_study(
             raise UserError(
                 f"direction: study {name!r} was created to {info.direction.value}, not {dirn.value}"
             ) from None
+    return _open(store, info, smp, prn, heartbeat_interval, grace_period, max_retries)
+
+
+def _open(
+    store: Storage,
+    info: Any,
+    smp: Sampler,
+    prn: Pruner,
+    heartbeat_interval: float,
+    grace_period: float | None,
+    max_retries: int,
+) -> Study:
     study = Study(
-        store, info, smp, prn, heartbeat_interval=heartbeat_interval, grace_period=grace_period
+        store,
+        info,
+        smp,
+        prn,
+        heartbeat_interval=heartbeat_interval,
+        grace_period=grace_period,
+        max_retries=max_retries,
+        executor=run_elsewhere,
     )
-    store.fail_stale_trials(info.study_id, study.grace_period)
+    study._fail_stale()
     return study
 
 
@@ -88,11 +115,8 @@ def load_study(
         make_sampler(sampler, attrs.get("seed")) if sampler is not None else _stored_sampler(attrs)
     )
     prn = make_pruner(pruner if pruner is not None else attrs.get("pruner"))
-    study = Study(
-        store, info, smp, prn, heartbeat_interval=heartbeat_interval, grace_period=grace_period
-    )
-    store.fail_stale_trials(info.study_id, study.grace_period)
-    return study
+    retries = int(attrs.get("max_retries") or 0)
+    return _open(store, info, smp, prn, heartbeat_interval, grace_period, retries)
 
 
 def _stored_sampler(attrs: dict[str, Any]) -> Sampler:

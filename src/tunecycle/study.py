@@ -8,10 +8,11 @@ another; parallel and distributed execution build on the same ask/tell calls.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from tunecycle.errors import SearchSpaceExhausted, TrialPruned, TrialStateError, UserError
@@ -19,7 +20,7 @@ from tunecycle.protocols import History, NopPruner, Pruner, Sampler, TrialContex
 from tunecycle.records import Direction, FrozenTrial, StudyInfo, TrialState, check_value
 from tunecycle.space import Param, ParamValue, Space, as_space
 from tunecycle.storage.base import Storage, current_owner
-from tunecycle.trial import Trial
+from tunecycle.trial import Trial, evaluate
 
 if TYPE_CHECKING:
     import pandas
@@ -28,6 +29,8 @@ log = logging.getLogger("tunecycle.study")
 
 Objective = Callable[[Trial], Any]
 Callback = Callable[["Study", FrozenTrial], None]
+#: runs trials in other processes: ``executor(study, objective, loop, space, options)``
+Executor = Callable[["Study", Objective, "Loop", "Space | None", "ParallelOptions"], None]
 _FINISHED_OK = (TrialState.COMPLETE, TrialState.PRUNED)
 _FRAME_COLUMNS = ("number", "state", "value", "datetime_start", "datetime_complete", "duration",
                   "fail_reason")
@@ -45,9 +48,13 @@ class Study:
         *,
         heartbeat_interval: float = 10.0,
         grace_period: float | None = None,
+        max_retries: int = 0,
+        executor: Executor | None = None,
     ):
         if heartbeat_interval <= 0:
             raise UserError(f"heartbeat_interval: must be > 0, got {heartbeat_interval!r}")
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise UserError(f"max_retries: must be a non-negative integer, got {max_retries!r}")
         self.storage = storage
         self._info = info
         self.sampler = sampler
@@ -56,8 +63,12 @@ class Study:
         self.grace_period = float(
             grace_period if grace_period is not None else 6 * heartbeat_interval
         )
+        self.max_retries = max_retries
+        self._executor = executor
         self._owner = current_owner()
         self._live: dict[int, Trial] = {}
+        # deterministic parallel runs: the history each live trial may see (by trial id)
+        self._views: dict[int, History] = {}
         self._stop = threading.Event()
 
     # -- identity ----------------------------------------------------------------------------
@@ -163,8 +174,16 @@ class Study:
         return trials if n is not None else trials[0]
 
     def _ask(
-        self, space: Space | None, n: int, *, lease: bool, max_trials: int | None = None
+        self,
+        space: Space | None,
+        n: int,
+        *,
+        lease: bool,
+        max_trials: int | None = None,
+        view: Callable[[int], History] | None = None,
     ) -> list[Trial]:
+        """Start up to ``n`` trials.  With ``view``, the sampler (and later the pruner) of a
+        trial numbered k sees ``view(k)`` instead of the whole history (deterministic runs)."""
         history = self.history()
         if self.sampler.exhausted(space, history):
             return []
@@ -178,6 +197,8 @@ class Study:
             records.append(rec)
         if not records:
             return []
+        if view is not None:
+            history = view(records[0].number)
         contexts = [TrialContext(r.number, trial_rng(self.sampler.seed, r.number)) for r in records]
         try:
             if space is None:
@@ -194,6 +215,8 @@ class Study:
             raise
         for t in trials:
             self._live[t.trial_id] = t
+            if view is not None:
+                self._views[t.trial_id] = history
         return trials
 
     def _presample(self, history: History, contexts: list[TrialContext]) -> list[dict]:
@@ -275,7 +298,7 @@ class Study:
         try:
             return self.storage.finish_trial(live.trial_id, st, number, reason, params, dists)
         finally:
-            self._live.pop(live.trial_id, None)
+            self._forget(live.trial_id)
 
     def _live_by_number(self, number: int) -> Trial:
         for t in self._live.values():
@@ -290,17 +313,32 @@ class Study:
             self.storage.finish_trial(trial_id, TrialState.FAILED, None, reason)
         except TrialStateError:
             pass
+        self._forget(trial_id)
+
+    def _forget(self, trial_id: int) -> None:
         self._live.pop(trial_id, None)
+        self._views.pop(trial_id, None)
+
+    def _fail_stale(self) -> list[int]:
+        return self.storage.fail_stale_trials(
+            self.study_id, self.grace_period, max_retries=self.max_retries
+        )
 
     # -- driver hooks used by Trial ------------------------------------------------------------
     def _suggest(self, trial: Trial, name: str, param: Param) -> ParamValue:
-        return self.sampler.propose_param(name, param, self.history(), trial.context)
+        history = self._views.get(trial.trial_id) or self.history()
+        return self.sampler.propose_param(name, param, history, trial.context)
 
     def _should_prune(self, trial: Trial) -> bool:
         if isinstance(self.pruner, NopPruner):
             return False
         trial.flush()
-        return self.pruner.should_prune(self.history(), self.storage.get_trial(trial.trial_id))
+        current = self.storage.get_trial(trial.trial_id)
+        view = self._views.get(trial.trial_id)
+        history = (
+            self.history() if view is None else History.of([*view.trials, current], self.direction)
+        )
+        return self.pruner.should_prune(history, current)
 
     # -- the loop ----------------------------------------------------------------------------
     def optimize(
@@ -314,6 +352,12 @@ class Study:
         stop_on_error: bool = False,
         callbacks: Sequence[Callback] = (),
         progress: bool = False,
+        n_jobs: int = 1,
+        backend: str | None = None,
+        trial_timeout: float | None = None,
+        deterministic: bool = False,
+        resources_per_trial: Mapping[str, float] | None = None,
+        address: str | None = None,
     ) -> None:
         """Run trials until ``n_trials`` have run in this call, ``timeout`` seconds have passed,
         the study holds ``max_trials`` complete or pruned trials, the sampler runs out of
@@ -321,9 +365,16 @@ class Study:
 
         A trial whose objective raises, or returns something other than a finite number, is
         recorded as failed with the reason and the loop goes on (``stop_on_error=True``
-        re-raises instead).  ``KeyboardInterrupt`` fails the running trial and propagates;
+        re-raises instead).  ``KeyboardInterrupt`` fails the running trials and propagates;
         every finished trial is kept.  With ``space``, params are proposed up front and the
         objective reads ``trial.params``.
+
+        Parallel runs: ``n_jobs=N`` runs N trials at a time in worker processes (``-1``: one
+        per core); ``backend="ray"`` runs them as Ray tasks (``address`` of a cluster,
+        ``resources_per_trial`` such as ``{"cpu": 1, "gpu": 0.5}``).  The sampler stays in
+        this process.  ``trial_timeout`` fails a trial that runs longer (its worker is
+        killed); ``deterministic=True`` makes a seeded parallel run repeatable: trial k is
+        proposed from the trials numbered up to k - n_jobs only, once they have all finished.
         """
         _check_limit("n_trials", n_trials)
         _check_limit("max_trials", max_trials)
@@ -333,36 +384,39 @@ class Study:
             )
         if not callable(objective):
             raise UserError(f"optimize: objective must be callable, got {objective!r}")
+        options = ParallelOptions.check(
+            n_jobs, backend, trial_timeout, deterministic, resources_per_trial, address
+        )
+        if options.remote and self._executor is None:
+            raise UserError(
+                "optimize: n_jobs, backend and trial_timeout need a study made by "
+                "tunecycle.create_study or load_study"
+            )
         declared = as_space(space) if space is not None else None
-        deadline = None if timeout is None else time.monotonic() + timeout
         self._stop.clear()
-        self.storage.fail_stale_trials(self.study_id, self.grace_period)
+        self._fail_stale()
+        loop = Loop(self, n_trials, timeout, max_trials, stop_on_error, callbacks, progress)
         beat = _Heartbeat(self) if self.storage.shared else None
-        bar = _progress_bar(progress, n_trials or max_trials)
-        done = 0
         try:
-            while not self._stop.is_set():
-                if n_trials is not None and done >= n_trials:
-                    break
-                if deadline is not None and time.monotonic() >= deadline:
-                    break
-                trial = self._next_trial(declared, max_trials, deadline, beat is not None)
-                if trial is None:
-                    break
-                frozen = self._run(objective, trial, stop_on_error)
-                done += 1
-                if bar is not None:
-                    _update_bar(bar, self, frozen)
-                for cb in callbacks:
-                    cb(self, frozen)
+            if options.remote:
+                assert self._executor is not None
+                self._executor(self, objective, loop, declared, options)
+            else:
+                self._serial(objective, loop, declared, lease=beat is not None)
         finally:
             if beat is not None:
                 beat.stop()
-            if bar is not None:
-                bar.close()
+            loop.close()
+
+    def _serial(self, objective: Objective, loop: Loop, space: Space | None, lease: bool) -> None:
+        while loop.more():
+            trial = self._next_trial(space, loop.max_trials, loop.deadline, lease)
+            if trial is None:
+                break
+            loop.record(self._run(objective, trial, loop.stop_on_error))
 
     def stop(self) -> None:
-        """Ask a running :meth:`optimize` to finish its current trial and return."""
+        """Ask a running :meth:`optimize` to finish its current trials and return."""
         self._stop.set()
 
     def _next_trial(
@@ -375,55 +429,56 @@ class Study:
             trials = self._ask(space, 1, lease=lease, max_trials=max_trials)
             if trials:
                 return trials[0]
-            if max_trials is None or self.sampler.exhausted(space, self.history()):
+            if not self._wait_for_others(space, max_trials, deadline):
                 return None
-            # the limit is held by trials running elsewhere: wait for them to end or go stale
-            if deadline is not None and time.monotonic() >= deadline:
-                return None
-            if self._stop.wait(min(1.0, self.heartbeat_interval)):
-                return None
-            self.storage.fail_stale_trials(self.study_id, self.grace_period)
+
+    def _wait_for_others(
+        self, space: Space | None, max_trials: int | None, deadline: float | None
+    ) -> bool:
+        """Nothing could be asked: if the limit is held by trials running elsewhere, wait a
+        little for them to end or go stale and return True (ask again); else False."""
+        if max_trials is None or self.sampler.exhausted(space, self.history()):
+            return False
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+        if self._stop.wait(min(1.0, self.heartbeat_interval)):
+            return False
+        self._fail_stale()
+        return True
 
     def _run(self, objective: Objective, trial: Trial, stop_on_error: bool) -> FrozenTrial:
-        state, value, reason = TrialState.FAILED, None, None
         try:
-            result = objective(trial)
-        except TrialPruned:
-            state = TrialState.PRUNED
+            out = evaluate(objective, trial)
         except KeyboardInterrupt:
             self._finish(trial, TrialState.FAILED, None, "interrupted (KeyboardInterrupt)")
             raise
-        except Exception as exc:
-            reason = f"{type(exc).__name__}: {exc}"
-            log.warning("trial %d failed: %s", trial.number, reason, exc_info=True)
-            if stop_on_error:
-                self._finish(trial, TrialState.FAILED, None, reason)
-                raise
         except BaseException as exc:
             self._finish(trial, TrialState.FAILED, None, f"{type(exc).__name__}: {exc}")
             raise
-        else:
-            try:
-                value = check_value(result)
-                state = TrialState.COMPLETE
-            except ValueError as exc:
-                reason = str(exc)
-                log.warning("trial %d failed: %s", trial.number, reason)
-        if state is TrialState.PRUNED:
-            value = _last_value(trial)
-        return self._finish(trial, state, value, reason)
+        frozen = self._finish(trial, out.state, out.value, out.reason)
+        if stop_on_error and out.error is not None:
+            raise out.error
+        return frozen
 
     def _finish(
-        self, trial: Trial, state: TrialState, value: float | None, reason: str | None
+        self,
+        trial: Trial,
+        state: TrialState,
+        value: float | None,
+        reason: str | None,
+        retries: int = 0,
     ) -> FrozenTrial:
+        """Record a trial's end; ``retries``: re-queue a failed one (a worker that died)."""
         params, dists = trial.take_pending()
         try:
-            return self.storage.finish_trial(trial.trial_id, state, value, reason, params, dists)
+            return self.storage.finish_trial(
+                trial.trial_id, state, value, reason, params, dists, max_retries=retries
+            )
         except TrialStateError as exc:  # failed as stale by another worker meanwhile
             log.warning("trial %d could not be recorded: %s", trial.number, exc)
             return self.storage.get_trial(trial.trial_id)
         finally:
-            self._live.pop(trial.trial_id, None)
+            self._forget(trial.trial_id)
 
 
 def _without_repeats(
@@ -486,13 +541,120 @@ class _Heartbeat:
                 study.storage.heartbeat([t.trial_id for t in live])
                 for t in live:
                     t.flush()
-                study.storage.fail_stale_trials(study.study_id, study.grace_period)
+                study._fail_stale()
             except Exception:  # a hiccup of the store must not kill the trial
                 log.warning("heartbeat failed", exc_info=True)
 
     def stop(self) -> None:
         self._halt.set()
         self._thread.join(timeout=5)
+
+
+@dataclass(frozen=True)
+class ParallelOptions:
+    """Where trials run: ``n_jobs`` at a time, in worker processes or on Ray."""
+
+    n_jobs: int = 1
+    backend: str | None = None  # None: this process (n_jobs=1) or worker processes
+    trial_timeout: float | None = None
+    deterministic: bool = False
+    resources_per_trial: Mapping[str, float] | None = None
+    address: str | None = None
+
+    @property
+    def remote(self) -> bool:
+        """True when trials run outside this process."""
+        return self.n_jobs > 1 or self.backend is not None or self.trial_timeout is not None
+
+    @classmethod
+    def check(
+        cls,
+        n_jobs: Any,
+        backend: Any,
+        trial_timeout: Any,
+        deterministic: Any,
+        resources: Any,
+        address: Any,
+    ) -> ParallelOptions:
+        if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+            raise UserError(f"optimize: n_jobs must be a positive integer or -1, got {n_jobs!r}")
+        if n_jobs == -1:
+            n_jobs = os.cpu_count() or 1
+        if backend not in (None, "processes", "ray"):
+            raise UserError(f"optimize: backend must be 'processes' or 'ray', got {backend!r}")
+        if trial_timeout is not None and (
+            isinstance(trial_timeout, bool)
+            or not isinstance(trial_timeout, (int, float))
+            or not trial_timeout > 0
+        ):
+            raise UserError(
+                f"optimize: trial_timeout must be a positive number of seconds, got {trial_timeout!r}"
+            )
+        if backend != "ray" and (resources is not None or address is not None):
+            raise UserError("optimize: resources_per_trial and address need backend='ray'")
+        if resources is not None and not (
+            isinstance(resources, Mapping)
+            and all(isinstance(v, (int, float)) and v >= 0 for v in resources.values())
+        ):
+            raise UserError(
+                "optimize: resources_per_trial must map resource names to non-negative "
+                f"amounts, got {resources!r}"
+            )
+        return cls(int(n_jobs), backend, trial_timeout, bool(deterministic),
+                   dict(resources) if resources is not None else None, address)
+
+
+class Loop:
+    """The bookkeeping of one ``optimize`` call, shared by the serial loop and the parallel
+    executors: when to stop, the progress bar, callbacks."""
+
+    def __init__(
+        self,
+        study: Study,
+        n_trials: int | None,
+        timeout: float | None,
+        max_trials: int | None,
+        stop_on_error: bool,
+        callbacks: Sequence[Callback],
+        progress: bool,
+    ):
+        self.study = study
+        self.n_trials = n_trials
+        self.max_trials = max_trials
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.stop_on_error = stop_on_error
+        self.callbacks = tuple(callbacks)
+        self.started = 0  # trials handed out in this call
+        self.done = 0  # trials finished in this call
+        self._bar = _progress_bar(progress, n_trials or max_trials)
+        self._best: float | None = None
+
+    def more(self, running: int = 0) -> bool:
+        """May another trial start, with ``running`` trials of this call still going?"""
+        if self.study._stop.is_set():
+            return False
+        if self.n_trials is not None and self.done + running >= self.n_trials:
+            return False
+        return self.deadline is None or time.monotonic() < self.deadline
+
+    def record(self, frozen: FrozenTrial) -> None:
+        self.done += 1
+        if self._bar is not None:
+            self._update_bar(frozen)
+        for cb in self.callbacks:
+            cb(self.study, frozen)
+
+    def _update_bar(self, frozen: FrozenTrial) -> None:
+        bar = self._bar
+        if frozen.state is TrialState.COMPLETE and frozen.value is not None:
+            if self._best is None or self.study.direction.better(frozen.value, self._best):
+                self._best = frozen.value
+                bar.set_postfix_str(f"best={self._best:.6g} (trial {frozen.number})", refresh=False)
+        bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
 
 
 def _progress_bar(enabled: bool, total: int | None) -> Any:
@@ -502,13 +664,3 @@ def _progress_bar(enabled: bool, total: int | None) -> Any:
 
     # disable=None: tqdm stays quiet when the output is not a terminal (CI logs)
     return tqdm(total=total, disable=None, unit="trial", dynamic_ncols=True)
-
-
-def _update_bar(bar: Any, study: Study, frozen: FrozenTrial) -> None:
-    best = getattr(bar, "_tc_best", None)
-    if frozen.state is TrialState.COMPLETE and frozen.value is not None:
-        if best is None or study.direction.better(frozen.value, best):
-            best = frozen.value
-            bar._tc_best = best
-            bar.set_postfix_str(f"best={best:.6g} (trial {frozen.number})", refresh=False)
-    bar.update(1)

@@ -9,13 +9,15 @@ the study uses.
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from tunecycle.errors import SpaceError, TrialPruned
 from tunecycle.protocols import TrialContext
-from tunecycle.records import FrozenTrial
+from tunecycle.records import FrozenTrial, TrialState, check_value
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue
 from tunecycle.storage.base import Storage, dump_json
 
@@ -26,6 +28,9 @@ class TrialDriver(Protocol):
     def _suggest(self, trial: Trial, name: str, param: Param) -> ParamValue: ...
 
     def _should_prune(self, trial: Trial) -> bool: ...
+
+
+log = logging.getLogger("tunecycle.trial")
 
 
 class Trial:
@@ -185,3 +190,46 @@ class Trial:
                 with self._lock:
                     self._pending = {**dists, **self._pending}
                 raise
+
+    # -- running the trial elsewhere ---------------------------------------------------------
+    def handoff(self) -> dict[str, Any]:
+        """What a twin of this trial in another process needs (``Trial(driver, storage,
+        **handoff)``): the record with the params fixed so far, the context and the presample."""
+        with self._lock:
+            params = {**self._fixed, **self._params}
+            record = replace(self._record, params=params, distributions=dict(self._dists),
+                             intermediate=dict(self._intermediate),
+                             user_attrs=dict(self._user_attrs))
+            return {"record": record, "context": self.context, "fixed": dict(self._fixed),
+                    "presample": dict(self._presample)}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one call of the objective ended: the state to record, its value, the reason of a
+    failure, and the exception behind it (re-raised by ``stop_on_error``)."""
+
+    state: TrialState
+    value: float | None = None
+    reason: str | None = None
+    error: BaseException | None = None
+
+
+def evaluate(objective: Callable[[Trial], Any], trial: Trial) -> Outcome:
+    """Call ``objective(trial)``: ``TrialPruned`` gives a pruned outcome with the last reported
+    value; an exception or a result that is not a finite number gives a failed one with the
+    reason.  ``KeyboardInterrupt`` and other ``BaseException`` propagate."""
+    try:
+        result = objective(trial)
+    except TrialPruned:
+        inter = trial.intermediate
+        return Outcome(TrialState.PRUNED, inter[max(inter)] if inter else None)
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        log.warning("trial %d failed: %s", trial.number, reason, exc_info=True)
+        return Outcome(TrialState.FAILED, None, reason, exc)
+    try:
+        return Outcome(TrialState.COMPLETE, check_value(result))
+    except ValueError as exc:
+        log.warning("trial %d failed: %s", trial.number, exc)
+        return Outcome(TrialState.FAILED, None, str(exc))
