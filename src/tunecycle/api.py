@@ -59,9 +59,11 @@ def create_study(
         raise UserError(f"name: a study name must be a non-empty string, got {name!r}")
     attrs = {"sampler": smp.describe(), "pruner": prn.describe(), "seed": seed,
              "max_retries": max_retries}
+    created = True
     try:
         info = store.create_study(name, dirn, system_attrs=attrs)
     except DuplicatedStudyError:
+        created = False
         if not load_if_exists:
             raise DuplicatedStudyError(
                 f"study {name!r} already exists in {store.url}; pass load_if_exists=True "
@@ -72,7 +74,9 @@ def create_study(
             raise UserError(
                 f"direction: study {name!r} was created to {info.direction.value}, not {dirn.value}"
             ) from None
-    return _open(store, info, smp, prn, heartbeat_interval, grace_period, max_retries)
+    study = _open(store, info, smp, prn, heartbeat_interval, grace_period, max_retries)
+    study.created = created
+    return study
 
 
 def _open(

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from tunecycle.errors import SearchSpaceExhausted, TrialPruned, TrialStateError, UserError
+from tunecycle.errors import SearchSpaceExhausted, TrialStateError, UserError
 from tunecycle.protocols import History, NopPruner, Pruner, Sampler, TrialContext, trial_rng
 from tunecycle.records import Direction, FrozenTrial, StudyInfo, TrialState, check_value
 from tunecycle.space import Param, ParamValue, Space, as_space
@@ -64,6 +64,8 @@ class Study:
             grace_period if grace_period is not None else 6 * heartbeat_interval
         )
         self.max_retries = max_retries
+        #: True when ``create_study`` made this study now (not when it loaded an existing one)
+        self.created = False
         self._executor = executor
         self._owner = current_owner()
         self._live: dict[int, Trial] = {}

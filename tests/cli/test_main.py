@@ -36,7 +36,7 @@ def db(tmp_path):
 
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "tunecycle", *args], capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "tunecycle", *args], capture_output=True, text=True, timeout=240,
         env={**os.environ, "PYTHONPATH": SRC, **(env or {})},
     )
 

@@ -84,7 +84,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", nargs="?",
                    help="the cycle config (YAML); default: the built-in digits example "
                         "(tunecycle/examples/digits.yaml)")
+    _add_parallel(p)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "worker",
+        help="run trials of a shared study; start any number of workers, on any machines",
+    )
+    p.add_argument("--study", required=True, help="study name")
+    _add_storage(p)
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--config", help="a cycle config (YAML): run its trials (the refit and "
+                                       "test are left to `tunecycle run`)")
+    what.add_argument("--objective", help="a Python objective as module:function, importable "
+                                          "here; the study must exist")
+    p.add_argument("--space", help="with --objective: a declared space (YAML or JSON file)")
+    p.add_argument("--n-trials", type=_positive_int, help="run at most this many trials here")
+    p.add_argument("--max-trials", type=_positive_int,
+                   help="stop once the study holds this many complete or pruned trials "
+                        "(with --config, default: its study.n_trials)")
+    p.add_argument("--timeout", type=_positive_float, help="stop starting trials after S seconds")
+    _add_parallel(p)
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("demo", help="run the built-in example study")
     p.add_argument("--storage", default="sqlite:///tunecycle-demo.db", help="storage URL")
@@ -108,6 +129,34 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _n_jobs(text: str) -> int:
+    return -1 if text.strip() == "-1" else _positive_int(text)
+
+
+def _add_parallel(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--n-jobs", type=_n_jobs, help="trials at a time in worker processes "
+                                                  "(-1: one per core)")
+    p.add_argument("--backend", choices=["processes", "ray"],
+                   help="where trials run: local worker processes, or Ray tasks")
+    p.add_argument("--trial-timeout", type=_positive_float,
+                   help="fail a trial that runs longer than S seconds")
+
+
+def _parallel_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    given = {"n_jobs": args.n_jobs, "backend": args.backend, "trial_timeout": args.trial_timeout}
+    return {k: v for k, v in given.items() if v is not None}
 
 
 def _storage_url(args: argparse.Namespace) -> str:
@@ -229,9 +278,94 @@ def cmd_run(args: argparse.Namespace) -> int:
             cfg = load_config(path)
     else:
         cfg = load_config(args.config)
+    cfg = _with_study(cfg, _parallel_overrides(args))
     result = run_config(cfg, progress=True)
     print("\n" + format_result(result))
     return 0
+
+
+def _with_study(cfg: Any, changes: dict[str, Any]) -> Any:
+    """The config with its ``study`` section changed (command-line options win), re-checked."""
+    from tunecycle.cycle.config import parse_config
+
+    if not changes:
+        return cfg
+    raw = cfg.model_dump(mode="python", exclude_unset=True)
+    raw["study"] = {**raw.get("study", {}), **changes}
+    return parse_config(raw, source="the command line and the config")
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    url = _storage_url(args) if args.storage or args.objective else None
+    if args.config is not None:
+        return _config_worker(args, url)
+    if args.max_trials is None and args.n_trials is None:
+        raise CliError("--objective: give --n-trials or --max-trials, so that the worker ends")
+    objective = _import_objective(args.objective)
+    from tunecycle.space import Space
+
+    space = Space.from_file(args.space) if args.space else None
+    study = load_study(args.study, url)
+    before = _finished_here(study)
+    study.optimize(objective, n_trials=args.n_trials, max_trials=args.max_trials,
+                   timeout=args.timeout, space=space, progress=True,
+                   **_parallel_overrides(args))
+    _report_worker(study, before)
+    return 0
+
+
+def _config_worker(args: argparse.Namespace, url: str | None) -> int:
+    try:
+        from tunecycle.cycle.config import load_config, run_config
+    except ModuleNotFoundError as exc:
+        raise CliError(
+            f"worker --config needs the ml extra ({exc.name} is not installed): "
+            "pip install 'tunecycle[ml]'"
+        ) from None
+    if args.space:
+        raise CliError("--space goes with --objective; a config declares its own space")
+    changes: dict[str, Any] = {"name": args.study, **_parallel_overrides(args)}
+    if url:
+        changes["storage"] = url
+    if args.max_trials:
+        changes["n_trials"] = args.max_trials
+    if args.timeout:
+        changes["timeout"] = args.timeout
+    cfg = _with_study(load_config(args.config), changes)
+    if not cfg.study.storage:
+        raise CliError("--storage is required (or set TUNECYCLE_STORAGE, or study.storage in "
+                       "the config): workers share a study through a database")
+    study = run_config(cfg, progress=True, search_only=True)
+    _report_worker(study, 0)
+    return 0
+
+
+def _import_objective(spec: str) -> Any:
+    import importlib
+
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise CliError(f"--objective: expected module:function, got {spec!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise CliError(f"--objective: cannot import {module_name!r} ({exc})") from None
+    fn = getattr(module, attr, None)
+    if not callable(fn):
+        raise CliError(f"--objective: {module_name!r} has no function {attr!r}")
+    return fn
+
+
+def _finished_here(study: Any) -> int:
+    return sum(1 for t in study.trials if t.is_finished)
+
+
+def _report_worker(study: Any, before: int) -> None:
+    counts = {s.value: 0 for s in TrialState}
+    for t in study.trials:
+        counts[t.state.value] += 1
+    print(f"worker done; study {study.name!r} now holds " +
+          ", ".join(f"{n} {k}" for k, n in counts.items() if n))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

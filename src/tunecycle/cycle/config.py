@@ -110,13 +110,31 @@ class StudySection(_Section):
     n_trials: int = 30
     timeout: float | None = None
     seed: int = 0
+    n_jobs: int = 1  # trials at a time in worker processes (-1: one per core)
+    backend: Literal["processes", "ray"] | None = None
+    trial_timeout: float | None = None  # seconds; a longer trial fails, the study goes on
+    max_retries: int = 0  # re-queue trials whose worker died
 
     @field_validator("n_trials", mode="before")
     @classmethod
     def _n_trials(cls, value: Any) -> int:
         return _positive_int(value)
 
-    @field_validator("timeout", mode="before")
+    @field_validator("n_jobs", mode="before")
+    @classmethod
+    def _n_jobs(cls, value: Any) -> int:
+        if value == -1 and not isinstance(value, bool):
+            return -1
+        return _positive_int(value)
+
+    @field_validator("max_retries", mode="before")
+    @classmethod
+    def _max_retries(cls, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+            raise ValueError(f"must be a non-negative integer, got {value!r}")
+        return int(value)
+
+    @field_validator("timeout", "trial_timeout", mode="before")
     @classmethod
     def _timeout(cls, value: Any) -> float | None:
         if value is None:
@@ -557,13 +575,15 @@ def _first_error(family: str, tasks: list[str], overrides: Mapping[str, Any]) ->
 # -- running -----------------------------------------------------------------------------------
 
 
-def run_config(cfg: CycleConfig, progress: bool = True) -> Any:
+def run_config(cfg: CycleConfig, progress: bool = True, *, search_only: bool = False) -> Any:
     """Run the cycle ``cfg`` describes; returns ``tune``'s :class:`TuneResult`.
 
     The config is checked again first, so nothing starts for an invalid one.  With a durable
     storage, running the same config again continues its study up to ``study.n_trials``.
+    ``search_only``: run trials only (no refit, test or save) and return the study: what a
+    ``tunecycle worker`` does beside others on a shared study.
     """
-    from tunecycle.cycle.runner import tune
+    from tunecycle.cycle import runner
     from tunecycle.cycle.splits import Validation
 
     problems = check_config(cfg)
@@ -575,8 +595,7 @@ def run_config(cfg: CycleConfig, progress: bool = True) -> Any:
                             folds=5 if v.folds is None else v.folds, stratified=v.stratified)
     models = cfg.models or {}
     space = {name: dict(o) for name, o in models.items() if o}
-    return tune(
-        cfg.data.source,
+    kwargs: dict[str, Any] = dict(
         model=list(models) or None,
         target=cfg.data.target,
         task=cfg.data.task,
@@ -592,9 +611,19 @@ def run_config(cfg: CycleConfig, progress: bool = True) -> Any:
         storage=cfg.study.storage,
         study_name=cfg.study.name,
         seed=cfg.study.seed,
-        output_dir=cfg.output.dir,
         progress=progress,
+        n_jobs=cfg.study.n_jobs,
+        backend=cfg.study.backend,
+        trial_timeout=cfg.study.trial_timeout,
+        max_retries=cfg.study.max_retries,
+    )
+    if search_only:
+        return runner.search_only(cfg.data.source, **kwargs)
+    return runner.tune(
+        cfg.data.source,
+        output_dir=cfg.output.dir,
         ensemble=cfg.ensemble.kind if cfg.ensemble else None,
         ensemble_size=cfg.ensemble.size if cfg.ensemble else 5,
         ensemble_keep=cfg.ensemble.keep if cfg.ensemble else "best",
+        **kwargs,
     )

@@ -89,6 +89,10 @@ def tune(
     ensemble: str | None = None,
     ensemble_size: int = 5,
     ensemble_keep: str = "best",
+    n_jobs: int = 1,
+    backend: str | None = None,
+    trial_timeout: float | None = None,
+    max_retries: int = 0,
 ) -> TuneResult:
     """Tune ``model`` (a family name, a list of them, or None for the task's defaults) on
     ``data`` (anything :func:`~tunecycle.cycle.data.load_data` takes, or a ``Dataset``).
@@ -101,30 +105,16 @@ def tune(
     ``ensemble`` (``"voting"``, ``"stacking"`` or ``"selection"``) also fits an ensemble of the
     ``ensemble_size`` best distinct trials on the search part and tests it once, beside the best
     model; ``ensemble_keep="ensemble"`` saves it instead of the best model.  Not for clustering.
+    ``n_jobs``, ``backend``, ``trial_timeout``: where trials run (see ``Study.optimize``);
+    ``max_retries``: re-queue the trials of workers that died.  Other processes may work on
+    the same study meanwhile (``tunecycle worker``); the refit uses every trial in the store.
     """
-    check_ensemble(ensemble, ensemble_size, ensemble_keep)
-    ds = data if isinstance(data, Dataset) else load_data(data, target=target, task=task)
-    check_ensemble(ensemble, ensemble_size, ensemble_keep, ds.task)
-    names = _family_names(model, ds.task)
-    chosen = get_metric(metric, ds.task) if metric else default_metric(ds.task)
-    search, test = split_test(ds, test_size, seed)
-    validation = validation or Validation("kfold")
-    splitter = _Splitter(search, validation, validation_ratio, seed)
-    tuned = family_space(names, ds.task, space)
-    if validation_ratio is not None:
-        tuned = {**tuned, RATIO: validation_ratio}
-    single = names[0] if len(names) == 1 else None
-
-    study = create_study(
-        name=study_name or f"{ds.name}-{'+'.join(names)}", direction=chosen.direction,
-        sampler=sampler, pruner=pruner, storage=storage, seed=seed, load_if_exists=True,
-    )
-    if not study.trials:  # each family's library defaults first: a known-good baseline
-        for params in family_defaults(names, ds.task, space):
-            study.enqueue(params)
-    objective = _objective(search, splitter, chosen, single, seed)
-    study.optimize(objective, max_trials=n_trials, timeout=timeout, space=tuned,
-                   progress=progress)
+    plan = _Plan.make(data, model, target, task, metric, test_size, validation,
+                      validation_ratio, space, seed, ensemble, ensemble_size, ensemble_keep)
+    study = plan.open_study(study_name, sampler, pruner, storage, max_retries)
+    plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout)
+    ds, chosen, search, test = plan.ds, plan.chosen, plan.search_part, plan.test
+    splitter, single, validation = plan.splitter, plan.single, plan.validation
 
     best = study.best_trial
     best_params, best_folds = splitter.split(dict(best.params))
@@ -153,6 +143,86 @@ def tune(
                      built, ens_scores, keep_ensemble=ensemble_keep == "ensemble")
     return TuneResult(study, family, dict(best.params), float(best.value), chosen.name, fitted,
                       scores, matrix, path, validation, test_size, built, ens_scores, ensemble)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a search needs, from the caller's arguments: the data and its split, the
+    families and their space, the metric and the objective."""
+
+    ds: Dataset
+    names: list[str]
+    chosen: Metric
+    search_part: Dataset
+    test: Dataset
+    validation: Validation
+    splitter: _Splitter
+    tuned: dict[str, Any]
+    single: str | None
+    space: Mapping[str, Mapping[str, Any]] | None
+    seed: int
+
+    @classmethod
+    def make(cls, data: Any, model: Any, target: str | None, task: str | None,
+             metric: str | None, test_size: float, validation: Validation | None,
+             validation_ratio: Float | None, space: Mapping[str, Mapping[str, Any]] | None,
+             seed: int, ensemble: str | None = None, ensemble_size: int = 5,
+             ensemble_keep: str = "best") -> _Plan:
+        check_ensemble(ensemble, ensemble_size, ensemble_keep)
+        ds = data if isinstance(data, Dataset) else load_data(data, target=target, task=task)
+        check_ensemble(ensemble, ensemble_size, ensemble_keep, ds.task)
+        names = _family_names(model, ds.task)
+        chosen = get_metric(metric, ds.task) if metric else default_metric(ds.task)
+        search, test = split_test(ds, test_size, seed)
+        validation = validation or Validation("kfold")
+        splitter = _Splitter(search, validation, validation_ratio, seed)
+        tuned = family_space(names, ds.task, space)
+        if validation_ratio is not None:
+            tuned = {**tuned, RATIO: validation_ratio}
+        single = names[0] if len(names) == 1 else None
+        return cls(ds, names, chosen, search, test, validation, splitter, tuned, single, space,
+                   seed)
+
+    def open_study(self, name: str | None, sampler: Any, pruner: Any, storage: str | None,
+                   max_retries: int = 0) -> Study:
+        """Create the study, or continue the one of that name (its direction must match)."""
+        study = create_study(
+            name=name or f"{self.ds.name}-{'+'.join(self.names)}",
+            direction=self.chosen.direction, sampler=sampler, pruner=pruner, storage=storage,
+            seed=self.seed, load_if_exists=True, max_retries=max_retries,
+        )
+        if study.created:  # each family's library defaults first: a known-good baseline
+            for params in family_defaults(self.names, self.ds.task, self.space):
+                study.enqueue(params)
+        return study
+
+    def search(self, study: Study, n_trials: int, timeout: float | None, progress: bool,
+               n_jobs: int = 1, backend: str | None = None,
+               trial_timeout: float | None = None) -> None:
+        """Run trials until the study holds ``n_trials`` complete or pruned ones."""
+        objective = _objective(self.search_part, self.splitter, self.chosen, self.single,
+                               self.seed)
+        study.optimize(objective, max_trials=n_trials, timeout=timeout, space=self.tuned,
+                       progress=progress, n_jobs=n_jobs, backend=backend,
+                       trial_timeout=trial_timeout)
+
+
+def search_only(data: Any, *, model: Any = None, target: str | None = None,
+                task: str | None = None, metric: str | None = None, n_trials: int = 30,
+                timeout: float | None = None, test_size: float = 0.2,
+                validation: Validation | None = None, validation_ratio: Float | None = None,
+                space: Mapping[str, Mapping[str, Any]] | None = None, sampler: Any = "auto",
+                pruner: Any = None, storage: str | None = None, study_name: str | None = None,
+                seed: int = 0, progress: bool = False, n_jobs: int = 1,
+                backend: str | None = None, trial_timeout: float | None = None,
+                max_retries: int = 0) -> Study:
+    """The search part of :func:`tune` only, for a worker that shares a study with others
+    (``tunecycle worker --config``): no refit, no test; returns the study."""
+    plan = _Plan.make(data, model, target, task, metric, test_size, validation,
+                      validation_ratio, space, seed)
+    study = plan.open_study(study_name, sampler, pruner, storage, max_retries)
+    plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout)
+    return study
 
 
 def _family_names(model: str | Sequence[str] | None, task: str) -> list[str]:

@@ -28,6 +28,7 @@ from tunecycle.trial import Outcome, Trial
 log = logging.getLogger("tunecycle.execution")
 
 _POLL = 0.5  # seconds between checks of the stop flag, deadlines and timeouts
+_OPEN, _BLOCKED, _DONE = "open", "blocked", "done"
 
 
 class Worker(Protocol):
@@ -114,43 +115,45 @@ class _Run:
 
     # -- the loop ----------------------------------------------------------------------------
     def go(self) -> None:
-        blocked = False  # the last ask got nothing (limit held, or sampler exhausted)
+        state = _OPEN
         while True:
-            if not blocked:
-                blocked = self._fill()
+            if state is _OPEN:
+                state = self._fill()
             busy = [s for s in self.slots if s.trial is not None]
             if not busy:
-                if blocked and self.loop.more() and self.study._wait_for_others(
+                if state is _BLOCKED and self.loop.more() and self.study._wait_for_others(
                     self.space, self.loop.max_trials, self.loop.deadline
                 ):
-                    blocked = False
+                    state = _OPEN
                     continue
                 return
             if self._serve(busy):
-                blocked = False  # a trial ended: the limit may have room again
+                state = _OPEN  # a trial ended: the limit may have room again
 
-    def _fill(self) -> bool:
-        """Start trials on free slots; True when the study had none to give."""
+    def _fill(self) -> str:
+        """Start trials on free slots.  Returns _OPEN (more may start later), _BLOCKED (the
+        study gave none: its limit is held by running trials, or the sampler ran out) or
+        _DONE (the study holds ``max_trials`` finished trials)."""
         for slot in self.slots:
             if slot.trial is not None:
                 continue
             running = sum(1 for s in self.slots if s.trial is not None)
             if not self.loop.more(running):
-                return False
+                return _OPEN
             if self.order is not None and not self.order.may_start():
-                return False
+                return _OPEN
             if self.loop.max_trials is not None and self.study.storage.count_trials(
                 self.study.study_id, (TrialState.COMPLETE, TrialState.PRUNED)
             ) >= self.loop.max_trials:
-                return True
+                return _DONE
             trials = self.study._ask(
                 self.space, 1, lease=self.lease, max_trials=self.loop.max_trials,
                 view=self._view if self.order is not None else None,
             )
             if not trials:
-                return True
+                return _BLOCKED
             self._start(slot, trials[0])
-        return False
+        return _OPEN
 
     def _view(self, number: int) -> History:
         cut = number - self.options.n_jobs
@@ -198,7 +201,7 @@ class _Run:
                     break
                 msg = conn.recv()
             except (EOFError, OSError):
-                self._lost(slot, "the worker's connection closed")
+                self._lost(slot, self._why_gone(slot.worker))
                 return True
             if self._handle(slot, msg):
                 return True
@@ -226,6 +229,9 @@ class _Run:
             trial.report(msg[2], msg[1])
         elif kind == "attr":
             trial.set_user_attr(msg[1], msg[2])
+        elif kind == "params":  # presampled or fixed values the twin used: same values here
+            for name, param in msg[1].items():
+                trial.suggest(name, param)
         else:
             log.warning("trial %d: unknown message %r from its worker", trial.number, kind)
         return False
@@ -258,6 +264,16 @@ class _Run:
                 self.loop.record(frozen)
                 ended = True
         return ended
+
+    @staticmethod
+    def _why_gone(worker: Worker) -> str:
+        """The worker's connection closed: say how it ended, once it has."""
+        for _ in range(20):
+            why = worker.exit_description()
+            if why is not None:
+                return why
+            time.sleep(0.05)
+        return "its connection closed"
 
     def _lost(self, slot: _Slot, why: str) -> None:
         """The worker of a running trial is gone: fail the trial (and re-queue it)."""

@@ -9,6 +9,7 @@ else goes to the driver, which holds the sampler, the pruner and the store:
                        ("report", step, value)    no reply
                        ("prune?",)                reply ("ok", bool)
                        ("attr", key, value)       no reply
+                       ("params", {name: param})  suggestions answered locally; no reply
                        ("done", outcome)          the trial's end; the worker waits for the next
     driver -> worker   ("run", handoff) | ("exit",)
 
@@ -67,7 +68,9 @@ class _Link:
         self._conn.send(("attr", key, value))
 
     def set_params(self, trial_id: int, params: Mapping[str, Any], dists: Mapping[str, Any]) -> None:
-        pass  # the driver's trial recorded each suggestion when it answered it
+        # suggestions answered here (presampled or fixed values): the driver records them too
+        if dists:
+            self._conn.send(("params", dict(dists)))
 
 
 def serve(conn: Connection, objective: Callable[[Trial], Any], *, ignore_sigint: bool = True) -> None:
@@ -85,6 +88,7 @@ def serve(conn: Connection, objective: Callable[[Trial], Any], *, ignore_sigint:
         trial = Trial(link, link, **msg[1])  # type: ignore[arg-type]
         try:
             outcome = evaluate(objective, trial)
+            trial.flush()
         except WorkerLost:
             return
         conn.send(("done", _portable(outcome)))

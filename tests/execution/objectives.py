@@ -1,0 +1,21 @@
+"""Objectives that worker processes import by name (``tunecycle worker --objective``)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import tunecycle as tc
+
+
+def fast(trial: tc.Trial) -> float:
+    x = trial.suggest_float("x", -5.0, 5.0)
+    return (x - 1.0) ** 2
+
+
+def slow(trial: tc.Trial) -> float:
+    """A quarter of a second per trial, so that a worker is nearly always mid-trial."""
+    x = trial.suggest_float("x", -5.0, 5.0)
+    time.sleep(0.25)
+    trial.set_user_attr("pid", os.getpid())
+    return (x - 1.0) ** 2
