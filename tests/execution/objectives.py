@@ -14,8 +14,10 @@ def fast(trial: tc.Trial) -> float:
 
 
 def slow(trial: tc.Trial) -> float:
-    """A quarter of a second per trial, so that a worker is nearly always mid-trial."""
+    """A quarter of a second per trial, so that a worker is nearly always mid-trial.  The
+    first report writes the buffered suggestion, so a retry can repeat it."""
     x = trial.suggest_float("x", -5.0, 5.0)
+    trial.report(abs(x), 0)
     time.sleep(0.25)
     trial.set_user_attr("pid", os.getpid())
     return (x - 1.0) ** 2

@@ -1,0 +1,131 @@
+"""Many worker processes on one shared store (``tunecycle worker``), on SQLite and on a real
+PostgreSQL: load, killed workers, and database connections killed under the workers.
+
+Each test prints what it injected and what survived (``faults injected: N, trials lost: 0``).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import tunecycle as tc
+from tunecycle.records import TrialState
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _worker(url: str, study: str, objective: str, max_trials: int) -> subprocess.Popen:
+    """``tunecycle worker`` in a process of its own (output kept for the checks)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "tunecycle", "worker", "--storage", url, "--study", study,
+         "--objective", f"tests.execution.objectives:{objective}",
+         "--max-trials", str(max_trials)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _finish(procs: list[subprocess.Popen], timeout: float = 240) -> list[str]:
+    errs = []
+    for p in procs:
+        _, err = p.communicate(timeout=timeout)
+        errs.append(err)
+    return errs
+
+
+def _check_numbers(trials: list) -> None:
+    assert [t.number for t in trials] == list(range(len(trials)))  # unique, gap-free
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("url_fixture", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_four_workers_share_800_trials(url_fixture, request, tmp_path):
+    url = (f"sqlite:///{tmp_path / 'load.db'}" if url_fixture == "sqlite"
+           else request.getfixturevalue("fresh_postgres_url"))
+    tc.create_study("load", storage=url, sampler="random", seed=0)
+    procs = [_worker(url, "load", "fast", 800) for _ in range(4)]
+    errs = _finish(procs)
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errs
+    trials = tc.load_study("load", url).trials
+    complete = [t for t in trials if t.state is TrialState.COMPLETE]
+    assert len(complete) == 800 and len(trials) == 800
+    _check_numbers(trials)
+    assert all(t.value is not None and t.params for t in complete)  # no tell lost
+    assert not any("locked" in e.lower() for e in errs), "a lock error reached the user"
+    owners = {t.owner for t in trials}
+    assert len(owners) >= 2  # the work was shared
+    print(f"workers: 4, trials: {len(trials)}, complete: {len(complete)}, lost: 0, "
+          f"owners: {len(owners)}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("url_fixture", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_worker_killed_mid_trial_loses_nothing(url_fixture, request, tmp_path):
+    url = (f"sqlite:///{tmp_path / 'kill.db'}" if url_fixture == "sqlite"
+           else request.getfixturevalue("fresh_postgres_url"))
+    tc.create_study("kill", storage=url, sampler="random", seed=0, max_retries=1)
+    procs = [_worker(url, "kill", "slow", 24) for _ in range(3)]
+    victim = procs[0]
+    study = tc.load_study("kill", url)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait until the victim is inside a trial (reported)
+        if any(t.owner and t.owner.endswith(f":{victim.pid}") and t.state is TrialState.RUNNING
+               and t.intermediate for t in study.trials):
+            break
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    errs = _finish(procs[1:])
+    victim.wait()
+    assert [p.returncode for p in procs[1:]] == [0, 0], errs
+    trials = study.trials
+    _check_numbers(trials)
+    dead = [t for t in trials if t.state is TrialState.FAILED]
+    assert len(dead) == 1 and f":{victim.pid}" in dead[0].fail_reason
+    assert "gone" in dead[0].fail_reason
+    retry = [t for t in trials if t.retry_of == dead[0].number]
+    assert len(retry) == 1 and retry[0].state is TrialState.COMPLETE
+    assert dict(retry[0].params) == dict(dead[0].params)
+    complete = [t for t in trials if t.state is TrialState.COMPLETE]
+    assert len(complete) == 24
+    print(f"faults injected: 1 (kill -9), trials lost: {24 - len(complete)}, "
+          f"retried: {len(retry)}")
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_workers_reconnect_when_postgres_drops_their_connections(fresh_postgres_url):
+    import psycopg
+
+    from tests.conftest import _libpq_conninfo
+
+    url = fresh_postgres_url
+    tc.create_study("drop", storage=url, sampler="random", seed=0)
+    procs = [_worker(url, "drop", "slow", 40) for _ in range(2)]
+    study = tc.load_study("drop", url)
+    injected = 0
+    with psycopg.connect(_libpq_conninfo(url), autocommit=True) as admin:
+        for _ in range(3):
+            deadline = time.monotonic() + 60
+            target = len([t for t in study.trials if t.is_finished]) + 5
+            while time.monotonic() < deadline and sum(t.is_finished for t in study.trials) < target:
+                time.sleep(0.1)
+            rows = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+            injected += sum(1 for (ok,) in rows if ok)
+    errs = _finish(procs)
+    assert [p.returncode for p in procs] == [0, 0], errs
+    trials = tc.load_study("drop", url).trials
+    _check_numbers(trials)
+    complete = [t for t in trials if t.state is TrialState.COMPLETE]
+    assert len(complete) == 40 and injected >= 3
+    assert not [t for t in trials if t.state is TrialState.FAILED]
+    print(f"faults injected: {injected} (terminated connections), trials lost: 0")
