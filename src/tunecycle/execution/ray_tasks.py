@@ -6,14 +6,17 @@ and runs trials until told to exit.  Ray schedules the tasks with the resources 
 (``{"cpu": 1, "gpu": 0.5}``), on a local Ray or on the cluster at ``address``.  A task that
 dies closes its connection, which fails its trial (re-queued with ``max_retries``); a driver
 that dies leaves its trials to be failed and re-queued by the next one to open the study.
+A private local Ray started here (no ``address``, Ray not imported yet) keeps to 127.0.0.1.
 
-Ray is an optional extra (``pip install tunecycle[ray]``), imported only here.  A local Ray
-started by this module listens on 127.0.0.1 only; the caller may start Ray itself first.
+Ray is an optional extra (``pip install tunecycle[ray]``), imported only here; the caller
+may start Ray itself first.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
+import sys
 import threading
 import time
 from multiprocessing.connection import Client, Connection, Listener
@@ -26,7 +29,14 @@ from tunecycle.study import Objective, ParallelOptions
 _CONNECT_TIMEOUT = 120.0  # seconds for Ray to schedule a worker task and for it to call back
 
 
-def _ray() -> Any:
+#: read by Ray when it is imported: "0" keeps every Ray process of a single-machine Ray on
+#: 127.0.0.1 (Ray otherwise advertises and dials the machine's network address)
+LOOPBACK_ONLY = ("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+
+
+def _ray(local: bool = False) -> Any:
+    if local and "ray" not in sys.modules:
+        os.environ.setdefault(*LOOPBACK_ONLY)
     try:
         import ray
     except ImportError:
@@ -75,7 +85,7 @@ class RayWorker:
 
 class RayLauncher:
     def __init__(self, objective: Objective, options: ParallelOptions):
-        ray = _ray()
+        ray = _ray(local=options.address is None)
         if not ray.is_initialized():
             if options.address:
                 ray.init(address=options.address, include_dashboard=False)

@@ -1,0 +1,114 @@
+"""``optimize(backend="ray")``: trials as Ray tasks on a real local Ray (pinned to
+127.0.0.1, one per module), the driver holding the sampler and the store."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import tunecycle as tc
+from tunecycle.records import TrialState
+
+# single-machine Ray: every Ray process binds and dials 127.0.0.1 only (read when ray is
+# imported; the driver processes started below inherit it)
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+ray = pytest.importorskip("ray") if not os.environ.get("CI") else __import__("ray")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False,
+             log_to_driver=False)
+    try:
+        yield ray.get_runtime_context().gcs_address
+    finally:
+        ray.shutdown()
+
+
+def _objective(trial: tc.Trial) -> float:
+    x = trial.suggest_float("x", -5.0, 5.0)
+    kind = trial.suggest_categorical("kind", ["a", "b"])
+    for step in range(3):
+        trial.report((x - 1) ** 2 + step, step)
+        if trial.should_prune():
+            raise tc.TrialPruned()
+    trial.set_user_attr("pid", os.getpid())
+    return (x - 1) ** 2 + (kind == "b")
+
+
+def test_trials_run_as_ray_tasks(local_ray, tmp_path):
+    study = tc.create_study(storage=f"sqlite:///{tmp_path / 'r.db'}", sampler="tpe", seed=0,
+                            pruner="median")
+    study.optimize(_objective, n_trials=16, n_jobs=2, backend="ray",
+                   resources_per_trial={"cpu": 1})
+    trials = study.trials
+    assert [t.number for t in trials] == list(range(16))
+    assert {t.state for t in trials} <= {TrialState.COMPLETE, TrialState.PRUNED}
+    done = [t for t in trials if t.state is TrialState.COMPLETE]
+    assert done and all(t.user_attrs["pid"] != os.getpid() for t in done)
+    assert all(set(t.distributions) == {"x", "kind"} for t in trials)
+    assert all(len(t.intermediate) >= 1 for t in trials)
+
+
+def _dies_on_three(trial: tc.Trial) -> float:
+    x = trial.suggest_float("x", 0.0, 1.0)
+    trial.report(x, 0)
+    if trial.number == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x
+
+
+def test_a_dead_ray_task_fails_its_trial_which_is_retried(local_ray):
+    study = tc.create_study(sampler="random", seed=0, max_retries=1)
+    study.optimize(_dies_on_three, max_trials=8, n_jobs=2, backend="ray")
+    trials = study.trials
+    assert trials[3].state is TrialState.FAILED and "worker lost" in trials[3].fail_reason
+    retry = [t for t in trials if t.retry_of == 3]
+    assert len(retry) == 1 and retry[0].state is TrialState.COMPLETE
+    assert dict(retry[0].params) == dict(trials[3].params)
+    assert len(study.get_trials(["complete"])) == 8
+    print("faults injected: 1 (Ray task killed), trials lost: 0")
+
+
+def _driver(address: str, url: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.execution.ray_driver", address, url, "resume", "20"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+@pytest.mark.slow
+def test_a_killed_driver_is_restarted_and_resumes_from_the_store(local_ray, tmp_path):
+    url = f"sqlite:///{tmp_path / 'resume.db'}"
+    study = tc.create_study("resume", storage=url, sampler="random", seed=0, max_retries=1)
+    first = _driver(local_ray, url)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(study.get_trials(["complete"])) < 5:
+        if first.poll() is not None:
+            pytest.fail(f"the driver ended early: {first.communicate()}")
+        time.sleep(0.1)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    left_running = [t.number for t in study.get_trials(["running"])]
+    second = _driver(local_ray, url)
+    out, err = second.communicate(timeout=240)
+    assert second.returncode == 0, err
+    assert "driver done" in out
+    trials = study.trials
+    assert [t.number for t in trials] == list(range(len(trials)))
+    assert len([t for t in trials if t.state is TrialState.COMPLETE]) == 20
+    failed = [t for t in trials if t.state is TrialState.FAILED]
+    assert sorted(t.number for t in failed) == sorted(left_running)
+    assert all(f":{first.pid}" in t.fail_reason for t in failed)
+    assert sorted(t.retry_of for t in trials if t.retry_of is not None) == sorted(left_running)
+    print(f"faults injected: 1 (driver kill -9, {len(left_running)} trials in flight), "
+          f"trials lost: 0")
