@@ -119,3 +119,35 @@ def test_the_holdout_ratio_can_be_a_tuned_hyperparameter(monkeypatch):
 def test_a_bad_tuned_ratio_is_refused():
     with pytest.raises(ValueError, match="validation_ratio"):
         tune("sklearn:iris", model="knn", n_trials=1, validation_ratio=tc.Float(0.5, 1.0))
+
+
+def test_trials_can_run_in_worker_processes(tmp_path):
+    result = tune("sklearn:iris", model=["knn", "logistic"], n_trials=8, seed=0, n_jobs=2,
+                  storage=f"sqlite:///{tmp_path}/par.db", study_name="par")
+    trials = result.study.trials
+    assert [t.number for t in trials] == list(range(8))
+    assert all(t.state.value == "complete" for t in trials)
+    # the defaults were enqueued once, and each trial was scored fold by fold in a worker
+    assert [t.params["model"] for t in trials[:2]] == ["knn", "logistic"]
+    assert all(len(t.intermediate) == 5 for t in trials)
+    assert result.test_metrics["accuracy"] > 0.85
+
+
+def test_search_only_runs_trials_without_the_final_test(tmp_path):
+    url = f"sqlite:///{tmp_path}/workers.db"
+    study = runner.search_only("sklearn:iris", model="knn", n_trials=4, storage=url,
+                               study_name="shared", seed=0)
+    assert len(study.get_trials(["complete"])) == 4 and "test_metrics" not in study.user_attrs
+    again = runner.search_only("sklearn:iris", model="knn", n_trials=6, storage=url,
+                               study_name="shared", seed=0)
+    defaults = [t for t in again.trials if t.params == again.trials[0].params]
+    assert len(again.trials) == 6 and len(defaults) == 1  # a second worker enqueues nothing
+
+
+def test_a_study_of_the_other_direction_is_refused_before_anything_runs(tmp_path):
+    url = f"sqlite:///{tmp_path}/dir.db"
+    tc.create_study("iris-knn", storage=url, direction="minimize")
+    with pytest.raises(ValueError, match="direction"):
+        runner.search_only("sklearn:iris", model="knn", n_trials=2, storage=url,
+                           study_name="iris-knn")
+    assert tc.load_study("iris-knn", url).trials == []

@@ -21,3 +21,8 @@ def slow(trial: tc.Trial) -> float:
     time.sleep(0.25)
     trial.set_user_attr("pid", os.getpid())
     return (x - 1.0) ** 2
+
+
+def declared(trial: tc.Trial) -> float:
+    """For a declared space: reads ``trial.params``."""
+    return (trial.params["x"] - 1.0) ** 2

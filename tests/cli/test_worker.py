@@ -1,0 +1,84 @@
+"""``tunecycle worker``: extra workers on a shared study, from a config or an objective, and
+the user mistakes that must stop a worker before it writes anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import tunecycle as tc
+from tunecycle.cli.main import main
+
+CONFIG = """
+study: {name: ignored, n_trials: 5, seed: 0}
+data: {source: "sklearn:iris"}
+split: {test_size: 0.2, validation: {kind: kfold, folds: 3}}
+models: [knn]
+"""
+
+
+@pytest.fixture
+def config(tmp_path) -> Path:
+    path = tmp_path / "iris.yaml"
+    path.write_text(CONFIG)
+    return path
+
+
+def test_a_config_worker_runs_the_trials_only(tmp_path, config, capsys):
+    url = f"sqlite:///{tmp_path}/w.db"
+    assert main(["worker", "--study", "iris", "--storage", url, "--config", str(config)]) == 0
+    assert "5 complete" in capsys.readouterr().out
+    study = tc.load_study("iris", url)  # --study and --storage won over the config's
+    assert len(study.get_trials(["complete"])) == 5 and "test_metrics" not in study.user_attrs
+    # a second worker with a larger total continues the same study
+    assert main(["worker", "--study", "iris", "--storage", url, "--config", str(config),
+                 "--max-trials", "7", "--n-jobs", "2"]) == 0
+    assert [t.number for t in tc.load_study("iris", url).trials] == list(range(7))
+
+
+def test_an_objective_worker_joins_an_existing_study(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path}/o.db"
+    tc.create_study("fast", storage=url, sampler="random", seed=0)
+    assert main(["worker", "--study", "fast", "--storage", url,
+                 "--objective", "tests.execution.objectives:fast", "--max-trials", "6"]) == 0
+    assert "6 complete" in capsys.readouterr().out
+    space = tmp_path / "space.yaml"
+    space.write_text("x: {type: float, low: -5, high: 5}\n")
+    assert main(["worker", "--study", "fast", "--storage", url, "--space", str(space),
+                 "--objective", "tests.execution.objectives:declared", "--n-trials", "2"]) == 0
+    assert len(tc.load_study("fast", url).trials) == 8
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--objective", "tests.execution.objectives:fast", "--max-trials", "2"], "no study named"),
+    (["--objective", "tests.execution.objectives", "--max-trials", "2"], "module:function"),
+    (["--objective", "no_such_module_xyz:f", "--max-trials", "2"], "cannot import"),
+    (["--objective", "tests.execution.objectives:nope", "--max-trials", "2"], "no function"),
+    (["--objective", "tests.execution.objectives:fast"], "--n-trials or --max-trials"),
+    (["--objective", "tests.execution.objectives:fast", "--n-trials", "0"], "positive integer"),
+    (["--objective", "tests.execution.objectives:fast", "--n-trials", "1", "--n-jobs", "0"],
+     "positive integer"),
+])
+def test_worker_mistakes_exit_2_and_write_nothing(tmp_path, args, message, capsys):
+    url = f"sqlite:///{tmp_path}/m.db"
+    tc.create_study("other", storage=url)
+    assert main(["worker", "--study", "missing", "--storage", url, *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert [s.info.name for s in tc.list_studies(url)] == ["other"]
+
+
+def test_a_config_of_the_other_direction_is_refused(tmp_path, config, capsys):
+    url = f"sqlite:///{tmp_path}/d.db"
+    tc.create_study("iris", storage=url, direction="minimize")
+    assert main(["worker", "--study", "iris", "--storage", url, "--config", str(config)]) == 2
+    assert "direction" in capsys.readouterr().err
+    assert tc.load_study("iris", url).trials == []
+
+
+def test_a_bad_storage_url_is_one_line(config, capsys):
+    assert main(["worker", "--study", "iris", "--storage", "postgresql+psycopg://u@127.0.0.1:1/x",
+                 "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "connection" in err and len(err.strip().splitlines()) == 1
