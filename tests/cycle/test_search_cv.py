@@ -221,8 +221,22 @@ def test_bad_arguments(iris):
         TuneSearchCV(SVC(), [{"C": [1.0]}]).fit(X, y)
     with pytest.raises(ValueError, match="n_trials"):
         TuneSearchCV(SVC(), {"C": [1.0]}, n_trials=0).fit(X, y)
-    with pytest.warns(UserWarning, match="n_jobs"):
-        TuneSearchCV(SVC(), {"C": [1.0]}, n_trials=1, cv=2, n_jobs=2).fit(X, y)
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(ValueError, match="n_jobs"):
+            TuneSearchCV(SVC(), {"C": [1.0]}, n_trials=1, cv=2, n_jobs=bad).fit(X, y)
+
+
+def test_n_jobs_runs_candidates_in_worker_processes_with_the_same_results(iris):
+    X, y = iris
+    space = {"C": tc.Float(1e-2, 1e2, log=True), "kernel": ["rbf", "linear"]}
+    runs = [TuneSearchCV(SVC(), space, n_trials=8, cv=3, random_state=0, sampler="random",
+                         n_jobs=n_jobs).fit(X, y) for n_jobs in (1, 2)]
+    serial, parallel = (r.cv_results_ for r in runs)
+    assert serial["params"] == parallel["params"]
+    for key in ("mean_test_score", "split0_test_score", "split2_test_score", "rank_test_score"):
+        assert np.allclose(serial[key], parallel[key]), key
+    assert runs[0].best_params_ == runs[1].best_params_
+    assert runs[1].best_estimator_.predict(X[:5]).shape == (5,)
 
 
 class PruneAfterFirst(tc.Pruner):

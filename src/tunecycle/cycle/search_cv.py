@@ -39,8 +39,10 @@ Supported:
 - ``timeout``: stop proposing new trials after that many seconds (fewer than ``n_trials``
   rows then).
 
-Not supported yet: ``n_jobs`` other than None/1 (accepted for compatibility; trials and folds
-run one after another in this process, with a warning), ``verbose``, ``pre_dispatch``,
+- ``n_jobs``: trials at a time, in worker processes (``-1``: one per core); the folds of a
+  trial run one after another in its worker.
+
+Not supported yet: ``verbose``, ``pre_dispatch``,
 ``return_estimator``, and metadata routing of fit params to scorers (fit params go to the
 estimator's ``fit``; ``groups`` goes to the splitter).
 """
@@ -161,6 +163,16 @@ def _seed(random_state: Any) -> int | None:
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
+_ROW = "cv_scores"  # trial user attribute: the per-fold scores and times of one candidate
+
+
+def _row_of(trial: Any, codec: Any) -> dict[str, Any]:
+    """One candidate's row of ``cv_results_`` from what its trial recorded."""
+    stored = trial.user_attrs[_ROW]
+    row = {k: np.asarray(v, dtype=float) for k, v in stored.items() if k != "failures"}
+    return {"number": trial.number, "params": codec.decode(trial.params), **row}
+
+
 class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
     """Hyperparameter search with cross-validation, driven by a tunecycle study.
 
@@ -168,7 +180,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
     docstring for what each accepts and what is not supported.  ``sampler`` and ``pruner`` are
     tunecycle names or objects (``"auto"``, ``"tpe"``, ``"gp"``, ``"random"``, ``"qmc"``, ...);
     ``random_state`` seeds the sampler, so a seeded search proposes the same candidates.
-    ``n_jobs``: only None/1 is supported for now; other values warn and run sequentially.
+    ``n_jobs``: trials at a time in worker processes (``-1``: one per core).
 
     Attributes (after ``fit``): ``cv_results_``, ``best_index_``, ``best_params_``,
     ``best_score_`` (not with a callable ``refit``), ``best_estimator_`` and ``refit_time_``
@@ -231,13 +243,11 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
             raise ValueError(
                 f"error_score: must be 'raise' or a number, got {self.error_score!r}"
             )
-        if self.n_jobs not in (None, 1):
-            warnings.warn(
-                f"TuneSearchCV: n_jobs={self.n_jobs!r} is not supported yet; trials and folds "
-                "run one after another in this process",
-                UserWarning,
-                stacklevel=3,
-            )
+        if self.n_jobs is not None and (
+            isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, numbers.Integral)
+            or self.n_jobs == 0 or self.n_jobs < -1
+        ):
+            raise ValueError(f"n_jobs: must be a positive integer, -1 or None, got {self.n_jobs!r}")
 
     def _scorers(self) -> tuple[Any, bool, str]:
         """(scorer or dict of scorers, multimetric, the metric the study optimises)."""
@@ -293,19 +303,25 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
             storage=self.storage, seed=_seed(self.random_state),
             load_if_exists=self.study_name is not None, pruner=self.pruner,
         )
-        rows: list[dict[str, Any]] = []
-        failures: list[str] = []
+        first = max((t.number for t in study.trials), default=-1) + 1
 
         def objective(trial: Any) -> float:
             params = codec.decode(trial.params)
             nan = np.full(n_splits, np.nan)
             row = {
-                "number": trial.number, "params": params,
                 "fit_time": nan.copy(), "score_time": nan.copy(),
                 **{f"test_{n}": nan.copy() for n in names},
                 **({f"train_{n}": nan.copy() for n in names} if self.return_train_score else {}),
             }
-            rows.append(row)
+            failures: list[str] = []
+            try:
+                return fold_by_fold(trial, params, row, failures)
+            finally:  # kept with the trial, so that it reaches this process from any worker
+                trial.set_user_attr(_ROW, {**{k: v.tolist() for k, v in row.items()},
+                                           "failures": failures})
+
+        def fold_by_fold(trial: Any, params: dict[str, Any], row: dict[str, Any],
+                         failures: list[str]) -> float:
             for k, (train, test) in enumerate(splits):
                 est = clone(self.estimator).set_params(**clone(params, safe=False))
                 start = time.perf_counter()
@@ -337,7 +353,11 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
             return float(np.mean(row[f"test_{objective_metric}"]))
 
         study.optimize(objective, n_trials=int(self.n_trials), timeout=self.timeout,
-                       space=codec.space, stop_on_error=error_score == "raise")
+                       space=codec.space, stop_on_error=error_score == "raise",
+                       n_jobs=self.n_jobs or 1)
+        mine = [t for t in study.trials if t.number >= first and _ROW in t.user_attrs]
+        rows = [_row_of(t, codec) for t in mine]
+        failures = [f for t in mine for f in t.user_attrs[_ROW]["failures"]]
         if not rows:
             raise ValueError(f"TuneSearchCV: study {study.name!r} ran no trial")
         n_fits = len(rows) * n_splits
