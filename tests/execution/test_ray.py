@@ -112,3 +112,14 @@ def test_a_killed_driver_is_restarted_and_resumes_from_the_store(local_ray, tmp_
     assert sorted(t.retry_of for t in trials if t.retry_of is not None) == sorted(left_running)
     print(f"faults injected: 1 (driver kill -9, {len(left_running)} trials in flight), "
           f"trials lost: 0")
+
+
+def test_the_cycle_runs_its_trials_on_ray(local_ray, tmp_path):
+    from tunecycle.cycle.runner import tune
+
+    result = tune("sklearn:iris", model="knn", n_trials=5, seed=0, n_jobs=2, backend="ray",
+                  storage=f"sqlite:///{tmp_path / 'cycle.db'}", study_name="iris-ray")
+    trials = result.study.trials
+    assert len(trials) == 5 and all(t.state is TrialState.COMPLETE for t in trials)
+    assert all(len(t.intermediate) == 5 for t in trials)  # fold by fold, from the Ray tasks
+    assert result.test_metrics["accuracy"] > 0.85
