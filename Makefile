@@ -43,13 +43,13 @@ $(PY):
 	  exit 1; }
 
 $(STAMP): pyproject.toml | $(PY)
-	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml]'"
-	@$(PIP) install -q -e '.[dev,postgres,ml]'
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,torch]'"
+	@$(PIP) install -q -e '.[dev,postgres,ml,torch]'
 	@touch $@
 
 $(BENCH_STAMP): pyproject.toml | $(PY)
-	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,bench]'"
-	@$(PIP) install -q -e '.[dev,postgres,ml,bench]'
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,torch,bench]'"
+	@$(PIP) install -q -e '.[dev,postgres,ml,torch,bench]'
 	@touch $@ $(STAMP)
 
 venv: $(STAMP)

@@ -229,7 +229,8 @@ class _NetEstimator(BaseEstimator):
             torch.manual_seed(int(self.seed))
             net = build_net(cfg, shape, n_out)  # raises on a kernel larger than the images
             n_frozen = self._transfer(net, src)
-            net.set_normalisation(torch.from_numpy(X.reshape(-1, *shape)))
+            if src is None:  # a pretrained network keeps the normalisation it learned with
+                net.set_normalisation(torch.from_numpy(X.reshape(-1, *shape)))
             net.to(device)
             self.net_, self.config_, self.input_shape_ = net, cfg, shape
             self.device_, self.precision_, self.n_frozen_ = device, precision, n_frozen

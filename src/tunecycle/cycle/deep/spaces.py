@@ -46,9 +46,9 @@ test keeps it current):
 | mlp | step.gamma | [0.1, 0.9] | linear | — (only under step) | factor of each decay |
 | mlp | precision | fp32 | choice | fp32 | fixed at fp32; override with [fp32, fp16] or bf16 to use mixed precision on a GPU |
 | mlp | loss (classification) | cross_entropy, label_smoothing | choice | cross_entropy | label smoothing keeps the network from becoming over-confident |
-| mlp | label_smoothing.smoothing | [0.01, 0.3] | linear | — (only under label_smoothing) | share of the target spread over the other classes |
+| mlp | label_smoothing.smoothing (classification) | [0.01, 0.3] | linear | — (only under label_smoothing) | share of the target spread over the other classes |
 | mlp | loss (regression) | mse, mae, huber | choice | mse | squared error, absolute error (robust), or Huber (both) |
-| mlp | huber.delta | [0.1, 10] | log | — (only under huber) | where Huber turns from squared to absolute, in standard deviations of the target |
+| mlp | huber.delta (regression) | [0.1, 10] | log | — (only under huber) | where Huber turns from squared to absolute, in standard deviations of the target |
 | cnn | n_blocks | [1, 3] | int | 2 | convolution blocks (conv, norm, activation, pooling); small images allow few poolings |
 | cnn | filters | [8, 64] | log int | 32 | filters of the first block; each further block doubles them |
 | cnn | kernel_size | 3, 5 | choice | 3 | the receptive field of one convolution; 3 stacked twice sees as far as 5 |
