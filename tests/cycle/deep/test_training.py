@@ -149,3 +149,33 @@ def test_estimator_contract_and_saving(digits, tmp_path):
     assert np.array_equal(loaded.predict(X_test), est.predict(X_test))
     with pytest.raises(UserError, match="no saved model"):
         tc.load_model(tmp_path / "missing")
+
+
+def test_precision_and_device_settings_on_a_cpu(digits, caplog):
+    X, y, X_test, y_test = digits
+    params = {"n_layers": 1, "width": 32, "epochs": 3, "lr": 0.01}
+    bf16 = NetClassifier(family="mlp", params={**params, "precision": "bf16", "epochs": 2},
+                         device="cpu", validation_fraction=0).fit(X[:200], y[:200])
+    assert bf16.precision_ == "bf16" and np.mean(bf16.predict(X_test) == y_test) > 0.3
+    with caplog.at_level("WARNING", logger="tunecycle.cycle.deep.estimator"):
+        fp16 = NetClassifier(family="mlp", params={**params, "precision": "fp16"},
+                             device="cpu").fit(X[:300], y[:300])
+    assert fp16.precision_ == "fp32" and "fp16 needs a CUDA GPU" in caplog.text
+    auto = NetClassifier(family="mlp", params=params).fit(X[:100], y[:100])
+    assert auto.device_.type == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(UserError, match="device"):
+            NetClassifier(family="mlp", params=params, device="cuda").fit(X[:100], y[:100])
+    with pytest.raises(UserError, match="device"):
+        NetClassifier(family="mlp", params=params, device="abacus").fit(X[:100], y[:100])
+
+
+def test_the_transfer_example_runs_both_ways(capsys):
+    from tunecycle.examples import transfer
+
+    transfer.main(["--per-class", "3", "--trials", "2", "--epochs", "3",
+                   "--pretrain-epochs", "2"])
+    out = capsys.readouterr().out
+    assert "| fine-tuned (pretrained on 0-4) |" in out and "| from scratch |" in out
+    assert "freeze=" in out.split("| fine-tuned")[1].split("\n")[0]
+    assert "gain of transfer learning" in out

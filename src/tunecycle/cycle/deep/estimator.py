@@ -33,8 +33,9 @@ Training (one ``fit``):
   to fp32 (logged);
 - transfer learning: ``init_from`` (a path saved by the cycle or :meth:`save`, or a fitted
   estimator) gives the starting weights and the architecture; ``freeze`` = k keeps the first k
-  blocks (``net_.blocks``) fixed, weights and batch-norm statistics; the rest, and a new output
-  layer when the classes differ, train with the config's learning rate.
+  blocks (``net_.blocks``) fixed, weights and batch-norm statistics, and the input
+  normalisation the network learned with; the rest trains with the config's learning rate,
+  with a fresh output layer unless the classes are the same as the saved network's.
 
 Pickling stores the state dict (as bytes, on CPU) and the arguments that rebuild the network,
 never live modules, so ``joblib`` files load on a machine without a GPU.
@@ -246,7 +247,11 @@ class _NetEstimator(BaseEstimator):
         if src is not None:
             state = {n: t.to("cpu") for n, t in src.net_.state_dict().items()}
             own = net.state_dict()
-            keep = {n: t for n, t in state.items() if n in own and own[n].shape == t.shape}
+            same_task = not hasattr(src, "classes_") or (
+                len(src.classes_) == len(self.classes_) and np.array_equal(src.classes_,
+                                                                           self.classes_))
+            keep = {n: t for n, t in state.items() if n in own and own[n].shape == t.shape
+                    and (same_task or not n.startswith("head."))}  # new classes: a new head
             net.load_state_dict(keep, strict=False)
         for block in net.blocks[:k]:
             for p in block.parameters():
