@@ -170,6 +170,17 @@ def test_precision_and_device_settings_on_a_cpu(digits, caplog):
         NetClassifier(family="mlp", params=params, device="abacus").fit(X[:100], y[:100])
 
 
+def test_the_environment_picks_the_device_of_auto(monkeypatch):
+    from tunecycle.cycle.deep.estimator import pick_device
+
+    monkeypatch.setenv("TUNECYCLE_DEVICE", "cpu")
+    assert pick_device("auto") == torch.device("cpu")
+    monkeypatch.setenv("TUNECYCLE_DEVICE", "abacus")
+    with pytest.raises(UserError, match="device"):
+        pick_device("auto")
+    assert pick_device("cpu") == torch.device("cpu")  # a named device wins
+
+
 def test_the_transfer_example_runs_both_ways(capsys):
     from tunecycle.examples import transfer
 

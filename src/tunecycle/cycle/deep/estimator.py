@@ -28,7 +28,9 @@ Training (one ``fit``):
   every epoch runs and the last weights stay, which is how the cycle refits the best trial for
   the epochs it needed);
 - images (cnn) are augmented per training batch only, never for validation or prediction;
-- ``device="auto"`` takes the first CUDA GPU when there is one; ``precision`` ``fp16`` trains
+- ``device="auto"`` takes ``$TUNECYCLE_DEVICE`` when it is set (so a cycle, whose networks
+  are built with ``"auto"``, can be pointed at ``cpu`` or ``cuda:1``, and worker processes of
+  one study can share a GPU or take one each), else the first CUDA GPU when there is one; ``precision`` ``fp16`` trains
   under autocast with a gradient scaler, ``bf16`` under autocast alone; fp16 on a CPU falls back
   to fp32 (logged);
 - transfer learning: ``init_from`` (a path saved by the cycle or :meth:`save`, or a fitted
@@ -46,6 +48,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -69,9 +72,17 @@ log = logging.getLogger(__name__)
 PREDICT_BATCH = 1024
 
 
+#: the environment variable that picks the device of ``device="auto"`` (what the cycle builds)
+DEVICE_ENV = "TUNECYCLE_DEVICE"
+
+
 def pick_device(device: str | None) -> torch.device:
-    """``"auto"`` (or None): the first CUDA GPU if there is one, else the CPU; else as named."""
+    """``"auto"`` (or None): ``$TUNECYCLE_DEVICE`` when set (``cpu``, ``cuda:1``, ...), else the
+    first CUDA GPU if there is one, else the CPU; any other value names the device."""
     if device in (None, "auto"):
+        chosen = os.environ.get(DEVICE_ENV, "").strip()
+        if chosen and chosen != "auto":
+            return pick_device(chosen)
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         chosen = torch.device(device)
