@@ -105,6 +105,9 @@ def tune(
     ``ensemble`` (``"voting"``, ``"stacking"`` or ``"selection"``) also fits an ensemble of the
     ``ensemble_size`` best distinct trials on the search part and tests it once, beside the best
     model; ``ensemble_keep="ensemble"`` saves it instead of the best model.  Not for clustering.
+    The network families (``"mlp"``, ``"cnn"``, ``"rnn"``, ``"transformer"``; needs
+    ``tunecycle[torch]``) report their validation score after every epoch (steps are epochs),
+    so ``pruner="median"`` stops poor trials early; holdout validation suits them best.
     """
     check_ensemble(ensemble, ensemble_size, ensemble_keep)
     ds = data if isinstance(data, Dataset) else load_data(data, target=target, task=task)
