@@ -34,7 +34,8 @@ Training (one ``fit``):
   under autocast with a gradient scaler, ``bf16`` under autocast alone; fp16 on a CPU falls back
   to fp32 (logged);
 - transfer learning: ``init_from`` (a path saved by the cycle or :meth:`save`, or a fitted
-  estimator) gives the starting weights and the architecture; ``freeze`` = k keeps the first k
+  estimator; give a path wherever the estimator is cloned, since ``clone`` would copy a
+  fitted estimator unfitted) gives the starting weights and the architecture; ``freeze`` = k keeps the first k
   blocks (``net_.blocks``) fixed, weights and batch-norm statistics, and the input
   normalisation the network learned with; the rest trains with the config's learning rate,
   with a fresh output layer unless the classes are the same as the saved network's.
