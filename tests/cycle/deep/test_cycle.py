@@ -143,3 +143,16 @@ def test_import_tunecycle_and_the_families_without_torch():
             "assert 'torch' not in sys.modules, 'torch was imported';"
             "assert callable(tunecycle.load_model)")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_with_k_folds_the_first_fold_reports_and_the_refit_takes_the_mean_epochs():
+    result = tc.tune("sklearn:breast_cancer", model="mlp", n_trials=1,
+                     validation=Validation("kfold", folds=2),
+                     space={"mlp": {"epochs": 6, "patience": 2, "n_layers": 1, "width": 16,
+                                    "lr": 0.01}})
+    trial = result.study.trials[0]
+    needed = trial.user_attrs["epochs_needed"]
+    assert len(needed) == 2 and all(1 <= n <= 6 for n in needed)
+    steps = sorted(trial.intermediate)
+    assert steps == list(range(len(steps))) and needed[0] <= len(steps) <= 6
+    assert result.model[-1].n_epochs_ == max(1, round(sum(needed) / 2))
