@@ -43,13 +43,13 @@ $(PY):
 	  exit 1; }
 
 $(STAMP): pyproject.toml | $(PY)
-	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray]'"
-	@$(PIP) install -q -e '.[dev,postgres,ml,ray]'
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch]'"
+	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch]'
 	@touch $@
 
 $(BENCH_STAMP): pyproject.toml | $(PY)
-	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,bench]'"
-	@$(PIP) install -q -e '.[dev,postgres,ml,ray,bench]'
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,bench]'"
+	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,bench]'
 	@touch $@ $(STAMP)
 
 venv: $(STAMP)

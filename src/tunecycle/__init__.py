@@ -51,6 +51,10 @@ def __getattr__(name: str) -> object:  # samplers and the cycle load on first us
         from tunecycle.cycle.runner import tune
 
         return tune
+    if name == "load_model":
+        from tunecycle.cycle.runner import load_model
+
+        return load_model
     if name == "TuneSearchCV":
         from tunecycle.cycle.search_cv import TuneSearchCV
 
@@ -91,6 +95,7 @@ __all__ = [
     "create_study",
     "delete_study",
     "list_studies",
+    "load_model",
     "load_study",
     "tune",
 ]

@@ -25,7 +25,9 @@ from tunecycle.cycle.families import (
 from tunecycle.errors import UserError
 from tunecycle.space import Categorical, Float, Int, Space
 
-PAIRS = [(name, task) for name, fam in FAMILIES.items() for task in TASKS if task in fam.tasks]
+# the network families (mlp, cnn, rnn, transformer) are tested in tests/cycle/deep/
+PAIRS = [(name, task) for name, fam in FAMILIES.items() for task in TASKS
+         if task in fam.tasks and not fam.deep]
 SMALL = {"n_estimators": 10}  # keeps forests and boosters quick; the rest of a config is kept
 
 
@@ -85,12 +87,14 @@ def test_default_space_is_valid_and_holds_the_defaults(name, task):
 def test_families_and_tasks():
     assert set(FAMILIES) == {
         "svm", "logistic", "linear", "knn", "tree", "random_forest", "xgboost", "kmeans",
+        "mlp", "cnn", "rnn", "transformer",
     }  # fmt: skip
+    assert {n for n, f in FAMILIES.items() if f.deep} == {"mlp", "cnn", "rnn", "transformer"}
     assert families_for("clustering") == ["kmeans"]
     assert "logistic" in families_for("classification")
     assert "linear" not in families_for("classification")
     assert {n for n, f in FAMILIES.items() if f.needs_scaling} == {
-        "svm", "logistic", "linear", "knn", "kmeans",
+        "svm", "logistic", "linear", "knn", "kmeans", "mlp",
     }  # fmt: skip
     xgb = FAMILIES["xgboost"]
     assert xgb.defaults["max_depth"] == 6 and xgb.defaults["learning_rate"] == 0.3

@@ -236,3 +236,56 @@ def test_partial_fit_regressor_and_default_classes(cancer):
     assert all(np.isfinite(v) and v <= 0 for v in trial.intermediate.values())
     assert hasattr(est, "coef_")
     assert issubclass(TrialPruned, tc.TunecycleError)
+
+
+# -- PyTorch loop ----------------------------------------------------------------------------
+def test_epoch_monitor_stops_a_pruned_torch_loop():
+    import torch
+
+    from tunecycle.integrations.torch import EpochMonitor
+
+    torch.set_num_threads(1)
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(200, 5, generator=gen)
+    y = X @ torch.tensor([1.0, -2.0, 0.5, 0.0, 3.0])
+    counts = {}
+
+    def objective(trial):
+        lr = trial.suggest_float("lr", 1e-6, 0.1, log=True)
+        torch.manual_seed(0)
+        model = torch.nn.Linear(5, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+        monitor = EpochMonitor(trial, direction="minimize")
+        for epoch in range(10):
+            counts[trial.number] = counts.get(trial.number, 0) + 1
+            opt.zero_grad()
+            loss = torch.nn.functional.mse_loss(model(X)[:, 0], y)
+            loss.backward()
+            opt.step()
+            monitor.step(loss.item(), epoch, model)
+        monitor.restore(model)
+        return monitor.best_value
+
+    trials = run_study(objective, [{"lr": 0.05}, {"lr": 1e-6}, {"lr": 0.05}], "minimize")
+    check(trials, 10, counts)
+
+
+def test_epoch_monitor_early_stopping_keeps_the_best_weights():
+    import torch
+
+    from tunecycle.integrations.torch import EpochMonitor
+
+    model = torch.nn.Linear(2, 1)
+    monitor = EpochMonitor(direction="maximize", patience=2)
+    stops = []
+    for epoch, value in enumerate([0.1, 0.5, 0.4, 0.3, 0.9]):
+        with torch.no_grad():
+            model.weight.fill_(value)
+        stops.append(monitor.step(value, epoch, model))
+        if stops[-1]:
+            break
+    assert stops == [False, False, False, True] and monitor.stopped_epoch == 3
+    monitor.restore(model)
+    assert monitor.best_epoch == 1 and torch.all(model.weight == 0.5)
+    with pytest.raises(ValueError, match="patience"):
+        EpochMonitor(patience=0)

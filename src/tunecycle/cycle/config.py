@@ -16,7 +16,8 @@ study:                        # all optional
   timeout: null               # seconds
   seed: 0
 data:
-  source: sklearn:iris        # or a .csv/.parquet path, or {source: sklearn:make_blobs, n_samples: 300}
+  source: sklearn:iris        # or a .csv/.parquet path, or {source: sklearn:make_blobs, n_samples: 300},
+                              # or synthetic:sequences (a seeded sequence task for rnn/transformer)
   target: null                # the target column of a file
   task: null                  # classification, regression or clustering (default: inferred)
 split:
@@ -60,7 +61,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tunecycle.cycle.data import _BUNDLED, _FILE_SUFFIXES, _GENERATED, TASKS
+from tunecycle.cycle.data import _BUNDLED, _FILE_SUFFIXES, _GENERATED, SYNTHETIC, TASKS
 from tunecycle.cycle.errors import MetricError
 from tunecycle.cycle.families import family_space, get_family
 from tunecycle.cycle.metrics import METRICS, get_metric
@@ -494,6 +495,16 @@ def _check_data(cfg: CycleConfig) -> tuple[str | None, list[Problem]]:
             return None, [("data.target", f"sklearn:{name} comes with its own target; "
                                           "leave target out")]
         return task or known[name][1], []
+
+    if source.startswith("synthetic:"):
+        name = source[len("synthetic:"):].partition("?")[0]
+        if name not in SYNTHETIC:
+            listed = ", ".join(f"synthetic:{k}" for k in SYNTHETIC)
+            return None, [("data.source", f"unknown synthetic set {name!r}; known: {listed}")]
+        if target is not None:
+            return None, [("data.target", f"synthetic:{name} comes with its own target; "
+                                          "leave target out")]
+        return task or "classification", []
 
     path = Path(source).expanduser()
     where = "data.source"

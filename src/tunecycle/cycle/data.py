@@ -9,7 +9,13 @@
   (``"sklearn:make_blobs?n_samples=300&centers=4"``); generators default to ``random_state=0``;
 - a ``.csv`` or ``.parquet`` file, or a ``pandas.DataFrame``, with ``target=`` naming the target
   column (not needed for ``task="clustering"``);
-- an ``(X, y)`` tuple of arrays, DataFrames or Series (``y`` may be ``None`` for clustering).
+- an ``(X, y)`` tuple of arrays, DataFrames or Series (``y`` may be ``None`` for clustering);
+  ``X`` may also be an array of images, ``(N, H, W)`` or ``(N, C, H, W)``, or of sequences,
+  ``(N, steps, features)``: rows are the flattened samples and ``Dataset.sample_shape`` keeps
+  the shape of one sample, for the network families (:mod:`tunecycle.cycle.deep`);
+- ``"synthetic:sequences"``: a seeded sequence task generated here (options ``n_samples``,
+  ``length``, ``n_features``, ``n_classes``, ``noise``, ``random_state``; see
+  :func:`sequences`), for the recurrent and transformer families.
 
 When ``task`` is not given it is inferred from the target: booleans, strings, categories and
 integers with at most ``MAX_INFERRED_CLASSES`` distinct values mean classification; floats and
@@ -92,12 +98,18 @@ class Dataset:
     task: Task
     name: str
     labels: pd.Series | None = None
+    # the shape of one sample before it was flattened into the columns of X: (C, H, W) or
+    # (H, W) for images, (steps, features) for sequences; None for plain tables
+    sample_shape: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise DataError(f"task: {self.task!r} is not one of {', '.join(TASKS)}")
         if not isinstance(self.X, pd.DataFrame):
             raise DataError(f"X: must be a pandas DataFrame, got {type(self.X).__name__}")
+        if self.sample_shape is not None and int(np.prod(self.sample_shape)) != self.X.shape[1]:
+            raise DataError(f"sample_shape: {self.sample_shape} does not hold the "
+                            f"{self.X.shape[1]} columns of X")
         if self.task == "clustering":
             if self.y is not None:
                 raise DataError(
@@ -151,6 +163,7 @@ class Dataset:
             task=self.task,
             name=self.name,
             labels=None if self.labels is None else self.labels.iloc[pos],
+            sample_shape=self.sample_shape,
         )
 
 
@@ -181,6 +194,13 @@ def load_data(
             )
         X, y, default_task, default_name = _load_sklearn(source, options)
         return _build(X, y, task or default_task, name or default_name)
+    if isinstance(source, str) and source.startswith("synthetic:"):
+        if target is not None:
+            raise DataError(f"target: {source.partition('?')[0]} comes with its own target; "
+                            "do not pass one")
+        X, y, shape, default_task = _load_synthetic(source, options, task)
+        return _build(X, y, default_task, name or source.partition("?")[0][10:],
+                      sample_shape=shape)
     if options:
         raise DataError(
             f"source: options ({', '.join(sorted(options))}) apply to generated sklearn sets only"
@@ -196,11 +216,11 @@ def load_data(
             raise DataError(f"source: a tuple must be (X, y), got {len(source)} items")
         if target is not None:
             raise DataError("target: not used with an (X, y) tuple; y is the target")
-        X = _as_frame(source[0])
+        X, shape = _flatten(source[0])
         y = _as_series(source[1], X)
         if y is None and task is None:
             raise DataError("task: y is None; pass task='clustering' or give a target")
-        return _build(X, y, task or _infer_task(y, "y"), name or "arrays")
+        return _build(X, y, task or _infer_task(y, "y"), name or "arrays", sample_shape=shape)
     if isinstance(source, np.ndarray):
         if task != "clustering":
             raise DataError("source: a bare array has no target; pass (X, y) or task='clustering'")
@@ -262,6 +282,72 @@ def _load_sklearn(
         f"source: unknown scikit-learn set {set_name!r}; known: "
         + ", ".join(f"sklearn:{k}" for k in known)
     )
+
+
+#: synthetic sets generated here (seeded, offline): name -> (task, options and defaults)
+SYNTHETIC: dict[str, dict[str, Any]] = {
+    "sequences": {"n_samples": 600, "length": 24, "n_features": 2, "n_classes": 3,
+                  "noise": 0.3, "random_state": 0},
+}
+
+
+def _load_synthetic(source: str, options: dict[str, Any], task: Task | None
+                    ) -> tuple[pd.DataFrame, pd.Series, tuple[int, ...], Task]:
+    base, _, query = source.partition("?")
+    set_name = base[len("synthetic:"):]
+    if set_name not in SYNTHETIC:
+        raise DataError(f"source: unknown synthetic set {set_name!r}; known: "
+                        + ", ".join(f"synthetic:{k}" for k in SYNTHETIC))
+    if query:
+        for key, value in _parse_query(source, query).items():
+            if key in options:
+                raise DataError(f"{key}: given both in the query string and as an option")
+            options[key] = value
+    unknown = sorted(set(options) - set(SYNTHETIC[set_name]))
+    if unknown:
+        raise DataError(f"{unknown[0]}: not an option of {base}; options are "
+                        f"{', '.join(SYNTHETIC[set_name])}")
+    kw = {**SYNTHETIC[set_name], **options}
+    for key in ("n_samples", "length", "n_features", "n_classes", "random_state"):
+        value = kw[key]
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0 or (
+                key != "random_state" and value < (2 if key == "n_classes" else 1)):
+            raise DataError(f"{key}: must be a positive integer (n_classes at least 2), "
+                            f"got {value!r}")
+    if not isinstance(kw["noise"], (int, float)) or isinstance(kw["noise"], bool) or not (
+            0 <= kw["noise"] < 10):
+        raise DataError(f"noise: must be a number in [0, 10), got {kw['noise']!r}")
+    if task not in (None, "classification", "regression"):
+        raise DataError(f"task: {base} is a classification or regression set, not {task}")
+    X, y = sequences(kw["n_samples"], kw["length"], kw["n_features"], kw["n_classes"],
+                     float(kw["noise"]), np.random.default_rng(kw["random_state"]),
+                     regression=task == "regression")
+    frame = pd.DataFrame(X.reshape(len(X), -1),
+                         columns=[f"t{t}_f{f}" for t in range(kw["length"])
+                                  for f in range(kw["n_features"])])
+    return frame, pd.Series(y, name="target"), (kw["length"], kw["n_features"]), (
+        task or "classification")
+
+
+def sequences(n_samples: int, length: int, n_features: int, n_classes: int, noise: float,
+              rng: np.random.Generator, regression: bool = False) -> tuple[np.ndarray, Any]:
+    """A sequence task that needs the order of the steps: each sequence is noise plus one bump
+    (a short pulse on feature 0, an echo of it on the others); the class is the part of the
+    sequence (first, second, ... of ``n_classes`` equal parts) where the bump sits, and for
+    regression the target is the bump's position as a share of the length.  Shape
+    ``(n_samples, length, n_features)``."""
+    X = rng.normal(0.0, noise, size=(n_samples, length, n_features))
+    position = rng.integers(0, length, size=n_samples)
+    width = max(1, length // 12)
+    steps = np.arange(length)
+    for i, pos in enumerate(position):
+        bump = np.exp(-0.5 * ((steps - pos) / width) ** 2)
+        X[i, :, 0] += bump
+        for f in range(1, n_features):
+            X[i, :, f] += 0.5 * np.roll(bump, f)
+    if regression:
+        return X, position / max(length - 1, 1)
+    return X, np.minimum(position * n_classes // length, n_classes - 1)
 
 
 def _parse_query(source: str, query: str) -> dict[str, Any]:
@@ -359,6 +445,23 @@ def _from_frame(
     return _build(X, y, task or _infer_task(y, f"target {target!r}"), name)
 
 
+def _flatten(X: Any) -> tuple[pd.DataFrame, tuple[int, ...] | None]:
+    """2-D features as they are; an array of images (N, H, W) / (N, C, H, W) or sequences
+    (N, steps, features) flattened to rows, with the shape of one sample."""
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        return _as_frame(X), None
+    try:
+        array = np.asarray(X)
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"X: cannot be read as an array ({exc})") from None
+    if array.ndim in (3, 4) and array.shape[0] > 0:
+        shape = tuple(int(s) for s in array.shape[1:])
+        if min(shape) < 1:
+            raise DataError(f"X: every sample dimension must be at least 1, got {array.shape}")
+        return _as_frame(array.reshape(array.shape[0], -1)), shape
+    return _as_frame(array), None
+
+
 def _as_frame(X: Any) -> pd.DataFrame:
     if isinstance(X, pd.DataFrame):
         return _with_string_columns(X, "X").copy()
@@ -369,7 +472,8 @@ def _as_frame(X: Any) -> pd.DataFrame:
     except (ValueError, TypeError) as exc:
         raise DataError(f"X: cannot be read as an array ({exc})") from None
     if array.ndim != 2:
-        raise DataError(f"X: must be 2-D (rows x features), got shape {array.shape}")
+        raise DataError(f"X: must be 2-D (rows x features), 3-D (sequences or one-channel "
+                        f"images) or 4-D (N, C, H, W images), got shape {array.shape}")
     return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
 
 
@@ -431,7 +535,8 @@ def _infer_task(y: pd.Series, what: str) -> Task:
     raise DataError(f"{what}: cannot infer the task from dtype {dtype}; pass task= explicitly")
 
 
-def _build(X: pd.DataFrame, y: pd.Series | None, task: Task, name: str) -> Dataset:
+def _build(X: pd.DataFrame, y: pd.Series | None, task: Task, name: str,
+           sample_shape: tuple[int, ...] | None = None) -> Dataset:
     X = _with_string_columns(X, "X")
     if len(X) == 0:
         raise DataError("X: the data has no rows")
@@ -448,7 +553,7 @@ def _build(X: pd.DataFrame, y: pd.Series | None, task: Task, name: str) -> Datas
         _check_target(y, task)
     for column in X.columns:
         _check_feature(X[column], str(column))
-    return Dataset(X=X, y=y, task=task, name=str(name), labels=labels)
+    return Dataset(X=X, y=y, task=task, name=str(name), labels=labels, sample_shape=sample_shape)
 
 
 def _check_no_missing(series: pd.Series, what: str) -> None:

@@ -1,7 +1,8 @@
 """Model families of the tuning cycle: what to build from a trial's params, and where to search.
 
 A :class:`Family` names one kind of model (``svm``, ``logistic``, ``linear``, ``knn``, ``tree``,
-``random_forest``, ``xgboost``, ``kmeans``), the tasks it serves, a built-in default search
+``random_forest``, ``xgboost``, ``kmeans``, and the PyTorch networks ``mlp``, ``cnn``, ``rnn``,
+``transformer`` of :mod:`tunecycle.cycle.deep`), the tasks it serves, a built-in default search
 space (a plain ``dict`` of :mod:`tunecycle.space` parameters), the library's own defaults
 expressed in that space, and ``build``: params + seed + task -> an unfitted scikit-learn
 compatible estimator.
@@ -148,6 +149,10 @@ class Family:
     has_proba: bool = True
     why: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     default_notes: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # a network trained by epochs (tunecycle.cycle.deep): the cycle reports each epoch
+    deep: bool = False
+    # why an overridden range is out of the parameter's limits (None when it is fine)
+    check_override: Any = field(default=None, compare=False, repr=False)
 
     def supports(self, task: str) -> bool:
         return task in self.tasks
@@ -424,6 +429,26 @@ class LabelEncodedClassifier(ClassifierMixin, BaseEstimator):
 
 _CLS_REG = frozenset({"classification", "regression"})
 
+def _build_network(name: str) -> Builder:
+    """The builder of a deep family: torch loads only when a network is built."""
+
+    def build(params: Mapping[str, Any], seed: int, task: str, *, proba: bool = False) -> Any:
+        from tunecycle.cycle.deep.estimator import build_network_estimator
+
+        return build_network_estimator(name, params, seed, task)
+
+    build.__name__ = f"_build_{name}"
+    return build
+
+
+def _deep_families() -> dict[str, Family]:
+    from tunecycle.cycle.deep.spaces import check_override, family_specs
+
+    return {name: Family(**spec, build=_build_network(name), deep=True,
+                         check_override=check_override)
+            for name, spec in family_specs().items()}
+
+
 FAMILIES: Mapping[str, Family] = MappingProxyType(
     {
         "svm": Family(
@@ -688,6 +713,7 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 "k-means++, 10 was its old default",
             },
         ),
+        **_deep_families(),
     }
 )
 
@@ -771,6 +797,10 @@ def _family_space(family: Family, task: str, overrides: Mapping[str, Any]) -> di
             raise UserError(
                 f"model family {family.name!r} has no parameter {key!r} to override; it has {known}"
             )
+        if family.check_override is not None and value is not None:
+            reason = family.check_override(key, _override_param(value))
+            if reason is not None:
+                raise UserError(f"model family {family.name!r}, parameter {key!r}: {reason}")
     try:
         Space(space)
     except SpaceError as exc:
@@ -899,13 +929,18 @@ def _range(param: Param) -> tuple[str, str]:
     return f"[{param.low:g}, {param.high:g}]", "log" if param.log else "linear"
 
 
-def space_table() -> str:
-    """The default spaces as a markdown table: family, hyperparameter, range, scale, default, why."""
+def space_table(names: Sequence[str] | None = None) -> str:
+    """The default spaces as a markdown table: family, hyperparameter, range, scale, default, why.
+
+    ``names``: the families to show (default: every family that is not a network; the
+    networks' table is in :mod:`tunecycle.cycle.deep.spaces`)."""
     rows = [
         "| family | hyperparameter | range | scale | default | why this range |",
         "|---|---|---|---|---|---|",
     ]
-    for fam in FAMILIES.values():
+    chosen = [f for f in FAMILIES.values() if not f.deep] if names is None else [
+        get_family(n) for n in names]
+    for fam in chosen:
         entries: list[tuple[str, str, Param, dict[str, ParamValue]]] = [
             (d.name, d.name, d.param, fam.defaults) for d in Space(fam.space).dims
         ]

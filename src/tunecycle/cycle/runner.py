@@ -11,7 +11,11 @@ The cycle is a client of the engine like any user: it builds an objective and ca
 ``create_study`` / ``optimize``.  Rerunning with the same storage and study name continues the
 study up to ``n_trials`` finished trials.  ``ensemble=`` also builds an ensemble of the top
 trials (:mod:`tunecycle.cycle.ensemble`) on the search part and tests it once beside the best
-model.  Deliberately not here (yet): deep-learning families.
+model.  The network families (:mod:`tunecycle.cycle.deep`) go through the same steps; a
+network is scored after every epoch on its validation fold with the study's metric, and the
+first fold's values are reported at steps 0, 1, 2, ... (epochs) so that a pruner can stop a
+bad trial early; later folds of k-fold validation do not report.  The best network is refitted
+for the epochs its trial needed.  :func:`load_model` reads a saved model back.
 """
 
 from __future__ import annotations
@@ -108,6 +112,9 @@ def tune(
     ``n_jobs``, ``backend``, ``trial_timeout``: where trials run (see ``Study.optimize``);
     ``max_retries``: re-queue the trials of workers that died.  Other processes may work on
     the same study meanwhile (``tunecycle worker``); the refit uses every trial in the store.
+    The network families (``"mlp"``, ``"cnn"``, ``"rnn"``, ``"transformer"``; needs
+    ``tunecycle[torch]``) report their validation score after every epoch (steps are epochs),
+    so ``pruner="median"`` stops poor trials early; holdout validation suits them best.
     """
     plan = _Plan.make(data, model, target, task, metric, test_size, validation,
                       validation_ratio, space, seed, ensemble, ensemble_size, ensemble_keep)
@@ -118,7 +125,8 @@ def tune(
 
     best = study.best_trial
     best_params, best_folds = splitter.split(dict(best.params))
-    family, fitted = _fit_final(search, best_params, chosen, single, seed)
+    family, fitted = _fit_final(search, best_params, chosen, single, seed,
+                                best.user_attrs.get(EPOCHS_ATTR))
     scores = _test_metrics(fitted, test, chosen)
     matrix = confusion(fitted, test.X, test.y) if ds.task == "classification" else None
     study.set_user_attr("test_metrics", scores)
@@ -240,8 +248,10 @@ def _pipeline(params: dict[str, Any], ds: Dataset, metric: Metric, single: str |
               seed: int, proba: bool = False) -> tuple[str, Any]:
     family, estimator = build_estimator(params, ds.task, seed, family=single,
                                         proba=proba or metric.needs_proba)
-    scale = get_family(family).needs_scaling
-    return family, make_pipeline(make_preprocessor(ds.X, scale=scale), estimator)
+    fam = get_family(family)
+    if fam.deep and ds.sample_shape is not None:  # images or sequences flattened into rows
+        estimator.set_params(input_shape=ds.sample_shape)
+    return family, make_pipeline(make_preprocessor(ds.X, scale=fam.needs_scaling), estimator)
 
 
 def _score(pipe: Any, part: Dataset, metric: Metric) -> float:
@@ -292,16 +302,27 @@ def _objective(search: Dataset, splitter: _Splitter, metric: Metric, single: str
 
     def objective(trial: Trial) -> float:
         params, folds = splitter.split(dict(trial.params))
-        _, pipe = _pipeline(params, search, metric, single, seed)
+        family, pipe = _pipeline(params, search, metric, single, seed)
+        deep = get_family(family).deep
         scores: list[float] = []
+        epochs: list[int] = []
         with warnings.catch_warnings(record=True) as caught:  # kept with the trial, not printed
             warnings.simplefilter("always")
             for k, (train, valid) in enumerate(folds):
-                fitted = _fit(clone(pipe), search.take(train))
+                candidate = clone(pipe)
+                if deep:  # a network: each epoch is scored on this fold (fold 0 reports)
+                    candidate.set_params(model__monitor=_epoch_monitor(
+                        trial if k == 0 else None, candidate, search.take(valid), metric))
+                fitted = _fit(candidate, search.take(train))
                 scores.append(_score(fitted, search.take(valid), metric))
+                if deep:
+                    epochs.append(int(fitted[-1].best_epoch_) + 1)
+                    continue
                 trial.report(sum(scores) / len(scores), k)
                 if trial.should_prune():
                     raise TrialPruned(f"pruned after fold {k}")
+        if epochs:
+            trial.set_user_attr(EPOCHS_ATTR, epochs)
         if caught:
             messages = sorted({f"{w.category.__name__}: {w.message}"[:200] for w in caught})
             trial.set_user_attr("warnings", messages[:5])
@@ -310,9 +331,36 @@ def _objective(search: Dataset, splitter: _Splitter, metric: Metric, single: str
     return objective
 
 
+#: the trial attribute that holds, per validation fold, the epochs a network needed
+EPOCHS_ATTR = "epochs_needed"
+
+
+def _epoch_monitor(trial: Trial | None, pipe: Any, valid: Dataset, metric: Metric):
+    """The per-epoch validation of a network: score ``pipe`` (being fitted; its preprocessing
+    is already fitted) on ``valid`` with the study's metric, report it to ``trial`` at the
+    epoch (and stop a pruned trial), and give the estimator the value to maximise."""
+    from tunecycle.integrations.loop import report_and_check
+
+    sign = 1.0 if metric.direction == "maximize" else -1.0
+
+    def monitor(estimator: Any, epoch: int) -> float:
+        score = _score(pipe, valid, metric)
+        if trial is not None:
+            report_and_check(trial, score, epoch)
+        return sign * score
+
+    return monitor
+
+
 def _fit_final(search: Dataset, params: dict[str, Any], metric: Metric, single: str | None,
-               seed: int) -> tuple[str, Any]:
+               seed: int, epochs: list[int] | None = None) -> tuple[str, Any]:
+    """Refit on the whole search part; a network trains for the epochs its trial needed (the
+    mean over folds) with no holdout left out."""
     family, pipe = _pipeline(params, search, metric, single, seed)
+    if get_family(family).deep and epochs:
+        net = pipe[-1]
+        n = max(1, round(sum(epochs) / len(epochs)))
+        net.set_params(params={**(net.params or {}), "epochs": n}, validation_fraction=0.0)
     return family, _fit(pipe, search)
 
 
@@ -351,3 +399,24 @@ def _save(output_dir: str | Path, fitted: Any, family: str, params: dict[str, An
     joblib.dump({"model": model, **summary}, path)
     (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
     return path
+
+
+def load_model(path: str | Path) -> Any:
+    """The model saved by a cycle (``output_dir`` or its ``model.joblib``) or by a network's
+    ``save``: a fitted pipeline or estimator, ready to ``predict``.  Networks come back on the
+    CPU.  Only load files you trust: joblib files are pickles."""
+    import joblib
+
+    p = Path(path).expanduser()
+    if p.is_dir():
+        p = p / "model.joblib"
+    if not p.is_file():
+        raise UserError(f"load_model: no saved model at {str(p)!r}")
+    try:
+        payload = joblib.load(p)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file: one clear message
+        raise UserError(f"load_model: cannot read {str(p)!r} ({type(exc).__name__}: {exc})"
+                        ) from None
+    if isinstance(payload, dict) and "model" in payload:
+        return payload["model"]
+    return payload

@@ -7,6 +7,7 @@ integration needs loads only when that integration is used.
 | ``report_and_check``, ``run_steps`` | ``loop.py`` | a hand-written training loop |
 | ``XGBoostPruningCallback`` | ``xgboost.py`` | XGBoost boosting rounds (its callback API) |
 | ``fit_incrementally`` | ``sklearn.py`` | scikit-learn estimators with ``partial_fit`` or ``warm_start`` |
+| ``EpochMonitor`` | ``torch.py`` | a PyTorch loop: per-epoch reports, early stopping, best weights |
 
 Each one reports at steps ``0, 1, 2, ...`` and raises :class:`tunecycle.TrialPruned` when the
 pruner says stop, so the study records the trial as pruned with its last value and step.
@@ -24,6 +25,10 @@ def __getattr__(name: str) -> Any:  # the ones that need xgboost or scikit-learn
         from tunecycle.integrations.xgboost import XGBoostPruningCallback
 
         return XGBoostPruningCallback
+    if name == "EpochMonitor":
+        from tunecycle.integrations.torch import EpochMonitor
+
+        return EpochMonitor
     if name == "fit_incrementally":
         from tunecycle.integrations.sklearn import fit_incrementally
 
@@ -31,4 +36,6 @@ def __getattr__(name: str) -> Any:  # the ones that need xgboost or scikit-learn
     raise AttributeError(f"module 'tunecycle.integrations' has no attribute {name!r}")
 
 
-__all__ = ["XGBoostPruningCallback", "fit_incrementally", "report_and_check", "run_steps"]
+__all__ = [
+    "EpochMonitor", "XGBoostPruningCallback", "fit_incrementally", "report_and_check", "run_steps",
+]

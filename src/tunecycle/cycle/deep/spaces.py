@@ -1,0 +1,511 @@
+"""Default search spaces of the deep-learning families, and the checks of a configuration.
+
+No torch here: :mod:`tunecycle.cycle.families` reads these specs when it is imported, and the
+config checks of ``tunecycle run`` use them before anything is trained.
+
+Every network family shares the *training* hyperparameters (optimiser and its knobs, learning
+rate, L2 and L1 penalties, batch size, epochs with early stopping, learning-rate schedule,
+loss, precision) and adds its architecture.  Conditional parameters are named
+``"<choice>.<name>"`` as elsewhere in the cycle: ``optimizer="adam"`` activates
+``adam.beta1`` and ``adam.beta2``; ``augment="affine"`` activates ``affine.rotation`` and the
+other magnitudes.
+
+:func:`resolve` turns a trial's params (any subset: missing ones take the defaults below) into
+a checked :class:`NetConfig`, raising :class:`~tunecycle.errors.UserError` that names the
+field (``model family 'cnn': dropout must be in [0, 1), got -0.1``) before any network is
+built.  :func:`check_override` does the same for a range given as an override, so a config
+file with ``dropout: -0.1`` or ``optimizer: [adam, lbfgs]`` is refused up front.
+
+Default spaces (``space_table()`` in :mod:`tunecycle.cycle.families` renders this table; a
+test keeps it current):
+
+| family | hyperparameter | range | scale | default | why this range |
+|---|---|---|---|---|---|
+| mlp | n_layers | [1, 4] | int | 2 | tabular data rarely gains from more than a few hidden layers |
+| mlp | width | [16, 512] | log int | 128 | units of the first hidden layer; log scale because doubling matters |
+| mlp | shape | constant, funnel | choice | constant | every layer as wide as the first, or each half as wide as the one before |
+| mlp | activation | relu, leaky_relu, gelu, tanh, sigmoid | choice | relu | the usual non-linearities; sigmoid and tanh saturate and train slower |
+| mlp | dropout | [0, 0.5] | linear | 0.0 | share of units dropped in training; above one half the network starves |
+| mlp | batch_norm | False, True | choice | False | normalising each layer's input steadies training of deeper stacks |
+| mlp | optimizer | sgd, momentum, adam, adamw, rmsprop, adagrad | choice | adam | plain SGD, SGD with (Nesterov) momentum, the adaptive methods |
+| mlp | momentum.momentum | [0.5, 0.99] | linear | — (only under momentum) | below 0.5 it is close to plain SGD; 0.9 is the common value |
+| mlp | momentum.nesterov | False, True | choice | — (only under momentum) | Nesterov's look-ahead often converges a little faster |
+| mlp | adam.beta1 | [0.8, 0.99] | linear | 0.9 | decay of the first-moment (momentum) average |
+| mlp | adam.beta2 | [0.9, 0.9999] | linear | 0.999 | decay of the second-moment average; lower values adapt faster |
+| mlp | adamw.beta1 | [0.8, 0.99] | linear | — (only under adamw) | as adam.beta1 |
+| mlp | adamw.beta2 | [0.9, 0.9999] | linear | — (only under adamw) | as adam.beta2 |
+| mlp | rmsprop.alpha | [0.9, 0.999] | linear | — (only under rmsprop) | decay of the squared-gradient average |
+| mlp | lr | [0.0001, 0.3] | log | 0.001 | learning rate; adaptive methods like 1e-4..1e-2, SGD 1e-2..0.3 |
+| mlp | weight_decay | [1e-08, 0.01] | log | 1e-08 | L2 penalty (decoupled for adamw); 1e-8 is off in effect |
+| mlp | l1 | [1e-08, 0.001] | log | 1e-08 | L1 penalty on the weights, added to the loss; 1e-8 is off in effect |
+| mlp | batch_size | [16, 256] | log int | 64 | small batches regularise by noise, large ones are faster per epoch |
+| mlp | epochs | [5, 100] | log int | 30 | the most epochs; early stopping usually ends training sooner |
+| mlp | patience | [2, 20] | int | 5 | epochs without a better validation value before training stops |
+| mlp | schedule | none, cosine, step | choice | none | constant rate, cosine decay to zero, or a step decay |
+| mlp | step.every | [2, 30] | int | — (only under step) | epochs between two decays |
+| mlp | step.gamma | [0.1, 0.9] | linear | — (only under step) | factor of each decay |
+| mlp | precision | fp32 | choice | fp32 | fixed at fp32; override with [fp32, fp16] or bf16 to use mixed precision on a GPU |
+| mlp | loss (classification) | cross_entropy, label_smoothing | choice | cross_entropy | label smoothing keeps the network from becoming over-confident |
+| mlp | label_smoothing.smoothing (classification) | [0.01, 0.3] | linear | — (only under label_smoothing) | share of the target spread over the other classes |
+| mlp | loss (regression) | mse, mae, huber | choice | mse | squared error, absolute error (robust), or Huber (both) |
+| mlp | huber.delta (regression) | [0.1, 10] | log | — (only under huber) | where Huber turns from squared to absolute, in standard deviations of the target |
+| cnn | n_blocks | [1, 3] | int | 2 | convolution blocks (conv, norm, activation, pooling); small images allow few poolings |
+| cnn | filters | [8, 64] | log int | 32 | filters of the first block; each further block doubles them |
+| cnn | kernel_size | 3, 5 | choice | 3 | the receptive field of one convolution; 3 stacked twice sees as far as 5 |
+| cnn | pool | max, avg | choice | max | max pooling keeps the strongest response, average pooling smooths |
+| cnn | pool_size | 2, 3 | choice | 2 | how much each block shrinks the image; 2 halves it |
+| cnn | activation | relu, leaky_relu, gelu, tanh, sigmoid | choice | relu | as for mlp |
+| cnn | dropout | [0, 0.5] | linear | 0.25 | dropout before the dense head and inside it |
+| cnn | batch_norm | False, True | choice | True | batch normalisation after each convolution |
+| cnn | dense | [16, 256] | log int | 128 | units of the dense layer of the head |
+| cnn | augment | none, affine | choice | none | random affine transforms of the training images only |
+| cnn | affine.rotation | [0, 30] | linear | — (only under affine) | largest rotation, in degrees |
+| cnn | affine.translate | [0, 0.25] | linear | — (only under affine) | largest shift, as a share of the image size |
+| cnn | affine.scale | [0, 0.25] | linear | — (only under affine) | largest zoom in or out, as a share |
+| cnn | affine.flip | [0, 0.5] | linear | — (only under affine) | probability of a left-right flip (keep 0 for digits and text) |
+| cnn | affine.p | [0.1, 1] | linear | — (only under affine) | probability that an image is transformed at all |
+| rnn | cell | lstm, gru | choice | lstm | LSTM or the lighter GRU |
+| rnn | n_layers | [1, 3] | int | 1 | stacked recurrent layers |
+| rnn | hidden_size | [16, 256] | log int | 64 | state size of each layer (each direction) |
+| rnn | bidirectional | False, True | choice | False | read the sequence both ways (whole sequences only) |
+| rnn | dropout | [0, 0.5] | linear | 0.0 | between stacked layers and before the head |
+| transformer | n_layers | [1, 4] | int | 2 | encoder layers |
+| transformer | d_model | 32, 64, 128 | choice | 64 | model width; every choice is divisible by every head count |
+| transformer | n_heads | 1, 2, 4, 8 | choice | 4 | attention heads; each sees d_model / n_heads dimensions |
+| transformer | ff_mult | 2, 4 | choice | 4 | width of the feed-forward block, as a multiple of d_model |
+| transformer | dropout | [0, 0.3] | linear | 0.1 | inside attention and feed-forward blocks |
+
+The training rows (optimizer to loss) are the same for every family; only mlp's are shown.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tunecycle.errors import UserError
+from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
+
+DEEP_NAMES: tuple[str, ...] = ("mlp", "cnn", "rnn", "transformer")
+ACTIVATIONS: tuple[str, ...] = ("relu", "leaky_relu", "gelu", "tanh", "sigmoid")
+OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam", "adamw", "rmsprop", "adagrad")
+SCHEDULES: tuple[str, ...] = ("none", "cosine", "step")
+LOSSES: dict[str, tuple[str, ...]] = {
+    "classification": ("cross_entropy", "label_smoothing"),
+    "regression": ("mse", "mae", "huber"),
+}
+PRECISIONS: tuple[str, ...] = ("fp32", "fp16", "bf16")
+CHOICES: dict[str, tuple[Any, ...]] = {
+    "activation": ACTIVATIONS,
+    "optimizer": OPTIMIZERS,
+    "schedule": SCHEDULES,
+    "loss": LOSSES["classification"] + LOSSES["regression"],
+    "precision": PRECISIONS,
+    "shape": ("constant", "funnel"),
+    "pool": ("max", "avg"),
+    "augment": ("none", "affine"),
+    "cell": ("lstm", "gru"),
+    "batch_norm": (False, True),
+    "bidirectional": (False, True),
+    "nesterov": (False, True),
+}
+# name -> (low, high, low_closed, high_closed, integer); None: unbounded on that side
+_LIMITS: dict[str, tuple[float | None, float | None, bool, bool, bool]] = {
+    "dropout": (0.0, 1.0, True, False, False),
+    "lr": (0.0, None, False, False, False),
+    "weight_decay": (0.0, None, True, False, False),
+    "l1": (0.0, None, True, False, False),
+    "batch_size": (1, None, True, False, True),
+    "epochs": (1, None, True, False, True),
+    "patience": (1, None, True, False, True),
+    "n_layers": (1, None, True, False, True),
+    "n_blocks": (1, None, True, False, True),
+    "width": (1, None, True, False, True),
+    "filters": (1, None, True, False, True),
+    "dense": (1, None, True, False, True),
+    "hidden_size": (1, None, True, False, True),
+    "kernel_size": (1, None, True, False, True),
+    "pool_size": (1, None, True, False, True),
+    "d_model": (1, None, True, False, True),
+    "n_heads": (1, None, True, False, True),
+    "ff_mult": (1, None, True, False, True),
+    "momentum": (0.0, 1.0, True, False, False),
+    "beta1": (0.0, 1.0, True, False, False),
+    "beta2": (0.0, 1.0, True, False, False),
+    "alpha": (0.0, 1.0, False, False, False),
+    "smoothing": (0.0, 1.0, True, False, False),
+    "delta": (0.0, None, False, False, False),
+    "every": (1, None, True, False, True),
+    "gamma": (0.0, 1.0, False, True, False),
+    "rotation": (0.0, 180.0, True, True, False),
+    "translate": (0.0, 1.0, True, False, False),
+    "scale": (0.0, 1.0, True, False, False),
+    "flip": (0.0, 1.0, True, True, False),
+    "p": (0.0, 1.0, True, True, False),
+}
+
+_ADAM = {"beta1": Float(0.8, 0.99), "beta2": Float(0.9, 0.9999)}
+_SHARED_SPACE: dict[str, Param] = {
+    "optimizer": Categorical({
+        "sgd": {},
+        "momentum": {"momentum": Float(0.5, 0.99), "nesterov": Categorical([False, True])},
+        "adam": dict(_ADAM),
+        "adamw": dict(_ADAM),
+        "rmsprop": {"alpha": Float(0.9, 0.999)},
+        "adagrad": {},
+    }),
+    "lr": Float(1e-4, 0.3, log=True),
+    "weight_decay": Float(1e-8, 1e-2, log=True),
+    "l1": Float(1e-8, 1e-3, log=True),
+    "batch_size": Int(16, 256, log=True),
+    "epochs": Int(5, 100, log=True),
+    "patience": Int(2, 20),
+    "schedule": Categorical({
+        "none": {}, "cosine": {}, "step": {"every": Int(2, 30), "gamma": Float(0.1, 0.9)},
+    }),
+    "precision": Categorical(["fp32"]),
+}
+_SHARED_DEFAULTS: dict[str, ParamValue] = {
+    "optimizer": "adam", "adam.beta1": 0.9, "adam.beta2": 0.999, "lr": 1e-3,
+    "weight_decay": 1e-8, "l1": 1e-8, "batch_size": 64, "epochs": 30, "patience": 5,
+    "schedule": "none", "precision": "fp32",
+}
+_TASK_SPACE: dict[str, dict[str, Param]] = {
+    "classification": {"loss": Categorical({
+        "cross_entropy": {}, "label_smoothing": {"smoothing": Float(0.01, 0.3)}})},
+    "regression": {"loss": Categorical({
+        "mse": {}, "mae": {}, "huber": {"delta": Float(0.1, 10.0, log=True)}})},
+}
+_TASK_DEFAULTS: dict[str, dict[str, ParamValue]] = {
+    "classification": {"loss": "cross_entropy"}, "regression": {"loss": "mse"},
+}
+_SHARED_WHY: dict[str, str] = {
+    "optimizer": "plain SGD, SGD with (Nesterov) momentum, the adaptive methods",
+    "momentum.momentum": "below 0.5 it is close to plain SGD; 0.9 is the common value",
+    "momentum.nesterov": "Nesterov's look-ahead often converges a little faster",
+    "adam.beta1": "decay of the first-moment (momentum) average",
+    "adam.beta2": "decay of the second-moment average; lower values adapt faster",
+    "adamw.beta1": "as adam.beta1",
+    "adamw.beta2": "as adam.beta2",
+    "rmsprop.alpha": "decay of the squared-gradient average",
+    "lr": "learning rate; adaptive methods like 1e-4..1e-2, SGD 1e-2..0.3",
+    "weight_decay": "L2 penalty (decoupled for adamw); 1e-8 is off in effect",
+    "l1": "L1 penalty on the weights, added to the loss; 1e-8 is off in effect",
+    "batch_size": "small batches regularise by noise, large ones are faster per epoch",
+    "epochs": "the most epochs; early stopping usually ends training sooner",
+    "patience": "epochs without a better validation value before training stops",
+    "schedule": "constant rate, cosine decay to zero, or a step decay",
+    "step.every": "epochs between two decays",
+    "step.gamma": "factor of each decay",
+    "precision": "fixed at fp32; override with [fp32, fp16] or bf16 to use mixed precision "
+    "on a GPU",
+    "loss (classification)": "label smoothing keeps the network from becoming over-confident",
+    "label_smoothing.smoothing": "share of the target spread over the other classes",
+    "loss (regression)": "squared error, absolute error (robust), or Huber (both)",
+    "huber.delta": "where Huber turns from squared to absolute, in standard deviations of the "
+    "target",
+}
+_BRANCH_NOTES = {
+    name: f"— (only under {name.partition('.')[0]})"
+    for name in ("momentum.momentum", "momentum.nesterov", "adamw.beta1", "adamw.beta2",
+                 "rmsprop.alpha", "step.every", "step.gamma", "label_smoothing.smoothing",
+                 "huber.delta", "affine.rotation", "affine.translate", "affine.scale",
+                 "affine.flip", "affine.p")
+}
+
+_ARCH: dict[str, dict[str, Any]] = {
+    "mlp": {
+        "space": {
+            "n_layers": Int(1, 4),
+            "width": Int(16, 512, log=True),
+            "shape": Categorical(["constant", "funnel"]),
+            "activation": Categorical(list(ACTIVATIONS)),
+            "dropout": Float(0.0, 0.5),
+            "batch_norm": Categorical([False, True]),
+        },
+        "defaults": {"n_layers": 2, "width": 128, "shape": "constant", "activation": "relu",
+                     "dropout": 0.0, "batch_norm": False},
+        "why": {
+            "n_layers": "tabular data rarely gains from more than a few hidden layers",
+            "width": "units of the first hidden layer; log scale because doubling matters",
+            "shape": "every layer as wide as the first, or each half as wide as the one before",
+            "activation": "the usual non-linearities; sigmoid and tanh saturate and train slower",
+            "dropout": "share of units dropped in training; above one half the network starves",
+            "batch_norm": "normalising each layer's input steadies training of deeper stacks",
+        },
+        "tasks": ("classification", "regression"),
+        "needs_scaling": True,
+        "doc": "Multi-layer perceptron (PyTorch) for tabular data: hidden layers of a width "
+        "and shape rule, activation, dropout, batch normalisation. Needs pip install "
+        "'tunecycle[torch]'.",
+    },
+    "cnn": {
+        "space": {
+            "n_blocks": Int(1, 3),
+            "filters": Int(8, 64, log=True),
+            "kernel_size": Categorical([3, 5]),
+            "pool": Categorical(["max", "avg"]),
+            "pool_size": Categorical([2, 3]),
+            "activation": Categorical(list(ACTIVATIONS)),
+            "dropout": Float(0.0, 0.5),
+            "batch_norm": Categorical([False, True]),
+            "dense": Int(16, 256, log=True),
+            "augment": Categorical({
+                "none": {},
+                "affine": {
+                    "rotation": Float(0.0, 30.0),
+                    "translate": Float(0.0, 0.25),
+                    "scale": Float(0.0, 0.25),
+                    "flip": Float(0.0, 0.5),
+                    "p": Float(0.1, 1.0),
+                },
+            }),
+        },
+        "defaults": {"n_blocks": 2, "filters": 32, "kernel_size": 3, "pool": "max",
+                     "pool_size": 2, "activation": "relu", "dropout": 0.25, "batch_norm": True,
+                     "dense": 128, "augment": "none"},
+        "why": {
+            "n_blocks": "convolution blocks (conv, norm, activation, pooling); small images "
+            "allow few poolings",
+            "filters": "filters of the first block; each further block doubles them",
+            "kernel_size": "the receptive field of one convolution; 3 stacked twice sees as "
+            "far as 5",
+            "pool": "max pooling keeps the strongest response, average pooling smooths",
+            "pool_size": "how much each block shrinks the image; 2 halves it",
+            "activation": "as for mlp",
+            "dropout": "dropout before the dense head and inside it",
+            "batch_norm": "batch normalisation after each convolution",
+            "dense": "units of the dense layer of the head",
+            "augment": "random affine transforms of the training images only",
+            "affine.rotation": "largest rotation, in degrees",
+            "affine.translate": "largest shift, as a share of the image size",
+            "affine.scale": "largest zoom in or out, as a share",
+            "affine.flip": "probability of a left-right flip (keep 0 for digits and text)",
+            "affine.p": "probability that an image is transformed at all",
+        },
+        "tasks": ("classification", "regression"),
+        "needs_scaling": False,
+        "doc": "Convolutional network (PyTorch) for images: rows are images flattened from "
+        "(C, H, W) or (H, W) (square one-channel images such as sklearn:digits are "
+        "recognised), with tunable augmentation of the training batches. Normalises each "
+        "channel itself. Needs pip install 'tunecycle[torch]'.",
+    },
+    "rnn": {
+        "space": {
+            "cell": Categorical(["lstm", "gru"]),
+            "n_layers": Int(1, 3),
+            "hidden_size": Int(16, 256, log=True),
+            "bidirectional": Categorical([False, True]),
+            "dropout": Float(0.0, 0.5),
+        },
+        "defaults": {"cell": "lstm", "n_layers": 1, "hidden_size": 64, "bidirectional": False,
+                     "dropout": 0.0},
+        "why": {
+            "cell": "LSTM or the lighter GRU",
+            "n_layers": "stacked recurrent layers",
+            "hidden_size": "state size of each layer (each direction)",
+            "bidirectional": "read the sequence both ways (whole sequences only)",
+            "dropout": "between stacked layers and before the head",
+        },
+        "tasks": ("classification", "regression"),
+        "needs_scaling": False,
+        "doc": "Recurrent network (PyTorch LSTM/GRU) for sequences: rows are (T, F) "
+        "sequences flattened (see synthetic:sequences), or one feature per step. Normalises "
+        "each feature itself. Needs pip install 'tunecycle[torch]'.",
+    },
+    "transformer": {
+        "space": {
+            "n_layers": Int(1, 4),
+            "d_model": Categorical([32, 64, 128]),
+            "n_heads": Categorical([1, 2, 4, 8]),
+            "ff_mult": Categorical([2, 4]),
+            "dropout": Float(0.0, 0.3),
+        },
+        "defaults": {"n_layers": 2, "d_model": 64, "n_heads": 4, "ff_mult": 4, "dropout": 0.1},
+        "why": {
+            "n_layers": "encoder layers",
+            "d_model": "model width; every choice is divisible by every head count",
+            "n_heads": "attention heads; each sees d_model / n_heads dimensions",
+            "ff_mult": "width of the feed-forward block, as a multiple of d_model",
+            "dropout": "inside attention and feed-forward blocks",
+        },
+        "tasks": ("classification", "regression"),
+        "needs_scaling": False,
+        "doc": "Transformer encoder (PyTorch) for sequences: a linear embedding of each step, "
+        "learned positions, mean pooling. Same input as rnn. Needs pip install "
+        "'tunecycle[torch]'.",
+    },
+}
+
+
+def family_specs() -> dict[str, dict[str, Any]]:
+    """For each deep family, the keyword arguments of its ``Family`` (all but ``build``)."""
+    specs: dict[str, dict[str, Any]] = {}
+    for name, arch in _ARCH.items():
+        why = {**arch["why"], **_SHARED_WHY}
+        specs[name] = {
+            "name": name,
+            "tasks": frozenset(arch["tasks"]),
+            "space": {**arch["space"], **_SHARED_SPACE},
+            "needs_scaling": arch["needs_scaling"],
+            "doc": arch["doc"],
+            "defaults": {**arch["defaults"], **_SHARED_DEFAULTS},
+            "task_space": {t: dict(s) for t, s in _TASK_SPACE.items()},
+            "task_defaults": {t: dict(d) for t, d in _TASK_DEFAULTS.items()},
+            "why": why,
+            "default_notes": dict(_BRANCH_NOTES),
+        }
+    return specs
+
+
+# -- checks -----------------------------------------------------------------------------------
+
+
+def _leaf(key: str) -> str:
+    return key.rpartition(".")[2]
+
+
+def value_problem(key: str, value: Any) -> str | None:
+    """Why ``value`` cannot be used for the parameter ``key`` (None when it can)."""
+    leaf = _leaf(key)
+    if leaf in CHOICES:
+        allowed = CHOICES[leaf]
+        if not any((value is c) if isinstance(c, bool)
+                   else (not isinstance(value, bool) and value == c) for c in allowed):
+            return f"{leaf} must be one of {list(allowed)}, got {value!r}"
+        return None
+    if leaf not in _LIMITS:
+        return None
+    low, high, low_closed, high_closed, integer = _LIMITS[leaf]
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        return f"{leaf} must be a finite number, got {value!r}"
+    if integer and float(value) != int(value):
+        return f"{leaf} must be an integer, got {value!r}"
+    too_low = low is not None and (value < low or (value == low and not low_closed))
+    too_high = high is not None and (value > high or (value == high and not high_closed))
+    if too_low or too_high:
+        left = "-inf" if low is None else f"{low:g}"
+        right = "inf" if high is None else f"{high:g}"
+        interval = f"{'[' if low_closed else '('}{left}, {right}{']' if high_closed else ')'}"
+        return f"{leaf} must be in {interval}, got {value!r}"
+    return None
+
+
+def check_override(key: str, param: Param) -> str | None:
+    """Why an overridden range cannot be used (its bounds or a choice out of limits)."""
+    if isinstance(param, Categorical):
+        values: list[Any] = list(param.choices)
+    elif isinstance(param, (Float, Int)):
+        values = [param.low, param.high]
+    else:
+        return None
+    for value in values:
+        problem = value_problem(key, value)
+        if problem is not None:
+            return problem
+    return None
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    """A checked configuration of one network and its training (see :func:`resolve`)."""
+
+    family: str
+    task: str
+    arch: Mapping[str, Any]
+    optimizer: str
+    optimizer_kw: Mapping[str, Any]
+    lr: float
+    weight_decay: float
+    l1: float
+    batch_size: int
+    epochs: int
+    patience: int
+    schedule: str
+    schedule_kw: Mapping[str, Any]
+    loss: str
+    loss_kw: Mapping[str, Any]
+    precision: str
+    augment: Mapping[str, float] | None = field(default=None)
+
+
+_BRANCHES = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES, "loss": tuple(
+    LOSSES["classification"] + LOSSES["regression"]), "augment": ("none", "affine")}
+_INTS = {"n_layers", "n_blocks", "width", "filters", "dense", "hidden_size", "kernel_size",
+         "pool_size", "d_model", "n_heads", "ff_mult", "batch_size", "epochs", "patience",
+         "every"}
+_BOOLS = {"batch_norm", "bidirectional", "nesterov"}
+
+
+def _typed(leaf: str, value: Any) -> Any:
+    if leaf in _INTS and isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return int(value) if float(value) == int(value) else value
+    if leaf in _BOOLS and isinstance(value, (numbers.Integral, str)):
+        return {"true": True, "false": False}.get(str(value).lower(), value)
+    if leaf in _LIMITS and isinstance(value, numbers.Integral) and not isinstance(value, bool) \
+            and leaf not in _INTS:
+        return float(value)
+    return value
+
+
+def resolve(family: str, params: Mapping[str, Any], task: str) -> NetConfig:
+    """The checked :class:`NetConfig` of ``params`` (a family's own params; missing ones take
+    the family defaults).  Raises ``UserError`` naming the first bad field."""
+    if family not in _ARCH:
+        raise UserError(f"unknown network family {family!r}; known: {', '.join(DEEP_NAMES)}")
+    if task not in LOSSES:
+        raise UserError(f"model family {family!r} does not do {task}; it does "
+                        "classification, regression")
+    if not isinstance(params, Mapping):
+        raise UserError(f"model family {family!r}: params must be a mapping, got {params!r}")
+    arch_space = _ARCH[family]["space"]
+    known = set(Space({**arch_space, **_SHARED_SPACE, **_TASK_SPACE[task]}).names)
+    unknown = sorted(k for k in params if str(k) not in known)
+    if unknown:
+        raise UserError(f"model family {family!r}: unknown parameter(s) {unknown}")
+    merged: dict[str, Any] = {**_ARCH[family]["defaults"], **_SHARED_DEFAULTS,
+                              **_TASK_DEFAULTS[task]}
+    for parent in _BRANCHES:  # a chosen branch drops the defaults of the default branch
+        if parent in params and params[parent] != merged.get(parent):
+            merged = {k: v for k, v in merged.items()
+                      if not k.startswith(f"{merged.get(parent)}.")}
+    merged.update({str(k): v for k, v in params.items()})
+    p = {k: _typed(_leaf(k), v) for k, v in merged.items()}
+    for key, value in p.items():
+        problem = value_problem(key, value)
+        if problem is not None:
+            raise UserError(f"model family {family!r}: {problem}")
+    if p["loss"] not in LOSSES[task]:
+        raise UserError(f"model family {family!r}: loss must be one of {list(LOSSES[task])} "
+                        f"for {task}, got {p['loss']!r}")
+
+    def branch(parent: str) -> dict[str, Any]:
+        prefix = f"{p[parent]}."
+        stray = sorted(k for k in p if "." in k and k.partition(".")[0] in _BRANCHES[parent]
+                       and not k.startswith(prefix))
+        if stray:
+            raise UserError(f"model family {family!r}: parameter {stray[0]!r} is inactive when "
+                            f"{parent}={p[parent]!r}")
+        return {k[len(prefix):]: v for k, v in p.items() if k.startswith(prefix)}
+
+    arch = {k: p[k] for k in arch_space if k != "augment"}
+    if family == "transformer" and arch["d_model"] % arch["n_heads"]:
+        raise UserError(f"model family {family!r}: d_model ({arch['d_model']}) must be "
+                        f"divisible by n_heads ({arch['n_heads']})")
+    augment = None
+    if family == "cnn":
+        aug = branch("augment")
+        if p["augment"] == "affine":
+            augment = {"rotation": 10.0, "translate": 0.1, "scale": 0.1, "flip": 0.0, "p": 0.5,
+                       **{k: float(v) for k, v in aug.items()}}
+    return NetConfig(
+        family=family, task=task, arch=arch,
+        optimizer=p["optimizer"], optimizer_kw=branch("optimizer"),
+        lr=float(p["lr"]), weight_decay=float(p["weight_decay"]), l1=float(p["l1"]),
+        batch_size=int(p["batch_size"]), epochs=int(p["epochs"]), patience=int(p["patience"]),
+        schedule=p["schedule"], schedule_kw=branch("schedule"),
+        loss=p["loss"], loss_kw=branch("loss"), precision=p["precision"], augment=augment,
+    )
