@@ -43,13 +43,13 @@ $(PY):
 	  exit 1; }
 
 $(STAMP): pyproject.toml | $(PY)
-	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml]'"
-	@$(PIP) install -q -e '.[dev,postgres,ml]'
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,viz]'"
+	@$(PIP) install -q -e '.[dev,postgres,ml,viz]'
 	@touch $@
 
 $(BENCH_STAMP): pyproject.toml | $(PY)
-	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,bench]'"
-	@$(PIP) install -q -e '.[dev,postgres,ml,bench]'
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,viz,bench]'"
+	@$(PIP) install -q -e '.[dev,postgres,ml,viz,bench]'
 	@touch $@ $(STAMP)
 
 venv: $(STAMP)
