@@ -15,11 +15,13 @@ The importance of ``j`` is ``V_j / V`` averaged over the trees, then scaled so t
 parameters' importances add up to 1 (the unscaled shares are kept: their sum below 1 is what
 interactions explain).
 
-Inactive parameters (a conditional sub-parameter whose parent chose another branch) are encoded
-as a point just left of the unit interval, carrying the share of trials in which the parameter
-was inactive; the rest of the measure is uniform over its active range.  The measure is a
-product, so combinations that cannot occur (a branch's parameter active while another branch is
-chosen) still count: importances in conditional spaces are approximate.
+The measure is uniform on the unit cube (each categorical choice, each step of an integer gets
+its share; log parameters are uniform in log space).  An inactive parameter (a conditional
+sub-parameter whose parent chose another branch) is filled with a seeded uniform draw, so that
+its column carries no trace of the parent's choice: a marker value would let the trees split on
+"inactive" and credit the branch's effect to every parameter of the branch.  Its importance is
+then its effect where it applies, averaged with no effect elsewhere.  Importances in
+conditional spaces are approximate for that reason.
 
 Needs scikit-learn (the ``viz`` extra); imported on first use.
 """
@@ -36,10 +38,6 @@ from tunecycle.errors import UserError
 from tunecycle.records import FrozenTrial
 from tunecycle.viz.data import ParamAxis, complete_trials, param_axes
 
-#: where an inactive parameter sits, and the lower end of such a column's domain
-_INACTIVE = -0.5
-_LOW = -1.0
-
 
 @dataclass(frozen=True)
 class Importance:
@@ -53,23 +51,6 @@ class Importance:
 
     def as_dict(self) -> dict[str, float]:
         return dict(zip(self.names, self.importances))
-
-
-@dataclass(frozen=True)
-class _Measure:
-    """A column's measure: a point mass ``p`` at ``_INACTIVE`` plus ``1 - p`` uniform on [0, 1]."""
-
-    inactive: float
-
-    @property
-    def low(self) -> float:
-        return _LOW if self.inactive > 0 else 0.0
-
-    def of(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """The measure of the intervals ``(a, b]``."""
-        uniform = np.clip(np.minimum(b, 1.0) - np.maximum(a, 0.0), 0.0, None)
-        point = ((a < _INACTIVE) & (_INACTIVE <= b)).astype(float)
-        return self.inactive * point + (1.0 - self.inactive) * uniform
 
 
 def param_importances(
@@ -93,9 +74,9 @@ def param_importances(
         raise UserError(f"params: {unknown} not in the study's parameters {sorted(axes)}")
     if not names:
         raise UserError("importance: the study's trials have no parameters")
-    X, measures = _encode(done, [axes[n] for n in names])
+    X = _encode(done, [axes[n] for n in names], np.random.default_rng(seed))
     y = np.array([float(t.value) for t in done])  # type: ignore[arg-type]
-    shares = _forest_shares(X, y, measures, n_trees, seed)
+    shares = _forest_shares(X, y, n_trees, seed)
     mean = shares.mean(axis=0)
     std = shares.std(axis=0)
     total = float(mean.sum())
@@ -106,37 +87,35 @@ def param_importances(
                       len(done))
 
 
-def _encode(trials: Sequence[FrozenTrial],
-            axes: Sequence[ParamAxis]) -> tuple[np.ndarray, list[_Measure]]:
-    X = np.full((len(trials), len(axes)), _INACTIVE)
+def _encode(trials: Sequence[FrozenTrial], axes: Sequence[ParamAxis],
+            rng: np.random.Generator) -> np.ndarray:
+    """Unit coordinates; inactive entries (and values outside the newest range) drawn at
+    random."""
+    X = rng.random((len(trials), len(axes)))
     for i, t in enumerate(trials):
         for j, axis in enumerate(axes):
             if axis.name in t.params:
                 u = axis.unit(t.params[axis.name])
-                if math.isfinite(u):  # a value outside the newest range counts as inactive
+                if math.isfinite(u):
                     X[i, j] = u
-    inactive = (X == _INACTIVE).mean(axis=0)
-    return X, [_Measure(float(p)) for p in inactive]
+    return X
 
 
-def _forest_shares(X: np.ndarray, y: np.ndarray, measures: list[_Measure], n_trees: int,
-                   seed: int) -> np.ndarray:
+def _forest_shares(X: np.ndarray, y: np.ndarray, n_trees: int, seed: int) -> np.ndarray:
     """Per tree, each column's main-effect share of the tree's variance (trees x columns)."""
     from sklearn.ensemble import RandomForestRegressor
 
     forest = RandomForestRegressor(n_estimators=n_trees, random_state=seed, n_jobs=1,
                                    min_samples_leaf=1)
     forest.fit(X, y)
-    rows = [_tree_shares(est.tree_, measures) for est in forest.estimators_]
+    rows = [_tree_shares(est.tree_, X.shape[1]) for est in forest.estimators_]
     return np.array(rows)
 
 
-def _leaves(tree, measures: list[_Measure]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each leaf's value and box (lower and upper bounds per column)."""
-    d = len(measures)
+def _leaves(tree, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each leaf's value and box in the unit cube (lower and upper bounds per column)."""
     lows, highs, values = [], [], []
-    start_lo = np.array([m.low for m in measures])
-    stack = [(0, start_lo, np.ones(d))]
+    stack = [(0, np.zeros(d), np.ones(d))]
     left, right = tree.children_left, tree.children_right
     while stack:
         node, lo, hi = stack.pop()
@@ -145,7 +124,7 @@ def _leaves(tree, measures: list[_Measure]) -> tuple[np.ndarray, np.ndarray, np.
             highs.append(hi)
             values.append(float(tree.value[node].ravel()[0]))
             continue
-        j, cut = tree.feature[node], tree.threshold[node]
+        j, cut = tree.feature[node], min(max(tree.threshold[node], 0.0), 1.0)
         hi_left = hi.copy()
         hi_left[j] = min(hi[j], cut)
         lo_right = lo.copy()
@@ -155,22 +134,22 @@ def _leaves(tree, measures: list[_Measure]) -> tuple[np.ndarray, np.ndarray, np.
     return np.array(values), np.array(lows), np.array(highs)
 
 
-def _tree_shares(tree, measures: list[_Measure]) -> np.ndarray:
-    v, lo, hi = _leaves(tree, measures)
-    d = len(measures)
-    mu = np.column_stack([measures[j].of(lo[:, j], hi[:, j]) for j in range(d)])
-    vol = mu.prod(axis=1)
+def _tree_shares(tree, d: int) -> np.ndarray:
+    """Each column's main-effect variance over the tree's total variance (uniform measure)."""
+    v, lo, hi = _leaves(tree, d)
+    width = hi - lo  # the measure of each leaf's side along each column
+    vol = width.prod(axis=1)
     f0 = float(vol @ v)
     total = float(vol @ (v - f0) ** 2)
     shares = np.zeros(d)
     if total <= 1e-12 * max(1.0, f0 * f0):
         return shares
     for j in range(d):
-        others = np.delete(mu, j, axis=1).prod(axis=1)
-        cuts = np.unique(np.concatenate([[measures[j].low, 1.0], lo[:, j], hi[:, j]]))
+        others = np.delete(width, j, axis=1).prod(axis=1)
+        cuts = np.unique(np.concatenate([[0.0, 1.0], lo[:, j], hi[:, j]]))
         a, b = cuts[:-1], cuts[1:]
         mid = (a + b) / 2
         inside = (lo[:, j][:, None] < mid[None, :]) & (mid[None, :] <= hi[:, j][:, None])
-        means = (v * others) @ inside
-        shares[j] = float(measures[j].of(a, b) @ (means - f0) ** 2) / total
+        means = (v * others) @ inside  # the tree's mean with x_j fixed in each segment
+        shares[j] = float((b - a) @ (means - f0) ** 2) / total
     return shares
