@@ -60,7 +60,7 @@ def redact_url(url: str) -> str:
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[int] = (),
            cls: str = "") -> str:
-    out = [f"<table{f' class={cls!r}' if cls else ''}><thead><tr>"]
+    out = ["<table" + (f' class="{cls}"' if cls else "") + "><thead><tr>"]
     out += [f"<th>{_e(h)}</th>" for h in head]
     out.append("</tr></thead><tbody>")
     for row in rows:
