@@ -338,7 +338,7 @@ class Study:
         self._stop.clear()
         self.storage.fail_stale_trials(self.study_id, self.grace_period)
         beat = _Heartbeat(self) if self.storage.shared else None
-        bar = _progress_bar(progress, n_trials or max_trials)
+        bar = _progress_bar(self, progress, n_trials, max_trials)
         done = 0
         try:
             while not self._stop.is_set():
@@ -495,20 +495,44 @@ class _Heartbeat:
         self._thread.join(timeout=5)
 
 
-def _progress_bar(enabled: bool, total: int | None) -> Any:
+def _progress_bar(study: Study, enabled: bool, n_trials: int | None,
+                  max_trials: int | None) -> Any:
+    """A tqdm bar of trials done (of ``n_trials``, or of ``max_trials`` counting those the
+    study already holds), elapsed and remaining time, and the best value; None when off."""
     if not enabled:
         return None
     from tqdm.auto import tqdm
 
+    counts_study = n_trials is None and max_trials is not None
+    done = study.storage.count_trials(study.study_id, _FINISHED_OK) if counts_study else 0
     # disable=None: tqdm stays quiet when the output is not a terminal (CI logs)
-    return tqdm(total=total, disable=None, unit="trial", dynamic_ncols=True)
+    bar = tqdm(total=n_trials if n_trials is not None else max_trials,
+               initial=min(done, max_trials or 0), disable=None, unit="trial",
+               dynamic_ncols=True)
+    bar._tc_counts_study = counts_study
+    bar._tc_best = None
+    if not bar.disable:
+        try:
+            best = study.best_trial
+        except UserError:  # no complete trial yet
+            pass
+        else:
+            _show_best(bar, best)
+    return bar
+
+
+def _show_best(bar: Any, trial: FrozenTrial) -> None:
+    bar._tc_best = trial.value
+    bar.set_postfix_str(f"best={trial.value:.6g} (trial {trial.number})", refresh=False)
 
 
 def _update_bar(bar: Any, study: Study, frozen: FrozenTrial) -> None:
-    best = getattr(bar, "_tc_best", None)
+    best = bar._tc_best
     if frozen.state is TrialState.COMPLETE and frozen.value is not None:
         if best is None or study.direction.better(frozen.value, best):
-            best = frozen.value
-            bar._tc_best = best
-            bar.set_postfix_str(f"best={best:.6g} (trial {frozen.number})", refresh=False)
-    bar.update(1)
+            _show_best(bar, frozen)
+    # against max_trials only complete and pruned trials count, as in the loop's own limit
+    if not bar._tc_counts_study or frozen.state in _FINISHED_OK:
+        bar.update(1)
+    else:
+        bar.refresh()
