@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 import tunecycle as tc
-from tests.cli.test_run import config, run_cli
+from tests.cli.test_run import config
 from tests.terminal import run_on_terminal
 from tunecycle.cli.main import PLOT_KINDS, main
 
@@ -24,7 +24,7 @@ def stored(tmp_path_factory):
     from tests.viz.conftest import CONDITIONAL, conditional_objective
 
     url = f"sqlite:///{tmp_path_factory.mktemp('cli')}/viz.db"
-    study = tc.create_study("viz", storage=url, sampler="random", pruner="median", seed=3)
+    study = tc.create_study("viz", storage=url, sampler="random", pruner="median", seed=5)
     study.optimize(conditional_objective, n_trials=20, space=CONDITIONAL)
     return url, "viz"
 
@@ -83,18 +83,14 @@ def test_mistakes_exit_2_with_one_line(stored, tmp_path, monkeypatch, capsys, ar
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
-def test_run_writes_the_report_and_stays_quiet_off_a_terminal(tmp_path):
+def test_run_checks_the_report_path_before_any_work(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(config(4)))
-    done = run_cli(tmp_path, "run", "cfg.yaml")
-    assert done.returncode == 0, done.stderr
-    assert "report written to model/report.html" in done.stdout
-    page = (tmp_path / "model" / "report.html").read_text()
-    assert "iris-knn" in page and "Test metrics" in page
-    assert "trial/s" not in done.stderr and "|" not in done.stderr  # no progress bar in logs
-
-    bad = run_cli(tmp_path, "run", "cfg.yaml", "--report", "out.txt")
-    assert bad.returncode == 2 and "--report: 'out.txt' must end in .html" in bad.stderr
-    assert len(tc.load_study("iris-knn", f"sqlite:///{tmp_path}/tuning.db").trials) == 4
+    assert main(["run", "cfg.yaml", "--report", "out.txt"]) == 2
+    assert "--report: 'out.txt' must end in .html" in capsys.readouterr().err
+    assert main(["run", "cfg.yaml", "--report", "nowhere/r.html"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cfg.yaml"]  # no study, no model
 
 
 def test_run_on_a_terminal_shows_the_progress_bar(tmp_path):

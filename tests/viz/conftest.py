@@ -34,7 +34,7 @@ def conditional_objective(trial: tc.Trial) -> float:
 @pytest.fixture
 def conditional_study() -> tc.Study:
     """30 trials over a conditional space with intermediate values, some pruned."""
-    study = tc.create_study(sampler="random", pruner="median", seed=3)
+    study = tc.create_study(sampler="random", pruner="median", seed=5)
     study.optimize(conditional_objective, n_trials=30, space=Space(CONDITIONAL))
     return study
 

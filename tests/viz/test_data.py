@@ -95,6 +95,16 @@ def test_contour_without_three_distinct_points_has_no_surface():
         vd.contour(on_a_line, "a", "a")
 
 
+def test_contour_pairs_vary_together(conditional_study):
+    pairs = vd.top_pairs(conditional_study.trials, 10)
+    # sub-parameters of different branches never meet; within a branch "model" is constant
+    assert {frozenset(p) for p in pairs} == {frozenset(p) for p in
+                                             [("model", "scale"), ("svm.C", "scale"),
+                                              ("knn.k", "scale")]}
+    weighted = vd.top_pairs(conditional_study.trials, 1, {"knn.k": 1.0, "scale": 0.5})
+    assert weighted == [("knn.k", "scale")] or weighted == [("scale", "knn.k")]
+
+
 def test_intermediate_curves_mark_pruned_trials(conditional_study):
     curves = vd.intermediate(conditional_study.trials)
     states = {t.number: t.state for t in conditional_study.trials}

@@ -4,6 +4,7 @@ trials): the figure holds the expected points, lines, bars and labels, or says w
 from __future__ import annotations
 
 import base64
+import math
 import re
 import xml.etree.ElementTree as ET
 
@@ -80,7 +81,14 @@ def test_parallel_coordinates(conditional_study, failed_study):
     ax = fig.axes[0]
     n_axes = 4 + 1  # four parameters and the objective
     trial_lines = [ln for ln in ax.lines if len(ln.get_xdata()) == n_axes]
-    assert len(trial_lines) == len(vd.complete_trials(conditional_study.trials))
+    done = vd.complete_trials(conditional_study.trials)
+    assert len(trial_lines) == len(done)
+    # a line crosses the axis of a parameter inactive in its trial at the "inactive" band
+    p = vd.parallel(conditional_study.trials)
+    ys = sorted(tuple(ln.get_ydata()[:-1]) for ln in trial_lines)
+    want = sorted(tuple(plots._INACTIVE_Y if math.isnan(u) else u for u in row)
+                  for row in p.coords)
+    assert ys == want and any(plots._INACTIVE_Y in row for row in ys)
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels[-1] == "objective" and set(labels[:-1]) == {"model", "svm.C", "knn.k", "scale"}
     assert fig.axes[1].get_ylabel() == "objective value (minimize)"  # the colour bar
@@ -109,9 +117,10 @@ def test_contour(conditional_study, one_trial_study):
     n = sum("knn.k" in t.params for t in done)
     scatter = [c for c in ax.collections if len(c.get_offsets()) == n]
     assert scatter, "the trials are drawn over the surface"
-    fig = plots.plot_contour(conditional_study)  # three parameters: three pairs
-    assert len([a for a in fig.axes if a.get_xlabel()]) == 3
-    assert "two or more" in note(plots.plot_contour(one_trial_study))
+    fig = plots.plot_contour(conditional_study)  # by default the pairs that vary together
+    labelled = [(a.get_xlabel(), a.get_ylabel()) for a in fig.axes if a.get_xlabel()]
+    assert len(labelled) == 3 and ("model", "svm.C") not in labelled
+    assert "two parameters that vary together" in note(plots.plot_contour(one_trial_study))
     with pytest.raises(tc.UserError, match="at least two"):
         plots.plot_contour(conditional_study, ["scale"])
 

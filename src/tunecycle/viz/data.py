@@ -259,12 +259,24 @@ def _interpolate(rows: list[tuple[float, float, float]],
     return tuple(tuple(row) for row in z.tolist())
 
 
-def top_params(trials: Sequence[FrozenTrial], k: int) -> list[str]:
-    """Up to ``k`` parameters active in the most complete trials (ties: first seen)."""
+def top_pairs(trials: Sequence[FrozenTrial], k: int,
+              weights: Mapping[str, float] | None = None) -> list[tuple[str, str]]:
+    """Up to ``k`` pairs of parameters worth a contour: both active together in at least three
+    complete trials, each taking two or more values there; ranked by the sum of ``weights``
+    (e.g. importances), else by how many trials hold both."""
     done = complete_trials(trials)
     names = list(param_axes(done))
-    seen = {n: sum(n in t.params for t in done) for n in names}
-    return sorted(names, key=lambda n: -seen[n])[:k]
+    scored = []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            both = [t for t in done if a in t.params and b in t.params]
+            if len(both) < 3:
+                continue
+            if min(len({repr(t.params[n]) for t in both}) for n in (a, b)) < 2:
+                continue
+            score = (weights.get(a, 0.0) + weights.get(b, 0.0)) if weights else len(both)
+            scored.append((-score, i, names.index(b), (a, b)))
+    return [pair for *_, pair in sorted(scored)[:k]]
 
 
 # -- intermediate values -------------------------------------------------------------------------

@@ -40,6 +40,8 @@ STATE_COLORS = {
     TrialState.WAITING: "#7f7f7f",
 }
 _SIZE = (7.0, 4.5)
+#: where a line crosses the axis of a parameter that was inactive in its trial
+_INACTIVE_Y = -0.12
 _CMAP = "viridis"
 
 
@@ -140,7 +142,8 @@ def plot_importance(source: Any, params: Sequence[str] | None = None, *,
 def plot_parallel(source: Any, params: Sequence[str] | None = None, *,
                   direction: Direction | str | None = None) -> Figure:
     """One line per complete trial across the parameters and the objective, coloured by value;
-    a line stops where a parameter was inactive."""
+    a line crosses the axis of a parameter that was inactive in its trial at the shaded
+    "inactive" band below the axis."""
     trials, dirn = _read(source, direction)
     fig = _figure((max(7.0, 1.3 * (len(params or vd.param_axes(trials)) + 1)), 4.5))
     title = "Parallel coordinates"
@@ -162,10 +165,14 @@ def plot_parallel(source: Any, params: Sequence[str] | None = None, *,
     xs = list(range(k + 1))
     order = sorted(range(len(p.values)), key=lambda i: dirn.sign() * -p.values[i])
     for i in order:  # best lines drawn last, on top
-        ys = list(p.coords[i]) + [(p.values[i] - lo) / span]
+        ys = [_INACTIVE_Y if math.isnan(u) else u for u in p.coords[i]]
+        ys.append((p.values[i] - lo) / span)
         ax.plot(xs, ys, color=cmap(norm(p.values[i])), alpha=0.7, linewidth=1.2)
     for x, axis in enumerate(p.axes):
         ax.axvline(x, color="#333333", linewidth=0.8)
+        if any(math.isnan(row[x]) for row in p.coords):
+            ax.text(x + 0.03, _INACTIVE_Y, "inactive", fontsize=7, va="center",
+                    color="#888888", style="italic")
         for t, label in zip(axis.ticks, axis.labels):
             ax.text(x + 0.03, t, label, fontsize=7, va="center", color="#333333")
     ax.axvline(k, color="#333333", linewidth=0.8)
@@ -174,7 +181,10 @@ def plot_parallel(source: Any, params: Sequence[str] | None = None, *,
     ax.set_xticks(xs, [a.name for a in p.axes] + ["objective"], rotation=20, ha="right")
     ax.set_yticks([])
     ax.set_xlim(-0.1, k + 0.5)
-    ax.set_ylim(-0.05, 1.05)
+    inactive = any(math.isnan(u) for row in p.coords for u in row)
+    ax.set_ylim(_INACTIVE_Y - 0.05 if inactive else -0.05, 1.05)
+    if inactive:
+        ax.axhspan(_INACTIVE_Y - 0.05, -0.04, color="#f2f2f2", zorder=0)
     ax.set_title(f"{title}, {len(p.numbers)} complete trials")
     fig.colorbar(ScalarMappable(norm, cmap), ax=ax, label=_value_label(dirn))
     return fig
@@ -222,18 +232,23 @@ def plot_slice(source: Any, params: Sequence[str] | None = None, *,
 # -- contour -------------------------------------------------------------------------------------
 def plot_contour(source: Any, params: Sequence[str] | None = None, *,
                  direction: Direction | str | None = None) -> Figure:
-    """The objective over pairs of parameters (every pair of ``params``; by default of the
-    three parameters active in most trials), interpolated between the trials."""
+    """The objective over pairs of parameters, interpolated between the trials: every pair of
+    ``params``, or by default the three pairs of the most important parameters that were
+    active together in three or more trials (in a conditional space, parameters of one
+    branch)."""
     trials, dirn = _read(source, direction)
     title = "Contour"
     if params is not None and len(params) < 2:
         raise UserError(f"params: a contour needs at least two parameters, got {list(params)}")
-    names = list(params) if params is not None else vd.top_params(trials, 3)
     if not vd.complete_trials(trials):
         return _note(_figure(), title, _nothing_complete(trials))
-    if len(names) < 2:
-        return _note(_figure(), title, "a contour needs two or more parameters")
-    pairs = list(combinations(names, 2))
+    if params is not None:
+        pairs = list(combinations(params, 2))
+    else:
+        pairs = vd.top_pairs(trials, 3, _importances_or_none(trials))
+    if not pairs:
+        return _note(_figure(), title, "a contour needs two parameters that vary together\n"
+                                       "in three or more complete trials")
     data = [vd.contour(trials, x, y) for x, y in pairs]
     fig = _figure((4.2 * len(pairs) + 1.0, 4.0))
     axes = fig.subplots(1, len(pairs), squeeze=False)[0]
@@ -255,6 +270,15 @@ def plot_contour(source: Any, params: Sequence[str] | None = None, *,
     fig.colorbar(ScalarMappable(norm, cmap), ax=list(axes), label=_value_label(dirn))
     fig.suptitle(title)
     return fig
+
+
+def _importances_or_none(trials: Sequence[FrozenTrial]) -> dict[str, float] | None:
+    from tunecycle.viz.importance import param_importances
+
+    try:
+        return param_importances(trials).as_dict()
+    except UserError:  # too few trials: rank by how often parameters occur together
+        return None
 
 
 # -- intermediate values -------------------------------------------------------------------------
