@@ -154,12 +154,11 @@ def plot_parallel(source: Any, params: Sequence[str] | None = None, *,
         return _note(fig, title, "the trials have no parameters")
     from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
-    from matplotlib.colors import Normalize
 
     ax = fig.add_subplot()
     lo, hi = min(p.values), max(p.values)
     span = hi - lo if hi > lo else 1.0
-    norm = Normalize(lo, hi if hi > lo else lo + 1.0)
+    norm = _colour_norm(p.values, dirn)
     cmap = colormaps[_CMAP if dirn is Direction.MAXIMIZE else _CMAP + "_r"]
     k = len(p.axes)
     xs = list(range(k + 1))
@@ -186,8 +185,25 @@ def plot_parallel(source: Any, params: Sequence[str] | None = None, *,
     if inactive:
         ax.axhspan(_INACTIVE_Y - 0.05, -0.04, color="#f2f2f2", zorder=0)
     ax.set_title(f"{title}, {len(p.numbers)} complete trials")
-    fig.colorbar(ScalarMappable(norm, cmap), ax=ax, label=_value_label(dirn))
+    clipped = "min" if dirn is Direction.MAXIMIZE else "max"
+    fig.colorbar(ScalarMappable(norm, cmap), ax=ax, label=_value_label(dirn),
+                 extend=clipped if len(p.values) >= 10 else "neither")
     return fig
+
+
+def _colour_norm(values: Sequence[float], direction: Direction) -> Any:
+    """Colours over the best 90% of the values (with ten or more), so that one very bad trial
+    does not paint every other line the same; the worst tenth gets the end colour."""
+    import numpy as np
+    from matplotlib.colors import Normalize
+
+    lo, hi = min(values), max(values)
+    if len(values) >= 10:
+        if direction is Direction.MAXIMIZE:
+            lo = float(np.quantile(values, 0.1))
+        else:
+            hi = float(np.quantile(values, 0.9))
+    return Normalize(lo, hi if hi > lo else lo + 1.0, clip=True)
 
 
 # -- slices --------------------------------------------------------------------------------------

@@ -58,11 +58,12 @@ def redact_url(url: str) -> str:
     return re.sub(r"(//[^:/@]+):[^@/]*@", r"\1:***@", url)
 
 
-def _table(head: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[int] = (),
-           cls: str = "") -> str:
-    out = ["<table" + (f' class="{cls}"' if cls else "") + "><thead><tr>"]
-    out += [f"<th>{_e(h)}</th>" for h in head]
-    out.append("</tr></thead><tbody>")
+def _table(head: Sequence[str] | None, rows: Sequence[Sequence[Any]],
+           numeric: Sequence[int] = (), cls: str = "") -> str:
+    out = ["<table" + (f' class="{cls}"' if cls else "") + ">"]
+    if head:
+        out += ["<thead><tr>", *(f"<th>{_e(h)}</th>" for h in head), "</tr></thead>"]
+    out.append("<tbody>")
     for row in rows:
         out.append("<tr>" + "".join(
             f"<td class=\"num\">{_num(c)}</td>" if i in numeric else f"<td>{_e(c)}</td>"
@@ -102,7 +103,7 @@ def _summary(study: Any, trials: list[FrozenTrial], attrs: Mapping[str, Any],
                              f"({span:.1f} s)"))
     if "best_family" in attrs:
         rows.append(("best model family", attrs["best_family"]))
-    return "<h2 id=\"summary\">Summary</h2>" + _table(["", ""], rows)
+    return "<h2 id=\"summary\">Summary</h2>" + _table(None, rows)
 
 
 def _best(done: list[FrozenTrial], direction: Any) -> FrozenTrial:
