@@ -1,5 +1,6 @@
-"""Small real studies (in memory, random sampler) for the viz tests; matplotlib and
-scikit-learn come with the viz extra, which ``make test`` installs."""
+"""Small real studies (in memory, random sampler) for the viz tests.  matplotlib and
+scikit-learn come with the viz extra, which ``make test`` installs; the modules that need them
+skip without them."""
 
 from __future__ import annotations
 
@@ -9,9 +10,6 @@ import pytest
 
 import tunecycle as tc
 from tunecycle.space import Space
-
-pytest.importorskip("matplotlib")  # the viz extra; `make test` installs it
-pytest.importorskip("sklearn")
 
 CONDITIONAL = {
     "model": tc.Categorical({"svm": {"C": tc.Float(1e-3, 1e3, log=True)},

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.tree import DecisionTreeRegressor
 
 import tunecycle as tc
 from tunecycle.viz.importance import _tree_shares, param_importances
 
+tree = pytest.importorskip("sklearn.tree")  # the viz extra (`make test` installs it)
+
 
 def _fit_tree(X, y):
-    return DecisionTreeRegressor(random_state=0).fit(np.asarray(X), np.asarray(y)).tree_
+    return tree.DecisionTreeRegressor(random_state=0).fit(np.asarray(X), np.asarray(y)).tree_
 
 
 def test_additive_steps_split_the_variance_by_their_sizes():

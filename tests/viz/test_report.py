@@ -12,6 +12,9 @@ import pytest
 import tunecycle as tc
 from tunecycle.viz.report import build_report, redact_url, write_report
 
+pytest.importorskip("matplotlib")  # the viz extra (`make test` installs it)
+pytest.importorskip("sklearn")
+
 #: anywhere in the page: absolute URLs, CSS imports and url()
 ANYWHERE = [r"https?:", r"ftp:", r"@import", r"url\("]
 #: inside a tag: src/href/action/poster that are not inline data or in-page anchors
