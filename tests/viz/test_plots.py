@@ -101,12 +101,13 @@ def test_parallel_coordinates(conditional_study, failed_study):
     fig = plots.plot_parallel(conditional_study)
     ax = fig.axes[0]
     n_axes = 4 + 1  # four parameters and the objective
-    trial_lines = [ln for ln in ax.lines if len(ln.get_xdata()) == n_axes]
+    (collection,) = ax.collections
+    trial_lines = collection.get_segments()
     done = vd.complete_trials(conditional_study.trials)
-    assert len(trial_lines) == len(done)
+    assert len(trial_lines) == len(done) and all(len(seg) == n_axes for seg in trial_lines)
     # a line crosses the axis of a parameter inactive in its trial at the "inactive" band
     p = vd.parallel(conditional_study.trials)
-    ys = sorted(tuple(ln.get_ydata()[:-1]) for ln in trial_lines)
+    ys = sorted(tuple(seg[:-1, 1]) for seg in trial_lines)
     want = sorted(tuple(plots._INACTIVE_Y if math.isnan(u) else u for u in row)
                   for row in p.coords)
     assert ys == want and any(plots._INACTIVE_Y in row for row in ys)
