@@ -171,9 +171,10 @@ def test_edf(conditional_study):
 
 def test_timeline(failed_study, empty_study):
     ax = plots.plot_timeline(failed_study).axes[0]
-    assert len(ax.patches) == 3
-    assert {p.get_facecolor()[:3] for p in ax.patches} == {
+    assert sum(len(c.get_paths()) for c in ax.collections) == 3  # one bar per trial
+    assert {tuple(c.get_facecolor()[0][:3]) for c in ax.collections} == {
         matplotlib.colors.to_rgb(plots.STATE_COLORS[tc.TrialState.FAILED])}
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["failed"]
     owner = failed_study.trials[0].owner
     assert [t.get_text() for t in ax.get_yticklabels()] == [owner]
     assert ax.get_xlabel() == "seconds since the first trial started"

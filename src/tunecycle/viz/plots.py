@@ -362,12 +362,18 @@ def plot_timeline(source: Any) -> Figure:
         return _note(fig, title, "no trial has started yet")
     ax = fig.add_subplot()
     lane = {w: i for i, w in enumerate(tl.workers)}
-    for state in TrialState:  # one bar container per state: fast with thousands of trials
-        spans = [s for s in tl.spans if s.state is state]
-        if spans:
-            ax.barh([lane[s.worker] for s in spans], [max(s.end - s.start, 1e-3) for s in spans],
-                    left=[s.start for s in spans], height=0.6, color=STATE_COLORS[state],
-                    edgecolor="white", linewidth=0.3, label=state.value)
+    for state in TrialState:  # one collection per state and worker: fast with many trials
+        labelled = False
+        for worker in tl.workers:
+            bars = [(s.start, max(s.end - s.start, 1e-3)) for s in tl.spans
+                    if s.state is state and s.worker == worker]
+            if bars:
+                ax.broken_barh(bars, (lane[worker] - 0.3, 0.6), facecolors=STATE_COLORS[state],
+                               edgecolors="white", linewidths=0.3,
+                               label=None if labelled else state.value)
+                labelled = True
+    ax.set_xlim(0, max(s.end for s in tl.spans) * 1.02 or 1.0)
+    ax.set_ylim(-0.6, len(tl.workers) - 0.4)
     ax.set_yticks(range(len(tl.workers)), tl.workers)
     ax.invert_yaxis()
     ax.set_xlabel("seconds since the first trial started")
