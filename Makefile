@@ -43,13 +43,13 @@ $(PY):
 	  exit 1; }
 
 $(STAMP): pyproject.toml | $(PY)
-	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch]'"
-	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch]'
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz]'"
+	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz]'
 	@touch $@
 
 $(BENCH_STAMP): pyproject.toml | $(PY)
-	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,bench]'"
-	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,bench]'
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz,bench]'"
+	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz,bench]'
 	@touch $@ $(STAMP)
 
 venv: $(STAMP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -345,37 +346,37 @@ def test_heartbeat_renews_the_lease_and_writes_buffered_suggestions(tmp_path):
     assert "x" in seen["later"].params  # written by the heartbeat, before the trial ended
 
 
-def test_progress_bar_on_a_terminal_shows_the_best_value():
-    import fcntl
-    import os
-    import pty
-    import struct
-    import subprocess
+def test_progress_bar_on_a_terminal_shows_done_best_elapsed_and_remaining():
     import sys
-    import termios
+
+    from tests.terminal import run_on_terminal
 
     code = (
         "import tunecycle as tc\n"
         "s = tc.create_study(seed=0)\n"
         "s.optimize(lambda t: t.suggest_float('x', 2, 3), n_trials=5, progress=True)\n"
     )
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # a real size
-    src = os.path.join(os.path.dirname(__file__), os.pardir, "src")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=slave, stderr=slave,
-                            env={**os.environ, "PYTHONPATH": src})
-    os.close(slave)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    proc.wait(timeout=60)
-    os.close(master)
-    text = out.decode(errors="replace")
-    assert proc.returncode == 0, text
+    rc, text = run_on_terminal([sys.executable, "-c", code])
+    assert rc == 0, text
     assert "5/5" in text and "best=2." in text
+    assert re.search(r"\[\d\d:\d\d<\d\d:\d\d", text), text  # [elapsed<remaining
+
+
+def test_progress_bar_of_a_resumed_study_counts_towards_max_trials(tmp_path):
+    import sys
+
+    from tests.terminal import run_on_terminal
+
+    url = f"sqlite:///{tmp_path}/resume.db"
+    study = tc.create_study("r", storage=url, seed=0)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    best = study.best_trial
+    code = (
+        "import tunecycle as tc\n"
+        f"s = tc.load_study('r', {url!r})\n"
+        "s.optimize(lambda t: 5 + t.suggest_float('x', 0, 1), max_trials=6, progress=True)\n"
+    )
+    rc, text = run_on_terminal([sys.executable, "-c", code])
+    assert rc == 0, text
+    assert "3/6" in text and "6/6" in text and "7/6" not in text  # it starts at the 3 held
+    assert f"best={best.value:.6g} (trial {best.number})" in text  # the earlier best stays

@@ -626,10 +626,8 @@ class Loop:
         self.deadline = None if timeout is None else time.monotonic() + timeout
         self.stop_on_error = stop_on_error
         self.callbacks = tuple(callbacks)
-        self.started = 0  # trials handed out in this call
         self.done = 0  # trials finished in this call
-        self._bar = _progress_bar(progress, n_trials or max_trials)
-        self._best: float | None = None
+        self._bar = _progress_bar(study, progress, n_trials, max_trials)
 
     def more(self, running: int = 0) -> bool:
         """May another trial start, with ``running`` trials of this call still going?"""
@@ -642,27 +640,53 @@ class Loop:
     def record(self, frozen: FrozenTrial) -> None:
         self.done += 1
         if self._bar is not None:
-            self._update_bar(frozen)
+            _update_bar(self._bar, self.study, frozen)
         for cb in self.callbacks:
             cb(self.study, frozen)
-
-    def _update_bar(self, frozen: FrozenTrial) -> None:
-        bar = self._bar
-        if frozen.state is TrialState.COMPLETE and frozen.value is not None:
-            if self._best is None or self.study.direction.better(frozen.value, self._best):
-                self._best = frozen.value
-                bar.set_postfix_str(f"best={self._best:.6g} (trial {frozen.number})", refresh=False)
-        bar.update(1)
 
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
 
 
-def _progress_bar(enabled: bool, total: int | None) -> Any:
+def _progress_bar(study: Study, enabled: bool, n_trials: int | None,
+                  max_trials: int | None) -> Any:
+    """A tqdm bar of trials done (of ``n_trials``, or of ``max_trials`` counting those the
+    study already holds), elapsed and remaining time, and the best value; None when off."""
     if not enabled:
         return None
     from tqdm.auto import tqdm
 
+    counts_study = n_trials is None and max_trials is not None
+    done = study.storage.count_trials(study.study_id, _FINISHED_OK) if counts_study else 0
     # disable=None: tqdm stays quiet when the output is not a terminal (CI logs)
-    return tqdm(total=total, disable=None, unit="trial", dynamic_ncols=True)
+    bar = tqdm(total=n_trials if n_trials is not None else max_trials,
+               initial=min(done, max_trials or 0), disable=None, unit="trial",
+               dynamic_ncols=True)
+    bar._tc_counts_study = counts_study
+    bar._tc_best = None
+    if not bar.disable:
+        try:
+            best = study.best_trial
+        except UserError:  # no complete trial yet
+            pass
+        else:
+            _show_best(bar, best)
+    return bar
+
+
+def _show_best(bar: Any, trial: FrozenTrial) -> None:
+    bar._tc_best = trial.value
+    bar.set_postfix_str(f"best={trial.value:.6g} (trial {trial.number})", refresh=False)
+
+
+def _update_bar(bar: Any, study: Study, frozen: FrozenTrial) -> None:
+    best = bar._tc_best
+    if frozen.state is TrialState.COMPLETE and frozen.value is not None:
+        if best is None or study.direction.better(frozen.value, best):
+            _show_best(bar, frozen)
+    # against max_trials only complete and pruned trials count, as in the loop's own limit
+    if not bar._tc_counts_study or frozen.state in _FINISHED_OK:
+        bar.update(1)
+    else:
+        bar.refresh()

@@ -44,11 +44,19 @@ def test_run_then_rerun_continues_the_study(tmp_path):
     url = f"sqlite:///{tmp_path}/tuning.db"
     assert len(tc.load_study("iris-knn", url).trials) == 4
     assert (tmp_path / "model" / "model.joblib").exists()
+    # the report goes beside the model; no progress bar when the output is not a terminal
+    assert "report written to model/report.html" in done.stdout
+    page = (tmp_path / "model" / "report.html").read_text()
+    assert "iris-knn" in page and "Test metrics" in page and "Leaderboard" in page
+    assert "trial/s" not in done.stderr and "|" not in done.stderr
 
     cfg.write_text(yaml.safe_dump(config(6)))
-    again = run_cli(tmp_path, "run", "cfg.yaml")
+    again = run_cli(tmp_path, "run", "cfg.yaml", "--no-report", "--report", "x.html")
+    assert again.returncode == 2 and "not allowed with argument" in again.stderr
+    again = run_cli(tmp_path, "run", "cfg.yaml", "--no-report")
     assert again.returncode == 0, again.stderr
     assert len(tc.load_study("iris-knn", url).trials) == 6
+    assert "report written" not in again.stdout
 
 
 def test_invalid_config_exits_2_with_one_line(tmp_path):

@@ -11,6 +11,7 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,10 @@ from tunecycle.records import FrozenTrial, TrialState
 from tunecycle.storage import get_storage
 
 EXIT_USAGE = 2
+#: the kinds of ``tunecycle plot`` (tunecycle.viz.plots.PLOTS, named here so that the parser
+#: does not import matplotlib)
+PLOT_KINDS = ("history", "importance", "parallel", "slice", "contour", "intermediate", "edf",
+              "timeline", "confusion", "pareto")
 
 
 class CliError(Exception):
@@ -80,11 +85,34 @@ def build_parser() -> argparse.ArgumentParser:
     _add_storage(p)
     p.set_defaults(func=cmd_storage)
 
+    p = sub.add_parser("plot", help="draw one plot of a study to PNG, SVG or HTML")
+    p.add_argument("kind", choices=PLOT_KINDS, help="which plot")
+    p.add_argument("name", help="study name")
+    _add_storage(p)
+    p.add_argument("-o", "--output", required=True, help="output file: .png, .svg or .html")
+    p.add_argument("--params", type=_name_list,
+                   help="comma-separated parameters (importance, parallel, slice, contour) or "
+                        "objectives (pareto: value, duration or numeric user attributes; "
+                        "default value,duration)")
+    p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser("report", help="write a study's report: one self-contained HTML file")
+    p.add_argument("name", help="study name")
+    _add_storage(p)
+    p.add_argument("-o", "--output", required=True, help="output file (.html)")
+    p.add_argument("--top", type=_positive_int, default=10, help="leaderboard length")
+    p.set_defaults(func=cmd_report)
+
     p = sub.add_parser("run", help="run a tuning cycle described in a YAML config")
     p.add_argument("config", nargs="?",
                    help="the cycle config (YAML); default: the built-in digits example "
                         "(tunecycle/examples/digits.yaml)")
     _add_parallel(p)
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--report", metavar="PATH",
+                       help="where the HTML report goes (default: report.html in the config's "
+                            "output dir, else <study>-report.html here)")
+    where.add_argument("--no-report", action="store_true", help="do not write the HTML report")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser(
@@ -157,6 +185,11 @@ def _add_parallel(p: argparse.ArgumentParser) -> None:
 def _parallel_overrides(args: argparse.Namespace) -> dict[str, Any]:
     given = {"n_jobs": args.n_jobs, "backend": args.backend, "trial_timeout": args.trial_timeout}
     return {k: v for k, v in given.items() if v is not None}
+def _name_list(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
+    return names
 
 
 def _storage_url(args: argparse.Namespace) -> str:
@@ -279,8 +312,77 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         cfg = load_config(args.config)
     cfg = _with_study(cfg, _parallel_overrides(args))
+    report = _checked_report_path(args.report) if args.report else None
     result = run_config(cfg, progress=True)
     print("\n" + format_result(result))
+    if args.no_report:
+        return 0
+    try:
+        _viz()
+    except CliError as exc:  # the cycle succeeded: say why there is no report, exit 0
+        print(f"report not written: {exc}", file=sys.stderr)
+        return 0
+    from tunecycle.viz.report import write_report
+
+    if report is None:  # report.html beside the saved model, else <study>-report.html here
+        report = (Path(cfg.output.dir) / "report.html" if cfg.output.dir
+                  else Path(re.sub(r"[^\w.-]+", "_", result.study.name) + "-report.html"))
+    print(f"report written to {write_report(result.study, report)}")
+    return 0
+
+
+def _checked_report_path(given: str) -> Path:
+    """``run --report PATH``, checked before the cycle starts."""
+    path = Path(given)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise CliError(f"--report: {given!r} must end in .html")
+    if not path.parent.exists():
+        raise CliError(f"--report: the directory {str(path.parent)!r} does not exist")
+    return path
+
+
+def _viz() -> None:
+    """Raise a one-line CliError when the viz extra is missing."""
+    try:
+        import matplotlib  # noqa: F401
+        import sklearn  # noqa: F401
+    except ModuleNotFoundError as exc:
+        raise CliError(
+            f"plots need the viz extra ({exc.name} is not installed): pip install 'tunecycle[viz]'"
+        ) from None
+
+
+def _output(path_text: str, suffixes: Sequence[str]) -> Path:
+    out = Path(path_text)
+    if out.suffix.lower() not in suffixes:
+        raise CliError(f"--output: {path_text!r} must end in {', '.join(suffixes)}")
+    if not out.parent.exists():
+        raise CliError(f"--output: the directory {str(out.parent)!r} does not exist")
+    return out
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    out = _output(args.output, (".png", ".svg", ".html"))
+    _viz()
+    study = load_study(args.name, _storage_url(args))
+    from tunecycle.viz.plots import PLOTS, save
+
+    draw, takes_params = PLOTS[args.kind]
+    if args.params and not takes_params:
+        raise CliError(f"--params: the {args.kind} plot takes no parameters")
+    save(draw(study, args.params), out, title=f"{study.name}: {args.kind}")
+    print(f"wrote the {args.kind} plot of {study.name!r} to {out}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    out = _output(args.output, (".html", ".htm"))
+    _viz()
+    study = load_study(args.name, _storage_url(args))
+    from tunecycle.viz.report import write_report
+
+    write_report(study, out, top=args.top)
+    print(f"wrote the report of {study.name!r} ({len(study.trials)} trials) to {out}")
     return 0
 
 

@@ -1,0 +1,216 @@
+"""Every plot on small studies (none, one trial, all failed, a conditional space with pruned
+trials): the figure holds the expected points, lines, bars and labels, or says why it is empty."""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import tunecycle as tc
+from tunecycle.viz import data as vd
+from tunecycle.viz import plots
+
+matplotlib = pytest.importorskip("matplotlib")  # the viz extra (`make test` installs it)
+pytest.importorskip("sklearn")
+
+ALL_SOURCES = ["empty_study", "one_trial_study", "failed_study", "conditional_study"]
+
+
+def note(fig) -> str:
+    """The message of a figure that has nothing to plot ('' when it plots something)."""
+    ax = fig.axes[0]
+    return ax.texts[0].get_text() if not ax.axison and ax.texts else ""
+
+
+def points(collection) -> int:
+    return len(collection.get_offsets())
+
+
+def test_figures_render_whatever_backend_is_configured(tmp_path):
+    """The plots never touch pyplot or the configured backend (here a GUI one that cannot
+    start without a display): figures are drawn by Agg."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.terminal import SRC
+
+    code = ("import sys, tunecycle as tc\n"
+            "from tunecycle.viz import plots\n"
+            "s = tc.create_study(seed=0)\n"
+            "s.optimize(lambda t: t.suggest_float('x', 0, 1), n_trials=3)\n"
+            f"plots.save(plots.plot_history(s), {str(tmp_path / 'h.png')!r})\n"
+            "print('pyplot' if 'matplotlib.pyplot' in sys.modules else 'no pyplot')\n")
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, env={**env, "MPLBACKEND": "TkAgg", "PYTHONPATH": SRC})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "no pyplot"
+    assert (tmp_path / "h.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("source", ALL_SOURCES)
+@pytest.mark.parametrize("kind", sorted(plots.PLOTS))
+def test_every_plot_draws_every_small_study(kind, source, request):
+    study = request.getfixturevalue(source)
+    fig = plots.PLOTS[kind][0](study, None)
+    assert fig.axes, "a figure always has at least one axes (the message of an empty one)"
+    assert plots.figure_png(fig, dpi=20)[:8] == b"\x89PNG\r\n\x1a\n"  # it renders
+
+
+def test_history(conditional_study, empty_study, failed_study):
+    fig = plots.plot_history(conditional_study)
+    ax = fig.axes[0]
+    h = vd.history(conditional_study.trials, conditional_study.direction)
+    assert points(ax.collections[0]) == len(h.numbers) > 0
+    assert ax.get_xlabel() == "trial number" and ax.get_ylabel() == "objective value (minimize)"
+    (best,) = ax.lines
+    assert list(best.get_ydata()) == list(h.best)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["objective value",
+                                                                  "best so far"]
+    assert note(plots.plot_history(empty_study)) == "no trials yet"
+    assert note(plots.plot_history(failed_study)) == "no complete trials yet (3 failed)"
+
+
+def test_history_of_a_list_of_trials_and_a_bad_source(one_trial_study):
+    fig = plots.plot_history(one_trial_study.trials, direction="maximize")
+    assert fig.axes[0].get_ylabel() == "objective value (maximize)"
+    assert points(fig.axes[0].collections[0]) == 1
+    with pytest.raises(tc.UserError, match="a study or a list of FrozenTrial"):
+        plots.plot_history("not a study")
+
+
+def test_importance(conditional_study, one_trial_study):
+    fig = plots.plot_importance(conditional_study)
+    ax = fig.axes[0]
+    assert len(ax.patches) == 4
+    assert {t.get_text() for t in ax.get_yticklabels()} == {"model", "svm.C", "knn.k", "scale"}
+    widths = [p.get_width() for p in ax.patches]
+    assert sum(widths) == pytest.approx(1.0) and widths == sorted(widths)  # most important on top
+    assert ax.get_xlabel().startswith("importance")
+    fig = plots.plot_importance(conditional_study, ["scale", "knn.k"])
+    assert len(fig.axes[0].patches) == 2
+    assert "at least 2 complete" in note(plots.plot_importance(one_trial_study))
+
+
+def test_parallel_coordinates(conditional_study, failed_study):
+    fig = plots.plot_parallel(conditional_study)
+    ax = fig.axes[0]
+    n_axes = 4 + 1  # four parameters and the objective
+    (collection,) = ax.collections
+    trial_lines = collection.get_segments()
+    done = vd.complete_trials(conditional_study.trials)
+    assert len(trial_lines) == len(done) and all(len(seg) == n_axes for seg in trial_lines)
+    # a line crosses the axis of a parameter inactive in its trial at the "inactive" band
+    p = vd.parallel(conditional_study.trials)
+    ys = sorted(tuple(seg[:-1, 1]) for seg in trial_lines)
+    want = sorted(tuple(plots._INACTIVE_Y if math.isnan(u) else u for u in row)
+                  for row in p.coords)
+    assert ys == want and any(plots._INACTIVE_Y in row for row in ys)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[-1] == "objective" and set(labels[:-1]) == {"model", "svm.C", "knn.k", "scale"}
+    assert fig.axes[1].get_ylabel() == "objective value (minimize)"  # the colour bar
+    fig = plots.plot_parallel(conditional_study, ["scale"])
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["scale", "objective"]
+    assert note(plots.plot_parallel(failed_study)).startswith("no complete trials")
+
+
+def test_slice(conditional_study):
+    fig = plots.plot_slice(conditional_study)
+    panels = [ax for ax in fig.axes if ax.axison and ax.collections and ax.get_xlabel()]
+    by_label = {ax.get_xlabel(): ax for ax in panels}
+    assert set(by_label) == {"model", "svm.C", "knn.k", "scale"}
+    done = vd.complete_trials(conditional_study.trials)
+    for name, ax in by_label.items():
+        assert points(ax.collections[0]) == sum(name in t.params for t in done)
+    assert by_label["svm.C"].get_xscale() == "log"
+    assert [t.get_text() for t in by_label["model"].get_xticklabels()] == ["svm", "knn"]
+
+
+def test_contour(conditional_study, one_trial_study):
+    fig = plots.plot_contour(conditional_study, ["scale", "knn.k"])
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "scale" and ax.get_ylabel() == "knn.k"
+    done = vd.complete_trials(conditional_study.trials)
+    n = sum("knn.k" in t.params for t in done)
+    scatter = [c for c in ax.collections if len(c.get_offsets()) == n]
+    assert scatter, "the trials are drawn over the surface"
+    fig = plots.plot_contour(conditional_study)  # by default the pairs that vary together
+    labelled = [(a.get_xlabel(), a.get_ylabel()) for a in fig.axes if a.get_xlabel()]
+    assert len(labelled) == 3 and ("model", "svm.C") not in labelled
+    assert "two parameters that vary together" in note(plots.plot_contour(one_trial_study))
+    with pytest.raises(tc.UserError, match="at least two"):
+        plots.plot_contour(conditional_study, ["scale"])
+
+
+def test_intermediate_marks_pruned_trials(conditional_study, one_trial_study):
+    fig = plots.plot_intermediate(conditional_study)
+    ax = fig.axes[0]
+    curves = vd.intermediate(conditional_study.trials)
+    n_pruned = sum(c.pruned for c in curves)
+    dashed = [ln for ln in ax.lines if ln.get_linestyle() == "--"]
+    crosses = [ln for ln in ax.lines if ln.get_marker() == "x"]
+    assert len(dashed) == len(crosses) == n_pruned > 0
+    assert len(ax.lines) == len(curves) + n_pruned
+    assert "pruned" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert ax.get_xlabel() == "step" and f"{n_pruned} pruned" in ax.get_title()
+    assert "no trial has reported" in note(plots.plot_intermediate(one_trial_study))
+
+
+def test_edf(conditional_study):
+    ax = plots.plot_edf(conditional_study).axes[0]
+    (line,) = ax.lines
+    n = len(vd.complete_trials(conditional_study.trials))
+    assert len(line.get_xdata()) == n and line.get_ydata()[-1] == pytest.approx(1.0)
+    assert list(line.get_xdata()) == sorted(line.get_xdata())
+
+
+def test_timeline(failed_study, empty_study):
+    ax = plots.plot_timeline(failed_study).axes[0]
+    assert sum(len(c.get_paths()) for c in ax.collections) == 3  # one bar per trial
+    assert {tuple(c.get_facecolor()[0][:3]) for c in ax.collections} == {
+        matplotlib.colors.to_rgb(plots.STATE_COLORS[tc.TrialState.FAILED])}
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["failed"]
+    owner = failed_study.trials[0].owner
+    assert [t.get_text() for t in ax.get_yticklabels()] == [owner]
+    assert ax.get_xlabel() == "seconds since the first trial started"
+    assert note(plots.plot_timeline(empty_study)) == "no trial has started yet"
+
+
+def test_confusion_matrix(empty_study):
+    doc = {"labels": ["cat", "dog", "eel"], "matrix": [[5, 1, 0], [2, 6, 0], [0, 0, 9]]}
+    empty_study.set_user_attr("confusion_matrix", doc)
+    ax = plots.plot_confusion(empty_study).axes[0]
+    assert ax.images[0].get_array().tolist() == doc["matrix"]
+    assert [t.get_text() for t in ax.texts] == ["5", "1", "0", "2", "6", "0", "0", "0", "9"]
+    assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["cat", "dog", "eel"]
+    assert "no confusion matrix" in note(plots.plot_confusion({}))
+
+
+def test_pareto_front_plot():
+    pts = [[4.0, 6.0], [2.0, 3.0], [3.0, 4.0], [1.0, 1.0], [2.5, 5.0]]
+    d = vd.pareto(pts, ["maximize", "minimize"], ["accuracy", "seconds"])
+    ax = plots.plot_pareto(d).axes[0]
+    (front,) = ax.lines
+    assert list(front.get_xdata()) == [1.0, 2.0, 3.0, 4.0]  # [2.5, 5] is dominated by [3, 4]
+    assert points(ax.collections[0]) == 1
+    assert ax.get_xlabel() == "accuracy (maximize)" and ax.get_ylabel() == "seconds (minimize)"
+
+
+def test_save_writes_png_svg_and_a_self_contained_page(conditional_study, tmp_path):
+    fig = plots.plot_history(conditional_study)
+    png = plots.save(fig, tmp_path / "h.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and b"matplotlib" not in png
+    svg = plots.save(fig, tmp_path / "h.svg").read_text()
+    assert ET.fromstring(svg).tag.endswith("svg") and "trial number" in svg
+    page = plots.save(fig, tmp_path / "h.html", title="a <b> title").read_text()
+    assert "a &lt;b&gt; title" in page and not re.search(r"https?://", page)
+    (uri,) = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    assert base64.b64decode(uri)[:4] == b"\x89PNG"
+    with pytest.raises(tc.UserError, match="must end in"):
+        plots.save(fig, tmp_path / "h.jpg")
