@@ -90,7 +90,11 @@ class _StudyCache:
 
 
 class SQLStorage(Storage):
-    """Storage in a SQL database reached by a SQLAlchemy URL."""
+    """Storage in a SQL database reached by a SQLAlchemy URL.
+
+    With ``create_schema=False`` an empty database is refused (``StorageURLError``) instead of
+    given the tables: for readers that must not write.
+    """
 
     shared = True
 
@@ -100,6 +104,7 @@ class SQLStorage(Storage):
         *,
         engine_kwargs: Mapping[str, Any] | None = None,
         check_schema: bool = True,
+        create_schema: bool = True,
     ):
         self.url = url
         self._safe_url = _safe(url)
@@ -113,7 +118,7 @@ class SQLStorage(Storage):
         self._caches: dict[int, _StudyCache] = {}
         self._cache_lock = threading.Lock()
         if check_schema:
-            self._ensure_schema()
+            self._ensure_schema(create_schema)
 
     # -- plumbing -----------------------------------------------------------------------------
     @contextmanager
@@ -142,11 +147,17 @@ class SQLStorage(Storage):
         self._engine.dispose()
 
     # -- schema -------------------------------------------------------------------------------
-    def _ensure_schema(self) -> None:
+    def _ensure_schema(self, create: bool = True) -> None:
         current = self._schema_revision()
         if current == SCHEMA_HEAD:
             return
         if current is None:
+            if not create:  # a reader (the dashboard) does not write a schema
+                self.close()
+                raise StorageURLError(
+                    f"storage {self._safe_url}: the database holds no tunecycle studies "
+                    "(it has no tunecycle tables)"
+                )
             self._migrate()
             return
         raise SchemaVersionError(
