@@ -69,7 +69,16 @@ def test_studies_summary_page_and_changes(db_url, writer, serve):
     new = client.get(base + f"/changes?since={points['cursor']}")
     assert sorted(t["number"] for t in new["trials"]) == [5, 6]
     assert new["cursor"] > points["cursor"] and not new["more"]
+    # the points are kept by the server and brought up to date from the changes
+    again = client.get(base + "/points")
+    assert again["number"] == list(range(7)) and again["cursor"] == new["cursor"]
+    assert again["state"][5:] == ["complete", "waiting"] and again["value"][5:] == [0.95, None]
     assert client.get("/api/studies/empty/points")["number"] == []
+    # a study deleted and made again under the same name is read afresh
+    writer.delete_study(sid)
+    remade = writer.create_study("svm/rbf", Direction.MINIMIZE).study_id
+    add_trial(writer, remade, 7.0)
+    assert client.get(base + "/points")["value"] == [7.0]
     # a cursor from a study that was deleted and made again: the page must start over
     assert client.get(f"/api/studies/empty/changes?since={new['cursor']}")["reset"] is True
 

@@ -79,6 +79,8 @@ def create_app(store: Storage, *, allowed_hosts: Sequence[str] = ("*",)) -> Any:
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
+    points = views.PointsCache()
+
     def api(fn: Callable[[str | None, Query], dict[str, Any]]) -> Callable[[Request], Any]:
         # a plain function: Starlette runs it on its thread pool, so reads never block the loop
         def endpoint(request: Request) -> JSONResponse:
@@ -120,7 +122,7 @@ def create_app(store: Storage, *, allowed_hosts: Sequence[str] = ("*",)) -> Any:
         ),
         Route(
             "/api/studies/{name:path}/points",
-            api(lambda name, q: views.points(store, name)),
+            api(lambda name, q: points.get(store, name)),
             methods=["GET"],
         ),
         Route(

@@ -1,19 +1,20 @@
 """What the dashboard's JSON API answers, built from the storage's bounded reads.
 
-Every function here makes one short read through the ``Storage`` contract (a page, a summary,
-the points of a plot, the changes after a cursor) and returns plain JSON-safe data; none of
-them writes.  Non-finite numbers become ``null`` (JSON has no NaN).
+Every function here makes short reads through the ``Storage`` contract (a page, a summary, the
+changes after a cursor) and returns plain JSON-safe data; none of them writes.  The points of
+the history plot are kept per study by ``PointsCache`` and brought up to date from the changes.  Non-finite numbers become ``null`` (JSON has no NaN).
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from tunecycle.errors import UserError
-from tunecycle.records import FrozenTrial, StudySummary, TrialState
+from tunecycle.records import FrozenTrial, StudySummary, TrialPoints, TrialState
 from tunecycle.storage.base import MAX_PAGE, TRIAL_SORT_KEYS, Storage
 
 #: rows in a table page unless the page asks for another size
@@ -109,15 +110,60 @@ def trials_page(store: Storage, name: str, query: Mapping[str, Sequence[str]]) -
     }
 
 
-def points(store: Storage, name: str) -> dict[str, Any]:
-    """Every trial's number, state and value as three columns (compact for 20,000 trials)."""
-    got = store.get_trial_points(store.get_study(name).study_id)
-    return {
-        "cursor": got.cursor,
-        "number": [p.number for p in got.points],
-        "state": [p.state.value for p in got.points],
-        "value": clean([p.value for p in got.points]),
-    }
+class PointsCache:
+    """Every trial's number, state and value per study, kept up to date from the changes.
+
+    The first request for a study reads all its points once; later ones (another tab, a
+    reload) ask the store only for what changed since, so their cost follows the changes and
+    not the size of the study.  A study deleted and made again under the same name is noticed
+    by its start time (or its cursor going back), and read afresh."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._studies: dict[tuple[int, str, datetime | None], _Points] = {}
+
+    def get(self, store: Storage, name: str) -> dict[str, Any]:
+        info = store.get_study(name)
+        sid, key = info.study_id, (info.study_id, name, info.datetime_start)
+        with self._lock:  # one reader per dashboard at a time; each read is short
+            cached = self._studies.get(key)
+            if cached is None or not cached.catch_up(store, sid):
+                cached = _Points(store.get_trial_points(sid))
+                if len(self._studies) >= 64:  # bounded: forget the oldest study
+                    self._studies.pop(next(iter(self._studies)))
+                self._studies[key] = cached
+            return cached.doc()
+
+
+class _Points:
+    def __init__(self, got: TrialPoints) -> None:
+        self.cursor = got.cursor
+        self.state = [p.state.value for p in got.points]
+        self.value = clean([p.value for p in got.points])
+
+    def catch_up(self, store: Storage, sid: int) -> bool:
+        """Apply the changes since the cursor; False if the study was made again."""
+        while True:
+            got = store.trials_changed_since(sid, self.cursor)
+            if got.cursor < self.cursor:
+                return False
+            for t in got.trials:
+                while len(self.state) <= t.number:
+                    self.state.append(None)
+                    self.value.append(None)
+                self.state[t.number] = t.state.value
+                self.value[t.number] = clean(t.value)
+            self.cursor = got.cursor
+            if not got.more:
+                return True
+
+    def doc(self) -> dict[str, Any]:
+        return {
+            "cursor": self.cursor,
+            "number": list(range(len(self.state))),
+            "state": list(self.state),
+            "value": list(self.value),
+        }
 
 
 def changes(store: Storage, name: str, query: Mapping[str, Sequence[str]]) -> dict[str, Any]:
@@ -162,5 +208,5 @@ def _float(query: Mapping[str, Sequence[str]], key: str) -> float | None:
     return number
 
 
-__all__ = ["DEFAULT_LIMIT", "TRIAL_SORT_KEYS", "changes", "points", "studies", "summary",
+__all__ = ["DEFAULT_LIMIT", "TRIAL_SORT_KEYS", "PointsCache", "changes", "studies", "summary",
            "trials_page"]

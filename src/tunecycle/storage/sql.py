@@ -782,8 +782,9 @@ class SQLStorage(Storage):
                 .where(trials.c.study_id == study_id)
                 .order_by(trials.c.number)
             ).all()
+        states = {s.value: s for s in TrialState}
         points = tuple(
-            TrialPoint(n, TrialState(st), None if v is None else float(v)) for n, st, v in rows
+            TrialPoint(n, states[st], None if v is None else float(v)) for n, st, v in rows
         )
         return TrialPoints(points, head)
 

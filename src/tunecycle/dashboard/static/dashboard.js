@@ -134,12 +134,13 @@ async function showStudy(name) {
 async function startStudy() {
   clearTimeout(study.pollTimer);
   try {
-    // the points first: their cursor is where following the changes starts, so nothing
-    // written while the other reads run is missed (a change read twice is harmless)
-    const pts = await getJSON(studyApi(study.name, "points"));
-    study.cursor = pts.cursor;
+    // three reads side by side; following the changes starts from the older of the two
+    // cursors, so nothing written meanwhile is missed (a change seen twice is harmless)
+    const [pts, pageCursor] = await Promise.all(
+      [getJSON(studyApi(study.name, "points")), loadPage(), loadSummary()]);
+    study.cursor = Math.min(pts.cursor, pageCursor === null ? pts.cursor : pageCursor);
     study.number = pts.number; study.state = pts.state; study.value = pts.value;
-    await Promise.all([loadSummary(), loadPage()]);
+    study.summaryStale = true;  // it was read without a cursor: refresh it at the first poll
     $("study-error").hidden = true;
     setLive(true, `live · updated ${now()}`);
     scheduleDraw();
@@ -171,8 +172,12 @@ async function poll() {
     if (ch.trials.length) {
       study.fresh = new Set(ch.trials.map((t) => t.number));
       for (const t of ch.trials) putPoint(t);
+      study.summaryStale = false;
       await Promise.all([loadSummary(), loadPage()]);
       scheduleDraw();
+    } else if (study.summaryStale) {
+      study.summaryStale = false;
+      await loadSummary();
     }
     $("study-error").hidden = true;
     setLive(true, `live · updated ${now()}`);
@@ -212,28 +217,33 @@ async function loadSummary() {
 function pageQuery() {
   const p = study.page;
   const q = new URLSearchParams({ offset: p.offset, limit: p.limit, sort: p.sort, order: p.order });
-  if (p.states.size < STATES.length) q.set("state", [...p.states].join(",") || "none");
+  if (p.states.size < STATES.length) q.set("state", [...p.states].join(","));
   if (p.valueMin !== "") q.set("value_min", p.valueMin);
   if (p.valueMax !== "") q.set("value_max", p.valueMax);
   return q.toString();
 }
 
+// loads the table's page; returns the cursor it was read at (null when nothing was asked)
 async function loadPage() {
   const token = ++study.pageToken;
+  let cursor = null;
   if (study.page.states.size === 0) {  // nothing selected: nothing to ask for
     study.total = 0; study.trials = [];
   } else {
     const data = await getJSON(studyApi(study.name, "trials") + "?" + pageQuery());
-    if (token !== study.pageToken) return;  // a newer request was made meanwhile
+    if (token !== study.pageToken) return data.cursor;  // a newer request was made meanwhile
+    cursor = data.cursor;
     study.total = data.total;
     study.trials = data.trials;
     if (study.page.offset > 0 && study.page.offset >= data.total) {
       study.page.offset = Math.max(0, (Math.ceil(data.total / study.page.limit) - 1) * study.page.limit);
-      return loadPage();
+      const again = await loadPage();
+      return again === null ? cursor : Math.min(cursor, again);
     }
   }
   renderTrials();
   scheduleDraw();
+  return cursor;
 }
 
 function renderTrials() {
