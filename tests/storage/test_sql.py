@@ -306,3 +306,24 @@ def test_an_older_schema_is_refused_then_upgraded_with_its_data(fresh_sql_url):
         engine.dispose()
     assert "ix_tc_trials_study_state_number" in names
     assert "ix_tc_trials_study_state" not in names
+
+
+def test_change_numbers_without_returning(tmp_path):
+    """SQLite before 3.35 has no RETURNING: the change numbers take two statements there."""
+    store = SQLStorage(f"sqlite:///{tmp_path}/old-sqlite.db")
+    try:
+        store._returning = False  # as on such a SQLite
+        sid = store.create_study("s", Direction.MINIMIZE).study_id
+        t = store.start_trial(sid, "h:1")
+        store.report(t.trial_id, 0, 1.0)
+        mid = store.trials_changed_since(sid, 0).cursor
+        store.finish_trial(t.trial_id, TrialState.COMPLETE, 1.0)
+        u = store.start_trial(sid, "h:1")
+        later = store.trials_changed_since(sid, mid)
+        assert (mid, later.cursor) == (2, 4)
+        assert [(x.number, x.state) for x in later.trials] == [
+            (t.number, TrialState.COMPLETE),
+            (u.number, TrialState.RUNNING),
+        ]
+    finally:
+        store.close()

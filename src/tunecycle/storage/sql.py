@@ -36,6 +36,7 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine, make_url
@@ -79,6 +80,16 @@ _COUNTED = [
     for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
 ]
 _ADVISORY_KEY = 0x7475_6E65  # "tune"
+# the two statements of every change number, as text: built once, compiled cheaply
+_TAKE_SEQ = text(
+    "UPDATE tc_studies SET change_seq = change_seq + :count WHERE study_id = :study_id "
+    "RETURNING change_seq"
+)
+_BUMP_SEQ = text(
+    "UPDATE tc_studies SET change_seq = change_seq + :count WHERE study_id = :study_id"
+)
+_READ_SEQ = text("SELECT change_seq FROM tc_studies WHERE study_id = :study_id")
+_SET_SEQ = text("UPDATE tc_trials SET seq = :seq WHERE trial_id = :trial_id")
 
 
 class _StudyCache:
@@ -110,6 +121,7 @@ class SQLStorage(Storage):
         self._safe_url = _safe(url)
         self._engine = _make_engine(url, self._safe_url, dict(engine_kwargs or {}))
         self._is_sqlite = self._engine.dialect.name == "sqlite"
+        self._returning = not self._is_sqlite or _sqlite_version() >= (3, 35)
         self._now_sql = literal_column(
             "(julianday('now') - 2440587.5) * 86400.0"
             if self._is_sqlite
@@ -362,14 +374,12 @@ class SQLStorage(Storage):
         they were taken and a reader never passes one that is still to be committed.  Writers
         lock trial rows before the study row (never the other way round), so this cannot
         deadlock with another writer."""
-        conn.execute(
-            update(studies)
-            .where(studies.c.study_id == study_id)
-            .values(change_seq=studies.c.change_seq + count)
-        )
-        head = conn.execute(
-            select(studies.c.change_seq).where(studies.c.study_id == study_id)
-        ).scalar_one()
+        args = {"count": count, "study_id": study_id}
+        if self._returning:
+            head = conn.execute(_TAKE_SEQ, args).scalar_one()
+        else:  # SQLite before 3.35 has no RETURNING; its write lock is held all the same
+            conn.execute(_BUMP_SEQ, args)
+            head = conn.execute(_READ_SEQ, args).scalar_one()
         return int(head) - count + 1
 
     def start_trial(
@@ -461,11 +471,8 @@ class SQLStorage(Storage):
     def report(self, trial_id: int, step: int, value: float) -> None:
         def run(conn: Connection) -> None:
             row = self._locked_running(conn, trial_id, "report")
-            conn.execute(
-                update(trials)
-                .where(trials.c.trial_id == trial_id)
-                .values(seq=self._next_seq(conn, row.study_id))
-            )
+            seq = self._next_seq(conn, row.study_id)
+            conn.execute(_SET_SEQ, {"seq": seq, "trial_id": trial_id})
             conn.execute(
                 delete(intermediate).where(
                     and_(intermediate.c.trial_id == trial_id, intermediate.c.step == step)
@@ -575,9 +582,7 @@ class SQLStorage(Storage):
             if done:  # trial rows first, then the study row (see _next_seq)
                 first = self._next_seq(conn, study_id, len(done))
                 for i, (tid, _) in enumerate(done):
-                    conn.execute(
-                        update(trials).where(trials.c.trial_id == tid).values(seq=first + i)
-                    )
+                    conn.execute(_SET_SEQ, {"seq": first + i, "trial_id": tid})
             return [number for _, number in done]
 
         failed = self._write(run)
@@ -844,6 +849,12 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
 def _sqlite_on_begin(conn: Connection) -> None:
     write = conn.get_execution_options().get("tc_write", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _sqlite_version() -> tuple[int, ...]:
+    import sqlite3
+
+    return sqlite3.sqlite_version_info
 
 
 def _transient(exc: DBAPIError) -> bool:
