@@ -11,7 +11,7 @@ from typing import Any
 
 from tunecycle.records import Direction, TrialState
 from tunecycle.space import Float, Int
-from tunecycle.storage.base import current_owner
+from tunecycle.storage.base import Storage, current_owner
 from tunecycle.storage.sql import SQLStorage
 
 OWNER = current_owner()
@@ -40,7 +40,7 @@ class Client:
 
 
 def add_trial(
-    store: SQLStorage,
+    store: Storage,
     study_id: int,
     value: float | None,
     state: TrialState = TrialState.COMPLETE,

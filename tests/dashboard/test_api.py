@@ -199,6 +199,21 @@ def test_server_object_stops_and_frees_its_port(db_url, writer):
     again.stop()
 
 
+def test_serves_a_storage_object_and_leaves_it_open():
+    """In-process use: a study in memory, served while this process writes to it."""
+    from tunecycle.storage import InMemoryStorage
+
+    store = InMemoryStorage()
+    sid = store.create_study("in-memory", Direction.MINIMIZE).study_id
+    with DashboardServer(store, port=0) as server:
+        client = Client(server.url)
+        cursor = client.get("/api/studies/in-memory/points")["cursor"]
+        add_trial(store, sid, 4.0, steps=2)
+        changed = client.get(f"/api/studies/in-memory/changes?since={cursor}")["trials"]
+        assert [(t["number"], t["value"], len(t["intermediate"])) for t in changed] == [(0, 4.0, 2)]
+    assert store.get_study_summary(sid).n_trials == 1  # still open after the server stopped
+
+
 # -- the command line ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "argv, message",
