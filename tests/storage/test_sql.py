@@ -312,7 +312,7 @@ def test_change_numbers_without_returning(tmp_path):
     """SQLite before 3.35 has no RETURNING: the change numbers take two statements there."""
     store = SQLStorage(f"sqlite:///{tmp_path}/old-sqlite.db")
     try:
-        store._returning = False  # as on such a SQLite
+        store._seq_sql = (None, *store._seq_sql[1:])  # as on such a SQLite: no RETURNING
         sid = store.create_study("s", Direction.MINIMIZE).study_id
         t = store.start_trial(sid, "h:1")
         store.report(t.trial_id, 0, 1.0)

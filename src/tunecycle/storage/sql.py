@@ -36,7 +36,6 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
-    text,
     update,
 )
 from sqlalchemy.engine import Engine, make_url
@@ -80,16 +79,6 @@ _COUNTED = [
     for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
 ]
 _ADVISORY_KEY = 0x7475_6E65  # "tune"
-# the two statements of every change number, as text: built once, compiled cheaply
-_TAKE_SEQ = text(
-    "UPDATE tc_studies SET change_seq = change_seq + :count WHERE study_id = :study_id "
-    "RETURNING change_seq"
-)
-_BUMP_SEQ = text(
-    "UPDATE tc_studies SET change_seq = change_seq + :count WHERE study_id = :study_id"
-)
-_READ_SEQ = text("SELECT change_seq FROM tc_studies WHERE study_id = :study_id")
-_SET_SEQ = text("UPDATE tc_trials SET seq = :seq WHERE trial_id = :trial_id")
 
 
 class _StudyCache:
@@ -121,7 +110,17 @@ class SQLStorage(Storage):
         self._safe_url = _safe(url)
         self._engine = _make_engine(url, self._safe_url, dict(engine_kwargs or {}))
         self._is_sqlite = self._engine.dialect.name == "sqlite"
-        self._returning = not self._is_sqlite or _sqlite_version() >= (3, 35)
+        # the statements of every change number, in the driver's own parameter style: they
+        # run in every write transaction, so they skip SQLAlchemy's compilation
+        mark = "?" if self._engine.dialect.paramstyle == "qmark" else "%s"
+        returning = not self._is_sqlite or _sqlite_version() >= (3, 35)
+        bump = f"UPDATE tc_studies SET change_seq = change_seq + {mark} WHERE study_id = {mark}"
+        self._seq_sql = (
+            bump + " RETURNING change_seq" if returning else None,
+            bump,
+            f"SELECT change_seq FROM tc_studies WHERE study_id = {mark}",
+            f"UPDATE tc_trials SET seq = {mark} WHERE trial_id = {mark}",
+        )
         self._now_sql = literal_column(
             "(julianday('now') - 2440587.5) * 86400.0"
             if self._is_sqlite
@@ -374,13 +373,16 @@ class SQLStorage(Storage):
         they were taken and a reader never passes one that is still to be committed.  Writers
         lock trial rows before the study row (never the other way round), so this cannot
         deadlock with another writer."""
-        args = {"count": count, "study_id": study_id}
-        if self._returning:
-            head = conn.execute(_TAKE_SEQ, args).scalar_one()
+        take, bump, read, _ = self._seq_sql
+        if take is not None:
+            head = conn.exec_driver_sql(take, (count, study_id)).scalar_one()
         else:  # SQLite before 3.35 has no RETURNING; its write lock is held all the same
-            conn.execute(_BUMP_SEQ, args)
-            head = conn.execute(_READ_SEQ, args).scalar_one()
+            conn.exec_driver_sql(bump, (count, study_id))
+            head = conn.exec_driver_sql(read, (study_id,)).scalar_one()
         return int(head) - count + 1
+
+    def _set_seq(self, conn: Connection, trial_id: int, seq: int) -> None:
+        conn.exec_driver_sql(self._seq_sql[3], (seq, trial_id))
 
     def start_trial(
         self, study_id: int, owner: str, *, lease: bool = False, max_trials: int | None = None
@@ -472,7 +474,7 @@ class SQLStorage(Storage):
         def run(conn: Connection) -> None:
             row = self._locked_running(conn, trial_id, "report")
             seq = self._next_seq(conn, row.study_id)
-            conn.execute(_SET_SEQ, {"seq": seq, "trial_id": trial_id})
+            self._set_seq(conn, trial_id, seq)
             conn.execute(
                 delete(intermediate).where(
                     and_(intermediate.c.trial_id == trial_id, intermediate.c.step == step)
@@ -582,7 +584,7 @@ class SQLStorage(Storage):
             if done:  # trial rows first, then the study row (see _next_seq)
                 first = self._next_seq(conn, study_id, len(done))
                 for i, (tid, _) in enumerate(done):
-                    conn.execute(_SET_SEQ, {"seq": first + i, "trial_id": tid})
+                    self._set_seq(conn, tid, first + i)
             return [number for _, number in done]
 
         failed = self._write(run)
