@@ -43,13 +43,13 @@ $(PY):
 	  exit 1; }
 
 $(STAMP): pyproject.toml | $(PY)
-	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz]'"
-	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz]'
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz,dashboard]'"
+	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz,dashboard]'
 	@touch $@
 
 $(BENCH_STAMP): pyproject.toml | $(PY)
-	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz,bench]'"
-	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz,bench]'
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz,dashboard,bench]'"
+	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz,dashboard,bench]'
 	@touch $@ $(STAMP)
 
 venv: $(STAMP)
@@ -62,9 +62,12 @@ demo: $(STAMP)
 # PostgreSQL: scripts/ensure-postgres.sh starts/installs it where it can (in CI a
 # failure to make it answer is an error; elsewhere only a warning).  The URL is
 # exported only when the server answers, so the PostgreSQL tests skip otherwise.
+# Chromium: scripts/ensure-chromium.sh installs Debian's chromium and chromedriver where it
+# can, for the dashboard's browser test (which fails under CI without them, skips elsewhere).
 # pytest exit code 5 means "no tests collected": that is a failure here.
 test: $(STAMP)
 	@bash scripts/ensure-postgres.sh
+	@bash scripts/ensure-chromium.sh
 	@if bash scripts/ensure-postgres.sh --check; then \
 	  export TUNECYCLE_TEST_POSTGRES_URL='$(PG_URL)'; \
 	  echo ">> PostgreSQL tests use TUNECYCLE_TEST_POSTGRES_URL=$$TUNECYCLE_TEST_POSTGRES_URL"; \

@@ -141,3 +141,47 @@ def check_value(value: Any) -> float:
     if math.isinf(number):
         raise ValueError(f"the objective returned {number}")
     return number
+
+
+@dataclass(frozen=True)
+class TrialPage:
+    """One page of a study's trials, filtered and sorted by the store.
+
+    ``total`` counts every trial that matches the filter (not only this page); ``cursor`` is the
+    study's change cursor, read before the trials, so that changes after the read are all
+    returned by a later ``trials_changed_since(cursor)``.
+    """
+
+    trials: tuple[FrozenTrial, ...]
+    total: int
+    cursor: int
+
+
+@dataclass(frozen=True)
+class TrialChanges:
+    """Trials changed since a cursor, each once in its latest state, oldest change first.
+
+    Pass ``cursor`` to the next call.  ``more`` is True when ``limit`` cut the list short (ask
+    again at once for the rest).
+    """
+
+    trials: tuple[FrozenTrial, ...]
+    cursor: int
+    more: bool
+
+
+@dataclass(frozen=True)
+class TrialPoint:
+    """The little of a trial that a plot of the whole study needs."""
+
+    number: int
+    state: TrialState
+    value: float | None
+
+
+@dataclass(frozen=True)
+class TrialPoints:
+    """Every trial of a study as points, in number order, with the change cursor read first."""
+
+    points: tuple[TrialPoint, ...]
+    cursor: int

@@ -680,3 +680,186 @@ def test_empty_study_dataframe(study_storage, unique_name):
         "duration",
         "fail_reason",
     ]
+
+
+# -- reads for viewers: pages, summaries, changes since a cursor --------------------------------
+def _finished(store, sid, value, state=TrialState.COMPLETE, reason=None):
+    t = store.start_trial(sid, OWNER)
+    return store.finish_trial(t.trial_id, state, value, reason)
+
+
+def test_changes_since_a_cursor_follow_every_kind_of_write(storage_url, make_storage, unique_name):
+    writer = make_storage(storage_url)
+    reader = make_storage(storage_url)
+    sid = writer.create_study(unique_name(), Direction.MINIMIZE).study_id
+    first = reader.trials_changed_since(sid, 0)
+    assert (first.trials, first.more) == ((), False)
+    cursor = first.cursor
+    mirror: dict[int, FrozenTrial] = {}
+
+    def changed() -> list[int]:
+        nonlocal cursor
+        got = reader.trials_changed_since(sid, cursor)
+        assert not got.more
+        assert got.cursor >= cursor
+        numbers = [t.number for t in got.trials]
+        assert len(numbers) == len(set(numbers))  # each changed trial once
+        mirror.update({t.number: t for t in got.trials})
+        cursor = got.cursor
+        return sorted(numbers)
+
+    assert changed() == []
+    t0 = writer.start_trial(sid, OWNER, lease=True)
+    w1 = writer.enqueue_trial(sid, {"x": 0.25})
+    assert changed() == [0, 1]
+    assert changed() == []  # nothing new: nothing returned
+    writer.heartbeat([t0.trial_id])  # a lease renewal is not a change
+    assert changed() == []
+    writer.set_params(t0.trial_id, {"x": 0.5}, {"x": Float(0, 1)})
+    assert changed() == [0]
+    writer.report(t0.trial_id, 0, 4.0)
+    assert changed() == [0]
+    assert dict(mirror[0].intermediate) == {0: 4.0}
+    writer.set_trial_attr(t0.trial_id, "k", "v")
+    assert changed() == [0]
+    t1 = writer.start_trial(sid, OWNER)  # claims the enqueued trial
+    assert t1.trial_id == w1.trial_id
+    assert changed() == [1]
+    writer.finish_trial(t0.trial_id, TrialState.COMPLETE, 1.5)
+    writer.finish_trial(t1.trial_id, TrialState.PRUNED, 2.5)
+    t2 = writer.start_trial(sid, f"{HOST}:{dead_pid()}")
+    t3 = writer.start_trial(sid, f"{HOST}:{dead_pid()}")
+    assert changed() == [0, 1, 2, 3]
+    assert sorted(writer.fail_stale_trials(sid, 3600.0)) == [t2.number, t3.number]
+    assert changed() == [2, 3]
+    truth = make_storage(storage_url).get_trials(sid)
+    assert [snapshot(mirror[n]) for n in sorted(mirror)] == [snapshot(t) for t in truth]
+
+    # the oldest change first, and a limit hands out the rest on the next call
+    page = reader.trials_changed_since(sid, 0, limit=3)
+    assert page.more and len(page.trials) == 3
+    rest = reader.trials_changed_since(sid, page.cursor, limit=3)
+    assert not rest.more and rest.cursor == cursor
+    assert sorted(t.number for t in page.trials + rest.trials) == [0, 1, 2, 3]
+    assert [t.number for t in page.trials][0] == 0  # trial 0's last change was the oldest
+    # a cursor from a study made again under the same name is older than the one passed
+    ahead = reader.trials_changed_since(sid, cursor + 100)
+    assert ahead.trials == () and ahead.cursor == cursor
+    with pytest.raises(UserError, match="limit"):
+        reader.trials_changed_since(sid, 0, limit=0)
+    with pytest.raises(StudyNotFoundError):
+        reader.trials_changed_since(987654, 0)
+
+
+def test_changes_while_writers_run(storage_url, make_storage, unique_name):
+    """A reader polling its cursor while two writers work ends with exactly the stored trials."""
+    sid = make_storage(storage_url).create_study(unique_name(), Direction.MINIMIZE).study_id
+    reader = make_storage(storage_url)
+    writers = [make_storage(storage_url) for _ in range(2)]
+    done = threading.Event()
+
+    def work(store):
+        for i in range(15):
+            t = store.start_trial(sid, OWNER)
+            store.report(t.trial_id, 0, float(i))
+            store.finish_trial(t.trial_id, TrialState.COMPLETE, float(i))
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in writers]
+    for th in threads:
+        th.start()
+    mirror: dict[int, FrozenTrial] = {}
+    cursor = 0
+    while True:
+        finished = done.is_set()
+        got = reader.trials_changed_since(sid, cursor, limit=7)
+        mirror.update({t.number: t for t in got.trials})
+        cursor = got.cursor
+        if finished and not got.more:
+            break
+        if all(not th.is_alive() for th in threads):
+            done.set()
+        time.sleep(0.005)
+    for th in threads:
+        th.join()
+    truth = make_storage(storage_url).get_trials(sid)
+    assert len(truth) == 30
+    assert [snapshot(mirror[n]) for n in sorted(mirror)] == [snapshot(t) for t in truth]
+
+
+def test_query_trials_filters_sorts_and_pages(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    sid = store.create_study(unique_name(), Direction.MAXIMIZE).study_id
+    _finished(store, sid, 3.0)  # 0
+    _finished(store, sid, 1.0)  # 1
+    _finished(store, sid, None, TrialState.FAILED, "boom")  # 2
+    _finished(store, sid, 3.0)  # 3: ties with 0
+    store.start_trial(sid, OWNER)  # 4: running
+    _finished(store, sid, 5.0, TrialState.PRUNED)  # 5
+    store.enqueue_trial(sid, {"x": 1})  # 6: waiting
+    reader = make_storage(storage_url)
+
+    def numbers(**kw) -> list[int]:
+        return [t.number for t in reader.query_trials(sid, **kw).trials]
+
+    everything = reader.query_trials(sid)
+    assert everything.total == 7 and [t.number for t in everything.trials] == list(range(7))
+    assert everything.cursor == reader.trials_changed_since(sid, 0).cursor
+    assert numbers(descending=True) == [6, 5, 4, 3, 2, 1, 0]
+    # trials without a value come last either way; ties stay in number order
+    assert numbers(sort="value") == [1, 0, 3, 5, 2, 4, 6]
+    assert numbers(sort="value", descending=True) == [5, 0, 3, 1, 2, 4, 6]
+    assert numbers(sort="datetime_complete")[-2:] == [4, 6]
+    assert numbers(sort="state") == [0, 1, 3, 2, 5, 4, 6]  # alphabetical state names
+    # filters, and the total counts every match while the page holds `limit`
+    page = reader.query_trials(sid, states=[TrialState.COMPLETE], sort="value", limit=2)
+    assert (page.total, [t.number for t in page.trials]) == (3, [1, 0])
+    page = reader.query_trials(sid, states=["complete", "pruned"], offset=2, limit=2)
+    assert (page.total, [t.number for t in page.trials]) == (4, [3, 5])
+    assert numbers(value_min=2.0) == [0, 3, 5]
+    assert numbers(value_min=2.0, value_max=4.0, states=["complete"]) == [0, 3]
+    assert numbers(offset=10) == []
+    assert reader.query_trials(sid, states=[]).total == 0
+    failed = reader.query_trials(sid, states=["failed"]).trials[0]
+    assert failed.fail_reason == "boom"
+    with pytest.raises(UserError, match="sort"):
+        reader.query_trials(sid, sort="params")
+    with pytest.raises(UserError, match="offset"):
+        reader.query_trials(sid, offset=-1)
+    with pytest.raises(UserError, match="limit"):
+        reader.query_trials(sid, limit=100_000)
+    with pytest.raises(UserError, match="state"):
+        reader.query_trials(sid, states=["finished"])
+    with pytest.raises(StudyNotFoundError):
+        reader.query_trials(987654)
+
+
+def test_study_summary_and_points(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    for direction, best in ((Direction.MINIMIZE, 1.0), (Direction.MAXIMIZE, 3.0)):
+        sid = store.create_study(unique_name(direction.value), direction).study_id
+        empty = make_storage(storage_url).get_study_summary(sid)
+        assert (empty.n_trials, empty.best_value) == (0, None)
+        _finished(store, sid, 3.0)
+        _finished(store, sid, 1.0)
+        _finished(store, sid, 0.5, TrialState.PRUNED)  # never the best
+        _finished(store, sid, None, TrialState.FAILED)
+        store.start_trial(sid, OWNER)
+        summary = make_storage(storage_url).get_study_summary(sid)
+        assert summary.info.name == unique_name(direction.value)
+        assert summary.n_trials == 5 and summary.best_value == best
+        assert summary.counts[TrialState.COMPLETE] == 2
+        assert summary.counts[TrialState.RUNNING] == 1
+        assert summary.counts[TrialState.WAITING] == 0
+        points = make_storage(storage_url).get_trial_points(sid)
+        assert [(p.number, p.state.value, p.value) for p in points.points] == [
+            (0, "complete", 3.0),
+            (1, "complete", 1.0),
+            (2, "pruned", 0.5),
+            (3, "failed", None),
+            (4, "running", None),
+        ]
+        assert points.cursor == store.trials_changed_since(sid, 0).cursor
+    with pytest.raises(StudyNotFoundError):
+        store.get_study_summary(987654)
+    with pytest.raises(StudyNotFoundError):
+        store.get_trial_points(987654)

@@ -259,11 +259,24 @@ def test_processes_starting_together_on_a_fresh_database(fresh_sql_url, tmp_path
 
 def test_an_older_schema_is_refused_then_upgraded_with_its_data(fresh_sql_url):
     old = SQLStorage(fresh_sql_url, check_schema=False)
-    old._migrate("0001")  # a database written by the first release
-    sid = old.create_study("old", Direction.MAXIMIZE).study_id
-    trial = old.start_trial(sid, "h:1")
-    old.finish_trial(trial.trial_id, TrialState.COMPLETE, 0.75)
+    old._migrate("0001")  # a database written by the first release, with its columns only
     old.close()
+    engine = _engine(fresh_sql_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO tc_studies (name, direction, user_attrs, system_attrs, next_number,"
+                " datetime_start) VALUES ('old', 'maximize', '{}', '{}', 2, CURRENT_TIMESTAMP)"
+            ))
+            for number, value in ((0, 0.75), (1, 0.5)):
+                conn.execute(text(
+                    "INSERT INTO tc_trials (study_id, number, state, value, params,"
+                    " distributions, user_attrs, system_attrs, owner, datetime_start,"
+                    " datetime_complete) SELECT study_id, :n, 'complete', :v, '{}', '{}', '{}',"
+                    " '{}', 'h:1', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM tc_studies"
+                ), {"n": number, "v": value})
+    finally:
+        engine.dispose()
     assert _versions(fresh_sql_url) == ["0001"]
     with pytest.raises(SchemaVersionError, match="tunecycle storage upgrade"):
         SQLStorage(fresh_sql_url)
@@ -273,7 +286,19 @@ def test_an_older_schema_is_refused_then_upgraded_with_its_data(fresh_sql_url):
     assert main(["storage", "upgrade", "--storage", fresh_sql_url]) == 0
     assert _versions(fresh_sql_url) == [SCHEMA_HEAD]
     study = tc.load_study("old", fresh_sql_url)
-    assert [(t.number, t.value) for t in study.trials] == [(0, 0.75)]
+    assert [(t.number, t.value) for t in study.trials] == [(0, 0.75), (1, 0.5)]
+    # 0003 gave the old trials change numbers: a reader from 0 sees each once, and new writes
+    # come after them
+    store = SQLStorage(fresh_sql_url)
+    try:
+        sid = store.get_study("old").study_id
+        seen = store.trials_changed_since(sid, 0)
+        assert [t.number for t in seen.trials] == [0, 1] and seen.cursor == 2
+        trial = store.start_trial(sid, "h:2")
+        later = store.trials_changed_since(sid, seen.cursor)
+        assert [t.number for t in later.trials] == [trial.number] == [2]
+    finally:
+        store.close()
     engine = _engine(fresh_sql_url)
     try:
         names = {i["name"] for i in inspect(engine).get_indexes("tc_trials")}
@@ -281,3 +306,24 @@ def test_an_older_schema_is_refused_then_upgraded_with_its_data(fresh_sql_url):
         engine.dispose()
     assert "ix_tc_trials_study_state_number" in names
     assert "ix_tc_trials_study_state" not in names
+
+
+def test_change_numbers_without_returning(tmp_path):
+    """SQLite before 3.35 has no RETURNING: the change numbers take two statements there."""
+    store = SQLStorage(f"sqlite:///{tmp_path}/old-sqlite.db")
+    try:
+        store._seq_sql = (None, *store._seq_sql[1:])  # as on such a SQLite: no RETURNING
+        sid = store.create_study("s", Direction.MINIMIZE).study_id
+        t = store.start_trial(sid, "h:1")
+        store.report(t.trial_id, 0, 1.0)
+        mid = store.trials_changed_since(sid, 0).cursor
+        store.finish_trial(t.trial_id, TrialState.COMPLETE, 1.0)
+        u = store.start_trial(sid, "h:1")
+        later = store.trials_changed_since(sid, mid)
+        assert (mid, later.cursor) == (2, 4)
+        assert [(x.number, x.state) for x in later.trials] == [
+            (t.number, TrialState.COMPLETE),
+            (u.number, TrialState.RUNNING),
+        ]
+    finally:
+        store.close()

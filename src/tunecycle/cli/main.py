@@ -1,5 +1,5 @@
 """The ``tunecycle`` command: run a tuning cycle from a YAML config; list, inspect, export and
-delete studies in a storage.
+delete studies in a storage; serve the live dashboard over a storage.
 
 User mistakes (a bad URL, a missing study, a bad argument) print one line on stderr and exit
 with status 2, without a traceback.  ``--storage`` defaults to ``$TUNECYCLE_STORAGE``.
@@ -102,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="output file (.html)")
     p.add_argument("--top", type=_positive_int, default=10, help="leaderboard length")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("dashboard", help="serve a live, read-only web dashboard of a storage")
+    _add_storage(p)
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=_port, default=8080, help="port (default 8080; 0: any free one)")
+    p.set_defaults(func=cmd_dashboard)
 
     p = sub.add_parser("run", help="run a tuning cycle described in a YAML config")
     p.add_argument("config", nargs="?",
@@ -190,6 +196,16 @@ def _name_list(text: str) -> list[str]:
     if not all(names):
         raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
     return names
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}")
+    return value
 
 
 def _storage_url(args: argparse.Namespace) -> str:
@@ -293,6 +309,14 @@ def cmd_storage(args: argparse.Namespace) -> int:
         raise CliError(f"--storage: {url!r} is not a database URL; nothing to upgrade")
     SQLStorage.upgrade_url(url)
     print(f"storage {url.split('@')[-1]} is at the current schema")
+    return 0
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from tunecycle.dashboard import serve
+
+    serve(_storage_url(args), host=args.host, port=args.port,
+          announce=lambda line: print(line, flush=True))
     return 0
 
 

@@ -19,7 +19,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tunecycle.errors import UserError
-from tunecycle.records import Direction, FrozenTrial, StudyInfo, StudySummary, TrialState
+from tunecycle.records import (
+    Direction,
+    FrozenTrial,
+    StudyInfo,
+    StudySummary,
+    TrialChanges,
+    TrialPage,
+    TrialPoints,
+    TrialState,
+)
 from tunecycle.space import Param, ParamValue, param_from_dict
 
 _HOST = socket.gethostname()
@@ -100,6 +109,22 @@ def dists_from_json(text: str | None) -> dict[str, Param]:
                 _PARAM_MEMO[key] = p
         out[name] = p
     return out
+
+
+#: what ``Storage.query_trials`` can sort by
+TRIAL_SORT_KEYS = ("number", "value", "state", "datetime_start", "datetime_complete")
+#: the largest page ``query_trials`` and ``trials_changed_since`` return at once
+MAX_PAGE = 1000
+
+
+def check_query(sort: str, offset: int, limit: int) -> None:
+    """Raise a ``UserError`` naming the argument when a trial query asks for nonsense."""
+    if sort not in TRIAL_SORT_KEYS:
+        raise UserError(f"sort: {sort!r} is not one of {list(TRIAL_SORT_KEYS)}")
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise UserError(f"offset: expected an integer >= 0, got {offset!r}")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise UserError(f"limit: expected an integer from 1 to {MAX_PAGE}, got {limit!r}")
 
 
 def summarize(info: StudyInfo, trials: Sequence[FrozenTrial]) -> StudySummary:
@@ -229,6 +254,48 @@ class Storage(ABC):
     def count_trials(self, study_id: int, states: Sequence[TrialState]) -> int:
         wanted = set(states)
         return sum(1 for t in self.get_trials(study_id) if t.state in wanted)
+
+    # -- reads for viewers (the dashboard): bounded, and incremental by a change cursor ----------
+    #
+    # Every write that changes a trial (enqueue, start, params, report, attribute, finish, stale
+    # failure; not a lease renewal) gives it the study's next change number.  A reader keeps the
+    # cursor it was handed and asks for what changed after it: the cost of a refresh follows
+    # what changed, not the size of the study.
+
+    @abstractmethod
+    def get_study_summary(self, study_id: int) -> StudySummary:
+        """Counts by state and the best value of one study, without reading its trials."""
+
+    @abstractmethod
+    def query_trials(
+        self,
+        study_id: int,
+        *,
+        states: Sequence[TrialState] | None = None,
+        value_min: float | None = None,
+        value_max: float | None = None,
+        sort: str = "number",
+        descending: bool = False,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> TrialPage:
+        """One page of trials: those in ``states`` (all when None) whose value lies within
+        ``[value_min, value_max]`` (a bound excludes trials without a value), sorted by ``sort``
+        (one of ``TRIAL_SORT_KEYS``; trials without that field come last either way, ties
+        in number order), ``limit`` (at most ``MAX_PAGE``) from ``offset``."""
+
+    @abstractmethod
+    def trials_changed_since(
+        self, study_id: int, cursor: int, *, limit: int = MAX_PAGE
+    ) -> TrialChanges:
+        """Trials changed after ``cursor`` (0: every trial), at most ``limit`` of them.
+
+        A cursor larger than the study's own (the study was deleted and made again) returns
+        no trials and the study's cursor, which is then smaller than the one passed."""
+
+    @abstractmethod
+    def get_trial_points(self, study_id: int) -> TrialPoints:
+        """Number, state and value of every trial (no params or attributes)."""
 
     def close(self) -> None:
         """Release connections; the storage must not be used afterwards."""

@@ -6,18 +6,37 @@ failure), guarded by one lock so that threads may share it.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from tunecycle.errors import DuplicatedStudyError, StudyNotFoundError, TrialStateError
-from tunecycle.records import Direction, FrozenTrial, StudyInfo, StudySummary, TrialState
+from tunecycle.records import (
+    Direction,
+    FrozenTrial,
+    StudyInfo,
+    StudySummary,
+    TrialChanges,
+    TrialPage,
+    TrialPoint,
+    TrialPoints,
+    TrialState,
+)
 from tunecycle.space import Param, ParamValue
-from tunecycle.storage.base import Storage, dump_json, retry_attrs, stale_reason, summarize
+from tunecycle.storage.base import (
+    MAX_PAGE,
+    Storage,
+    check_query,
+    dump_json,
+    retry_attrs,
+    stale_reason,
+    summarize,
+)
 
 _COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
 
@@ -32,6 +51,9 @@ class InMemoryStorage(Storage):
         self._trials: dict[int, list[FrozenTrial]] = {}
         self._where: dict[int, tuple[int, int]] = {}  # trial_id -> (study_id, number)
         self._waiting: dict[int, deque[int]] = {}  # study_id -> numbers of enqueued trials
+        # study_id -> {trial number: its change number}, oldest change first
+        self._changes: dict[int, OrderedDict[int, int]] = {}
+        self._cursor: dict[int, int] = {}  # study_id -> its last change number
         self._next_study = 1
         self._next_trial = 1
 
@@ -54,6 +76,8 @@ class InMemoryStorage(Storage):
             self._studies[info.study_id] = info
             self._by_name[name] = info.study_id
             self._trials[info.study_id] = []
+            self._changes[info.study_id] = OrderedDict()
+            self._cursor[info.study_id] = 0
             return info
 
     def get_study(self, name: str) -> StudyInfo:
@@ -72,6 +96,8 @@ class InMemoryStorage(Storage):
             del self._by_name[info.name]
             del self._studies[study_id]
             self._waiting.pop(study_id, None)
+            self._changes.pop(study_id, None)
+            self._cursor.pop(study_id, None)
             for t in self._trials.pop(study_id):
                 self._where.pop(t.trial_id, None)
 
@@ -96,7 +122,15 @@ class InMemoryStorage(Storage):
         self._next_trial += 1
         trials.append(t)
         self._where[t.trial_id] = (study_id, t.number)
+        self._changed(study_id, t.number)
         return t
+
+    def _changed(self, study_id: int, number: int) -> None:
+        seq = self._cursor[study_id] + 1
+        self._cursor[study_id] = seq
+        changes = self._changes[study_id]
+        changes[number] = seq
+        changes.move_to_end(number)
 
     def _get(self, trial_id: int) -> FrozenTrial:
         try:
@@ -105,9 +139,11 @@ class InMemoryStorage(Storage):
             raise TrialStateError(f"no trial with id {trial_id}") from None
         return self._trials[sid][num]
 
-    def _put(self, t: FrozenTrial) -> FrozenTrial:
+    def _put(self, t: FrozenTrial, *, change: bool = True) -> FrozenTrial:
         sid, num = self._where[t.trial_id]
         self._trials[sid][num] = t
+        if change:
+            self._changed(sid, num)
         return t
 
     def _running(self, trial_id: int, action: str) -> FrozenTrial:
@@ -245,7 +281,7 @@ class InMemoryStorage(Storage):
             for tid in trial_ids:
                 t = self._get(tid)
                 if t.state is TrialState.RUNNING and t.heartbeat is not None:
-                    self._put(replace(t, heartbeat=now))
+                    self._put(replace(t, heartbeat=now), change=False)
 
     def fail_stale_trials(
         self, study_id: int, grace_seconds: float, *, max_retries: int = 0
@@ -279,3 +315,85 @@ class InMemoryStorage(Storage):
     def get_trial(self, trial_id: int) -> FrozenTrial:
         with self._lock:
             return self._get(trial_id)
+
+    # -- reads for viewers ----------------------------------------------------------------------
+    def get_study_summary(self, study_id: int) -> StudySummary:
+        with self._lock:
+            return summarize(self._study(study_id), self._trials[study_id])
+
+    def query_trials(
+        self,
+        study_id: int,
+        *,
+        states: Sequence[TrialState] | None = None,
+        value_min: float | None = None,
+        value_max: float | None = None,
+        sort: str = "number",
+        descending: bool = False,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> TrialPage:
+        check_query(sort, offset, limit)
+        with self._lock:
+            self._study(study_id)
+            cursor = self._cursor[study_id]
+            rows = list(self._trials[study_id])
+        wanted = None if states is None else {TrialState.parse(s) for s in states}
+        rows = [t for t in rows if _matches(t, wanted, value_min, value_max)]
+        present = [t for t in rows if _sort_key(t, sort) is not None]
+        missing = [t for t in rows if _sort_key(t, sort) is None]  # already in number order
+        present.sort(key=lambda t: t.number)
+        # a stable sort, reversed or not, keeps ties in number order
+        present.sort(key=lambda t: _sort_key(t, sort), reverse=descending)
+        ordered = present + missing
+        return TrialPage(tuple(ordered[offset : offset + limit]), len(ordered), cursor)
+
+    def trials_changed_since(
+        self, study_id: int, cursor: int, *, limit: int = MAX_PAGE
+    ) -> TrialChanges:
+        check_query("number", 0, limit)
+        with self._lock:
+            self._study(study_id)
+            head = self._cursor[study_id]
+            newer: list[tuple[int, int]] = []
+            for number, seq in reversed(self._changes[study_id].items()):
+                if seq <= cursor:
+                    break
+                newer.append((seq, number))
+            newer.reverse()
+            more = len(newer) > limit
+            newer = newer[:limit]
+            trials = tuple(self._trials[study_id][number] for _, number in newer)
+        return TrialChanges(trials, newer[-1][0] if more else head, more)
+
+    def get_trial_points(self, study_id: int) -> TrialPoints:
+        with self._lock:
+            self._study(study_id)
+            points = tuple(TrialPoint(t.number, t.state, t.value) for t in self._trials[study_id])
+            return TrialPoints(points, self._cursor[study_id])
+
+
+def _matches(
+    t: FrozenTrial,
+    states: set[TrialState] | None,
+    value_min: float | None,
+    value_max: float | None,
+) -> bool:
+    if states is not None and t.state not in states:
+        return False
+    if value_min is None and value_max is None:
+        return True
+    if t.value is None or math.isnan(t.value):
+        return False
+    return (value_min is None or t.value >= value_min) and (
+        value_max is None or t.value <= value_max
+    )
+
+
+def _sort_key(t: FrozenTrial, sort: str) -> Any:
+    if sort == "state":
+        return t.state.value
+    value = getattr(t, sort)
+    if sort == "value" and value is not None and math.isnan(value):
+        return None
+    return value

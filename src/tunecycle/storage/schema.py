@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 #: the revision of the newest migration; a store at another revision must be upgraded first
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 VERSION_TABLE = "tc_alembic_version"
 
 metadata = MetaData()
@@ -37,6 +37,8 @@ studies = Table(
     Column("system_attrs", Text, nullable=False),
     Column("next_number", Integer, nullable=False),
     Column("datetime_start", DateTime, nullable=False),
+    # the study's last change number: every write that changes a trial takes the next one
+    Column("change_seq", Integer, nullable=False, server_default="0"),
 )
 
 trials = Table(
@@ -59,8 +61,11 @@ trials = Table(
     Column("retry_of", Integer),
     Column("datetime_start", DateTime),
     Column("datetime_complete", DateTime),
+    # the study's change number of this trial's last change (readers ask "changed since N")
+    Column("seq", Integer, nullable=False, server_default="0"),
     UniqueConstraint("study_id", "number", name="uq_tc_trials_study_number"),
     Index("ix_tc_trials_study_state_number", "study_id", "state", "number"),
+    Index("ix_tc_trials_study_seq", "study_id", "seq"),
 )
 
 intermediate = Table(

@@ -49,10 +49,22 @@ from tunecycle.errors import (
     StudyNotFoundError,
     TrialStateError,
 )
-from tunecycle.records import Direction, FrozenTrial, StudyInfo, StudySummary, TrialState
+from tunecycle.records import (
+    Direction,
+    FrozenTrial,
+    StudyInfo,
+    StudySummary,
+    TrialChanges,
+    TrialPage,
+    TrialPoint,
+    TrialPoints,
+    TrialState,
+)
 from tunecycle.space import Param, ParamValue
 from tunecycle.storage.base import (
+    MAX_PAGE,
     Storage,
+    check_query,
     dists_from_json,
     dists_to_json,
     dump_json,
@@ -79,7 +91,11 @@ class _StudyCache:
 
 
 class SQLStorage(Storage):
-    """Storage in a SQL database reached by a SQLAlchemy URL."""
+    """Storage in a SQL database reached by a SQLAlchemy URL.
+
+    With ``create_schema=False`` an empty database is refused (``StorageURLError``) instead of
+    given the tables: for readers that must not write.
+    """
 
     shared = True
 
@@ -89,11 +105,23 @@ class SQLStorage(Storage):
         *,
         engine_kwargs: Mapping[str, Any] | None = None,
         check_schema: bool = True,
+        create_schema: bool = True,
     ):
         self.url = url
         self._safe_url = _safe(url)
         self._engine = _make_engine(url, self._safe_url, dict(engine_kwargs or {}))
         self._is_sqlite = self._engine.dialect.name == "sqlite"
+        # the statements of every change number, in the driver's own parameter style: they
+        # run in every write transaction, so they skip SQLAlchemy's compilation
+        mark = "?" if self._engine.dialect.paramstyle == "qmark" else "%s"
+        returning = not self._is_sqlite or _sqlite_version() >= (3, 35)
+        bump = f"UPDATE tc_studies SET change_seq = change_seq + {mark} WHERE study_id = {mark}"
+        self._seq_sql = (
+            bump + " RETURNING change_seq" if returning else None,
+            bump,
+            f"SELECT change_seq FROM tc_studies WHERE study_id = {mark}",
+            f"UPDATE tc_trials SET seq = {mark} WHERE trial_id = {mark}",
+        )
         self._now_sql = literal_column(
             "(julianday('now') - 2440587.5) * 86400.0"
             if self._is_sqlite
@@ -102,7 +130,7 @@ class SQLStorage(Storage):
         self._caches: dict[int, _StudyCache] = {}
         self._cache_lock = threading.Lock()
         if check_schema:
-            self._ensure_schema()
+            self._ensure_schema(create_schema)
 
     # -- plumbing -----------------------------------------------------------------------------
     @contextmanager
@@ -131,11 +159,17 @@ class SQLStorage(Storage):
         self._engine.dispose()
 
     # -- schema -------------------------------------------------------------------------------
-    def _ensure_schema(self) -> None:
+    def _ensure_schema(self, create: bool = True) -> None:
         current = self._schema_revision()
         if current == SCHEMA_HEAD:
             return
         if current is None:
+            if not create:  # a reader (the dashboard) does not write a schema
+                self.close()
+                raise StorageURLError(
+                    f"storage {self._safe_url}: the database holds no tunecycle studies "
+                    "(it has no tunecycle tables)"
+                )
             self._migrate()
             return
         raise SchemaVersionError(
@@ -305,8 +339,9 @@ class SQLStorage(Storage):
 
         def run(conn: Connection) -> FrozenTrial:
             number = self._next_number(conn, study_id)
+            seq = self._next_seq(conn, study_id)
             tid = conn.execute(
-                insert(trials).values(study_id=study_id, number=number, **values)
+                insert(trials).values(study_id=study_id, number=number, seq=seq, **values)
             ).inserted_primary_key[0]
             return self._trial_in(conn, int(tid))
 
@@ -331,6 +366,24 @@ class SQLStorage(Storage):
             update(studies).where(studies.c.study_id == study_id).values(next_number=row[0] + 1)
         )
         return int(row[0])
+
+    def _next_seq(self, conn: Connection, study_id: int, count: int = 1) -> int:
+        """Take ``count`` change numbers of the study and return the first.
+
+        The study row stays locked until commit, so change numbers become visible in the order
+        they were taken and a reader never passes one that is still to be committed.  Writers
+        lock trial rows before the study row (never the other way round), so this cannot
+        deadlock with another writer."""
+        take, bump, read, _ = self._seq_sql
+        if take is not None:
+            head = conn.exec_driver_sql(take, (count, study_id)).scalar_one()
+        else:  # SQLite before 3.35 has no RETURNING; its write lock is held all the same
+            conn.exec_driver_sql(bump, (count, study_id))
+            head = conn.exec_driver_sql(read, (study_id,)).scalar_one()
+        return int(head) - count + 1
+
+    def _set_seq(self, conn: Connection, trial_id: int, seq: int) -> None:
+        conn.exec_driver_sql(self._seq_sql[3], (seq, trial_id))
 
     def start_trial(
         self, study_id: int, owner: str, *, lease: bool = False, max_trials: int | None = None
@@ -357,6 +410,7 @@ class SQLStorage(Storage):
                         owner=owner,
                         heartbeat=beat,
                         datetime_start=now,
+                        seq=self._next_seq(conn, study_id),
                     )
                 )
                 return self._trial_in(conn, int(waiting))
@@ -375,6 +429,7 @@ class SQLStorage(Storage):
                     owner=owner,
                     heartbeat=beat,
                     datetime_start=now,
+                    seq=self._next_seq(conn, study_id),
                 )
             ).inserted_primary_key[0]
             return FrozenTrial(
@@ -409,14 +464,18 @@ class SQLStorage(Storage):
             conn.execute(
                 update(trials)
                 .where(trials.c.trial_id == trial_id)
-                .values(**_merged(row, params, distributions))
+                .values(
+                    **_merged(row, params, distributions), seq=self._next_seq(conn, row.study_id)
+                )
             )
 
         self._write(run)
 
     def report(self, trial_id: int, step: int, value: float) -> None:
         def run(conn: Connection) -> None:
-            self._locked_running(conn, trial_id, "report")
+            row = self._locked_running(conn, trial_id, "report")
+            seq = self._next_seq(conn, row.study_id)
+            self._set_seq(conn, trial_id, seq)
             conn.execute(
                 delete(intermediate).where(
                     and_(intermediate.c.trial_id == trial_id, intermediate.c.step == step)
@@ -436,7 +495,12 @@ class SQLStorage(Storage):
             conn.execute(
                 update(trials)
                 .where(trials.c.trial_id == trial_id)
-                .values({col.name: dump_json(attrs, "trial attributes")})
+                .values(
+                    {
+                        col.name: dump_json(attrs, "trial attributes"),
+                        "seq": self._next_seq(conn, row.study_id),
+                    }
+                )
             )
 
         self._write(run)
@@ -462,6 +526,7 @@ class SQLStorage(Storage):
             )
             if params:
                 values.update(_merged(row, params, distributions or {}))
+            values["seq"] = self._next_seq(conn, row.study_id)
             conn.execute(update(trials).where(trials.c.trial_id == trial_id).values(**values))
             if state is TrialState.FAILED and max_retries:
                 self._retry(conn, trial_id, max_retries)
@@ -503,6 +568,7 @@ class SQLStorage(Storage):
                 user_attrs="{}",
                 system_attrs=dump_json(attrs, "system attributes"),
                 retry_of=row.number,
+                seq=self._next_seq(conn, row.study_id),
             )
         )
 
@@ -542,10 +608,14 @@ class SQLStorage(Storage):
                     )
                 ).rowcount
                 if n:
-                    done.append(number)
-                    if max_retries:
-                        self._retry(conn, tid, max_retries)
-            return done
+                    done.append((tid, number))
+            if done:  # trial rows first, then the study row (see _next_seq)
+                first = self._next_seq(conn, study_id, len(done))
+                for i, (tid, _) in enumerate(done):
+                    self._set_seq(conn, tid, first + i)
+                for tid, _ in done if max_retries else ():
+                    self._retry(conn, tid, max_retries)
+            return [number for _, number in done]
 
         failed = self._write(run)
         for number in failed:
@@ -626,6 +696,136 @@ class SQLStorage(Storage):
             )
 
 
+    # -- reads for viewers: short read transactions, bounded results ---------------------------
+    def _cursor(self, conn: Connection, study_id: int) -> int:
+        head = conn.execute(
+            select(studies.c.change_seq).where(studies.c.study_id == study_id)
+        ).scalar()
+        if head is None:
+            raise StudyNotFoundError(f"no study with id {study_id} in {self._safe_url}")
+        return int(head)
+
+    def _with_steps(self, conn: Connection, rows: Sequence[Any]) -> list[FrozenTrial]:
+        ids = [r.trial_id for r in rows]
+        per_trial: dict[int, dict[int, float]] = {}
+        if ids:
+            steps = conn.execute(
+                select(intermediate.c.trial_id, intermediate.c.step, intermediate.c.value)
+                .where(intermediate.c.trial_id.in_(ids))
+                .order_by(intermediate.c.trial_id, intermediate.c.step)
+            ).all()
+            for tid, step, value in steps:
+                per_trial.setdefault(tid, {})[step] = _float(value)
+        return [_trial(r, per_trial.get(r.trial_id, {})) for r in rows]
+
+    def get_study_summary(self, study_id: int) -> StudySummary:
+        with self._read() as conn:
+            row = conn.execute(select(studies).where(studies.c.study_id == study_id)).first()
+            if row is None:
+                raise StudyNotFoundError(f"no study with id {study_id} in {self._safe_url}")
+            counts = conn.execute(
+                select(trials.c.state, func.count())
+                .where(trials.c.study_id == study_id)
+                .group_by(trials.c.state)
+            ).all()
+            lo, hi = conn.execute(
+                select(func.min(trials.c.value), func.max(trials.c.value)).where(
+                    and_(
+                        trials.c.study_id == study_id,
+                        trials.c.state == TrialState.COMPLETE.value,
+                    )
+                )
+            ).one()
+        info = _study_info(row)
+        c = {s: 0 for s in TrialState}
+        for state, n in counts:
+            c[TrialState(state)] = int(n)
+        best = lo if info.direction is Direction.MINIMIZE else hi
+        return StudySummary(info, sum(c.values()), c, None if best is None else float(best))
+
+    def query_trials(
+        self,
+        study_id: int,
+        *,
+        states: Sequence[TrialState] | None = None,
+        value_min: float | None = None,
+        value_max: float | None = None,
+        sort: str = "number",
+        descending: bool = False,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> TrialPage:
+        check_query(sort, offset, limit)
+        where = [trials.c.study_id == study_id]
+        if states is not None:
+            where.append(trials.c.state.in_([TrialState.parse(s).value for s in states]))
+        if value_min is not None:
+            where.append(trials.c.value >= float(value_min))
+        if value_max is not None:
+            where.append(trials.c.value <= float(value_max))
+        col = trials.c[sort]
+        order: list[Any] = [col.is_(None)] if col.nullable else []  # missing values last
+        order += [col.desc() if descending else col.asc(), trials.c.number]
+        with self._read() as conn:
+            cursor = self._cursor(conn, study_id)  # first: later changes are not missed
+            total = conn.execute(
+                select(func.count()).select_from(trials).where(and_(*where))
+            ).scalar_one()
+            ids = (
+                conn.execute(
+                    select(trials.c.trial_id)
+                    .where(and_(*where))
+                    .order_by(*order)
+                    .offset(offset)
+                    .limit(limit)
+                )
+                .scalars()
+                .all()
+            )
+            rows = conn.execute(select(trials).where(trials.c.trial_id.in_(ids))).all()
+            found = {t.trial_id: t for t in self._with_steps(conn, rows)} if ids else {}
+        page = tuple(found[i] for i in ids if i in found)
+        return TrialPage(page, int(total), cursor)
+
+    def trials_changed_since(
+        self, study_id: int, cursor: int, *, limit: int = MAX_PAGE
+    ) -> TrialChanges:
+        check_query("number", 0, limit)
+        with self._read() as conn:
+            head = self._cursor(conn, study_id)
+            # up to head only: a change committed after head was read comes next time
+            rows = conn.execute(
+                select(trials)
+                .where(
+                    and_(
+                        trials.c.study_id == study_id,
+                        trials.c.seq > int(cursor),
+                        trials.c.seq <= head,
+                    )
+                )
+                .order_by(trials.c.seq)
+                .limit(limit + 1)
+            ).all()
+            more = len(rows) > limit
+            rows = rows[:limit]
+            changed = self._with_steps(conn, rows)
+        return TrialChanges(tuple(changed), int(rows[-1].seq) if more else head, more)
+
+    def get_trial_points(self, study_id: int) -> TrialPoints:
+        with self._read() as conn:
+            head = self._cursor(conn, study_id)
+            rows = conn.execute(
+                select(trials.c.number, trials.c.state, trials.c.value)
+                .where(trials.c.study_id == study_id)
+                .order_by(trials.c.number)
+            ).all()
+        states = {s.value: s for s in TrialState}
+        points = tuple(
+            TrialPoint(n, states[st], None if v is None else float(v)) for n, st, v in rows
+        )
+        return TrialPoints(points, head)
+
+
 # -- helpers -----------------------------------------------------------------------------------
 def _safe(url: str) -> str:
     try:
@@ -681,6 +881,12 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
 def _sqlite_on_begin(conn: Connection) -> None:
     write = conn.get_execution_options().get("tc_write", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _sqlite_version() -> tuple[int, ...]:
+    import sqlite3
+
+    return sqlite3.sqlite_version_info
 
 
 def _transient(exc: DBAPIError) -> bool:

@@ -1,0 +1,212 @@
+"""What the dashboard's JSON API answers, built from the storage's bounded reads.
+
+Every function here makes short reads through the ``Storage`` contract (a page, a summary, the
+changes after a cursor) and returns plain JSON-safe data; none of them writes.  The points of
+the history plot are kept per study by ``PointsCache`` and brought up to date from the changes.  Non-finite numbers become ``null`` (JSON has no NaN).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from tunecycle.errors import UserError
+from tunecycle.records import FrozenTrial, StudySummary, TrialPoints, TrialState
+from tunecycle.storage.base import MAX_PAGE, TRIAL_SORT_KEYS, Storage
+
+#: rows in a table page unless the page asks for another size
+DEFAULT_LIMIT = 50
+
+
+def clean(value: Any) -> Any:
+    """``value`` with NaN and infinities replaced by None, recursively (JSON has neither)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    return value
+
+
+def _iso(when: datetime | None) -> str | None:
+    return None if when is None else when.isoformat(timespec="seconds")
+
+
+def trial_doc(t: FrozenTrial) -> dict[str, Any]:
+    duration = t.duration
+    return clean(
+        {
+            "number": t.number,
+            "state": t.state.value,
+            "value": t.value,
+            "params": dict(t.params),
+            "intermediate": [[step, t.intermediate[step]] for step in sorted(t.intermediate)],
+            "user_attrs": dict(t.user_attrs),
+            "datetime_start": _iso(t.datetime_start),
+            "datetime_complete": _iso(t.datetime_complete),
+            "duration_s": None if duration is None else duration.total_seconds(),
+            "fail_reason": t.fail_reason,
+            "owner": t.owner,
+        }
+    )
+
+
+def summary_doc(s: StudySummary) -> dict[str, Any]:
+    return clean(
+        {
+            "name": s.info.name,
+            "direction": s.info.direction.value,
+            "n_trials": s.n_trials,
+            "counts": {state.value: s.counts.get(state, 0) for state in TrialState},
+            "best_value": s.best_value,
+            "datetime_start": _iso(s.info.datetime_start),
+        }
+    )
+
+
+def studies(store: Storage) -> dict[str, Any]:
+    return {"studies": [summary_doc(s) for s in store.list_studies()]}
+
+
+def summary(store: Storage, name: str) -> dict[str, Any]:
+    info = store.get_study(name)
+    doc = summary_doc(store.get_study_summary(info.study_id))
+    doc["user_attrs"] = clean(dict(info.user_attrs))
+    return doc
+
+
+def trials_page(store: Storage, name: str, query: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """A page of trials; ``query`` holds the URL's parameters (each a list of strings):
+    ``offset``, ``limit``, ``sort`` (a trial field), ``order`` (``asc``/``desc``), ``state``
+    (repeatable), ``value_min``, ``value_max``."""
+    sid = store.get_study(name).study_id
+    offset = _int(query, "offset", 0)
+    limit = _int(query, "limit", DEFAULT_LIMIT)
+    sort = _one(query, "sort") or "number"
+    order = (_one(query, "order") or "asc").lower()
+    if order not in ("asc", "desc"):
+        raise UserError(f"order: {order!r} is not 'asc' or 'desc'")
+    states = [TrialState.parse(s) for v in query.get("state", []) for s in v.split(",") if s]
+    page = store.query_trials(
+        sid,
+        states=states or None,
+        value_min=_float(query, "value_min"),
+        value_max=_float(query, "value_max"),
+        sort=sort,
+        descending=order == "desc",
+        offset=offset,
+        limit=limit,
+    )
+    return {
+        "total": page.total,
+        "offset": offset,
+        "limit": limit,
+        "cursor": page.cursor,
+        "trials": [trial_doc(t) for t in page.trials],
+    }
+
+
+class PointsCache:
+    """Every trial's number, state and value per study, kept up to date from the changes.
+
+    The first request for a study reads all its points once; later ones (another tab, a
+    reload) ask the store only for what changed since, so their cost follows the changes and
+    not the size of the study.  A study deleted and made again under the same name is noticed
+    by its start time (or its cursor going back), and read afresh."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._studies: dict[tuple[int, str, datetime | None], _Points] = {}
+
+    def get(self, store: Storage, name: str) -> dict[str, Any]:
+        info = store.get_study(name)
+        sid, key = info.study_id, (info.study_id, name, info.datetime_start)
+        with self._lock:  # one reader per dashboard at a time; each read is short
+            cached = self._studies.get(key)
+            if cached is None or not cached.catch_up(store, sid):
+                cached = _Points(store.get_trial_points(sid))
+                if len(self._studies) >= 64:  # bounded: forget the oldest study
+                    self._studies.pop(next(iter(self._studies)))
+                self._studies[key] = cached
+            return cached.doc()
+
+
+class _Points:
+    def __init__(self, got: TrialPoints) -> None:
+        self.cursor = got.cursor
+        self.state = [p.state.value for p in got.points]
+        self.value = clean([p.value for p in got.points])
+
+    def catch_up(self, store: Storage, sid: int) -> bool:
+        """Apply the changes since the cursor; False if the study was made again."""
+        while True:
+            got = store.trials_changed_since(sid, self.cursor)
+            if got.cursor < self.cursor:
+                return False
+            for t in got.trials:
+                while len(self.state) <= t.number:
+                    self.state.append(None)
+                    self.value.append(None)
+                self.state[t.number] = t.state.value
+                self.value[t.number] = clean(t.value)
+            self.cursor = got.cursor
+            if not got.more:
+                return True
+
+    def doc(self) -> dict[str, Any]:
+        return {
+            "cursor": self.cursor,
+            "number": list(range(len(self.state))),
+            "state": list(self.state),
+            "value": list(self.value),
+        }
+
+
+def changes(store: Storage, name: str, query: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """Trials changed after ``since``; ``reset`` says the cursor is from an older study of
+    this name (deleted and made again), so the page must start over."""
+    since = _int(query, "since", 0)
+    limit = _int(query, "limit", MAX_PAGE)
+    got = store.trials_changed_since(store.get_study(name).study_id, since, limit=limit)
+    return {
+        "cursor": got.cursor,
+        "more": got.more,
+        "reset": got.cursor < since,
+        "trials": [trial_doc(t) for t in got.trials],
+    }
+
+
+def _one(query: Mapping[str, Sequence[str]], key: str) -> str | None:
+    values = query.get(key) or []
+    return values[-1] if values else None
+
+
+def _int(query: Mapping[str, Sequence[str]], key: str, default: int) -> int:
+    text = _one(query, key)
+    if text is None or text == "":
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise UserError(f"{key}: expected an integer, got {text!r}") from None
+
+
+def _float(query: Mapping[str, Sequence[str]], key: str) -> float | None:
+    text = _one(query, key)
+    if text is None or text.strip() == "":
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        raise UserError(f"{key}: expected a number, got {text!r}") from None
+    if math.isnan(number):
+        raise UserError(f"{key}: expected a number, got {text!r}")
+    return number
+
+
+__all__ = ["DEFAULT_LIMIT", "TRIAL_SORT_KEYS", "PointsCache", "changes", "studies", "summary",
+           "trials_page"]
