@@ -73,19 +73,27 @@ def value_at(trial: FrozenTrial, level: int) -> float | None:
     return None if step is None else float(trial.intermediate[step])
 
 
-def observations_at(space: Space, history: History, n_min: int) -> Observations | None:
+def observations_at(
+    space: Space, history: History, n_min: int, cache: RowCache | None = None
+) -> Observations | None:
     """The history's trials observed at the chosen level, or None to keep the usual
-    observations (see the module docstring)."""
+    observations (see the module docstring).  ``cache`` keeps finished trials' encodings
+    between calls, so that an ask encodes only what changed."""
     trials = history.trials
     level = choose_level(trials, n_min)
     if level is None:
         return None
+    rows = (cache or RowCache()).rows_for(space)
     sign = history.direction.sign()
     x, loss, numbers, low_x, pending = [], [], [], [], []
     for t in trials:
         if not t.params or t.state not in _USABLE:
             continue
-        row = encode(space, dict(t.params))
+        row = rows.get(t.trial_id)
+        if row is None:
+            row = encode(space, dict(t.params))
+            if t.is_finished:  # a running define-by-run trial may still gain params
+                rows[t.trial_id] = row
         v = value_at(t, level)
         if v is not None and math.isfinite(v):
             x.append(row)
@@ -105,6 +113,25 @@ def observations_at(space: Space, history: History, n_min: int) -> Observations 
         pruned_step=np.zeros(len(low_x)),
         pending_x=_rows(pending, d),
     )
+
+
+class RowCache:
+    """Finished trials' unit-cube rows per space (by trial id): finished trials never change,
+    so each is encoded once.  Holds the ``max_spaces`` most recently used spaces."""
+
+    def __init__(self, max_spaces: int = 16) -> None:
+        self._max_spaces = max_spaces
+        self._by_space: dict[str, dict[int, np.ndarray]] = {}
+
+    def rows_for(self, space: Space) -> dict[int, np.ndarray]:
+        key = space.to_json()
+        rows = self._by_space.pop(key, None)
+        if rows is None:
+            rows = {}
+            if len(self._by_space) >= self._max_spaces:
+                self._by_space.pop(next(iter(self._by_space)))  # the least recently used
+        self._by_space[key] = rows
+        return rows
 
 
 def _rows(rows: list[np.ndarray], d: int) -> np.ndarray:

@@ -72,7 +72,7 @@ import numpy as np
 
 from tunecycle.errors import SpaceError
 from tunecycle.protocols import History, Sampler, TrialContext
-from tunecycle.samplers.fidelity import observations_at
+from tunecycle.samplers.fidelity import RowCache, observations_at
 from tunecycle.samplers.observe import Observations, Observer, encode
 from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
@@ -469,6 +469,7 @@ class GPSampler(Sampler):
         self.n_candidates = int(n_candidates)
         self.multi_fidelity = bool(multi_fidelity)
         self._observer = Observer()
+        self._rows = RowCache()  # finished trials' encodings for the multi-fidelity model
         self._qmc: QMCSampler | None = None
         self._warm: tuple[str, np.ndarray] | None = None  # (space key, last fitted theta)
 
@@ -493,7 +494,7 @@ class GPSampler(Sampler):
         taken = self._taken(space, history)
         startup = self.n_startup if self.n_startup is not None else min(10, 2 * len(space) + 2)
         if self.multi_fidelity and obs.n < startup:
-            at_level = observations_at(space, history, startup)
+            at_level = observations_at(space, history, startup, self._rows)
             obs = obs if at_level is None else at_level
         modelled = [c for c in contexts if c.number >= startup and obs.n >= 2]
         gp = self._fit(space, enc, obs, contexts[0].rng) if modelled else None

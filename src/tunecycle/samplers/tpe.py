@@ -34,7 +34,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from tunecycle.protocols import History, Sampler, TrialContext
-from tunecycle.samplers.fidelity import observations_at
+from tunecycle.samplers.fidelity import RowCache, observations_at
 from tunecycle.samplers.observe import Observations, Observer, encode
 from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
@@ -127,6 +127,7 @@ class TPESampler(Sampler):
         self.multi_fidelity = bool(multi_fidelity)
         self._startup = QMCSampler(seed)
         self._observer = Observer()
+        self._rows = RowCache()  # finished trials' encodings for the multi-fidelity model
 
     # -- the Sampler contract -----------------------------------------------------------------
     def propose(
@@ -134,7 +135,7 @@ class TPESampler(Sampler):
     ) -> list[dict[str, ParamValue]]:
         obs = self._observer.observe(space, history)
         if self.multi_fidelity and obs.n < self.n_startup:
-            at_level = observations_at(space, history, self.n_startup)
+            at_level = observations_at(space, history, self.n_startup, self._rows)
             obs = obs if at_level is None else at_level
         out: list[dict[str, ParamValue]] = []
         taken = _taken(space, history) if space.is_discrete and not self.noisy else None
