@@ -4,7 +4,7 @@ and HyperbandPruner with Optuna's random and TPE samplers, on two real tuning ta
 
 Problems (the fidelity is the number of training steps a trial runs):
 
-- ``xgb``: XGBoost on a fixed ``make_classification`` set (4,000 rows, 20 features, 10
+- ``xgb``: XGBoost on a fixed ``make_classification`` set (3,000 rows, 20 features, 10
   informative, 3% flipped labels), 6 hyperparameters; up to 81 boosting rounds; a round is one
   unit of compute; validation log-loss is reported after every round (tunecycle:
   ``XGBoostPruningCallback``; Optuna: an equivalent callback written here).
@@ -72,7 +72,7 @@ class Problem:
     n_trials: int
 
 
-PROBLEMS = {"xgb": Problem("xgb", 81, 50), "mlp": Problem("mlp", 27, 30)}
+PROBLEMS = {"xgb": Problem("xgb", 81, 50), "mlp": Problem("mlp", 27, 25)}
 
 
 def load(problem: str, seed: int) -> tuple[np.ndarray, ...]:
@@ -82,7 +82,7 @@ def load(problem: str, seed: int) -> tuple[np.ndarray, ...]:
 
     if problem == "xgb":
         x, y = make_classification(
-            n_samples=4000, n_features=20, n_informative=10, n_redundant=4, flip_y=0.03,
+            n_samples=3000, n_features=20, n_informative=10, n_redundant=4, flip_y=0.03,
             class_sep=0.8, random_state=0,
         )
     else:
@@ -101,17 +101,17 @@ def load(problem: str, seed: int) -> tuple[np.ndarray, ...]:
 RANGES = {
     "xgb": {
         "learning_rate": (0.005, 0.5, True, False),
-        "max_depth": (2, 10, False, True),
+        "max_depth": (2, 8, False, True),
         "min_child_weight": (0.1, 20.0, True, False),
         "subsample": (0.5, 1.0, False, False),
         "colsample_bytree": (0.3, 1.0, False, False),
         "reg_lambda": (1e-3, 10.0, True, False),
     },
     "mlp": {
-        "hidden": (16, 256, True, True),
+        "hidden": (16, 128, True, True),
         "alpha": (1e-6, 1e-1, True, False),
         "learning_rate_init": (1e-4, 3e-2, True, False),
-        "batch_size": (16, 256, True, True),
+        "batch_size": (32, 256, True, True),
     },
 }
 
@@ -348,13 +348,12 @@ def run_one(problem_name: str, arm: Arm, seed: int, extend: int) -> dict:
 # -- the report ------------------------------------------------------------------------------
 
 
-def mean_se(xs: list[float]) -> str:
+def mean_se(xs: list[float], digits: int = 0) -> str:
     xs = [x for x in xs if x is not None and math.isfinite(x)]
     if not xs:
         return "–"
     m = statistics.fmean(xs)
     se = statistics.stdev(xs) / math.sqrt(len(xs)) if len(xs) > 1 else 0.0
-    digits = 4 if abs(m) < 10 else 0
     return f"{m:.{digits}f} ± {se:.{digits}f}"
 
 
@@ -397,10 +396,11 @@ def report(rows: list[dict]) -> str:
             ext = f" (of {rs[0]['n_total']})" if rs[0]["n_total"] != rs[0]["n_trials"] else ""
             lines.append(
                 f"| {arm.key} | {mean_se([r['compute'] for r in rs])} | "
-                f"{mean_se(ratio)} | {mean_se([r['wall'] for r in rs])} | "
+                f"{mean_se(ratio, 3)} | {mean_se([r['wall'] for r in rs], 1)} | "
                 f"{statistics.fmean(r['n_complete'] for r in rs):.1f}/"
                 f"{statistics.fmean(r['n_pruned'] for r in rs):.1f} | "
-                f"{mean_se([r['best_val'] for r in rs])} | {mean_se([r['test_acc'] for r in rs])} | "
+                f"{mean_se([r['best_val'] for r in rs], 4)} | "
+                f"{mean_se([r['test_acc'] for r in rs], 4)} | "
                 f"{mean_se([float(x) for x in got])} | {len(got)}/{len(rs)}{ext} |"
             )
         lines.append("")
@@ -430,7 +430,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--extend", type=int, default=3,
+    ap.add_argument("--extend", type=int, default=2,
                     help="the halving arms run this many times the trial budget")
     ap.add_argument("--problems", nargs="*", default=list(PROBLEMS))
     ap.add_argument("--out", type=Path, default=OUT)
