@@ -201,6 +201,12 @@ ARMS = [
 ]
 
 
+#: what the issue's goal is judged on: the target, the halving pruners, random against TPE
+CORE = {Arm("tunecycle", "none", "random"),
+        *(Arm("tunecycle", p, s) for p in ("asha", "hyperband") for s in ("random", "tpe")),
+        *(Arm("optuna", p, s) for p in ("sha", "hyperband") for s in ("random", "tpe"))}
+
+
 @dataclass(frozen=True)
 class TrialRecord:
     state: str  # complete | pruned | failed
@@ -442,9 +448,13 @@ def main(argv: list[str] | None = None) -> None:
     if not args.report:
         done = {(r["problem"], r["arm"], r["seed"]) for r in rows}
         # the expensive (unpruned) runs first, so that the pool ends on short ones
-        todo = [(p, a, s) for s in range(args.seeds) for p in args.problems for a in
-                sorted(ARMS, key=lambda a: a.pruner != "none")
-                if (p, a.key, s) not in done]
+        # the arms the comparison rests on first, for every seed (the unpruned random search
+        # sets the target), then the others, seed by seed; the unpruned (costly) ones first
+        todo = sorted(
+            ((p, a, s) for s in range(args.seeds) for p in args.problems for a in ARMS
+             if (p, a.key, s) not in done),
+            key=lambda run: (run[1] not in CORE, run[2], run[1].pruner != "none", run[0]),
+        )
         print(f"{machine()}\n{len(todo)} runs, {args.jobs} processes", flush=True)
         t0 = time.perf_counter()
         with ProcessPoolExecutor(args.jobs) as pool, args.out.open("a") as f:
