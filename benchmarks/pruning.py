@@ -386,10 +386,10 @@ def report(rows: list[dict]) -> str:
         unit = "rounds" if problem == "xgb" else "epochs"
         lines += [
             f"### {problem}: {pr.n_trials} trials, up to {pr.max_steps} {unit} each, "
-            f"{len(seeds)} seeds (mean ± standard error)", "",
-            f"| arm | compute ({unit}) | compute vs unpruned random | wall s | complete/pruned | "
-            f"best val log-loss | test acc | to target ({unit}) | reached |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+            f"up to {len(seeds)} seeds (mean ± standard error)", "",
+            f"| arm | seeds | compute ({unit}) | compute vs unpruned random | wall s | "
+            f"complete/pruned | best val log-loss | test acc | to target ({unit}) | reached |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for arm in ARMS:
             rs = [by[(problem, s)][arm.key] for s in seeds if arm.key in by[(problem, s)]]
@@ -401,7 +401,7 @@ def report(rows: list[dict]) -> str:
             got = [x for x in reach if x is not None]
             ext = f" (of {rs[0]['n_total']})" if rs[0]["n_total"] != rs[0]["n_trials"] else ""
             lines.append(
-                f"| {arm.key} | {mean_se([r['compute'] for r in rs])} | "
+                f"| {arm.key} | {len(rs)} | {mean_se([r['compute'] for r in rs])} | "
                 f"{mean_se(ratio, 3)} | {mean_se([r['wall'] for r in rs], 1)} | "
                 f"{statistics.fmean(r['n_complete'] for r in rs):.1f}/"
                 f"{statistics.fmean(r['n_pruned'] for r in rs):.1f} | "
