@@ -13,8 +13,9 @@ fit instead on the trials' values *at one budget*:
    (as the halving pruners read rungs); a complete trial that reported nothing counts with its
    final value at every level;
 2. the observations at the level are those values, as losses; trials that stopped below the
-   level (they lost at a lower budget) join the bad side as pruned trials do today, and
-   running trials that have not reached it stay pending (the constant liar);
+   level (they lost at a lower budget) go where the samplers put pruned trials (TPE's bad
+   group; the GP leaves them out), and running trials that have not reached it stay pending
+   (the constant liar);
 3. with ``n_min`` or more complete trials, or no step reached by ``n_min`` trials, nothing
    changes: the sampler fits on complete trials as it always did.  A study whose trials never
    report intermediate values is therefore modelled exactly as before.
