@@ -3,8 +3,10 @@ for this space and this point of the study, and switches as the study grows.
 
 The rule, for a declarative space or the joint space of a define-by-run objective:
 
-1. while fewer than ``n_startup`` trials are complete: scrambled Sobol points (quasi-random
-   space filling is as good as any model this early, and spreads parallel workers);
+1. while fewer than ``n_startup`` trials are complete, and no step has been reached by
+   ``n_startup`` trials (pruned studies: see :mod:`tunecycle.samplers.fidelity`): scrambled
+   Sobol points (quasi-random space filling is as good as any model this early, and spreads
+   parallel workers);
 2. Gaussian-process BO while the space has at most ``gp_max_dims`` columns once categoricals
    are one-hot encoded and fewer than ``gp_max_trials`` trials are complete (a GP fit costs
    O(n^3) in the trials);
@@ -26,6 +28,7 @@ from typing import Any
 
 from tunecycle.protocols import History, Sampler, TrialContext
 from tunecycle.records import TrialState
+from tunecycle.samplers.fidelity import choose_level
 from tunecycle.samplers.gp import GPSampler
 from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.samplers.tpe import TPESampler
@@ -56,7 +59,7 @@ class AutoSampler(Sampler):
     def choose(self, space: Space, history: History) -> Sampler:
         """The sampler that proposes the next configuration of ``space``."""
         n_complete = sum(1 for t in history.trials if t.state is TrialState.COMPLETE)
-        if n_complete < self.n_startup:
+        if n_complete < self.n_startup and choose_level(history.trials, self.n_startup) is None:
             return self._qmc
         if _gp_friendly(space, self.gp_max_dims) and n_complete < self.gp_max_trials:
             return self._gp_sampler()

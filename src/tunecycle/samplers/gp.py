@@ -44,8 +44,15 @@ How a proposal is made:
   configuration, then (a discrete space whose grid is used up) any.  This matters in wholly
   discrete spaces, and in continuous ones where the optimum sits in a corner.
 
-What it deliberately does not do (yet): learn from pruned trials (ignored) or failed ones
-(only kept from being repeated), warp inputs, model several objectives, scale beyond a few
+- **Multi-fidelity** (``multi_fidelity=True``, the default).  While fewer than the start-up
+  count of trials are complete, the GP is fitted on the trials' intermediate values at the
+  largest step that that many trials have reached (rule in
+  :mod:`tunecycle.samplers.fidelity`), so pruned trials' low-budget values steer it; without
+  intermediate values nothing changes.  Once enough trials are complete, pruned trials are
+  ignored.
+
+What it deliberately does not do (yet): learn from failed trials (only kept from being
+repeated), model the budget as an input, warp inputs, model several objectives, scale beyond a few
 hundred trials (each fit is O(n^3)) or to high dimensions (no trust region).  Define-by-run
 parameters outside the joint space are drawn uniformly at random.  The last fitted
 hyperparameters are a warm start only: recomputable state, not persisted.  Nothing global is
@@ -65,6 +72,7 @@ import numpy as np
 
 from tunecycle.errors import SpaceError
 from tunecycle.protocols import History, Sampler, TrialContext
+from tunecycle.samplers.fidelity import RowCache, observations_at
 from tunecycle.samplers.observe import Observations, Observer, encode
 from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
@@ -449,6 +457,7 @@ class GPSampler(Sampler):
         n_startup: int | None = None,
         noisy: bool = False,
         n_candidates: int = 2048,
+        multi_fidelity: bool = True,
     ):
         super().__init__(seed)
         if n_startup is not None and (isinstance(n_startup, bool) or n_startup < 0):
@@ -458,7 +467,9 @@ class GPSampler(Sampler):
         self.n_startup = n_startup
         self.noisy = bool(noisy)
         self.n_candidates = int(n_candidates)
+        self.multi_fidelity = bool(multi_fidelity)
         self._observer = Observer()
+        self._rows = RowCache()  # finished trials' encodings for the multi-fidelity model
         self._qmc: QMCSampler | None = None
         self._warm: tuple[str, np.ndarray] | None = None  # (space key, last fitted theta)
 
@@ -482,6 +493,9 @@ class GPSampler(Sampler):
         enc = _Encoder(space)
         taken = self._taken(space, history)
         startup = self.n_startup if self.n_startup is not None else min(10, 2 * len(space) + 2)
+        if self.multi_fidelity and obs.n < startup:
+            at_level = observations_at(space, history, startup, self._rows)
+            obs = obs if at_level is None else at_level
         modelled = [c for c in contexts if c.number >= startup and obs.n >= 2]
         gp = self._fit(space, enc, obs, contexts[0].rng) if modelled else None
         lie = float(np.median(gp.y)) if gp is not None else 0.0
@@ -507,6 +521,7 @@ class GPSampler(Sampler):
             **super().describe(),
             "n_startup": self.n_startup,
             "n_candidates": self.n_candidates,
+            "multi_fidelity": self.multi_fidelity,
         }
 
     # -- steps -----------------------------------------------------------------------------

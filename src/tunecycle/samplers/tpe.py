@@ -13,8 +13,14 @@ branch that good trials seldom take still gets its parameters tuned among its ow
 The first ``n_startup`` proposals are scrambled Sobol points.  All work is vectorised over
 candidates, components and dims; encoded finished trials are cached between asks.
 
-Deliberately not here: multi-fidelity weighting of pruned trials by step (they only join the
-bad group) and multi-objective splits.
+Multi-fidelity (``multi_fidelity=True``, the default): while fewer than ``n_startup`` trials
+are complete, the model is fitted on the trials' intermediate values at the largest step that
+``n_startup`` trials have reached (rule in :mod:`tunecycle.samplers.fidelity`), so a study whose
+pruner stops most trials early still leaves the start-up phase after ``n_startup`` trials and
+learns from the pruned ones.  Without intermediate values nothing changes.  Once enough trials
+are complete, pruned trials only join the bad group.
+
+Deliberately not here: multi-objective splits.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from tunecycle.protocols import History, Sampler, TrialContext
+from tunecycle.samplers.fidelity import RowCache, observations_at
 from tunecycle.samplers.observe import Observations, Observer, encode
 from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
@@ -108,6 +115,7 @@ class TPESampler(Sampler):
         max_good: int = 25,
         prior_weight: float = 1.0,
         noisy: bool = False,
+        multi_fidelity: bool = True,
     ):
         super().__init__(seed)
         self.n_startup = n_startup
@@ -116,14 +124,19 @@ class TPESampler(Sampler):
         self.max_good = max_good
         self.prior_weight = prior_weight
         self.noisy = noisy
+        self.multi_fidelity = bool(multi_fidelity)
         self._startup = QMCSampler(seed)
         self._observer = Observer()
+        self._rows = RowCache()  # finished trials' encodings for the multi-fidelity model
 
     # -- the Sampler contract -----------------------------------------------------------------
     def propose(
         self, space: Space, history: History, contexts: Sequence[TrialContext]
     ) -> list[dict[str, ParamValue]]:
         obs = self._observer.observe(space, history)
+        if self.multi_fidelity and obs.n < self.n_startup:
+            at_level = observations_at(space, history, self.n_startup, self._rows)
+            obs = obs if at_level is None else at_level
         out: list[dict[str, ParamValue]] = []
         taken = _taken(space, history) if space.is_discrete and not self.noisy else None
         liars: list[np.ndarray] = []
@@ -148,7 +161,8 @@ class TPESampler(Sampler):
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "n_startup": self.n_startup,
                 "n_candidates": self.n_candidates, "gamma": self.gamma,
-                "max_good": self.max_good, "prior_weight": self.prior_weight}
+                "max_good": self.max_good, "prior_weight": self.prior_weight,
+                "multi_fidelity": self.multi_fidelity}
 
     # -- the model ----------------------------------------------------------------------------
     def _propose_one(
