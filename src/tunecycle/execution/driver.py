@@ -195,6 +195,7 @@ class _Run:
     def _drain(self, slot: _Slot) -> bool:
         assert slot.worker is not None
         conn = slot.worker.conn
+        read = 0
         while slot.trial is not None:
             try:
                 if not conn.poll():
@@ -203,11 +204,14 @@ class _Run:
             except (EOFError, OSError):
                 self._lost(slot, self._why_gone(slot.worker))
                 return True
+            read += 1
             if self._handle(slot, msg):
                 return True
-        if slot.trial is not None and slot.worker.exit_description() is not None:
-            self._lost(slot, slot.worker.exit_description() or "")
-            return True
+        if read == 0 and slot.trial is not None:  # woken by the process ending, not a message
+            why = slot.worker.exit_description()
+            if why is not None:
+                self._lost(slot, why)
+                return True
         return False
 
     def _handle(self, slot: _Slot, msg: tuple) -> bool:
