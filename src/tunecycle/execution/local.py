@@ -16,7 +16,7 @@ import time
 from multiprocessing.connection import Connection
 from typing import Any
 
-from tunecycle.execution.worker import serve
+from tunecycle.execution.worker import ask_to_exit, serve
 from tunecycle.study import Objective
 
 
@@ -46,10 +46,7 @@ class ProcessWorker:
         self.conn.close()
 
     def close(self) -> None:
-        try:
-            self.conn.send(("exit",))
-        except (OSError, ValueError):
-            pass
+        ask_to_exit(self.conn)
         self.process.join(timeout=5)
         if self.process.is_alive():
             self.kill()

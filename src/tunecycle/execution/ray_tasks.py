@@ -24,7 +24,7 @@ from multiprocessing.connection import Client, Connection, Listener
 from typing import Any
 
 from tunecycle.errors import UserError
-from tunecycle.execution.worker import serve
+from tunecycle.execution.worker import ask_to_exit, serve
 from tunecycle.study import Objective, ParallelOptions
 
 _CONNECT_TIMEOUT = 120.0  # seconds for Ray to schedule a worker task and for it to call back
@@ -74,10 +74,7 @@ class RayWorker:
         self.conn.close()
 
     def close(self) -> None:
-        try:
-            self.conn.send(("exit",))
-        except (OSError, ValueError):
-            pass
+        ask_to_exit(self.conn)
         done, _ = _ray().wait([self.ref], timeout=5)
         if not done:
             self.kill()

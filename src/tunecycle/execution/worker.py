@@ -94,6 +94,14 @@ def serve(conn: Connection, objective: Callable[[Trial], Any], *, ignore_sigint:
         conn.send(("done", _portable(outcome)))
 
 
+def ask_to_exit(conn: Connection) -> None:
+    """Tell an idle worker to end (nothing happens if it is gone already)."""
+    try:
+        conn.send(("exit",))
+    except (OSError, ValueError):
+        pass
+
+
 def _portable(outcome: Outcome) -> Outcome:
     """The outcome with an exception that survives pickling (else a stand-in with its text)."""
     if outcome.error is None:
