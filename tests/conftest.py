@@ -17,6 +17,7 @@ import contextlib
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -180,3 +181,25 @@ def unique_name(request: pytest.FixtureRequest) -> Callable[[str], str]:
         return f"{prefix}-{suffix}"
 
     return name
+
+
+# -- fault and load tests: what each injected and what survived, printed after the run ------------
+_FAULT_LINES: list[str] = []
+
+
+@pytest.fixture
+def fault_report(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """``fault_report("faults injected: 1, trials lost: 0")``: one line in the summary that
+    pytest prints at the end of the run (so CI logs show it without ``-s``)."""
+
+    def record(line: str) -> None:
+        _FAULT_LINES.append(f"{request.node.nodeid}: {line}")
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _FAULT_LINES:
+        terminalreporter.section("faults injected and what survived")
+        for line in _FAULT_LINES:
+            terminalreporter.write_line(line)

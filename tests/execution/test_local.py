@@ -108,7 +108,7 @@ def _dies_once(trial: tc.Trial) -> float:
     return x
 
 
-def test_a_killed_worker_fails_its_trial_which_is_retried():
+def test_a_killed_worker_fails_its_trial_which_is_retried(fault_report):
     study = tc.create_study(sampler="random", seed=0, max_retries=1)
     study.optimize(_dies_once, max_trials=10, n_jobs=2)
     trials = study.trials
@@ -117,7 +117,7 @@ def test_a_killed_worker_fails_its_trial_which_is_retried():
     retry = next(t for t in trials if t.retry_of == 3)
     assert retry.state is TrialState.COMPLETE and dict(retry.params) == dict(dead.params)
     assert len(study.get_trials(["complete"])) == 10
-    print(f"faults injected: 1, trials lost: {10 - len(study.get_trials(['complete']))}")
+    fault_report(f"faults injected: 1, trials lost: {10 - len(study.get_trials(['complete']))}")
 
 
 def _sleepy(trial: tc.Trial) -> float:

@@ -66,7 +66,7 @@ def _dies_on_three(trial: tc.Trial) -> float:
     return x
 
 
-def test_a_dead_ray_task_fails_its_trial_which_is_retried(local_ray):
+def test_a_dead_ray_task_fails_its_trial_which_is_retried(fault_report, local_ray):
     study = tc.create_study(sampler="random", seed=0, max_retries=1)
     study.optimize(_dies_on_three, max_trials=8, n_jobs=2, backend="ray")
     trials = study.trials
@@ -75,7 +75,7 @@ def test_a_dead_ray_task_fails_its_trial_which_is_retried(local_ray):
     assert len(retry) == 1 and retry[0].state is TrialState.COMPLETE
     assert dict(retry[0].params) == dict(trials[3].params)
     assert len(study.get_trials(["complete"])) == 8
-    print("faults injected: 1 (Ray task killed), trials lost: 0")
+    fault_report("faults injected: 1 (Ray task killed), trials lost: 0")
 
 
 def _driver(address: str, url: str) -> subprocess.Popen:
@@ -87,7 +87,7 @@ def _driver(address: str, url: str) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-def test_a_killed_driver_is_restarted_and_resumes_from_the_store(local_ray, tmp_path):
+def test_a_killed_driver_is_restarted_and_resumes_from_the_store(fault_report, local_ray, tmp_path):
     url = f"sqlite:///{tmp_path / 'resume.db'}"
     study = tc.create_study("resume", storage=url, sampler="random", seed=0, max_retries=1)
     first = _driver(local_ray, url)
@@ -110,7 +110,7 @@ def test_a_killed_driver_is_restarted_and_resumes_from_the_store(local_ray, tmp_
     assert sorted(t.number for t in failed) == sorted(left_running)
     assert all(f":{first.pid}" in t.fail_reason for t in failed)
     assert sorted(t.retry_of for t in trials if t.retry_of is not None) == sorted(left_running)
-    print(f"faults injected: 1 (driver kill -9, {len(left_running)} trials in flight), "
+    fault_report(f"faults injected: 1 (driver kill -9, {len(left_running)} trials in flight), "
           f"trials lost: 0")
 
 

@@ -46,7 +46,7 @@ def _check_numbers(trials: list) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("url_fixture", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def test_four_workers_share_800_trials(url_fixture, request, tmp_path):
+def test_four_workers_share_800_trials(fault_report, url_fixture, request, tmp_path):
     url = (f"sqlite:///{tmp_path / 'load.db'}" if url_fixture == "sqlite"
            else request.getfixturevalue("fresh_postgres_url"))
     tc.create_study("load", storage=url, sampler="random", seed=0)
@@ -61,13 +61,13 @@ def test_four_workers_share_800_trials(url_fixture, request, tmp_path):
     assert not any("locked" in e.lower() for e in errs), "a lock error reached the user"
     owners = {t.owner for t in trials}
     assert len(owners) >= 2  # the work was shared
-    print(f"workers: 4, trials: {len(trials)}, complete: {len(complete)}, lost: 0, "
+    fault_report(f"workers: 4, trials: {len(trials)}, complete: {len(complete)}, lost: 0, "
           f"owners: {len(owners)}")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("url_fixture", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def test_a_worker_killed_mid_trial_loses_nothing(url_fixture, request, tmp_path):
+def test_a_worker_killed_mid_trial_loses_nothing(fault_report, url_fixture, request, tmp_path):
     url = (f"sqlite:///{tmp_path / 'kill.db'}" if url_fixture == "sqlite"
            else request.getfixturevalue("fresh_postgres_url"))
     tc.create_study("kill", storage=url, sampler="random", seed=0, max_retries=1)
@@ -94,13 +94,13 @@ def test_a_worker_killed_mid_trial_loses_nothing(url_fixture, request, tmp_path)
     assert dict(retry[0].params) == dict(dead[0].params)
     complete = [t for t in trials if t.state is TrialState.COMPLETE]
     assert len(complete) == 24
-    print(f"faults injected: 1 (kill -9), trials lost: {24 - len(complete)}, "
+    fault_report(f"faults injected: 1 (kill -9), trials lost: {24 - len(complete)}, "
           f"retried: {len(retry)}")
 
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_workers_reconnect_when_postgres_drops_their_connections(fresh_postgres_url):
+def test_workers_reconnect_when_postgres_drops_their_connections(fault_report, fresh_postgres_url):
     import psycopg
 
     from tests.conftest import _libpq_conninfo
@@ -128,4 +128,4 @@ def test_workers_reconnect_when_postgres_drops_their_connections(fresh_postgres_
     complete = [t for t in trials if t.state is TrialState.COMPLETE]
     assert len(complete) == 40 and injected >= 3
     assert not [t for t in trials if t.state is TrialState.FAILED]
-    print(f"faults injected: {injected} (terminated connections), trials lost: 0")
+    fault_report(f"faults injected: {injected} (terminated connections), trials lost: 0")
