@@ -18,6 +18,7 @@ PIP    := $(PY) -m pip --disable-pip-version-check
 
 # Re-install only when pyproject.toml is newer than the stamp (or the stamp is missing).
 STAMP       := $(VENV)/.installed-stamp
+DEMO_STAMP  := $(VENV)/.installed-demo-stamp
 BENCH_STAMP := $(VENV)/.installed-bench-stamp
 
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -42,21 +43,27 @@ $(PY):
 	  echo "error: '$(PYTHON) -m venv $(VENV)' failed (on Debian/Ubuntu: apt-get install python3-venv)" >&2; \
 	  exit 1; }
 
+# The demo needs the cycle only (scikit-learn, XGBoost): a first run stays a small install.
+$(DEMO_STAMP): pyproject.toml | $(PY)
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[ml]'"
+	@$(PIP) install -q -e '.[ml]'
+	@touch $@
+
 $(STAMP): pyproject.toml | $(PY)
 	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz,dashboard]'"
 	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz,dashboard]'
-	@touch $@
+	@touch $@ $(DEMO_STAMP)
 
 $(BENCH_STAMP): pyproject.toml | $(PY)
 	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz,dashboard,bench]'"
 	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz,dashboard,bench]'
-	@touch $@ $(STAMP)
+	@touch $@ $(STAMP) $(DEMO_STAMP)
 
 venv: $(STAMP)
 
 # --- targets --------------------------------------------------------------
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(PY) -m tunecycle.examples.demo
 
 # PostgreSQL: scripts/ensure-postgres.sh starts/installs it where it can (in CI a
