@@ -216,6 +216,11 @@ class TrialRecord:
     params: dict
 
 
+#: the smallest budget (steps) of the halving pruners, per problem, for both libraries
+#: (``--min-resource xgb=9``); set before the worker processes fork
+MIN_RESOURCE: dict[str, int] = {}
+
+
 def run_tunecycle(problem: Problem, arm: Arm, seed: int, n_trials: int, data) -> list[TrialRecord]:
     from sklearn.metrics import log_loss
 
@@ -223,10 +228,11 @@ def run_tunecycle(problem: Problem, arm: Arm, seed: int, n_trials: int, data) ->
     from tunecycle.pruners import ASHAPruner, HyperbandPruner
     from tunecycle.samplers.tpe import TPESampler
 
+    r = MIN_RESOURCE.get(problem.name, 1)
     pruner = {
         "none": None, "median": "median",
-        "asha": ASHAPruner(min_resource=1, reduction_factor=3),
-        "hyperband": HyperbandPruner(min_resource=1, max_resource=problem.max_steps,
+        "asha": ASHAPruner(min_resource=r, reduction_factor=3),
+        "hyperband": HyperbandPruner(min_resource=r, max_resource=problem.max_steps,
                                      reduction_factor=3, seed=seed),
     }[arm.pruner]
     sampler = {"random": "random", "tpe": TPESampler(seed=seed),
@@ -286,12 +292,13 @@ def run_optuna(problem: Problem, arm: Arm, seed: int, n_trials: int, data) -> li
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    r = MIN_RESOURCE.get(problem.name, 1)
     pruner = {
         "none": optuna.pruners.NopPruner(),
         "median": optuna.pruners.MedianPruner(),
-        "sha": optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3),
+        "sha": optuna.pruners.SuccessiveHalvingPruner(min_resource=r, reduction_factor=3),
         "hyperband": optuna.pruners.HyperbandPruner(
-            min_resource=1, max_resource=problem.max_steps, reduction_factor=3),
+            min_resource=r, max_resource=problem.max_steps, reduction_factor=3),
     }[arm.pruner]
     sampler = {"random": optuna.samplers.RandomSampler(seed=seed),
                "tpe": optuna.samplers.TPESampler(seed=seed)}[arm.sampler]
@@ -441,7 +448,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--problems", nargs="*", default=list(PROBLEMS))
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--report", action="store_true", help="only print the report of --out")
+    ap.add_argument("--min-resource", nargs="*", default=[], metavar="PROBLEM=STEPS",
+                    help="smallest budget of ASHA/SHA/Hyperband per problem (default 1)")
     args = ap.parse_args(argv)
+    for item in args.min_resource:
+        name, _, steps = item.partition("=")
+        MIN_RESOURCE[name] = int(steps)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     rows = ([json.loads(line) for line in args.out.read_text().splitlines() if line.strip()]
             if args.out.exists() else [])
