@@ -295,7 +295,7 @@ class Study:
                 st, reason = TrialState.FAILED, str(exc)
                 log.warning("trial %d failed: %s", live.number, reason)
         elif st is TrialState.PRUNED:
-            number = float(value) if value is not None else _last_value(live)
+            number = float(value) if value is not None else live.last_value
         params, dists = live.take_pending()
         try:
             return self.storage.finish_trial(live.trial_id, st, number, reason, params, dists)
@@ -513,11 +513,6 @@ def _untaken(space: Space, taken: set[str], rng: Any) -> dict | None:
     except UserError:  # a grid too large to enumerate: keep the sampler's choice
         return None
     return free[int(rng.integers(len(free)))] if free else None
-
-
-def _last_value(trial: Trial) -> float | None:
-    inter = trial.intermediate
-    return inter[max(inter)] if inter else None
 
 
 def _check_limit(name: str, value: int | None) -> None:

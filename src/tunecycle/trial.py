@@ -168,6 +168,12 @@ class Trial:
     def last_step(self) -> int | None:
         return max(self._intermediate) if self._intermediate else None
 
+    @property
+    def last_value(self) -> float | None:
+        """The value reported at the last step (what a pruned trial is recorded with)."""
+        step = self.last_step
+        return None if step is None else self._intermediate[step]
+
     def set_user_attr(self, key: str, value: Any) -> None:
         dump_json(value, f"user attribute {key!r}")
         self._storage.set_trial_attr(self.trial_id, key, value)
@@ -222,8 +228,7 @@ def evaluate(objective: Callable[[Trial], Any], trial: Trial) -> Outcome:
     try:
         result = objective(trial)
     except TrialPruned:
-        inter = trial.intermediate
-        return Outcome(TrialState.PRUNED, inter[max(inter)] if inter else None)
+        return Outcome(TrialState.PRUNED, trial.last_value)
     except Exception as exc:
         reason = f"{type(exc).__name__}: {exc}"
         log.warning("trial %d failed: %s", trial.number, reason, exc_info=True)

@@ -60,7 +60,6 @@ class _Slot:
     worker: Worker | None = None
     trial: Trial | None = None
     started: float = 0.0
-    index: int = 0  # the trial's position among the trials this call asked for
 
 
 @dataclass
