@@ -559,6 +559,8 @@ def _check_models(cfg: CycleConfig, task: str | None) -> list[Problem]:
             continue
         found = False
         for key, value in overrides.items():
+            if str(key) in family.extra_params:
+                continue  # init_from, freeze, units_0...: judged with the others, below
             reason = _first_error(name, tasks, {str(key): value})
             if reason is not None:
                 prefix = f"model family {name!r}, parameter {str(key)!r}: "
@@ -567,8 +569,22 @@ def _check_models(cfg: CycleConfig, task: str | None) -> list[Problem]:
         if not found and overrides:
             reason = _first_error(name, tasks, overrides)  # the overrides together
             if reason is not None:
-                problems.append((path, _strip(reason, f"model family {name!r}: ")))
+                key = _named_parameter(reason, name)
+                if key is not None:
+                    prefix = f"model family {name!r}, parameter {key!r}: "
+                    problems.append((f"{path}.{key}", _strip(reason, prefix)))
+                else:
+                    problems.append((path, _strip(reason, f"model family {name!r}: ")))
     return problems
+
+
+def _named_parameter(reason: str, family: str) -> str | None:
+    """The parameter an error of the overrides together names, if it names one."""
+    head = f"model family {family!r}, parameter '"
+    if not reason.startswith(head):
+        return None
+    key, sep, _ = reason[len(head):].partition("': ")
+    return key if sep else None
 
 
 def _first_error(family: str, tasks: list[str], overrides: Mapping[str, Any]) -> str | None:

@@ -38,7 +38,7 @@ from tunecycle.cycle.metrics import Metric, confusion, default_metric, get_metri
 from tunecycle.cycle.preprocess import make_pipeline, make_preprocessor
 from tunecycle.cycle.splits import Validation, split_test, validation_splits
 from tunecycle.errors import TrialPruned, UserError
-from tunecycle.space import Float
+from tunecycle.space import Float, Space
 from tunecycle.study import Study
 from tunecycle.trial import Trial
 
@@ -185,6 +185,7 @@ class _Plan:
         validation = validation or Validation("kfold")
         splitter = _Splitter(search, validation, validation_ratio, seed)
         tuned = family_space(names, ds.task, space)
+        _check_checkpoints(names, tuned, search)
         if validation_ratio is not None:
             tuned = {**tuned, RATIO: validation_ratio}
         single = names[0] if len(names) == 1 else None
@@ -231,6 +232,27 @@ def search_only(data: Any, *, model: Any = None, target: str | None = None,
     study = plan.open_study(study_name, sampler, pruner, storage, max_retries)
     plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout)
     return study
+
+
+def _check_checkpoints(names: list[str], tuned: Mapping[str, Any], search: Dataset) -> None:
+    """A network family that starts from a saved network (``init_from``) must be able to take
+    this data's rows as its preprocessing gives them: checked before the first trial."""
+    flat = Space(tuned)
+    for name in names:
+        key = "init_from" if len(names) == 1 else f"{name}.init_from"
+        fam = get_family(name)
+        if not fam.deep or key not in flat:
+            continue
+        from tunecycle.cycle.deep.estimator import check_checkpoint_input
+
+        path = flat[key].choices[0]
+        width = make_preprocessor(search.X, scale=fam.needs_scaling).fit_transform(
+            search.X).shape[1]
+        try:
+            check_checkpoint_input(path, name, search.task, width, search.sample_shape)
+        except UserError as exc:
+            raise UserError(f"model family {name!r}, parameter 'init_from': "
+                            f"{str(exc).removeprefix('init_from: ')}") from None
 
 
 def _family_names(model: str | Sequence[str] | None, task: str) -> list[str]:
