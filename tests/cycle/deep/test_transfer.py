@@ -9,8 +9,8 @@ import torch
 import yaml
 
 import tunecycle as tc
-from tunecycle.cycle.data import load_data
 from tunecycle.cycle.config import ConfigError, load_config, parse_config, run_config
+from tunecycle.cycle.data import load_data
 from tunecycle.cycle.deep.estimator import NetClassifier, NetRegressor
 from tunecycle.errors import UserError
 
