@@ -115,6 +115,8 @@ class StudySection(_Section):
     backend: Literal["processes", "ray"] | None = None
     trial_timeout: float | None = None  # seconds; a longer trial fails, the study goes on
     max_retries: int = 0  # re-queue trials whose worker died
+    # backend ray: what each trial's task asks for ({cpu: 1, gpu: 0.25}: four trials a GPU)
+    resources_per_trial: dict[str, float] | None = None
 
     @field_validator("n_trials", mode="before")
     @classmethod
@@ -134,6 +136,18 @@ class StudySection(_Section):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
             raise ValueError(f"must be a non-negative integer, got {value!r}")
         return int(value)
+
+    @field_validator("resources_per_trial", mode="before")
+    @classmethod
+    def _resources(cls, value: Any) -> dict[str, float] | None:
+        if value is None:
+            return None
+        if not isinstance(value, Mapping) or not value or not all(
+                isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+                and v >= 0 for v in value.values()):
+            raise ValueError("must map resource names (cpu, gpu, ...) to non-negative amounts, "
+                             f"got {value!r}")
+        return {str(k): float(v) for k, v in value.items()}
 
     @field_validator("timeout", "trial_timeout", mode="before")
     @classmethod
@@ -459,6 +473,8 @@ def _check_study(cfg: CycleConfig) -> list[Problem]:
     if s.pruner is not None and s.pruner.lower() not in PRUNERS:
         problems.append(("study.pruner", f"unknown pruner {s.pruner!r}; choose one of "
                                          f"{', '.join(sorted(PRUNERS))} (or null)"))
+    if s.resources_per_trial is not None and s.backend != "ray":
+        problems.append(("study.resources_per_trial", "is used only with backend: ray"))
     url = (s.storage or "").strip()
     if s.storage is not None:
         if not url:
@@ -643,6 +659,7 @@ def run_config(cfg: CycleConfig, progress: bool = True, *, search_only: bool = F
         backend=cfg.study.backend,
         trial_timeout=cfg.study.trial_timeout,
         max_retries=cfg.study.max_retries,
+        resources_per_trial=cfg.study.resources_per_trial,
     )
     if search_only:
         return runner.search_only(cfg.data.source, **kwargs)

@@ -97,6 +97,7 @@ def tune(
     backend: str | None = None,
     trial_timeout: float | None = None,
     max_retries: int = 0,
+    resources_per_trial: Mapping[str, float] | None = None,
 ) -> TuneResult:
     """Tune ``model`` (a family name, a list of them, or None for the task's defaults) on
     ``data`` (anything :func:`~tunecycle.cycle.data.load_data` takes, or a ``Dataset``).
@@ -110,7 +111,9 @@ def tune(
     ``ensemble_size`` best distinct trials on the search part and tests it once, beside the best
     model; ``ensemble_keep="ensemble"`` saves it instead of the best model.  Not for clustering.
     ``n_jobs``, ``backend``, ``trial_timeout``: where trials run (see ``Study.optimize``);
-    ``max_retries``: re-queue the trials of workers that died.  Other processes may work on
+    ``max_retries``: re-queue the trials of workers that died; ``resources_per_trial``
+    (``backend="ray"``): what each trial's Ray task asks for, ``{"cpu": 1, "gpu": 0.25}``
+    runs four network trials on one GPU.  Other processes may work on
     the same study meanwhile (``tunecycle worker``); the refit uses every trial in the store.
     The network families (``"mlp"``, ``"cnn"``, ``"rnn"``, ``"transformer"``; needs
     ``tunecycle[torch]``) report their validation score after every epoch (steps are epochs),
@@ -119,7 +122,8 @@ def tune(
     plan = _Plan.make(data, model, target, task, metric, test_size, validation,
                       validation_ratio, space, seed, ensemble, ensemble_size, ensemble_keep)
     study = plan.open_study(study_name, sampler, pruner, storage, max_retries)
-    plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout)
+    plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout,
+                resources_per_trial)
     ds, chosen, search, test = plan.ds, plan.chosen, plan.search_part, plan.test
     splitter, single, validation = plan.splitter, plan.single, plan.validation
 
@@ -207,13 +211,14 @@ class _Plan:
 
     def search(self, study: Study, n_trials: int, timeout: float | None, progress: bool,
                n_jobs: int = 1, backend: str | None = None,
-               trial_timeout: float | None = None) -> None:
+               trial_timeout: float | None = None,
+               resources_per_trial: Mapping[str, float] | None = None) -> None:
         """Run trials until the study holds ``n_trials`` complete or pruned ones."""
         objective = _objective(self.search_part, self.splitter, self.chosen, self.single,
                                self.seed)
         study.optimize(objective, max_trials=n_trials, timeout=timeout, space=self.tuned,
                        progress=progress, n_jobs=n_jobs, backend=backend,
-                       trial_timeout=trial_timeout)
+                       trial_timeout=trial_timeout, resources_per_trial=resources_per_trial)
 
 
 def search_only(data: Any, *, model: Any = None, target: str | None = None,
@@ -224,13 +229,15 @@ def search_only(data: Any, *, model: Any = None, target: str | None = None,
                 pruner: Any = None, storage: str | None = None, study_name: str | None = None,
                 seed: int = 0, progress: bool = False, n_jobs: int = 1,
                 backend: str | None = None, trial_timeout: float | None = None,
-                max_retries: int = 0) -> Study:
+                max_retries: int = 0, resources_per_trial: Mapping[str, float] | None = None
+                ) -> Study:
     """The search part of :func:`tune` only, for a worker that shares a study with others
     (``tunecycle worker --config``): no refit, no test; returns the study."""
     plan = _Plan.make(data, model, target, task, metric, test_size, validation,
                       validation_ratio, space, seed)
     study = plan.open_study(study_name, sampler, pruner, storage, max_retries)
-    plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout)
+    plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout,
+                resources_per_trial)
     return study
 
 
