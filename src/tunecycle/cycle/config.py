@@ -36,14 +36,19 @@ ensemble:                     # optional (default: none); not for clustering
 ```
 
 An override is a spec dict (as in a YAML space file), a list (a categorical), a single value
-(fixed) or ``null`` (dropped: the estimator's default applies).  Relative paths (data file,
-SQLite file, output) are relative to the working directory, as on the command line.
+(fixed) or ``null`` (dropped: the estimator's default applies).  A network family also takes
+``init_from`` (a saved network to fine-tune) and ``freeze``, an mlp ``units_0``, ``units_1``,
+... (one width per layer); these are judged together with the other overrides.  Relative
+paths (data file, SQLite file, output, ``init_from``) are relative to the working directory,
+as on the command line.  ``study.resources_per_trial`` (``{cpu: 1, gpu: 0.25}``) goes with
+``backend: ray``.
 
 What is checked up front, beyond the types and ranges of each field and unknown keys (every
 section is strict): the sampler and pruner names, the storage URL's form (an SQLite file's
 directory must exist), the data source (a scikit-learn set name, or a file that exists, with a
 readable suffix and the target column in its header: only the header is read), the metric for
-the task, each family for the task, and each override through ``family_space``.  When the task
+the task, each family for the task, and each override through ``family_space`` (which reads
+the checkpoint ``init_from`` names: its family, task and blocks).  When the task
 is neither given nor known from a scikit-learn set, the metric's own task stands in for it; with
 no metric either, an override must fit one of the family's tasks.  What only the data can tell
 (a class too small for the folds, a free-text column) is still found by ``tune``.

@@ -10,6 +10,12 @@ loss, precision) and adds its architecture.  Conditional parameters are named
 ``adam.beta1`` and ``adam.beta2``; ``augment="affine"`` activates ``affine.rotation`` and the
 other magnitudes.
 
+Beyond the default space, an override may add (:func:`finish_space` says what they do to the
+rest): ``init_from``, one path to a network tunecycle saved, whose architecture then replaces
+the family's architecture parameters, and ``freeze``, the blocks of it kept fixed (tuned over
+all of them unless given); and for an mlp ``units_0`` ... ``units_7``, one width per hidden
+layer, for every depth ``n_layers`` can reach, in place of ``width`` and its ``shape`` rule.
+
 :func:`resolve` turns a trial's params (any subset: missing ones take the defaults below) into
 a checked :class:`NetConfig`, raising :class:`~tunecycle.errors.UserError` that names the
 field (``model family 'cnn': dropout must be in [0, 1), got -0.1``) before any network is
