@@ -61,6 +61,11 @@ def test_a_config_fine_tunes_a_saved_network_with_frozen_blocks(pretrained, tmp_
     saved = tc.load_model(tmp_path / "out")
     X = load_data("sklearn:digits").X
     assert np.array_equal(saved.predict(X), result.model.predict(X))
+    # a cycle's output dir (a pipeline) is a checkpoint too, for the next fine-tuning
+    from tunecycle.cycle.families import family_space
+
+    again = family_space("cnn", "classification", {"cnn": {"init_from": str(tmp_path / "out")}})
+    assert again["freeze"] == tc.Int(0, 3)
 
 
 def test_freeze_ranges_over_the_checkpoints_blocks_unless_given(pretrained):
