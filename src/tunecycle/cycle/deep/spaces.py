@@ -465,8 +465,8 @@ def _per_layer(space: dict[str, Param], overrides: Mapping[str, Any]) -> dict[st
     return {k: v for k, v in space.items() if k not in ("width", "shape")}
 
 
-#: the architecture parameters of each family (what a checkpoint brings with it)
 def arch_params(family: str) -> tuple[str, ...]:
+    """A family's architecture parameters: what a saved network brings with it."""
     names = tuple(k for k in _ARCH[family]["space"] if k != "augment")
     return names + (UNITS if family == "mlp" else ())
 
