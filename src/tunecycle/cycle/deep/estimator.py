@@ -30,7 +30,9 @@ Training (one ``fit``):
 - images (cnn) are augmented per training batch only, never for validation or prediction;
 - ``device="auto"`` takes ``$TUNECYCLE_DEVICE`` when it is set (so a cycle, whose networks
   are built with ``"auto"``, can be pointed at ``cpu`` or ``cuda:1``, and worker processes of
-  one study can share a GPU or take one each), else the first CUDA GPU when there is one; ``precision`` ``fp16`` trains
+  one study can share a GPU or take one each), else the first CUDA GPU when there is one
+  (each process picks its own: forked workers share a GPU as long as their parent never
+  started CUDA; one forked after that trains on the CPU, logged); ``precision`` ``fp16`` trains
   under autocast with a gradient scaler, ``bf16`` under autocast alone; fp16 on a CPU falls back
   to fp32 (logged);
 - transfer learning: ``init_from`` (a path saved by the cycle or :meth:`save`, or a fitted
