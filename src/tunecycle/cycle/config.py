@@ -36,14 +36,19 @@ ensemble:                     # optional (default: none); not for clustering
 ```
 
 An override is a spec dict (as in a YAML space file), a list (a categorical), a single value
-(fixed) or ``null`` (dropped: the estimator's default applies).  Relative paths (data file,
-SQLite file, output) are relative to the working directory, as on the command line.
+(fixed) or ``null`` (dropped: the estimator's default applies).  A network family also takes
+``init_from`` (a saved network to fine-tune) and ``freeze``, an mlp ``units_0``, ``units_1``,
+... (one width per layer); these are judged together with the other overrides.  Relative
+paths (data file, SQLite file, output, ``init_from``) are relative to the working directory,
+as on the command line.  ``study.resources_per_trial`` (``{cpu: 1, gpu: 0.25}``) goes with
+``backend: ray``.
 
 What is checked up front, beyond the types and ranges of each field and unknown keys (every
 section is strict): the sampler and pruner names, the storage URL's form (an SQLite file's
 directory must exist), the data source (a scikit-learn set name, or a file that exists, with a
 readable suffix and the target column in its header: only the header is read), the metric for
-the task, each family for the task, and each override through ``family_space``.  When the task
+the task, each family for the task, and each override through ``family_space`` (which reads
+the checkpoint ``init_from`` names: its family, task and blocks).  When the task
 is neither given nor known from a scikit-learn set, the metric's own task stands in for it; with
 no metric either, an override must fit one of the family's tasks.  What only the data can tell
 (a class too small for the folds, a free-text column) is still found by ``tune``.
@@ -115,6 +120,8 @@ class StudySection(_Section):
     backend: Literal["processes", "ray"] | None = None
     trial_timeout: float | None = None  # seconds; a longer trial fails, the study goes on
     max_retries: int = 0  # re-queue trials whose worker died
+    # backend ray: what each trial's task asks for ({cpu: 1, gpu: 0.25}: four trials a GPU)
+    resources_per_trial: dict[str, float] | None = None
 
     @field_validator("n_trials", mode="before")
     @classmethod
@@ -134,6 +141,18 @@ class StudySection(_Section):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
             raise ValueError(f"must be a non-negative integer, got {value!r}")
         return int(value)
+
+    @field_validator("resources_per_trial", mode="before")
+    @classmethod
+    def _resources(cls, value: Any) -> dict[str, float] | None:
+        if value is None:
+            return None
+        if not isinstance(value, Mapping) or not value or not all(
+                isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+                and v >= 0 for v in value.values()):
+            raise ValueError("must map resource names (cpu, gpu, ...) to non-negative amounts, "
+                             f"got {value!r}")
+        return {str(k): float(v) for k, v in value.items()}
 
     @field_validator("timeout", "trial_timeout", mode="before")
     @classmethod
@@ -459,6 +478,8 @@ def _check_study(cfg: CycleConfig) -> list[Problem]:
     if s.pruner is not None and s.pruner.lower() not in PRUNERS:
         problems.append(("study.pruner", f"unknown pruner {s.pruner!r}; choose one of "
                                          f"{', '.join(sorted(PRUNERS))} (or null)"))
+    if s.resources_per_trial is not None and s.backend != "ray":
+        problems.append(("study.resources_per_trial", "is used only with backend: ray"))
     url = (s.storage or "").strip()
     if s.storage is not None:
         if not url:
@@ -559,6 +580,8 @@ def _check_models(cfg: CycleConfig, task: str | None) -> list[Problem]:
             continue
         found = False
         for key, value in overrides.items():
+            if str(key) in family.extra_params:
+                continue  # init_from, freeze, units_0...: judged with the others, below
             reason = _first_error(name, tasks, {str(key): value})
             if reason is not None:
                 prefix = f"model family {name!r}, parameter {str(key)!r}: "
@@ -567,8 +590,22 @@ def _check_models(cfg: CycleConfig, task: str | None) -> list[Problem]:
         if not found and overrides:
             reason = _first_error(name, tasks, overrides)  # the overrides together
             if reason is not None:
-                problems.append((path, _strip(reason, f"model family {name!r}: ")))
+                key = _named_parameter(reason, name)
+                if key is not None:
+                    prefix = f"model family {name!r}, parameter {key!r}: "
+                    problems.append((f"{path}.{key}", _strip(reason, prefix)))
+                else:
+                    problems.append((path, _strip(reason, f"model family {name!r}: ")))
     return problems
+
+
+def _named_parameter(reason: str, family: str) -> str | None:
+    """The parameter an error of the overrides together names, if it names one."""
+    head = f"model family {family!r}, parameter '"
+    if not reason.startswith(head):
+        return None
+    key, sep, _ = reason[len(head):].partition("': ")
+    return key if sep else None
 
 
 def _first_error(family: str, tasks: list[str], overrides: Mapping[str, Any]) -> str | None:
@@ -627,6 +664,7 @@ def run_config(cfg: CycleConfig, progress: bool = True, *, search_only: bool = F
         backend=cfg.study.backend,
         trial_timeout=cfg.study.trial_timeout,
         max_retries=cfg.study.max_retries,
+        resources_per_trial=cfg.study.resources_per_trial,
     )
     if search_only:
         return runner.search_only(cfg.data.source, **kwargs)

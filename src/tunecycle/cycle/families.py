@@ -153,6 +153,12 @@ class Family:
     deep: bool = False
     # why an overridden range is out of the parameter's limits (None when it is fine)
     check_override: Any = field(default=None, compare=False, repr=False)
+    # params outside the default space that an override may add (a network's ``init_from``,
+    # ``freeze``, an mlp's ``units_0``...); they are judged together with the other overrides
+    extra_params: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    # (space, overrides, task) -> space, after the overrides: what one override does to the
+    # others (a checkpoint brings its own architecture; per-layer units replace the width)
+    finish_space: Any = field(default=None, compare=False, repr=False)
 
     def supports(self, task: str) -> bool:
         return task in self.tasks
@@ -756,8 +762,10 @@ def _override_param(value: Any) -> Param:
     return Categorical([value])  # a single value fixes the parameter
 
 
-def _apply(space: dict[str, Param], key: str, value: Any) -> bool:
-    """Replace (or, for ``None``, remove) ``key`` in ``space``; False when there is no such key.
+def _apply(space: dict[str, Param], key: str, value: Any, extra: frozenset[str] = frozenset()
+           ) -> bool:
+    """Replace (or, for ``None``, remove) ``key`` in ``space``; False when there is no such key
+    (a key of ``extra``, the family's optional params, is added).
 
     ``key`` may name a sub-param of a conditional parameter (``"elasticnet.l1_ratio"``); the
     conditional parameter is then rebuilt with the changed sub-space.
@@ -777,6 +785,10 @@ def _apply(space: dict[str, Param], key: str, value: Any) -> bool:
             if key.startswith(prefix) and _apply(inner, key[len(prefix) :], value):
                 space[parent] = Categorical({c: subs.get(c, {}) for c in param.choices})
                 return True
+    if key in extra:
+        if value is not None:
+            space[key] = _override_param(value)
+        return True
     return False
 
 
@@ -790,17 +802,21 @@ def _family_space(family: Family, task: str, overrides: Mapping[str, Any]) -> di
     known = Space(space).names
     for key, value in overrides.items():
         try:
-            found = _apply(space, key, value)
+            found = _apply(space, key, value, family.extra_params)
         except SpaceError as exc:
             raise UserError(f"model family {family.name!r}, parameter {key!r}: {exc}") from None
         if not found:
+            optional = sorted(family.extra_params)
             raise UserError(
                 f"model family {family.name!r} has no parameter {key!r} to override; it has {known}"
+                + (f" (and may add {optional})" if optional else "")
             )
         if family.check_override is not None and value is not None:
             reason = family.check_override(key, _override_param(value))
             if reason is not None:
                 raise UserError(f"model family {family.name!r}, parameter {key!r}: {reason}")
+    if family.finish_space is not None:
+        space = family.finish_space(space, overrides, task)
     try:
         Space(space)
     except SpaceError as exc:

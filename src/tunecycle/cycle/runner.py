@@ -38,7 +38,7 @@ from tunecycle.cycle.metrics import Metric, confusion, default_metric, get_metri
 from tunecycle.cycle.preprocess import make_pipeline, make_preprocessor
 from tunecycle.cycle.splits import Validation, split_test, validation_splits
 from tunecycle.errors import TrialPruned, UserError
-from tunecycle.space import Float
+from tunecycle.space import Float, Space
 from tunecycle.study import Study
 from tunecycle.trial import Trial
 
@@ -97,6 +97,7 @@ def tune(
     backend: str | None = None,
     trial_timeout: float | None = None,
     max_retries: int = 0,
+    resources_per_trial: Mapping[str, float] | None = None,
 ) -> TuneResult:
     """Tune ``model`` (a family name, a list of them, or None for the task's defaults) on
     ``data`` (anything :func:`~tunecycle.cycle.data.load_data` takes, or a ``Dataset``).
@@ -110,7 +111,9 @@ def tune(
     ``ensemble_size`` best distinct trials on the search part and tests it once, beside the best
     model; ``ensemble_keep="ensemble"`` saves it instead of the best model.  Not for clustering.
     ``n_jobs``, ``backend``, ``trial_timeout``: where trials run (see ``Study.optimize``);
-    ``max_retries``: re-queue the trials of workers that died.  Other processes may work on
+    ``max_retries``: re-queue the trials of workers that died; ``resources_per_trial``
+    (``backend="ray"``): what each trial's Ray task asks for, ``{"cpu": 1, "gpu": 0.25}``
+    runs four network trials on one GPU.  Other processes may work on
     the same study meanwhile (``tunecycle worker``); the refit uses every trial in the store.
     The network families (``"mlp"``, ``"cnn"``, ``"rnn"``, ``"transformer"``; needs
     ``tunecycle[torch]``) report their validation score after every epoch (steps are epochs),
@@ -119,7 +122,8 @@ def tune(
     plan = _Plan.make(data, model, target, task, metric, test_size, validation,
                       validation_ratio, space, seed, ensemble, ensemble_size, ensemble_keep)
     study = plan.open_study(study_name, sampler, pruner, storage, max_retries)
-    plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout)
+    plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout,
+                resources_per_trial)
     ds, chosen, search, test = plan.ds, plan.chosen, plan.search_part, plan.test
     splitter, single, validation = plan.splitter, plan.single, plan.validation
 
@@ -185,6 +189,7 @@ class _Plan:
         validation = validation or Validation("kfold")
         splitter = _Splitter(search, validation, validation_ratio, seed)
         tuned = family_space(names, ds.task, space)
+        _check_checkpoints(names, tuned, search)
         if validation_ratio is not None:
             tuned = {**tuned, RATIO: validation_ratio}
         single = names[0] if len(names) == 1 else None
@@ -206,13 +211,14 @@ class _Plan:
 
     def search(self, study: Study, n_trials: int, timeout: float | None, progress: bool,
                n_jobs: int = 1, backend: str | None = None,
-               trial_timeout: float | None = None) -> None:
+               trial_timeout: float | None = None,
+               resources_per_trial: Mapping[str, float] | None = None) -> None:
         """Run trials until the study holds ``n_trials`` complete or pruned ones."""
         objective = _objective(self.search_part, self.splitter, self.chosen, self.single,
                                self.seed)
         study.optimize(objective, max_trials=n_trials, timeout=timeout, space=self.tuned,
                        progress=progress, n_jobs=n_jobs, backend=backend,
-                       trial_timeout=trial_timeout)
+                       trial_timeout=trial_timeout, resources_per_trial=resources_per_trial)
 
 
 def search_only(data: Any, *, model: Any = None, target: str | None = None,
@@ -223,14 +229,37 @@ def search_only(data: Any, *, model: Any = None, target: str | None = None,
                 pruner: Any = None, storage: str | None = None, study_name: str | None = None,
                 seed: int = 0, progress: bool = False, n_jobs: int = 1,
                 backend: str | None = None, trial_timeout: float | None = None,
-                max_retries: int = 0) -> Study:
+                max_retries: int = 0, resources_per_trial: Mapping[str, float] | None = None
+                ) -> Study:
     """The search part of :func:`tune` only, for a worker that shares a study with others
     (``tunecycle worker --config``): no refit, no test; returns the study."""
     plan = _Plan.make(data, model, target, task, metric, test_size, validation,
                       validation_ratio, space, seed)
     study = plan.open_study(study_name, sampler, pruner, storage, max_retries)
-    plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout)
+    plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout,
+                resources_per_trial)
     return study
+
+
+def _check_checkpoints(names: list[str], tuned: Mapping[str, Any], search: Dataset) -> None:
+    """A network family that starts from a saved network (``init_from``) must be able to take
+    this data's rows as its preprocessing gives them: checked before the first trial."""
+    flat = Space(tuned)
+    for name in names:
+        key = "init_from" if len(names) == 1 else f"{name}.init_from"
+        fam = get_family(name)
+        if not fam.deep or key not in flat:
+            continue
+        from tunecycle.cycle.deep.estimator import check_checkpoint_input
+
+        path = flat[key].choices[0]
+        width = make_preprocessor(search.X, scale=fam.needs_scaling).fit_transform(
+            search.X).shape[1]
+        try:
+            check_checkpoint_input(path, name, search.task, width, search.sample_shape)
+        except UserError as exc:
+            raise UserError(f"model family {name!r}, parameter 'init_from': "
+                            f"{str(exc).removeprefix('init_from: ')}") from None
 
 
 def _family_names(model: str | Sequence[str] | None, task: str) -> list[str]:

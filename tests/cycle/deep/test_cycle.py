@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 import yaml
 
 import tunecycle as tc
@@ -114,6 +115,21 @@ def test_a_yaml_config_runs_a_network_family(tmp_path):
     result = run_config(load_config(write(tmp_path, doc)), progress=False)
     assert result.family == "mlp" and result.test_metrics["accuracy"] > 0.8
     assert (tmp_path / "model" / "model.joblib").is_file()
+
+
+def test_a_yaml_config_tunes_each_mlp_layers_width(tmp_path):
+    doc = {"study": {"n_trials": 3, "sampler": "random"}, "data": {"source": "sklearn:iris"},
+           "split": {"validation": {"kind": "holdout", "ratio": 0.3}},
+           "models": {"mlp": {"epochs": 2, "n_layers": {"type": "int", "low": 1, "high": 2},
+                              "units_0": {"type": "int", "low": 4, "high": 64},
+                              "units_1": [3, 5]}}}
+    result = run_config(load_config(write(tmp_path, doc)), progress=False)
+    for trial in result.study.trials:
+        assert {"units_0", "units_1"} <= set(trial.params)
+        assert not {"width", "shape"} & set(trial.params)
+    best, net = result.study.best_trial.params, result.model[-1].net_
+    widths = [m.out_features for m in net.modules() if isinstance(m, torch.nn.Linear)]
+    assert widths == [best["units_0"], best["units_1"]][:best["n_layers"]] + [3]
 
 
 def test_a_bad_network_config_fails_before_training_naming_the_field(tmp_path):

@@ -46,6 +46,51 @@ def test_mlp_layers_widths_and_parameter_count():
     assert [m.out_features for m in constant.modules() if isinstance(m, nn.Linear)] == [20, 20, 1]
 
 
+def test_mlp_takes_one_width_per_layer():
+    cfg = resolve("mlp", {"n_layers": 3, "units_0": 48, "units_1": 100, "units_2": 7,
+                          "units_3": 99, "batch_norm": True}, "classification")
+    net = build_net(cfg, (64,), 10)
+    linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [
+        (64, 48), (48, 100), (100, 7), (7, 10)]  # units_3: drawn for a deeper net, unused
+    assert [m.num_features for m in net.modules() if isinstance(m, nn.BatchNorm1d)] == [
+        48, 100, 7]
+    expected = (64 * 48 + 48) + (48 * 100 + 100) + (100 * 7 + 7) + (7 * 10 + 10) + 2 * (
+        48 + 100 + 7)
+    assert n_params(net) == expected
+    with pytest.raises(UserError, match="units_1 is missing"):
+        resolve("mlp", {"n_layers": 2, "units_0": 8}, "classification")
+    with pytest.raises(UserError, match="unknown parameter"):
+        resolve("cnn", {"units_0": 8}, "classification")
+
+
+def test_a_space_tunes_each_mlp_layers_width():
+    import tunecycle as tc
+    from tunecycle.cycle.families import build_estimator, family_space
+
+    space = family_space("mlp", "classification", {"mlp": {
+        "n_layers": {"type": "int", "low": 1, "high": 2}, "units_0": tc.Int(16, 64),
+        "units_1": [8, 32]}})
+    assert "width" not in space and "shape" not in space  # no say with per-layer widths
+    assert space["units_0"] == tc.Int(16, 64) and space["units_1"] == tc.Categorical([8, 32])
+    for depth, widths in ((1, [40]), (2, [40, 8])):
+        params = {**tc.Space(space).from_unit([0.5] * len(tc.Space(space))), "n_layers": depth,
+                  "units_0": 40, "units_1": 8}
+        _, est = build_estimator(params, "classification", family="mlp")
+        cfg = resolve("mlp", est.params, "classification")
+        net = build_net(cfg, (5,), 3)
+        assert [m.out_features for m in net.modules() if isinstance(m, nn.Linear)] == [
+            *widths, 3]
+    with pytest.raises(UserError, match="units_1.*units_0 to units_1"):
+        family_space("mlp", "classification", {"mlp": {"n_layers": 2, "units_0": 8}})
+    with pytest.raises(UserError, match="'width'.*per-layer widths"):
+        family_space("mlp", "classification",
+                     {"mlp": {"n_layers": 1, "units_0": 8, "width": 16}})
+    with pytest.raises(UserError, match="'units_2'.*never exists"):
+        family_space("mlp", "classification",
+                     {"mlp": {"n_layers": 2, "units_0": 8, "units_1": 8, "units_2": 8}})
+
+
 def test_cnn_blocks_kernels_pooling_and_head():
     cfg = resolve("cnn", {"n_blocks": 2, "filters": 8, "kernel_size": 3, "pool": "avg",
                           "pool_size": 2, "batch_norm": False, "dense": 32}, "classification")

@@ -184,9 +184,28 @@ def test_the_environment_picks_the_device_of_auto(monkeypatch):
 def test_the_transfer_example_runs_both_ways(capsys):
     from tunecycle.examples import transfer
 
-    transfer.main(["--per-class", "3", "--trials", "2", "--epochs", "3",
-                   "--pretrain-epochs", "2"])
-    out = capsys.readouterr().out
-    assert "| fine-tuned (pretrained on 0-4) |" in out and "| from scratch |" in out
-    assert "freeze=" in out.split("| fine-tuned")[1].split("\n")[0]
-    assert "gain of transfer learning" in out
+    for setup, first in (("bold", "source: half of the digits"), ("split", "source: the digits 0-4")):
+        transfer.main(["--setup", setup, "--per-class", "2", "--trials", "2", "--epochs", "3",
+                       "--pretrain-epochs", "2", "--draws", "2"])
+        out = capsys.readouterr().out
+        assert out.startswith(first)
+        rows = [line for line in out.splitlines() if line.startswith(("| 0 |", "| 1 |"))]
+        assert len(rows) == 4  # two draws, two ways each
+        assert all("freeze=" in r for r in rows if "| fine-tuned |" in r)
+        assert not any("freeze=" in r for r in rows if "| from scratch |" in r)
+        assert "gain of transfer learning" in out and "of 2 draws" in out
+
+
+def test_the_bold_target_is_the_other_half_drawn_thicker():
+    from tunecycle.examples import transfer
+
+    (Xs, ys), (Xt, yt) = transfer.domains("bold")
+    assert len(Xs) + len(Xt) == 1797 and set(ys) == set(yt) == set(range(10))
+    X = np.zeros((1, 64), np.float32)
+    X[0, 9] = 7.0  # row 1, column 1
+    bold = transfer.bolder(X).reshape(8, 8)
+    assert {(r, c) for r, c in zip(*np.nonzero(bold))} == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    assert (transfer.bolder(Xs) >= Xs).all()  # strokes only grow
+    data = transfer.draw(Xt, yt, 3, seed=0)
+    assert len(data["train"][0]) == len(data["valid"][0]) == 30
+    assert len(data["test"][0]) == len(Xt) - 60

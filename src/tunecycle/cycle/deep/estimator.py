@@ -30,7 +30,9 @@ Training (one ``fit``):
 - images (cnn) are augmented per training batch only, never for validation or prediction;
 - ``device="auto"`` takes ``$TUNECYCLE_DEVICE`` when it is set (so a cycle, whose networks
   are built with ``"auto"``, can be pointed at ``cpu`` or ``cuda:1``, and worker processes of
-  one study can share a GPU or take one each), else the first CUDA GPU when there is one; ``precision`` ``fp16`` trains
+  one study can share a GPU or take one each), else the first CUDA GPU when there is one
+  (each process picks its own: forked workers share a GPU as long as their parent never
+  started CUDA; one forked after that trains on the CPU, logged); ``precision`` ``fp16`` trains
   under autocast with a gradient scaler, ``bf16`` under autocast alone; fp16 on a CPU falls back
   to fp32 (logged);
 - transfer learning: ``init_from`` (a path saved by the cycle or :meth:`save`, or a fitted
@@ -47,11 +49,13 @@ never live modules, so ``joblib`` files load on a machine without a GPU.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -77,18 +81,36 @@ PREDICT_BATCH = 1024
 DEVICE_ENV = "TUNECYCLE_DEVICE"
 
 
+def _forked_after_cuda() -> bool:
+    """Whether this process was forked from one that had started CUDA (torch then refuses to
+    start it again here).  A worker of a parallel run is forked from its driver: the driver
+    must not touch the GPU before the workers start (the cycle's does not)."""
+    return bool(getattr(torch.cuda, "_is_in_bad_fork", lambda: False)())
+
+
 def pick_device(device: str | None) -> torch.device:
     """``"auto"`` (or None): ``$TUNECYCLE_DEVICE`` when set (``cpu``, ``cuda:1``, ...), else the
-    first CUDA GPU if there is one, else the CPU; any other value names the device."""
+    first CUDA GPU if there is one, else the CPU; any other value names the device.  Each
+    process (each worker of a parallel run) picks its own, so several share one GPU.  In a
+    process forked after its parent started CUDA, ``"auto"`` takes the CPU (logged) and a
+    named GPU is refused."""
     if device in (None, "auto"):
         chosen = os.environ.get(DEVICE_ENV, "").strip()
         if chosen and chosen != "auto":
             return pick_device(chosen)
+        if _forked_after_cuda():
+            log.warning("this process was forked after its parent started CUDA, which cannot "
+                        "start again here: training on the CPU")
+            return torch.device("cpu")
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         chosen = torch.device(device)
     except (RuntimeError, TypeError) as exc:
         raise UserError(f"device: cannot use {device!r} ({exc})") from None
+    if chosen.type == "cuda" and _forked_after_cuda():
+        raise UserError(f"device: {device!r} cannot be used in a process forked after its "
+                        "parent started CUDA; start parallel workers before the parent uses "
+                        "the GPU (docs/distributed.md)")
     if chosen.type == "cuda" and not torch.cuda.is_available():
         raise UserError(f"device: {device!r} asked for, but torch sees no CUDA GPU")
     return chosen
@@ -202,19 +224,7 @@ class _NetEstimator(BaseEstimator):
     def _source(self) -> _NetEstimator | None:
         if self.init_from is None:
             return None
-        src = self.init_from
-        if not isinstance(src, _NetEstimator):
-            from tunecycle.cycle.runner import load_model
-
-            src = load_model(src)
-        if hasattr(src, "steps"):  # a cycle pipeline: the network is its last step
-            src = src.steps[-1][1]
-        if not isinstance(src, _NetEstimator) or not hasattr(src, "net_"):
-            raise UserError(f"init_from: {self.init_from!r} holds no fitted tunecycle network")
-        if src.family != self.family:
-            raise UserError(f"init_from: the saved network is a {src.family}, not a "
-                            f"{self.family}")
-        return src
+        return load_network(self.init_from, self.family, self._task)
 
     def _precision(self, device: torch.device, cfg: NetConfig) -> str:
         if cfg.precision == "fp16" and device.type != "cuda":
@@ -467,10 +477,80 @@ class NetRegressor(RegressorMixin, _NetEstimator):
 
 
 def build_network_estimator(family: str, params: Any, seed: int, task: str) -> _NetEstimator:
-    """The cycle's builder: check ``params`` now (a bad one fails before any training)."""
-    resolve(family, params, task)
+    """The cycle's builder: check ``params`` now (a bad one fails before any training).
+    ``init_from`` and ``freeze`` among them (a config's transfer learning) become the
+    estimator's own arguments."""
+    own = dict(params)
+    init_from, freeze = own.pop("init_from", None), own.pop("freeze", 0)
+    resolve(family, own, task)
     cls = NetClassifier if task == "classification" else NetRegressor
-    return cls(family=family, params=dict(params), seed=int(seed))
+    return cls(family=family, params=own, seed=int(seed), init_from=init_from,
+               freeze=int(freeze))
 
 
-__all__ = ["NetClassifier", "NetRegressor", "build_network_estimator", "pick_device"]
+# -- transfer learning: the saved network to start from ---------------------------------------
+
+
+def load_network(init_from: Any, family: str, task: str) -> _NetEstimator:
+    """The fitted network that ``init_from`` names: a path saved by the cycle (its output dir
+    or ``model.joblib``: the pipeline's last step) or by :meth:`_NetEstimator.save`, or a
+    fitted estimator; it must be a ``family`` network for ``task``.  Raises ``UserError``
+    starting ``init_from:``."""
+    src = init_from
+    if not isinstance(src, _NetEstimator):
+        from tunecycle.cycle.runner import load_model
+
+        try:
+            src = load_model(src)
+        except UserError as exc:
+            raise UserError(f"init_from: {str(exc).removeprefix('load_model: ')}") from None
+    if hasattr(src, "steps"):  # a cycle pipeline: the network is its last step
+        src = src.steps[-1][1]
+    if not isinstance(src, _NetEstimator) or not hasattr(src, "net_"):
+        raise UserError(f"init_from: {init_from!r} holds no fitted tunecycle network")
+    if src.family != family:
+        raise UserError(f"init_from: the saved network is a {src.family}, not a {family}")
+    if src._task != task:
+        raise UserError(f"init_from: the saved network does {src._task}, not {task}")
+    return src
+
+
+@functools.lru_cache(maxsize=16)
+def _checkpoint(path: str, stamp: tuple[int, int], family: str, task: str
+                ) -> tuple[int, tuple[int, ...]]:
+    src = load_network(path, family, task)
+    return len(src.net_.blocks), tuple(src.input_shape_)
+
+
+def _stamped(path: Any) -> tuple[str, tuple[int, int]]:
+    """The path to read and its file's (mtime, size): a rewritten checkpoint is read again."""
+    p = Path(str(path)).expanduser()
+    if p.is_dir():
+        p = p / "model.joblib"
+    try:
+        stat = p.stat()
+    except OSError:
+        return str(p), (0, 0)  # load_model says why, naming the path
+    return str(p), (stat.st_mtime_ns, stat.st_size)
+
+
+def checkpoint_blocks(path: Any, family: str, task: str) -> int:
+    """How many freezable blocks the saved network at ``path`` has (checked as
+    :func:`load_network` does; read once per file version)."""
+    return _checkpoint(*_stamped(path), family, task)[0]
+
+
+def check_checkpoint_input(path: Any, family: str, task: str, n_features: int,
+                           sample_shape: Sequence[int] | None) -> None:
+    """Raise ``UserError`` (``init_from: ...``) when the saved network at ``path`` cannot take
+    this data's rows (``n_features`` after preprocessing, ``sample_shape`` of images or
+    sequences): what a cycle checks before its first trial."""
+    _, want = _checkpoint(*_stamped(path), family, task)
+    have = _input_shape(family, n_features, sample_shape)
+    if want != have:
+        raise UserError(f"init_from: the saved network takes inputs of shape {want}, this data "
+                        f"has {have}")
+
+
+__all__ = ["NetClassifier", "NetRegressor", "build_network_estimator", "check_checkpoint_input",
+           "checkpoint_blocks", "load_network", "pick_device"]

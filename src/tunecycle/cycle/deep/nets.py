@@ -8,7 +8,7 @@ statistics set from the training rows and saved with the weights), then ``blocks
 
 | family | blocks | head input |
 |---|---|---|
-| mlp | one per hidden layer: Linear, [BatchNorm1d], activation, Dropout | last width |
+| mlp | one per hidden layer: Linear, [BatchNorm1d], activation, Dropout; widths from ``width`` and the ``shape`` rule, or one each (``units_0``, ``units_1``, ...) | last width |
 | cnn | one per convolution block: Conv2d ('same' padding), [BatchNorm2d], activation, pooling; then the dense block: Flatten, Dropout, Linear, activation, Dropout | ``dense`` |
 | rnn | one LSTM/GRU layer each (dropout between them) | final state (both directions) |
 | transformer | the step embedding (with learned positions), then one encoder layer each | mean over steps |
@@ -88,6 +88,8 @@ def _mlp(cfg: NetConfig, shape: tuple[int, ...]) -> tuple[list[nn.Module], int]:
     a = cfg.arch
     width, n = int(a["width"]), int(a["n_layers"])
     widths = [width if a["shape"] == "constant" else max(width // 2**i, 1) for i in range(n)]
+    if a.get("units"):  # one width per layer (units_0, units_1, ...) instead of a shape rule
+        widths = [int(u) for u in a["units"]]
     blocks: list[nn.Module] = []
     fan_in = shape[0]
     for w in widths:

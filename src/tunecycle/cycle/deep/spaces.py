@@ -10,6 +10,12 @@ loss, precision) and adds its architecture.  Conditional parameters are named
 ``adam.beta1`` and ``adam.beta2``; ``augment="affine"`` activates ``affine.rotation`` and the
 other magnitudes.
 
+Beyond the default space, an override may add (:func:`finish_space` says what they do to the
+rest): ``init_from``, one path to a network tunecycle saved, whose architecture then replaces
+the family's architecture parameters, and ``freeze``, the blocks of it kept fixed (tuned over
+all of them unless given); and for an mlp ``units_0`` ... ``units_7``, one width per hidden
+layer, for every depth ``n_layers`` can reach, in place of ``width`` and its ``shape`` rule.
+
 :func:`resolve` turns a trial's params (any subset: missing ones take the defaults below) into
 a checked :class:`NetConfig`, raising :class:`~tunecycle.errors.UserError` that names the
 field (``model family 'cnn': dropout must be in [0, 1), got -0.1``) before any network is
@@ -84,6 +90,7 @@ import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from tunecycle.errors import UserError
@@ -145,7 +152,16 @@ _LIMITS: dict[str, tuple[float | None, float | None, bool, bool, bool]] = {
     "scale": (0.0, 1.0, True, False, False),
     "flip": (0.0, 1.0, True, True, False),
     "p": (0.0, 1.0, True, True, False),
+    "freeze": (0, None, True, False, True),
 }
+
+#: the most hidden layers whose widths an mlp takes one by one (``units_0`` ... ``units_7``)
+MAX_PER_LAYER = 8
+UNITS: tuple[str, ...] = tuple(f"units_{i}" for i in range(MAX_PER_LAYER))
+_LIMITS.update({name: (1, None, True, False, True) for name in UNITS})
+#: what a config may add to a network family's space: the saved network to start from and the
+#: blocks of it kept fixed (:func:`finish_space`)
+TRANSFER: tuple[str, ...] = ("init_from", "freeze")
 
 _ADAM = {"beta1": Float(0.8, 0.99), "beta2": Float(0.9, 0.9999)}
 _SHARED_SPACE: dict[str, Param] = {
@@ -357,6 +373,8 @@ def family_specs() -> dict[str, dict[str, Any]]:
             "task_defaults": {t: dict(d) for t, d in _TASK_DEFAULTS.items()},
             "why": why,
             "default_notes": dict(_BRANCH_NOTES),
+            "extra_params": frozenset(TRANSFER + (UNITS if name == "mlp" else ())),
+            "finish_space": partial(finish_space, name),
         }
     return specs
 
@@ -409,6 +427,97 @@ def check_override(key: str, param: Param) -> str | None:
     return None
 
 
+def _largest(param: Param | None, default: int) -> int:
+    """The largest value an int-valued parameter can take (``default`` when it is not tuned)."""
+    if isinstance(param, Int):
+        return param.high
+    if isinstance(param, Categorical):
+        return max(int(c) for c in param.choices if isinstance(c, numbers.Real))
+    return default
+
+
+def _refuse(family: str, key: str, reason: str) -> UserError:
+    return UserError(f"model family {family!r}, parameter {key!r}: {reason}")
+
+
+def _per_layer(space: dict[str, Param], overrides: Mapping[str, Any]) -> dict[str, Param]:
+    """An mlp given ``units_0`` ... : one width per hidden layer, for every depth ``n_layers``
+    can take (a deeper layer's width is drawn in every trial, used when the depth reaches it);
+    ``width`` and ``shape`` then have no say and leave the space."""
+    given = [u for u in UNITS if u in space]
+    if not given:
+        return space
+    for key in ("width", "shape"):
+        if overrides.get(key) is not None:
+            raise _refuse("mlp", key, f"per-layer widths ({given[0]}, ...) replace width and "
+                          "its shape rule; leave width and shape out")
+    depth = _largest(space.get("n_layers"), int(_ARCH["mlp"]["defaults"]["n_layers"]))
+    if depth > MAX_PER_LAYER:
+        raise _refuse("mlp", "n_layers", f"per-layer widths go up to {MAX_PER_LAYER} layers, "
+                      f"n_layers goes up to {depth}")
+    for i, name in enumerate(UNITS):
+        if i < depth and name not in space:
+            raise _refuse("mlp", name, f"n_layers goes up to {depth}: give one width per "
+                          f"layer, units_0 to units_{depth - 1}")
+        if i >= depth and name in space:
+            raise _refuse("mlp", name, f"n_layers goes up to {depth}, so this layer never "
+                          "exists; leave it out")
+    return {k: v for k, v in space.items() if k not in ("width", "shape")}
+
+
+def arch_params(family: str) -> tuple[str, ...]:
+    """A family's architecture parameters: what a saved network brings with it."""
+    names = tuple(k for k in _ARCH[family]["space"] if k != "augment")
+    return names + (UNITS if family == "mlp" else ())
+
+
+def _transfer(family: str, space: dict[str, Param], overrides: Mapping[str, Any],
+              task: str) -> dict[str, Param]:
+    """``init_from`` (one path to a saved network) brings the architecture: the family's
+    architecture parameters leave the space and ``freeze`` ranges over the saved network's
+    blocks unless it is given."""
+    if "init_from" not in space:
+        if "freeze" in space:
+            raise _refuse(family, "freeze", "keeps blocks of a saved network fixed; give the "
+                          "network with init_from too")
+        return space
+    param = space["init_from"]
+    if not (isinstance(param, Categorical) and len(param.choices) == 1
+            and isinstance(param.choices[0], str) and param.choices[0].strip()):
+        raise _refuse(family, "init_from", "give one path to a network saved by tunecycle "
+                      f"(an output dir, its model.joblib, or a network's save()), got "
+                      f"{overrides.get('init_from')!r}")
+    fixed = sorted(k for k in overrides if k in arch_params(family))
+    if fixed:
+        raise _refuse(family, fixed[0], "the architecture comes from the network in init_from; "
+                      "leave it out")
+    from tunecycle.cycle.deep.estimator import checkpoint_blocks  # torch, for a checkpoint only
+
+    try:
+        n_blocks = checkpoint_blocks(param.choices[0], family, task)
+    except UserError as exc:
+        raise _refuse(family, "init_from", str(exc).removeprefix("init_from: ")) from None
+    out = {k: v for k, v in space.items() if k not in arch_params(family)}
+    if "freeze" not in overrides:
+        out["freeze"] = Int(0, n_blocks)
+    elif "freeze" in out and _largest(out["freeze"], 0) > n_blocks:
+        raise _refuse(family, "freeze", f"the network in init_from has {n_blocks} blocks; "
+                      f"freeze goes up to {_largest(out['freeze'], 0)}")
+    return out
+
+
+def finish_space(family: str, space: dict[str, Param], overrides: Mapping[str, Any],
+                 task: str) -> dict[str, Param]:
+    """What some overrides do to the rest of a network family's space (called by
+    :func:`tunecycle.cycle.families.family_space` after the overrides are applied):
+    per-layer widths of an mlp (``units_0`` ...) and transfer learning (``init_from``,
+    ``freeze``).  Raises ``UserError`` naming the parameter."""
+    space = dict(space)
+    if family == "mlp":
+        space = _per_layer(space, overrides)
+    return _transfer(family, space, overrides, task)
+
+
 @dataclass(frozen=True)
 class NetConfig:
     """A checked configuration of one network and its training (see :func:`resolve`)."""
@@ -436,7 +545,7 @@ _BRANCHES = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES, "loss": tuple(
     LOSSES["classification"] + LOSSES["regression"]), "augment": ("none", "affine")}
 _INTS = {"n_layers", "n_blocks", "width", "filters", "dense", "hidden_size", "kernel_size",
          "pool_size", "d_model", "n_heads", "ff_mult", "batch_size", "epochs", "patience",
-         "every"}
+         "every", "freeze", *UNITS}
 _BOOLS = {"batch_norm", "bidirectional", "nesterov"}
 
 
@@ -451,6 +560,19 @@ def _typed(leaf: str, value: Any) -> Any:
     return value
 
 
+def _layer_units(p: Mapping[str, Any]) -> tuple[int, ...]:
+    """An mlp's per-layer widths: ``units_i`` for each of its ``n_layers`` layers (widths of
+    deeper layers, drawn for other depths, are not used)."""
+    n = int(p["n_layers"])
+    missing = [f"units_{i}" for i in range(n) if f"units_{i}" not in p]
+    if n > MAX_PER_LAYER or missing:
+        first = missing[0] if missing else f"units_{MAX_PER_LAYER}"
+        raise UserError(f"model family 'mlp': {first} is missing; with per-layer widths give "
+                        f"one for each of the {n} layers (units_0 to units_{n - 1}, at most "
+                        f"{MAX_PER_LAYER} layers)")
+    return tuple(int(p[f"units_{i}"]) for i in range(n))
+
+
 def resolve(family: str, params: Mapping[str, Any], task: str) -> NetConfig:
     """The checked :class:`NetConfig` of ``params`` (a family's own params; missing ones take
     the family defaults).  Raises ``UserError`` naming the first bad field."""
@@ -463,6 +585,8 @@ def resolve(family: str, params: Mapping[str, Any], task: str) -> NetConfig:
         raise UserError(f"model family {family!r}: params must be a mapping, got {params!r}")
     arch_space = _ARCH[family]["space"]
     known = set(Space({**arch_space, **_SHARED_SPACE, **_TASK_SPACE[task]}).names)
+    if family == "mlp":
+        known.update(UNITS)
     unknown = sorted(k for k in params if str(k) not in known)
     if unknown:
         raise UserError(f"model family {family!r}: unknown parameter(s) {unknown}")
@@ -492,6 +616,8 @@ def resolve(family: str, params: Mapping[str, Any], task: str) -> NetConfig:
         return {k[len(prefix):]: v for k, v in p.items() if k.startswith(prefix)}
 
     arch = {k: p[k] for k in arch_space if k != "augment"}
+    if family == "mlp" and any(u in p for u in UNITS):
+        arch["units"] = _layer_units(p)
     if family == "transformer" and arch["d_model"] % arch["n_heads"]:
         raise UserError(f"model family {family!r}: d_model ({arch['d_model']}) must be "
                         f"divisible by n_heads ({arch['n_heads']})")
