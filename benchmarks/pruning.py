@@ -450,7 +450,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--report", action="store_true", help="only print the report of --out")
     ap.add_argument("--min-resource", nargs="*", default=[], metavar="PROBLEM=STEPS",
                     help="smallest budget of ASHA/SHA/Hyperband per problem (default 1)")
+    ap.add_argument("--arms", nargs="*", choices=[a.key for a in ARMS], metavar="LIB/PRUNER/SAMPLER",
+                    help="run only these arms (default all); the report shows what --out holds")
     args = ap.parse_args(argv)
+    arms = [a for a in ARMS if not args.arms or a.key in args.arms]
     for item in args.min_resource:
         name, _, steps = item.partition("=")
         MIN_RESOURCE[name] = int(steps)
@@ -463,7 +466,7 @@ def main(argv: list[str] | None = None) -> None:
         # the arms the comparison rests on first, for every seed (the unpruned random search
         # sets the target), then the others, seed by seed; the unpruned (costly) ones first
         todo = sorted(
-            ((p, a, s) for s in range(args.seeds) for p in args.problems for a in ARMS
+            ((p, a, s) for s in range(args.seeds) for p in args.problems for a in arms
              if (p, a.key, s) not in done),
             key=lambda run: (run[1] not in CORE, run[2], run[1].pruner != "none", run[0]),
         )

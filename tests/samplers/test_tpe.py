@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import tunecycle as tc
 from tunecycle.samplers.tpe import TPESampler, _neighbour_bandwidths
@@ -92,3 +93,49 @@ def test_logsumexp_is_stable():
 
     a = np.array([[-1000.0, -1000.0], [1000.0, 1000.0], [0.0, -np.inf]])
     assert np.allclose(logsumexp(a, axis=1), [-1000 + np.log(2), 1000 + np.log(2), 0.0])
+
+
+def test_good_group_is_the_best_share_of_all_finished_trials_pruned_ones_ranked_by_reach():
+    """Under a halving pruner few trials complete: gamma applies to every finished trial, the
+    complete ones rank first, then pruned ones by the step they reached, then by loss."""
+    from tunecycle.samplers.tpe import _Rows
+
+    x = np.array([[0.1], [0.2], [0.3]])  # three complete trials
+    pruned_x = np.arange(37)[:, None] / 100 + 0.5  # 37 pruned: 0.50 .. 0.86
+    step = np.where(np.arange(37) % 3 == 0, 9, 1)  # every third one reached step 9
+    ploss = np.linspace(5.0, 1.0, 37)  # later ones lower
+    rows = _Rows(x, np.array([2.0, 1.0, 3.0]), pruned_x, step, ploss, np.empty((0, 1)))
+    good, bad, n_bad_complete = TPESampler(gamma=0.15)._split(rows)
+    # 40 finished -> 6 good: the three complete, then the three deepest-reaching pruned ones
+    # with the lowest losses (indices 36, 33 and 30)
+    assert sorted(good[:, 0].round(2)) == [0.1, 0.2, 0.3, 0.8, 0.83, 0.86]
+    assert n_bad_complete == 0 and len(bad) == 34
+
+
+def test_without_pruned_trials_the_split_is_by_loss_and_bad_rows_keep_history_order():
+    from tunecycle.samplers.tpe import _Rows
+
+    loss = np.array([5.0, 1.0, 4.0, 0.5, 3.0, 2.0, 6.0, 7.0, 8.0, 9.0, 10.0])
+    x = np.arange(11, dtype=float)[:, None] / 10
+    liar = np.array([[0.95]])
+    rows = _Rows(x, loss, np.empty((0, 1)), np.empty(0), np.empty(0), liar)
+    good, bad, n_bad_complete = TPESampler()._split(rows)
+    assert good[:, 0].tolist() == [0.3, 0.1]  # ceil(0.1 * 11) = 2: losses 0.5 and 1.0
+    assert bad[:, 0].tolist() == [0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 0.95]
+    assert n_bad_complete == 9
+
+
+def test_discrete_dims_are_scored_by_the_kernels_mass_on_the_bin():
+    """On an integer dim a kernel narrower than a bin gives that bin its whole mass, not a
+    spike: densities per unit width, so they sum to one over the bins at any bandwidth."""
+    from tunecycle.samplers.tpe import _Mixture
+
+    def mixture(sigma: float) -> _Mixture:  # one kernel at the middle bin of 5, no prior
+        return _Mixture(np.array([[0.5]]), np.array([0.0, -np.inf]), np.array([[sigma]]),
+                        np.array([1.0]), np.array([0]), np.array([5]))
+
+    centres = (np.arange(5)[:, None] + 0.5) / 5
+    for sigma in (0.005, 0.05, 0.3):
+        density = np.exp(mixture(sigma).log_pdf(centres))
+        assert density.sum() / 5 == pytest.approx(1.0, abs=1e-9)
+    assert np.exp(mixture(0.005).log_pdf(centres))[2] == pytest.approx(5.0)  # not 1/(s sqrt 2pi)

@@ -1,7 +1,8 @@
 """Tree-structured Parzen estimator (TPE), multivariate, in the unit cube.
 
-The history is split into a good group (the lowest losses) and a bad group (the rest, plus
-pruned trials and, as a constant liar, the running trials of other workers).  Each group is a
+The history is split into a good group (the best ``gamma`` share of the finished trials:
+complete ones by loss, then pruned ones by how far they got) and a bad group (the rest, plus,
+as a constant liar, the running trials of other workers).  Each group is a
 Parzen mixture of product kernels, one component per trial plus a uniform prior component:
 truncated Gaussians on [0, 1] for numeric dims, a keep-or-switch kernel for categorical dims.
 Candidates are drawn from the good mixture and the one with the highest ratio of good to bad
@@ -18,7 +19,8 @@ are complete, the model is fitted on the trials' intermediate values at the larg
 ``n_startup`` trials have reached (rule in :mod:`tunecycle.samplers.fidelity`), so a study whose
 pruner stops most trials early still leaves the start-up phase after ``n_startup`` trials and
 learns from the pruned ones.  Without intermediate values nothing changes.  Once enough trials
-are complete, pruned trials only join the bad group.
+are complete, pruned trials are ranked after the complete ones: they join the good group only
+when too few trials completed to fill it (as under a halving pruner).
 
 Deliberately not here: multi-objective splits.
 """
@@ -28,7 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.special import ndtr, ndtri
@@ -51,6 +53,7 @@ class _Mixture:
     sigma: np.ndarray  # (n, d) bandwidth per centre and numeric dim
     keep: np.ndarray  # (d,) probability to keep a categorical centre's choice
     n_choices: np.ndarray  # (d,) choices per categorical dim, 0 for numeric dims
+    bins: np.ndarray  # (d,) equal-width bins of a discrete numeric dim, 0 when continuous
 
     def log_pdf(self, x: np.ndarray) -> np.ndarray:
         """Log density at points x (m, d); NaN coordinates (inactive dims) are skipped."""
@@ -61,11 +64,22 @@ class _Mixture:
         return logsumexp(np.concatenate([per_comp, prior], axis=1), axis=1)
 
     def _log_numeric(self, x: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Truncated-Gaussian log densities summed over the numeric dims ``cols``; on a
+        discrete dim, the kernel's mass on the point's bin divided by the bin's width (so
+        that a kernel much narrower than a bin does not count as a spike)."""
         c, s = self.centres[:, cols], self.sigma[:, cols]  # (n, k)
+        bins = self.bins[cols]
         with np.errstate(invalid="ignore", divide="ignore"):
-            log_norm = np.log(s * math.sqrt(2 * math.pi) * (ndtr((1 - c) / s) - ndtr(-c / s)))
+            inside = ndtr((1 - c) / s) - ndtr(-c / s)
             z = (x[:, None, :] - c[None]) / s[None]  # (m, n, k)
-            terms = -0.5 * z * z - log_norm[None]
+            terms = -0.5 * z * z - np.log(s * math.sqrt(2 * math.pi) * inside)[None]
+            disc = bins > 0
+            if disc.any():
+                half = 0.5 / bins[disc] / s[:, disc]  # half a bin, in kernel widths
+                zd = z[:, :, disc]
+                mass = ndtr(zd + half[None]) - ndtr(zd - half[None])
+                terms[:, :, disc] = (np.log(np.maximum(mass, 1e-300) * bins[disc])
+                                     - np.log(inside[:, disc])[None])
         return np.where(np.isnan(terms), 0.0, terms).sum(axis=2)
 
     def _log_categorical(self, x: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -98,6 +112,17 @@ class _Mixture:
         keep = rng.random((m, d)) < self.keep
         out = np.where(use & ~numeric & keep, c, out)
         return out
+
+
+class _Rows(NamedTuple):
+    """One group of dims' history: complete trials, pruned trials, other bad rows."""
+
+    x: np.ndarray
+    loss: np.ndarray
+    pruned_x: np.ndarray
+    pruned_step: np.ndarray
+    pruned_loss: np.ndarray
+    other: np.ndarray  # running trials and this batch's earlier proposals (constant liar)
 
 
 class TPESampler(Sampler):
@@ -194,35 +219,31 @@ class TPESampler(Sampler):
             cols = np.array([i for i, d in enumerate(space.dims) if d.condition == condition])
             group = Space({space.dims[i].name: space.dims[i].param for i in cols})
             rows = self._group_rows(obs, liars, cols)
-            if len(rows[0]) < max(2, self.n_startup // 2):  # too few trials in this branch
-                params.update(group.from_unit(rng.random(len(group))))
+            if len(rows.loss) + len(rows.pruned_loss) < max(2, self.n_startup // 2):
+                params.update(group.from_unit(rng.random(len(group))))  # too few to model
             else:
                 params.update(self._propose_group(group, rows, rng, None))
 
     @staticmethod
-    def _group_rows(
-        obs: Observations, liars: list[np.ndarray], cols: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(complete x, complete loss, other bad rows) restricted to ``cols`` and to the trials
-        in which every one of them is active."""
+    def _group_rows(obs: Observations, liars: list[np.ndarray], cols: np.ndarray) -> _Rows:
+        """The history restricted to ``cols`` and to the trials in which all of them are
+        active."""
         def active(x: np.ndarray) -> np.ndarray:
-            x = x[:, cols]
-            return x[~np.isnan(x).any(axis=1)]
+            return ~np.isnan(x[:, cols]).any(axis=1)
 
-        done = obs.x[:, cols]
-        keep = ~np.isnan(done).any(axis=1)
-        extra = [obs.pruned_x, obs.pending_x] + ([np.vstack(liars)] if liars else [])
-        return done[keep], obs.loss[keep], np.vstack([active(x) for x in extra])
+        done, pruned = active(obs.x), active(obs.pruned_x)
+        extra = np.vstack([obs.pending_x] + ([np.vstack(liars)] if liars else []))
+        return _Rows(obs.x[done][:, cols], obs.loss[done], obs.pruned_x[pruned][:, cols],
+                     obs.pruned_step[pruned], obs.pruned_loss[pruned],
+                     extra[active(extra)][:, cols])
 
     def _propose_group(
-        self, space: Space, rows: tuple[np.ndarray, np.ndarray, np.ndarray],
-        rng: np.random.Generator, taken: set[str] | None,
+        self, space: Space, rows: _Rows, rng: np.random.Generator, taken: set[str] | None,
     ) -> dict[str, ParamValue]:
-        x, loss, other_bad = rows
-        good_idx, bad_idx = self._split(loss)
-        bad_idx = np.sort(bad_idx)  # history order, so that the recency ramp sees age
-        good = self._mixture(space, x[good_idx], recency=None)
-        bad = self._mixture(space, np.vstack([x[bad_idx], other_bad]), recency=len(bad_idx))
+        """The best of the good mixture's candidates by density ratio."""
+        good_rows, bad_rows, n_bad_complete = self._split(rows)
+        good = self._mixture(space, good_rows, recency=None)
+        bad = self._mixture(space, bad_rows, recency=n_bad_complete)
         for attempt in range(4):
             enc = _encoded(space, good.sample(rng, self.n_candidates * (1 + 3 * attempt)))
             score = good.log_pdf(enc) - bad.log_pdf(enc)
@@ -232,11 +253,24 @@ class TPESampler(Sampler):
                     return params
         return space.from_unit(rng.random(len(space)))  # every candidate taken: explore
 
-    def _split(self, loss: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        n = len(loss)
-        n_good = int(min(self.max_good, max(1, math.ceil(self.gamma * n))))
-        order = np.argsort(loss, kind="stable")
-        return order[:n_good], order[n_good:]
+    def _split(self, rows: _Rows) -> tuple[np.ndarray, np.ndarray, int]:
+        """(good rows, bad rows, how many of the bad rows come first as complete trials).
+
+        The good group is the best ``gamma`` share of every finished trial, pruned ones
+        included: complete trials by loss first, then pruned trials, the ones that got
+        further first and, among those stopped at the same step, the lower loss first.  So
+        under a halving pruner, where few trials complete, the good group still holds the
+        trials that were promoted furthest.  Running trials (the constant liar) are bad."""
+        n_all = len(rows.loss) + len(rows.pruned_loss)
+        n_good = int(min(self.max_good, max(1, math.ceil(self.gamma * n_all))))
+        order = np.argsort(rows.loss, kind="stable")
+        good_c, bad_c = order[:n_good], np.sort(order[n_good:])  # bad in history order
+        p_order = np.lexsort((rows.pruned_loss, -rows.pruned_step))
+        fill = n_good - len(good_c)
+        good_p, bad_p = p_order[:fill], p_order[fill:]
+        good = np.vstack([rows.x[good_c], rows.pruned_x[good_p]])
+        bad = np.vstack([rows.x[bad_c], rows.pruned_x[bad_p], rows.other])
+        return good, bad, len(bad_c)
 
     def _mixture(self, space: Space, centres: np.ndarray, recency: int | None) -> _Mixture:
         n, d = centres.shape
@@ -254,7 +288,9 @@ class TPESampler(Sampler):
         active = np.maximum((~np.isnan(centres)).sum(axis=0), 1)
         sigma = _neighbour_bandwidths(centres)
         keep = 1.0 - (n_choices - 1) / np.maximum(n_choices, 1) / np.sqrt(active + 1.0)
-        return _Mixture(centres, log_w, sigma, np.clip(keep, 0.0, 1.0), n_choices)
+        bins = np.array([0 if isinstance(dim.param, Categorical) else _bins(dim.param)
+                         for dim in space.dims])
+        return _Mixture(centres, log_w, sigma, np.clip(keep, 0.0, 1.0), n_choices, bins)
 
 
 def logsumexp(a: np.ndarray, axis: int | None = None) -> np.ndarray:
