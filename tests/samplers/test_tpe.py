@@ -100,29 +100,33 @@ def test_good_group_is_the_best_share_of_all_finished_trials_pruned_ones_ranked_
     complete ones rank first, then pruned ones by the step they reached, then by loss."""
     from tunecycle.samplers.tpe import _Rows
 
-    x = np.array([[0.1], [0.2], [0.3]])  # three complete trials
-    pruned_x = np.arange(37)[:, None] / 100 + 0.5  # 37 pruned: 0.50 .. 0.86
+    x = np.array([[0.1], [0.2], [0.3]])  # three complete trials: numbers 0, 1, 2
+    pruned_x = np.arange(37)[:, None] / 100 + 0.5  # 37 pruned: 0.50 .. 0.86, numbers 3..39
     step = np.where(np.arange(37) % 3 == 0, 9, 1)  # every third one reached step 9
     ploss = np.linspace(5.0, 1.0, 37)  # later ones lower
-    rows = _Rows(x, np.array([2.0, 1.0, 3.0]), pruned_x, step, ploss, np.empty((0, 1)))
-    good, bad, n_bad_complete = TPESampler(gamma=0.15)._split(rows)
+    rows = _Rows(x, np.array([2.0, 1.0, 3.0]), np.arange(3), pruned_x, step, ploss,
+                 np.arange(3, 40), np.empty((0, 1)))
+    good, bad, n_finished_bad = TPESampler(gamma=0.15)._split(rows)
     # 40 finished -> 6 good: the three complete, then the three deepest-reaching pruned ones
     # with the lowest losses (indices 36, 33 and 30)
     assert sorted(good[:, 0].round(2)) == [0.1, 0.2, 0.3, 0.8, 0.83, 0.86]
-    assert n_bad_complete == 0 and len(bad) == 34
+    assert n_finished_bad == len(bad) == 34
+    assert np.all(np.diff(bad[:, 0]) > 0)  # the bad ones oldest first, for the recency ramp
 
 
-def test_without_pruned_trials_the_split_is_by_loss_and_bad_rows_keep_history_order():
+def test_bad_rows_are_finished_trials_in_trial_order_then_running_ones():
     from tunecycle.samplers.tpe import _Rows
 
-    loss = np.array([5.0, 1.0, 4.0, 0.5, 3.0, 2.0, 6.0, 7.0, 8.0, 9.0, 10.0])
-    x = np.arange(11, dtype=float)[:, None] / 10
-    liar = np.array([[0.95]])
-    rows = _Rows(x, loss, np.empty((0, 1)), np.empty(0), np.empty(0), liar)
-    good, bad, n_bad_complete = TPESampler()._split(rows)
+    loss = np.array([5.0, 1.0, 4.0, 0.5, 3.0, 2.0, 6.0, 7.0, 8.0])
+    x = np.arange(9, dtype=float)[:, None] / 10  # complete trials 0, 2, 4, ... 16
+    pruned_x = np.array([[0.95], [0.85]])  # pruned trials 1 and 17
+    liar = np.array([[0.99]])
+    rows = _Rows(x, loss, np.arange(0, 18, 2), pruned_x, np.array([3, 3]),
+                 np.array([9.0, 9.0]), np.array([1, 17]), liar)
+    good, bad, n_finished_bad = TPESampler()._split(rows)
     assert good[:, 0].tolist() == [0.3, 0.1]  # ceil(0.1 * 11) = 2: losses 0.5 and 1.0
-    assert bad[:, 0].tolist() == [0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 0.95]
-    assert n_bad_complete == 9
+    assert bad[:, 0].tolist() == [0.0, 0.95, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.99]
+    assert n_finished_bad == 9
 
 
 def test_discrete_dims_are_scored_by_the_kernels_mass_on_the_bin():

@@ -86,7 +86,7 @@ def observations_at(
         return None
     rows = (cache or RowCache()).rows_for(space)
     sign = history.direction.sign()
-    x, loss, numbers, low_x, pending = [], [], [], [], []
+    x, loss, numbers, low_x, low_numbers, pending = [], [], [], [], [], []
     for t in trials:
         if not t.params or t.state not in _USABLE:
             continue
@@ -104,6 +104,7 @@ def observations_at(
             pending.append(row)
         else:  # stopped below the level, or a non-finite value there: the bad side
             low_x.append(row)
+            low_numbers.append(t.number)
     d = len(space)
     return Observations(
         x=_rows(x, d),
@@ -112,6 +113,7 @@ def observations_at(
         pruned_x=_rows(low_x, d),
         pruned_loss=np.full(len(low_x), np.inf),
         pruned_step=np.zeros(len(low_x)),
+        pruned_numbers=np.asarray(low_numbers, dtype=int),
         pending_x=_rows(pending, d),
     )
 

@@ -26,8 +26,8 @@ class Observations:
 
     ``x``: complete trials, shape (n, d); NaN where a dim is inactive or its value does not fit
     the current space.  ``loss``: shape (n,), lower is better.  ``numbers``: trial numbers.
-    ``pruned_x``/``pruned_loss``/``pruned_step``: pruned trials with their last intermediate
-    value and step.  ``pending_x``: running trials whose params are known (for a constant liar).
+    ``pruned_x``/``pruned_loss``/``pruned_step``/``pruned_numbers``: pruned trials with their
+    last intermediate value and step, and their trial numbers.  ``pending_x``: running trials whose params are known (for a constant liar).
     """
 
     x: np.ndarray
@@ -36,6 +36,7 @@ class Observations:
     pruned_x: np.ndarray
     pruned_loss: np.ndarray
     pruned_step: np.ndarray
+    pruned_numbers: np.ndarray
     pending_x: np.ndarray
 
     @property
@@ -88,7 +89,7 @@ class Observer:
         while i < len(trials) and trials[i].is_finished:
             prefix.add(_encode_finished(space, trials[i], sign), trials[i].trial_id)
             i += 1
-        done, pruned = prefix.done.view(), prefix.pruned.view()
+        done, pruned = prefix.done.view(), prefix.pruned.view(numbers=True)
         tail_done, tail_pruned, pending = [], [], []
         for t in trials[i:]:
             if not t.is_finished:
@@ -106,6 +107,8 @@ class Observer:
             pruned_x=_concat(pruned[0], [e.row for e in tail_pruned], d),
             pruned_loss=np.concatenate([pruned[1], [e.loss for e in tail_pruned]]),
             pruned_step=np.concatenate([pruned[2], [e.step for e in tail_pruned]]),
+            pruned_numbers=np.concatenate(
+                [pruned[3], [e.number for e in tail_pruned]]).astype(int),
             pending_x=_stack(pending, d),
         )
 
@@ -122,24 +125,25 @@ def _encode_finished(space: Space, t: FrozenTrial, sign: float) -> _Entry | None
 
 
 class _Rows:
-    """Growing arrays of (row, loss, number-or-step): amortised O(1) appends, O(1) views."""
+    """Growing arrays of (row, loss, number-or-step, number): amortised O(1) appends, O(1)
+    views."""
 
     def __init__(self, d: int) -> None:
         self.x = np.empty((16, d))
-        self.a = np.empty(16)
-        self.b = np.empty(16)
+        self.cols = np.empty((3, 16))
         self.n = 0
 
-    def append(self, row: np.ndarray, a: float, b: float) -> None:
-        if self.n == len(self.a):
+    def append(self, row: np.ndarray, a: float, b: float, number: int) -> None:
+        if self.n == len(self.x):
             self.x = np.concatenate([self.x, np.empty_like(self.x)])
-            self.a = np.concatenate([self.a, np.empty_like(self.a)])
-            self.b = np.concatenate([self.b, np.empty_like(self.b)])
-        self.x[self.n], self.a[self.n], self.b[self.n] = row, a, b
+            self.cols = np.concatenate([self.cols, np.empty_like(self.cols)], axis=1)
+        self.x[self.n], self.cols[:, self.n] = row, (a, b, number)
         self.n += 1
 
-    def view(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.x[: self.n], self.a[: self.n], self.b[: self.n]
+    def view(self, numbers: bool = False) -> tuple[np.ndarray, ...]:
+        """(x, a, b), and the trial numbers too when ``numbers``."""
+        cols = self.cols[:, : self.n]
+        return (self.x[: self.n], cols[0], cols[1]) + ((cols[2],) if numbers else ())
 
 
 class _Prefix:
@@ -150,9 +154,9 @@ class _Prefix:
     def add(self, entry: _Entry | None, trial_id: int) -> None:
         if entry is not None:
             if entry.step is None:
-                self.done.append(entry.row, entry.loss, entry.number)
+                self.done.append(entry.row, entry.loss, entry.number, entry.number)
             else:
-                self.pruned.append(entry.row, entry.loss, entry.step)
+                self.pruned.append(entry.row, entry.loss, entry.step, entry.number)
         self.length += 1
         self.last_id = trial_id
 

@@ -11,16 +11,18 @@ is proposed top down: first its unconditional dims, then each sub-space that the
 make active, each from the trials in which it is active, with its own good/bad split (so a
 branch that good trials seldom take still gets its parameters tuned among its own trials).
 
-The first ``n_startup`` proposals are scrambled Sobol points.  All work is vectorised over
+Scrambled Sobol points are proposed until ``n_startup`` trials have finished with a value
+(complete, or pruned after reporting).  The bad group's older finished trials weigh less
+(a recency ramp over trial numbers, pruned ones included).  All work is vectorised over
 candidates, components and dims; encoded finished trials are cached between asks.
 
 Multi-fidelity (``multi_fidelity=True``, the default): while fewer than ``n_startup`` trials
 are complete, the model is fitted on the trials' intermediate values at the largest step that
 ``n_startup`` trials have reached (rule in :mod:`tunecycle.samplers.fidelity`), so a study whose
 pruner stops most trials early still leaves the start-up phase after ``n_startup`` trials and
-learns from the pruned ones.  Without intermediate values nothing changes.  Once enough trials
-are complete, pruned trials are ranked after the complete ones: they join the good group only
-when too few trials completed to fill it (as under a halving pruner).
+learns from the pruned ones.  Without intermediate values nothing changes.  Otherwise (feature
+off, or enough trials complete) pruned trials are ranked after the complete ones: they join the
+good group only when too few trials completed to fill it (as under a halving pruner).
 
 Deliberately not here: multi-objective splits.
 """
@@ -119,9 +121,11 @@ class _Rows(NamedTuple):
 
     x: np.ndarray
     loss: np.ndarray
+    numbers: np.ndarray
     pruned_x: np.ndarray
     pruned_step: np.ndarray
     pruned_loss: np.ndarray
+    pruned_numbers: np.ndarray
     other: np.ndarray  # running trials and this batch's earlier proposals (constant liar)
 
 
@@ -166,7 +170,7 @@ class TPESampler(Sampler):
         taken = _taken(space, history) if space.is_discrete and not self.noisy else None
         liars: list[np.ndarray] = []
         for ctx in contexts:
-            if obs.n < self.n_startup:
+            if obs.n + len(obs.pruned_loss) < self.n_startup:
                 params = self._startup.propose(space, history, [ctx])[0]
             else:
                 params = self._propose_one(space, obs, liars, ctx.rng, taken)
@@ -233,8 +237,9 @@ class TPESampler(Sampler):
 
         done, pruned = active(obs.x), active(obs.pruned_x)
         extra = np.vstack([obs.pending_x] + ([np.vstack(liars)] if liars else []))
-        return _Rows(obs.x[done][:, cols], obs.loss[done], obs.pruned_x[pruned][:, cols],
-                     obs.pruned_step[pruned], obs.pruned_loss[pruned],
+        return _Rows(obs.x[done][:, cols], obs.loss[done], obs.numbers[done],
+                     obs.pruned_x[pruned][:, cols], obs.pruned_step[pruned],
+                     obs.pruned_loss[pruned], obs.pruned_numbers[pruned],
                      extra[active(extra)][:, cols])
 
     def _propose_group(
@@ -254,7 +259,8 @@ class TPESampler(Sampler):
         return space.from_unit(rng.random(len(space)))  # every candidate taken: explore
 
     def _split(self, rows: _Rows) -> tuple[np.ndarray, np.ndarray, int]:
-        """(good rows, bad rows, how many of the bad rows come first as complete trials).
+        """(good rows, bad rows, how many of the bad rows come first as finished trials, in
+        trial-number order: the recency ramp's rows).
 
         The good group is the best ``gamma`` share of every finished trial, pruned ones
         included: complete trials by loss first, then pruned trials, the ones that got
@@ -264,19 +270,22 @@ class TPESampler(Sampler):
         n_all = len(rows.loss) + len(rows.pruned_loss)
         n_good = int(min(self.max_good, max(1, math.ceil(self.gamma * n_all))))
         order = np.argsort(rows.loss, kind="stable")
-        good_c, bad_c = order[:n_good], np.sort(order[n_good:])  # bad in history order
+        good_c, bad_c = order[:n_good], order[n_good:]
         p_order = np.lexsort((rows.pruned_loss, -rows.pruned_step))
         fill = n_good - len(good_c)
         good_p, bad_p = p_order[:fill], p_order[fill:]
         good = np.vstack([rows.x[good_c], rows.pruned_x[good_p]])
-        bad = np.vstack([rows.x[bad_c], rows.pruned_x[bad_p], rows.other])
-        return good, bad, len(bad_c)
+        bad = np.vstack([rows.x[bad_c], rows.pruned_x[bad_p]])
+        age = np.argsort(np.concatenate([rows.numbers[bad_c], rows.pruned_numbers[bad_p]]),
+                         kind="stable")
+        return good, np.vstack([bad[age], rows.other]), len(bad)
 
     def _mixture(self, space: Space, centres: np.ndarray, recency: int | None) -> _Mixture:
         n, d = centres.shape
         weights = np.ones(n)
         if recency is not None and recency > 25:
-            # older bad trials count less (the first ``recency`` rows are the complete ones)
+            # older bad trials count less (the first ``recency`` rows are the finished ones,
+            # oldest first)
             ramp = np.ones(n)
             ramp[: recency - 25] = np.linspace(1.0 / recency, 1.0, recency - 25)
             weights = ramp
