@@ -27,7 +27,8 @@ class Observations:
     ``x``: complete trials, shape (n, d); NaN where a dim is inactive or its value does not fit
     the current space.  ``loss``: shape (n,), lower is better.  ``numbers``: trial numbers.
     ``pruned_x``/``pruned_loss``/``pruned_step``/``pruned_numbers``: pruned trials with their
-    last intermediate value and step, and their trial numbers.  ``pending_x``: running trials whose params are known (for a constant liar).
+    last intermediate value and step, and their trial numbers.  ``pending_x``: running trials
+    whose params are known (for a constant liar).
     """
 
     x: np.ndarray
