@@ -82,7 +82,8 @@ def test_vectorised_candidate_encoding_matches_decoding_each_candidate():
 
     space = tc.Space({"a": tc.Int(0, 9, step=3), "b": tc.Float(0, 1, step=0.25),
                       "c": tc.Categorical(["x", "y", "z"]), "d": tc.Float(1, 100, log=True),
-                      "e": tc.Float(2, 2), "f": tc.Int(1, 10**9)})
+                      "e": tc.Float(2, 2), "f": tc.Int(1, 10**9),
+                      "g": tc.Int(2, 64, log=True)})
     u = np.random.default_rng(0).random((300, len(space)))
     one_by_one = np.vstack([encode(space, space.from_unit(row)) for row in u])
     assert np.allclose(_encoded(space, u), one_by_one, atol=1e-12)
@@ -136,10 +137,34 @@ def test_discrete_dims_are_scored_by_the_kernels_mass_on_the_bin():
 
     def mixture(sigma: float) -> _Mixture:  # one kernel at the middle bin of 5, no prior
         return _Mixture(np.array([[0.5]]), np.array([0.0, -np.inf]), np.array([[sigma]]),
-                        np.array([1.0]), np.array([0]), np.array([5]))
+                        np.array([1.0]), np.array([0]), np.array([5]), np.full((1, 2), np.nan))
 
     centres = (np.arange(5)[:, None] + 0.5) / 5
     for sigma in (0.005, 0.05, 0.3):
         density = np.exp(mixture(sigma).log_pdf(centres))
         assert density.sum() / 5 == pytest.approx(1.0, abs=1e-9)
     assert np.exp(mixture(0.005).log_pdf(centres))[2] == pytest.approx(5.0)  # not 1/(s sqrt 2pi)
+
+
+def test_log_scaled_integers_are_scored_by_mass_on_each_integers_bin():
+    """A log-scaled integer's bins are uneven (1 takes more of the unit interval than 63):
+    mass times bin width still sums to one over every value, and candidates are scored at the
+    integer they become."""
+    from tunecycle.samplers.tpe import TPESampler, _bin_edges, _encoded
+
+    space = tc.Space({"k": tc.Int(1, 64, log=True)})
+    values = np.arange(1, 65)
+    at = np.array([[space.dims[0].param.to_unit(v)] for v in values])
+    lo, hi = _bin_edges(at, np.array([0]), np.array([[1.0, 64.0]]))
+    assert lo[0, 0] == pytest.approx(0.0) and hi[-1, 0] == pytest.approx(1.0)
+    assert np.allclose(hi[:-1, 0], lo[1:, 0])  # the bins tile the unit interval
+    centres = np.array([[space.dims[0].param.to_unit(3)], [space.dims[0].param.to_unit(40)]])
+    for sigma in (0.01, 0.2):
+        mix = TPESampler()._mixture(space, centres, recency=None)
+        mix = type(mix)(**{**mix.__dict__, "sigma": np.full((2, 1), sigma)})
+        density = np.exp(mix.log_pdf(at)) / np.exp(mix.log_weights).sum()  # weights 1, 1, 1
+        assert float(np.sum(density * (hi - lo)[:, 0])) == pytest.approx(1.0, abs=1e-9)
+    u = np.random.default_rng(1).random((50, 1))
+    snapped = _encoded(space, u)
+    assert np.allclose(snapped[:, 0], [space.dims[0].param.to_unit(space.from_unit(r)["k"])
+                                       for r in u])

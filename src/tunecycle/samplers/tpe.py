@@ -55,7 +55,8 @@ class _Mixture:
     sigma: np.ndarray  # (n, d) bandwidth per centre and numeric dim
     keep: np.ndarray  # (d,) probability to keep a categorical centre's choice
     n_choices: np.ndarray  # (d,) choices per categorical dim, 0 for numeric dims
-    bins: np.ndarray  # (d,) equal-width bins of a discrete numeric dim, 0 when continuous
+    bins: np.ndarray  # (d,) equal-width bins of a discrete numeric dim, 0 otherwise
+    log_ints: np.ndarray  # (d, 2) low and high of a log-scaled integer dim, NaN otherwise
 
     def log_pdf(self, x: np.ndarray) -> np.ndarray:
         """Log density at points x (m, d); NaN coordinates (inactive dims) are skipped."""
@@ -70,17 +71,17 @@ class _Mixture:
         discrete dim, the kernel's mass on the point's bin divided by the bin's width (so
         that a kernel much narrower than a bin does not count as a spike)."""
         c, s = self.centres[:, cols], self.sigma[:, cols]  # (n, k)
-        bins = self.bins[cols]
+        bins, log_ints = self.bins[cols], self.log_ints[cols]
         with np.errstate(invalid="ignore", divide="ignore"):
             inside = ndtr((1 - c) / s) - ndtr(-c / s)
             z = (x[:, None, :] - c[None]) / s[None]  # (m, n, k)
             terms = -0.5 * z * z - np.log(s * math.sqrt(2 * math.pi) * inside)[None]
-            disc = bins > 0
+            disc = (bins > 0) | ~np.isnan(log_ints[:, 0])
             if disc.any():
-                half = 0.5 / bins[disc] / s[:, disc]  # half a bin, in kernel widths
-                zd = z[:, :, disc]
-                mass = ndtr(zd + half[None]) - ndtr(zd - half[None])
-                terms[:, :, disc] = (np.log(np.maximum(mass, 1e-300) * bins[disc])
+                lo, hi = _bin_edges(x[:, disc], bins[disc], log_ints[disc])  # (m, kd)
+                cd, sd = c[None, :, disc], s[None, :, disc]
+                mass = ndtr((hi[:, None] - cd) / sd) - ndtr((lo[:, None] - cd) / sd)
+                terms[:, :, disc] = (np.log(np.maximum(mass, 1e-300) / (hi - lo)[:, None])
                                      - np.log(inside[:, disc])[None])
         return np.where(np.isnan(terms), 0.0, terms).sum(axis=2)
 
@@ -299,7 +300,9 @@ class TPESampler(Sampler):
         keep = 1.0 - (n_choices - 1) / np.maximum(n_choices, 1) / np.sqrt(active + 1.0)
         bins = np.array([0 if isinstance(dim.param, Categorical) else _bins(dim.param)
                          for dim in space.dims])
-        return _Mixture(centres, log_w, sigma, np.clip(keep, 0.0, 1.0), n_choices, bins)
+        log_ints = np.array([_log_int(dim.param) for dim in space.dims], dtype=float)
+        return _Mixture(centres, log_w, sigma, np.clip(keep, 0.0, 1.0), n_choices, bins,
+                        log_ints.reshape(d, 2))
 
 
 def logsumexp(a: np.ndarray, axis: int | None = None) -> np.ndarray:
@@ -342,7 +345,36 @@ def _encoded(space: Space, cand: np.ndarray) -> np.ndarray:
         n = _bins(dim.param)
         if n:
             out[:, j] = (np.minimum(np.floor(out[:, j] * n), n - 1) + 0.5) / n
+        elif isinstance(dim.param, Int):  # log-scaled: the integer's own position
+            low, high = _log_int(dim.param)
+            lo, hi = np.log(low - 0.5), np.log(high + 0.5)
+            v = np.clip(np.rint(np.exp(lo + out[:, j] * (hi - lo))), low, high)
+            out[:, j] = (np.log(v) - lo) / (hi - lo)
     return out
+
+
+def _log_int(param: Param) -> tuple[float, float]:
+    """(low, high) of a log-scaled integer parameter, NaNs for any other."""
+    if isinstance(param, Int) and param.log:
+        return float(param.low), float(param.high)
+    return math.nan, math.nan
+
+
+def _bin_edges(x: np.ndarray, bins: np.ndarray, log_ints: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Unit-cube edges of the bin that each point of ``x`` (m, k) falls in, per dim: one of
+    ``bins`` equal-width bins, or where ``bins`` is 0 an integer's bin on a log scale (between
+    its half-integer neighbours; ``log_ints`` rows hold low and high)."""
+    half = 0.5 / np.maximum(bins, 1)
+    lo, hi = x - half, x + half
+    log = bins == 0
+    if log.any():
+        low, high = log_ints[log, 0], log_ints[log, 1]
+        a, b = np.log(low - 0.5), np.log(high + 0.5)
+        v = np.clip(np.rint(np.exp(a + x[:, log] * (b - a))), low, high)
+        lo[:, log] = (np.log(v - 0.5) - a) / (b - a)
+        hi[:, log] = (np.log(v + 0.5) - a) / (b - a)
+    return lo, hi
 
 
 def _bins(param: Param) -> int:
