@@ -44,6 +44,11 @@ class Observations:
     def n(self) -> int:
         return len(self.loss)
 
+    @property
+    def n_finished(self) -> int:
+        """Complete and pruned trials: every finished trial with a value to learn from."""
+        return len(self.loss) + len(self.pruned_loss)
+
 
 def encode(space: Space, params: dict) -> np.ndarray:
     """One configuration as a unit-cube row; NaN where inactive or outside the space."""
@@ -90,7 +95,7 @@ class Observer:
         while i < len(trials) and trials[i].is_finished:
             prefix.add(_encode_finished(space, trials[i], sign), trials[i].trial_id)
             i += 1
-        done, pruned = prefix.done.view(), prefix.pruned.view(numbers=True)
+        done, pruned = prefix.done.view(), prefix.pruned.view()
         tail_done, tail_pruned, pending = [], [], []
         for t in trials[i:]:
             if not t.is_finished:
@@ -104,7 +109,7 @@ class Observer:
         return Observations(
             x=_concat(done[0], [e.row for e in tail_done], d),
             loss=np.concatenate([done[1], [e.loss for e in tail_done]]),
-            numbers=np.concatenate([done[2], [e.number for e in tail_done]]).astype(int),
+            numbers=np.concatenate([done[3], [e.number for e in tail_done]]).astype(int),
             pruned_x=_concat(pruned[0], [e.row for e in tail_pruned], d),
             pruned_loss=np.concatenate([pruned[1], [e.loss for e in tail_pruned]]),
             pruned_step=np.concatenate([pruned[2], [e.step for e in tail_pruned]]),
@@ -126,25 +131,26 @@ def _encode_finished(space: Space, t: FrozenTrial, sign: float) -> _Entry | None
 
 
 class _Rows:
-    """Growing arrays of (row, loss, number-or-step, number): amortised O(1) appends, O(1)
-    views."""
+    """Growing arrays of (row, loss, step, number); the step is NaN for a complete trial.
+    Amortised O(1) appends, O(1) views."""
 
     def __init__(self, d: int) -> None:
         self.x = np.empty((16, d))
         self.cols = np.empty((3, 16))
         self.n = 0
 
-    def append(self, row: np.ndarray, a: float, b: float, number: int) -> None:
+    def append(self, entry: _Entry) -> None:
         if self.n == len(self.x):
             self.x = np.concatenate([self.x, np.empty_like(self.x)])
             self.cols = np.concatenate([self.cols, np.empty_like(self.cols)], axis=1)
-        self.x[self.n], self.cols[:, self.n] = row, (a, b, number)
+        step = math.nan if entry.step is None else entry.step
+        self.x[self.n], self.cols[:, self.n] = entry.row, (entry.loss, step, entry.number)
         self.n += 1
 
-    def view(self, numbers: bool = False) -> tuple[np.ndarray, ...]:
-        """(x, a, b), and the trial numbers too when ``numbers``."""
+    def view(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(x, loss, step, number)."""
         cols = self.cols[:, : self.n]
-        return (self.x[: self.n], cols[0], cols[1]) + ((cols[2],) if numbers else ())
+        return self.x[: self.n], cols[0], cols[1], cols[2]
 
 
 class _Prefix:
@@ -154,10 +160,7 @@ class _Prefix:
 
     def add(self, entry: _Entry | None, trial_id: int) -> None:
         if entry is not None:
-            if entry.step is None:
-                self.done.append(entry.row, entry.loss, entry.number, entry.number)
-            else:
-                self.pruned.append(entry.row, entry.loss, entry.step, entry.number)
+            (self.done if entry.step is None else self.pruned).append(entry)
         self.length += 1
         self.last_id = trial_id
 

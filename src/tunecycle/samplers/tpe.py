@@ -129,6 +129,10 @@ class _Rows(NamedTuple):
     pruned_numbers: np.ndarray
     other: np.ndarray  # running trials and this batch's earlier proposals (constant liar)
 
+    @property
+    def n_finished(self) -> int:
+        return len(self.loss) + len(self.pruned_loss)
+
 
 class TPESampler(Sampler):
     """``sampler="tpe"``: multivariate TPE with quasi-random start-up and a constant liar."""
@@ -171,7 +175,7 @@ class TPESampler(Sampler):
         taken = _taken(space, history) if space.is_discrete and not self.noisy else None
         liars: list[np.ndarray] = []
         for ctx in contexts:
-            if obs.n + len(obs.pruned_loss) < self.n_startup:
+            if obs.n_finished < self.n_startup:
                 params = self._startup.propose(space, history, [ctx])[0]
             else:
                 params = self._propose_one(space, obs, liars, ctx.rng, taken)
@@ -224,7 +228,7 @@ class TPESampler(Sampler):
             cols = np.array([i for i, d in enumerate(space.dims) if d.condition == condition])
             group = Space({space.dims[i].name: space.dims[i].param for i in cols})
             rows = self._group_rows(obs, liars, cols)
-            if len(rows.loss) + len(rows.pruned_loss) < max(2, self.n_startup // 2):
+            if rows.n_finished < max(2, self.n_startup // 2):
                 params.update(group.from_unit(rng.random(len(group))))  # too few to model
             else:
                 params.update(self._propose_group(group, rows, rng, None))
@@ -268,8 +272,7 @@ class TPESampler(Sampler):
         further first and, among those stopped at the same step, the lower loss first.  So
         under a halving pruner, where few trials complete, the good group still holds the
         trials that were promoted furthest.  Running trials (the constant liar) are bad."""
-        n_all = len(rows.loss) + len(rows.pruned_loss)
-        n_good = int(min(self.max_good, max(1, math.ceil(self.gamma * n_all))))
+        n_good = int(min(self.max_good, max(1, math.ceil(self.gamma * rows.n_finished))))
         order = np.argsort(rows.loss, kind="stable")
         good_c, bad_c = order[:n_good], order[n_good:]
         p_order = np.lexsort((rows.pruned_loss, -rows.pruned_step))
@@ -346,10 +349,8 @@ def _encoded(space: Space, cand: np.ndarray) -> np.ndarray:
         if n:
             out[:, j] = (np.minimum(np.floor(out[:, j] * n), n - 1) + 0.5) / n
         elif isinstance(dim.param, Int):  # log-scaled: the integer's own position
-            low, high = _log_int(dim.param)
-            lo, hi = np.log(low - 0.5), np.log(high + 0.5)
-            v = np.clip(np.rint(np.exp(lo + out[:, j] * (hi - lo))), low, high)
-            out[:, j] = (np.log(v) - lo) / (hi - lo)
+            v, a, b = _log_int_values(out[:, j], *_log_int(dim.param))
+            out[:, j] = (np.log(v) - a) / (b - a)
     return out
 
 
@@ -358,6 +359,13 @@ def _log_int(param: Param) -> tuple[float, float]:
     if isinstance(param, Int) and param.log:
         return float(param.low), float(param.high)
     return math.nan, math.nan
+
+
+def _log_int_values(u: np.ndarray, low: Any, high: Any) -> tuple[np.ndarray, Any, Any]:
+    """The integers that unit coordinates ``u`` of a log-scaled Int in [low, high] decode to
+    (as ``Int.from_unit`` does), and the log scale's ends."""
+    a, b = np.log(low - 0.5), np.log(high + 0.5)
+    return np.clip(np.rint(np.exp(a + u * (b - a))), low, high), a, b
 
 
 def _bin_edges(x: np.ndarray, bins: np.ndarray, log_ints: np.ndarray
@@ -369,9 +377,7 @@ def _bin_edges(x: np.ndarray, bins: np.ndarray, log_ints: np.ndarray
     lo, hi = x - half, x + half
     log = bins == 0
     if log.any():
-        low, high = log_ints[log, 0], log_ints[log, 1]
-        a, b = np.log(low - 0.5), np.log(high + 0.5)
-        v = np.clip(np.rint(np.exp(a + x[:, log] * (b - a))), low, high)
+        v, a, b = _log_int_values(x[:, log], log_ints[log, 0], log_ints[log, 1])
         lo[:, log] = (np.log(v - 0.5) - a) / (b - a)
         hi[:, log] = (np.log(v + 0.5) - a) / (b - a)
     return lo, hi
