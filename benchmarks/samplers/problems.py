@@ -8,8 +8,8 @@ Four families:
 * ``mixed``          -- integers, steps, categoricals that move the optimum, a conditional space;
 * ``real``           -- Bayesmark-style: scikit-learn models on bundled data sets, scored by
   3-fold cross-validation with a fixed fold seed (loss = 1 - accuracy, log loss for the random
-  forest on wine, or MSE of a standardised target for regression).  Every model is seeded, so a loss is a deterministic function of the
-  params.
+  forest on wine, or MSE of a standardised target for regression).  Every model is seeded, so a
+  loss is a deterministic function of the params.
 
 ``PROBLEMS`` maps name -> :class:`Problem`.  Workers look problems up by name, so nothing here has
 to be pickled.  scikit-learn is imported only when a ``real`` problem is evaluated.
