@@ -4,9 +4,11 @@ errors, and several processes sharing one database from the first moment."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -255,6 +257,33 @@ def test_processes_starting_together_on_a_fresh_database(fresh_sql_url, tmp_path
     assert len({t.trial_id for t in trials}) == max_trials
     assert {t.owner.rpartition(":")[2] for t in trials} <= {str(p.pid) for p in procs}
     assert _versions(fresh_sql_url) == [SCHEMA_HEAD]
+
+
+def test_a_fresh_sqlite_file_is_opened_while_another_connection_holds_its_write_lock(tmp_path):
+    # SQLite refuses the switch to WAL at once, busy timeout or not, while another connection
+    # holds the write lock of a file still in rollback mode: the race of workers starting
+    # together on a new file.  The store must wait for the lock, not fail with "locked".
+    path = tmp_path / "s.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE someone_elses (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, holder.execute, ("COMMIT",))
+    release.start()
+    try:
+        store = SQLStorage(f"sqlite:///{path}")
+    finally:
+        release.join()
+        holder.close()
+    try:
+        store.create_study("after-the-wait", Direction.MINIMIZE)
+        assert [s.info.name for s in store.list_studies()] == ["after-the-wait"]
+    finally:
+        store.close()
+    check = sqlite3.connect(path)
+    try:
+        assert check.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        check.close()
 
 
 def test_an_older_schema_is_refused_then_upgraded_with_its_data(fresh_sql_url):

@@ -9,13 +9,15 @@ process; a power cut may lose the last few commits but never corrupts the file),
 and ``BEGIN IMMEDIATE`` for writes, so writers queue instead of failing with "database is
 locked".  PostgreSQL serialises trial numbering on the study row (``SELECT ... FOR UPDATE``).
 Schema creation takes a lock (PostgreSQL advisory lock, SQLite write lock), so workers starting
-together on an empty database do not race.  Heartbeats use the database server's clock.
+together on an empty database do not race; the switch of a new SQLite file to WAL is retried, as
+SQLite refuses it without waiting while another connection holds the write lock.  Heartbeats use the database server's clock.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -872,10 +874,30 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _sqlite_on_begin)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA busy_timeout = 30000")
-    cur.execute("PRAGMA journal_mode = WAL")
+    _sqlite_use_wal(cur)
     cur.execute("PRAGMA synchronous = NORMAL")
     cur.execute("PRAGMA foreign_keys = ON")
     cur.close()
+
+
+def _sqlite_use_wal(cur: Any, wait: float = 30.0) -> None:
+    """Switch the database to WAL, waiting for other connections that hold its write lock.
+
+    The switch needs an exclusive lock.  While another connection holds the write lock of a
+    database still in rollback mode (a fresh file that several processes open at once), SQLite
+    refuses the switch at once with "database is locked" and skips the busy handler, as it
+    would risk a deadlock; so the switch is retried here.  WAL, once set, stays with the file.
+    """
+    delay, deadline = 0.005, time.monotonic() + wait
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
@@ -884,8 +906,6 @@ def _sqlite_on_begin(conn: Connection) -> None:
 
 
 def _sqlite_version() -> tuple[int, ...]:
-    import sqlite3
-
     return sqlite3.sqlite_version_info
 
 
