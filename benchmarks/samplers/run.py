@@ -54,6 +54,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--samplers", nargs="+", metavar="LIB:ALGO",
                     help=f"samplers (default: all): {' '.join(SAMPLERS)}")
     ap.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
+    ap.add_argument("--first-seed", type=int, default=0,
+                    help="start the seeds here instead, for a replicate on other seeds")
     ap.add_argument("--budget-scale", type=float, default=1.0,
                     help="multiply every problem's budget (default 1)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
@@ -113,7 +115,7 @@ def plan(args: argparse.Namespace, samplers: list[str]) -> tuple[list[Task], int
         (p, s, seed, budget(p, args.budget_scale))
         for p in select_problems(args)
         for s in samplers
-        for seed in range(args.seeds)
+        for seed in range(args.first_seed, args.first_seed + args.seeds)
     ]
     done = done_keys(args.out)
     todo = [t for t in every if t not in done]
