@@ -9,8 +9,9 @@ process; a power cut may lose the last few commits but never corrupts the file),
 and ``BEGIN IMMEDIATE`` for writes, so writers queue instead of failing with "database is
 locked".  PostgreSQL serialises trial numbering on the study row (``SELECT ... FOR UPDATE``).
 Schema creation takes a lock (PostgreSQL advisory lock, SQLite write lock), so workers starting
-together on an empty database do not race; the switch of a new SQLite file to WAL is retried, as
-SQLite refuses it without waiting while another connection holds the write lock.  Heartbeats use the database server's clock.
+together on an empty database do not race; the switch of a new SQLite file to WAL is retried,
+as SQLite refuses it without waiting while another connection holds the write lock.  Heartbeats
+use the database server's clock.
 """
 
 from __future__ import annotations
