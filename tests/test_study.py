@@ -312,11 +312,70 @@ def test_progress_bar_is_quiet_when_not_a_terminal(capsys):
     assert len(study.trials) == 3
 
 
-def test_library_logging_is_quiet_by_default(capfd):
+def test_library_logging_is_quiet_by_default_when_trials_succeed(capfd):
     study = tc.create_study()
-    study.optimize(lambda t: float("nan"), n_trials=1)
+    study.optimize(quadratic, n_trials=3)
     out, err = capfd.readouterr()
     assert out == "" and err == ""
+
+
+def test_a_run_that_can_only_fail_stops_and_quotes_the_first_failure():
+    def objective(trial):
+        trial.suggest_float("x", 0, 1)
+        raise ValueError(f"bad value number {trial.number}")
+
+    study = tc.create_study(seed=0)
+    with pytest.raises(tc.ConsecutiveFailuresError) as info:
+        study.optimize(objective, n_trials=1000)
+    message = str(info.value)
+    assert "10 trials in a row failed" in message and "max_consecutive_failures=10" in message
+    assert "trial 0 failed: ValueError: bad value number 0" in message
+    assert len(study.trials) == 10
+    assert all(t.state is tc.TrialState.FAILED for t in study.trials)
+
+
+def test_max_trials_counts_no_failure_yet_the_run_still_ends():
+    study = tc.create_study(seed=0)
+    with pytest.raises(tc.ConsecutiveFailuresError):
+        study.optimize(lambda t: float("nan"), max_trials=5, max_consecutive_failures=3)
+    assert len(study.trials) == 3
+
+
+def test_a_success_or_a_pruned_trial_breaks_the_run_of_failures():
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        if trial.number % 8 == 3:
+            raise tc.TrialPruned()
+        if trial.number % 8 == 7:
+            return x
+        raise RuntimeError("flaky")
+
+    study = tc.create_study(seed=0)
+    study.optimize(objective, n_trials=24, max_consecutive_failures=4)  # runs of 3, never 4
+    assert len(study.trials) == 24
+    with pytest.raises(tc.ConsecutiveFailuresError, match="trial 24 failed: RuntimeError: flaky"):
+        study.optimize(objective, n_trials=24, max_consecutive_failures=2)
+    assert len(study.trials) == 26  # trials 24 and 25 fail: two in a row
+
+
+@pytest.mark.parametrize("limit", [0, None])
+def test_the_failure_limit_can_be_switched_off(limit):
+    study = tc.create_study(seed=0)
+    study.optimize(lambda t: float("nan"), n_trials=15, max_consecutive_failures=limit)
+    assert len(study.trials) == 15
+
+
+def test_the_failure_limit_stops_a_parallel_run_and_leaves_nothing_running():
+    def objective(trial):
+        trial.suggest_float("x", 0, 1)
+        raise KeyError("missing column")
+
+    study = tc.create_study(seed=0)
+    with pytest.raises(tc.ConsecutiveFailuresError, match="KeyError: 'missing column'"):
+        study.optimize(objective, n_trials=200, n_jobs=2, max_consecutive_failures=6)
+    trials = study.trials
+    assert 6 <= len(trials) <= 6 + 2
+    assert all(t.state is tc.TrialState.FAILED for t in trials)
 
 
 def test_heartbeat_renews_the_lease_and_writes_buffered_suggestions(tmp_path):

@@ -16,10 +16,9 @@ the parts that need them are used.
 
 from __future__ import annotations
 
-import logging
-
 from tunecycle.api import create_study, delete_study, list_studies, load_study
 from tunecycle.errors import (
+    ConsecutiveFailuresError,
     DuplicatedStudyError,
     SearchSpaceExhausted,
     SpaceError,
@@ -34,7 +33,10 @@ from tunecycle.space import Categorical, Float, Int, Space
 from tunecycle.study import Study
 from tunecycle.trial import Trial
 
-logging.getLogger("tunecycle").addHandler(logging.NullHandler())
+# No NullHandler on the "tunecycle" logger: without any logging set-up, its warnings (a failed
+# trial and its reason, an outage of the store) reach stderr through Python's last-resort
+# handler, so that failures are never silent; INFO and DEBUG stay quiet.  One setting silences
+# them: logging.getLogger("tunecycle").setLevel(logging.ERROR).
 
 _SAMPLER_CLASSES = {
     "AutoSampler", "CmaEsSampler", "GPSampler", "GridSampler", "QMCSampler", "RandomSampler",
@@ -67,6 +69,7 @@ __all__ = [
     "AutoSampler",
     "Categorical",
     "CmaEsSampler",
+    "ConsecutiveFailuresError",
     "Direction",
     "DuplicatedStudyError",
     "Float",

@@ -49,7 +49,8 @@ def create_study(
         raise UserError(f"max_retries: must be a non-negative integer, got {max_retries!r}")
     dirn = Direction.parse(direction)
     store = get_storage(storage)
-    smp = make_sampler(sampler, seed)
+    given_seed = _study_seed(seed, sampler)
+    smp = make_sampler(sampler, given_seed if given_seed is not None else _draw_seed())
     if noisy is not None:
         smp.noisy = bool(noisy)
     prn = make_pruner(pruner)
@@ -57,8 +58,8 @@ def create_study(
         name = f"study-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
     elif not isinstance(name, str) or not name.strip():
         raise UserError(f"name: a study name must be a non-empty string, got {name!r}")
-    attrs = {"sampler": smp.describe(), "pruner": prn.describe(), "seed": seed,
-             "max_retries": max_retries}
+    attrs = {"sampler": smp.describe(), "pruner": prn.describe(), "seed": smp.seed,
+             "seed_drawn": given_seed is None, "max_retries": max_retries}
     created = True
     try:
         info = store.create_study(name, dirn, system_attrs=attrs)
@@ -74,9 +75,28 @@ def create_study(
             raise UserError(
                 f"direction: study {name!r} was created to {info.direction.value}, not {dirn.value}"
             ) from None
+        stored = info.system_attrs.get("seed")
+        if given_seed is None and stored is not None:  # continue with the study's own seed
+            smp.seed = stored
     study = _open(store, info, smp, prn, heartbeat_interval, grace_period, max_retries)
     study.created = created
     return study
+
+
+def _study_seed(seed: int | None, sampler: str | Sampler | None) -> int | None:
+    """The seed asked for, by ``seed`` or by a sampler instance's own; both must agree."""
+    own = sampler.seed if isinstance(sampler, Sampler) else None
+    if seed is not None and own is not None and seed != own:
+        raise UserError(
+            f"seed: the study's seed {seed} and the sampler's seed {own} differ; give one of them"
+        )
+    return seed if seed is not None else own
+
+
+def _draw_seed() -> int:
+    """A seed for a study made without one, stored with it so that every worker and every
+    later load_study proposes from the same streams (a QMC scramble, say)."""
+    return secrets.randbelow(2**31)
 
 
 def _open(

@@ -49,3 +49,9 @@ class SearchSpaceExhausted(TunecycleError):
 
 class TrialPruned(TunecycleError):
     """Raised inside an objective to stop the trial early and record it as pruned."""
+
+
+class ConsecutiveFailuresError(TunecycleError):
+    """Too many trials in a row failed (``max_consecutive_failures``): the run stopped, as a
+    run whose every trial fails would otherwise never end.  The message quotes the first of
+    them."""

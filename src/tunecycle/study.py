@@ -11,11 +11,18 @@ import logging
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from tunecycle.errors import SearchSpaceExhausted, TrialStateError, UserError
+from tunecycle.errors import (
+    ConsecutiveFailuresError,
+    SearchSpaceExhausted,
+    TrialStateError,
+    UserError,
+)
+from tunecycle.progress import ProgressBar, failure_line, summary_line
 from tunecycle.protocols import History, NopPruner, Pruner, Sampler, TrialContext, trial_rng
 from tunecycle.records import Direction, FrozenTrial, StudyInfo, TrialState, check_value
 from tunecycle.space import Param, ParamValue, Space, as_space
@@ -32,6 +39,8 @@ Callback = Callable[["Study", FrozenTrial], None]
 #: runs trials in other processes: ``executor(study, objective, loop, space, options)``
 Executor = Callable[["Study", Objective, "Loop", "Space | None", "ParallelOptions"], None]
 _FINISHED_OK = (TrialState.COMPLETE, TrialState.PRUNED)
+#: optimize stops after this many failed trials in a row (a run that can only fail never ends)
+DEFAULT_MAX_CONSECUTIVE_FAILURES = 10
 _FRAME_COLUMNS = ("number", "state", "value", "datetime_start", "datetime_complete", "duration",
                   "fail_reason")
 
@@ -300,7 +309,8 @@ class Study:
         try:
             return self.storage.finish_trial(live.trial_id, st, number, reason, params, dists)
         finally:
-            self._forget(live.trial_id)
+            live.mark_ended(st)
+            self._forget(live.trial_id, st)
 
     def _live_by_number(self, number: int) -> Trial:
         for t in self._live.values():
@@ -315,10 +325,14 @@ class Study:
             self.storage.finish_trial(trial_id, TrialState.FAILED, None, reason)
         except TrialStateError:
             pass
-        self._forget(trial_id)
+        self._forget(trial_id, TrialState.FAILED)
 
-    def _forget(self, trial_id: int) -> None:
-        self._live.pop(trial_id, None)
+    def _forget(self, trial_id: int, state: TrialState) -> None:
+        """The trial has ended (as ``state``): drop it from the live ones, and make its
+        ``Trial`` refuse further suggestions and reports."""
+        live = self._live.pop(trial_id, None)
+        if live is not None:
+            live.mark_ended(state)
         self._views.pop(trial_id, None)
 
     def _fail_stale(self) -> list[int]:
@@ -360,14 +374,17 @@ class Study:
         deterministic: bool = False,
         resources_per_trial: Mapping[str, float] | None = None,
         address: str | None = None,
+        max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
     ) -> None:
         """Run trials until ``n_trials`` have run in this call, ``timeout`` seconds have passed,
         the study holds ``max_trials`` complete or pruned trials, the sampler runs out of
         configurations, or :meth:`stop` is called.
 
         A trial whose objective raises, or returns something other than a finite number, is
-        recorded as failed with the reason and the loop goes on (``stop_on_error=True``
-        re-raises instead).  ``KeyboardInterrupt`` fails the running trials and propagates;
+        recorded as failed with the reason, one warning line says so, and the loop goes on
+        (``stop_on_error=True`` re-raises instead).  After ``max_consecutive_failures`` failed
+        trials in a row (default 10; None or 0: never) the run stops with
+        ``ConsecutiveFailuresError``, which quotes the first of them.  ``KeyboardInterrupt`` fails the running trials and propagates;
         every finished trial is kept.  With ``space``, params are proposed up front and the
         objective reads ``trial.params``.
 
@@ -380,6 +397,7 @@ class Study:
         """
         _check_limit("n_trials", n_trials)
         _check_limit("max_trials", max_trials)
+        _check_limit("max_consecutive_failures", max_consecutive_failures)
         if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
             raise UserError(
                 f"optimize: timeout must be a positive number of seconds, got {timeout!r}"
@@ -397,7 +415,8 @@ class Study:
         declared = as_space(space) if space is not None else None
         self._stop.clear()
         self._fail_stale()
-        loop = Loop(self, n_trials, timeout, max_trials, stop_on_error, callbacks, progress)
+        loop = Loop(self, n_trials, timeout, max_trials, stop_on_error, callbacks, progress,
+                    max_consecutive_failures)
         beat = _Heartbeat(self) if self.storage.shared else None
         try:
             if options.remote:
@@ -480,7 +499,8 @@ class Study:
             log.warning("trial %d could not be recorded: %s", trial.number, exc)
             return self.storage.get_trial(trial.trial_id)
         finally:
-            self._forget(trial.trial_id)
+            trial.mark_ended(state)
+            self._forget(trial.trial_id, state)
 
 
 def _without_repeats(
@@ -603,7 +623,7 @@ class ParallelOptions:
 
 class Loop:
     """The bookkeeping of one ``optimize`` call, shared by the serial loop and the parallel
-    executors: when to stop, the progress bar, callbacks."""
+    executors: when to stop, what the user sees (``tunecycle.progress``), callbacks."""
 
     def __init__(
         self,
@@ -614,6 +634,7 @@ class Loop:
         stop_on_error: bool,
         callbacks: Sequence[Callback],
         progress: bool,
+        max_consecutive_failures: int | None = None,
     ):
         self.study = study
         self.n_trials = n_trials
@@ -621,8 +642,11 @@ class Loop:
         self.deadline = None if timeout is None else time.monotonic() + timeout
         self.stop_on_error = stop_on_error
         self.callbacks = tuple(callbacks)
+        self.max_consecutive_failures = max_consecutive_failures
         self.done = 0  # trials finished in this call
-        self._bar = _progress_bar(study, progress, n_trials, max_trials)
+        self.counts: Counter[TrialState] = Counter()
+        self._failing: list[FrozenTrial] = []  # the current run of consecutive failures
+        self._bar = _progress_bar(study, n_trials, max_trials) if progress else None
 
     def more(self, running: int = 0) -> bool:
         """May another trial start, with ``running`` trials of this call still going?"""
@@ -633,55 +657,48 @@ class Loop:
         return self.deadline is None or time.monotonic() < self.deadline
 
     def record(self, frozen: FrozenTrial) -> None:
+        """A trial of this call ended: count it, show it, call the callbacks; raise
+        ``ConsecutiveFailuresError`` once too many trials in a row have failed."""
         self.done += 1
+        self.counts[frozen.state] += 1
+        if frozen.state is TrialState.FAILED:
+            log.warning("%s", failure_line(frozen))
+            self._failing.append(frozen)
+        else:
+            self._failing.clear()
         if self._bar is not None:
-            _update_bar(self._bar, self.study, frozen)
+            self._bar.update(frozen, self.counts)
         for cb in self.callbacks:
             cb(self.study, frozen)
+        limit = self.max_consecutive_failures
+        if limit and len(self._failing) >= limit:
+            first = self._failing[0]
+            raise ConsecutiveFailuresError(
+                f"optimize: {len(self._failing)} trials in a row failed, so the run stopped "
+                f"(max_consecutive_failures={limit}); the first of them, "
+                f"{failure_line(first)}"
+            )
 
     def close(self) -> None:
+        summary = summary_line(self.counts)
         if self._bar is not None:
-            self._bar.close()
+            self._bar.close(summary)
+            if self._bar.visible:
+                return
+        if self.counts[TrialState.FAILED]:
+            log.warning("%s", summary)
 
 
-def _progress_bar(study: Study, enabled: bool, n_trials: int | None,
-                  max_trials: int | None) -> Any:
-    """A tqdm bar of trials done (of ``n_trials``, or of ``max_trials`` counting those the
-    study already holds), elapsed and remaining time, and the best value; None when off."""
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-
+def _progress_bar(study: Study, n_trials: int | None, max_trials: int | None) -> ProgressBar:
+    """A bar of trials done: of ``n_trials``, or of ``max_trials`` counting the complete and
+    pruned trials the study already holds; it starts with the study's best trial."""
     counts_study = n_trials is None and max_trials is not None
     done = study.storage.count_trials(study.study_id, _FINISHED_OK) if counts_study else 0
-    # disable=None: tqdm stays quiet when the output is not a terminal (CI logs)
-    bar = tqdm(total=n_trials if n_trials is not None else max_trials,
-               initial=min(done, max_trials or 0), disable=None, unit="trial",
-               dynamic_ncols=True)
-    bar._tc_counts_study = counts_study
-    bar._tc_best = None
-    if not bar.disable:
+    bar = ProgressBar(n_trials if n_trials is not None else max_trials,
+                      min(done, max_trials or 0), study.direction, counts_all=not counts_study)
+    if bar.visible:
         try:
-            best = study.best_trial
+            bar.show_best(study.best_trial)
         except UserError:  # no complete trial yet
             pass
-        else:
-            _show_best(bar, best)
     return bar
-
-
-def _show_best(bar: Any, trial: FrozenTrial) -> None:
-    bar._tc_best = trial.value
-    bar.set_postfix_str(f"best={trial.value:.6g} (trial {trial.number})", refresh=False)
-
-
-def _update_bar(bar: Any, study: Study, frozen: FrozenTrial) -> None:
-    best = bar._tc_best
-    if frozen.state is TrialState.COMPLETE and frozen.value is not None:
-        if best is None or study.direction.better(frozen.value, best):
-            _show_best(bar, frozen)
-    # against max_trials only complete and pruned trials count, as in the loop's own limit
-    if not bar._tc_counts_study or frozen.state in _FINISHED_OK:
-        bar.update(1)
-    else:
-        bar.refresh()

@@ -10,12 +10,13 @@ the study uses.
 from __future__ import annotations
 
 import logging
+import numbers
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from tunecycle.errors import SpaceError, TrialPruned
+from tunecycle.errors import SpaceError, TrialPruned, TrialStateError, UserError
 from tunecycle.protocols import TrialContext
 from tunecycle.records import FrozenTrial, TrialState, check_value
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue
@@ -65,6 +66,7 @@ class Trial:
         self._pending: dict[str, Param] = {}
         self._user_attrs: dict[str, Any] = dict(record.user_attrs)
         self._intermediate: dict[int, float] = dict(record.intermediate)
+        self._ended: TrialState | None = None  # set once the trial is told (finished)
 
     # -- identity ----------------------------------------------------------------------------
     @property
@@ -113,6 +115,7 @@ class Trial:
 
     def suggest(self, name: str, param: Param) -> ParamValue:
         """Suggest a value for ``param``; a second call with the same name returns the same value."""
+        self._check_running(f"suggest {name!r}")
         if not isinstance(name, str) or not name:
             raise SpaceError(f"parameter names must be non-empty strings, got {name!r}")
         param = param.named(name)
@@ -145,13 +148,9 @@ class Trial:
     # -- reporting ---------------------------------------------------------------------------
     def report(self, value: float, step: int) -> None:
         """Record an intermediate value (a validation score after ``step`` epochs, say)."""
-        if isinstance(step, bool) or not isinstance(step, int) and not float(step).is_integer():
-            raise ValueError(f"report: step must be an integer, got {step!r}")
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"report: value must be a number, got {value!r}") from None
-        step = int(step)
+        self._check_running("report")
+        step = _report_step(step)
+        number = _report_value(value)
         self.flush()
         self._storage.report(self.trial_id, step, number)
         self._intermediate[step] = number
@@ -175,9 +174,22 @@ class Trial:
         return None if step is None else self._intermediate[step]
 
     def set_user_attr(self, key: str, value: Any) -> None:
+        self._check_running(f"set user attribute {key!r}")
         dump_json(value, f"user attribute {key!r}")
         self._storage.set_trial_attr(self.trial_id, key, value)
         self._user_attrs[key] = value
+
+    # -- state -------------------------------------------------------------------------------
+    def mark_ended(self, state: TrialState) -> None:
+        """Called by the study once the trial is told: later changes raise TrialStateError."""
+        self._ended = state
+
+    def _check_running(self, action: str) -> None:
+        if self._ended is not None:
+            raise TrialStateError(
+                f"trial {self.number}: cannot {action}, it has finished ({self._ended.value}); "
+                "a trial takes no suggestions, reports or attributes after tell"
+            )
 
     # -- persistence -------------------------------------------------------------------------
     def take_pending(self) -> tuple[dict[str, ParamValue], dict[str, Param]]:
@@ -210,6 +222,25 @@ class Trial:
                     "presample": dict(self._presample)}
 
 
+def _report_step(step: Any) -> int:
+    """``report``'s step as an int: an integer, or a float with an integer value."""
+    if not isinstance(step, bool) and isinstance(step, numbers.Integral):
+        return int(step)
+    if isinstance(step, numbers.Real) and not isinstance(step, bool) and float(step).is_integer():
+        return int(step)
+    raise UserError(f"report: step must be an integer (the epoch or round), got {step!r}")
+
+
+def _report_value(value: Any) -> float:
+    """``report``'s value as a float; NaN is kept (the pruners treat it as a bad value)."""
+    if isinstance(value, (str, bytes, bool)):
+        raise UserError(f"report: value must be a number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise UserError(f"report: value must be a number, got {value!r}") from None
+
+
 @dataclass(frozen=True)
 class Outcome:
     """How one call of the objective ended: the state to record, its value, the reason of a
@@ -224,17 +255,17 @@ class Outcome:
 def evaluate(objective: Callable[[Trial], Any], trial: Trial) -> Outcome:
     """Call ``objective(trial)``: ``TrialPruned`` gives a pruned outcome with the last reported
     value; an exception or a result that is not a finite number gives a failed one with the
-    reason.  ``KeyboardInterrupt`` and other ``BaseException`` propagate."""
+    reason (logged at DEBUG level with the traceback).  ``KeyboardInterrupt`` and other ``BaseException`` propagate."""
     try:
         result = objective(trial)
     except TrialPruned:
         return Outcome(TrialState.PRUNED, trial.last_value)
     except Exception as exc:
         reason = f"{type(exc).__name__}: {exc}"
-        log.warning("trial %d failed: %s", trial.number, reason, exc_info=True)
+        # the study's loop warns with the reason; the traceback is there for who asks for it
+        log.debug("trial %d failed: %s", trial.number, reason, exc_info=True)
         return Outcome(TrialState.FAILED, None, reason, exc)
     try:
         return Outcome(TrialState.COMPLETE, check_value(result))
     except ValueError as exc:
-        log.warning("trial %d failed: %s", trial.number, exc)
         return Outcome(TrialState.FAILED, None, str(exc))

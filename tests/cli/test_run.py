@@ -93,3 +93,18 @@ def test_builtin_example_config_is_valid():
     assert cfg.study.n_trials == 30 and cfg.split.validation.folds == 3
     assert cfg.study.storage == "sqlite:///tunecycle-demo.db"
     assert cfg.output.dir == "tunecycle-demo-model"
+
+
+def test_a_mistyped_fixed_value_is_a_config_error_before_any_trial(tmp_path, capsys):
+    from tunecycle.cli.main import main
+
+    db = tmp_path / "typo.db"
+    cfg = tmp_path / "typo.yaml"
+    cfg.write_text(f'study: {{name: typo, storage: "sqlite:///{db}"}}\n'
+                   'data: {source: "sklearn:iris"}\n'
+                   "models: {knn: {n_neighbors: five}}\n")
+    assert main(["run", str(cfg), "--no-report"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "models.knn.n_neighbors: 'five' is not an integer" in err
+    assert not db.exists()

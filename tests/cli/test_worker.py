@@ -82,3 +82,30 @@ def test_a_bad_storage_url_is_one_line(config, capsys):
                  "--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert "connection" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_worker_whose_every_trial_fails_stops_with_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.terminal import SRC
+
+    url = f"sqlite:///{tmp_path}/f.db"
+    tc.create_study("fails", storage=url, sampler="random", seed=0)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tunecycle", "worker", "--study", "fails", "--storage", url,
+         "--objective", "tests.execution.objectives:always_fails", "--max-trials", "50",
+         "--max-consecutive-failures", "5"],
+        capture_output=True, text=True, timeout=120,
+        env={"PYTHONPATH": f"{SRC}:{Path(SRC).parent}", "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert "Traceback" not in proc.stderr
+    assert [ln.split(" (x=")[0] for ln in lines[:5]] == [
+        f"trial {n} failed: ValueError: invalid literal for int() with base 10: 'five'"
+        for n in range(5)]
+    assert lines[5] == "5 trials finished in this run: 0 complete, 0 pruned, 5 failed"
+    assert lines[6].startswith("tunecycle: error: optimize: 5 trials in a row failed")
+    assert "trial 0 failed: ValueError: invalid literal" in lines[6] and len(lines) == 7
+    assert len(tc.load_study("fails", url).trials) == 5

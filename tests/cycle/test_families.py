@@ -313,3 +313,37 @@ def test_wrong_task_and_unknown_names():
         family_space([], "classification")
     with pytest.raises(UserError, match="more than once"):
         family_space(["svm", "svm"], "classification")
+
+
+@pytest.mark.parametrize(
+    ("family", "overrides", "message"),
+    [
+        ("knn", {"n_neighbors": "five"}, r"'five' is not an integer"),
+        ("knn", {"n_neighbors": [3, 5.5]}, r"5\.5 is not an integer"),
+        ("knn", {"n_neighbors": True}, r"True is not an integer"),
+        ("knn", {"n_neighbors": 0}, r"0 is refused: .*n_neighbors.* range \[1, inf\)"),
+        ("knn", {"weights": "sideways"}, r"'sideways' is refused: .*weights"),
+        ("svm", {"C": "big"}, r"'big' is not a number"),
+        ("svm", {"C": -1.0}, r"-1\.0 is refused: .*'C' parameter"),
+        ("random_forest", {"n_estimators": 0}, r"0 is refused: .*n_estimators"),
+        ("xgboost", {"max_depth": "deep"}, r"'deep' is not an integer"),
+    ],
+)
+def test_fixed_values_are_checked_against_the_parameter_before_any_trial(family, overrides,
+                                                                          message):
+    key = next(iter(overrides))
+    with pytest.raises(UserError, match=rf"model family '{family}', parameter '{key}': {message}"):
+        family_space([family], "classification", {family: overrides})
+
+
+@pytest.mark.parametrize(
+    ("family", "overrides"),
+    [("knn", {"n_neighbors": 7, "weights": "distance"}), ("knn", {"n_neighbors": [3, 9]}),
+     ("knn", {"n_neighbors": 200}),  # outside the default range, yet a valid value
+     ("svm", {"kernel": "sigmoid"}), ("svm", {"C": 2}), ("xgboost", {"max_depth": 3})],
+)
+def test_valid_fixed_values_pass(family, overrides):
+    space = Space(family_space([family], "classification", {family: overrides}))
+    for key, value in overrides.items():
+        wanted = value if isinstance(value, list) else [value]
+        assert list(space[key].choices) == wanted

@@ -151,3 +151,23 @@ def test_a_study_of_the_other_direction_is_refused_before_anything_runs(tmp_path
         runner.search_only("sklearn:iris", model="knn", n_trials=2, storage=url,
                            study_name="iris-knn")
     assert tc.load_study("iris-knn", url).trials == []
+
+
+def test_a_mistyped_fixed_value_stops_tune_before_anything_is_written(tmp_path):
+    db = tmp_path / "typo.db"
+    with pytest.raises(tc.UserError, match=r"'n_neighbors': 'five' is not an integer"):
+        tune("sklearn:iris", model="knn", space={"knn": {"n_neighbors": "five"}}, n_trials=5,
+             storage=f"sqlite:///{db}")
+    assert not db.exists()
+
+
+def test_a_search_whose_every_trial_fails_stops_with_the_first_reason(tmp_path):
+    # valid for scikit-learn, yet larger than any training fold of iris: every trial fails
+    url = f"sqlite:///{tmp_path}/fails.db"
+    space = {"knn": {"n_neighbors": 500, "weights": "distance"}}
+    with pytest.raises(tc.ConsecutiveFailuresError,
+                       match=r"trial 0 failed: MetricError: .*n_neighbors = 500"):
+        tune("sklearn:iris", model="knn", space=space, n_trials=30, storage=url,
+             study_name="fails", max_consecutive_failures=4)
+    trials = tc.load_study("fails", url).trials
+    assert len(trials) == 4 and all(t.state is tc.TrialState.FAILED for t in trials)

@@ -26,3 +26,9 @@ def slow(trial: tc.Trial) -> float:
 def declared(trial: tc.Trial) -> float:
     """For a declared space: reads ``trial.params``."""
     return (trial.params["x"] - 1.0) ** 2
+
+
+def always_fails(trial: tc.Trial) -> float:
+    """Every trial raises: a worker must stop after its limit of failures in a row."""
+    x = trial.suggest_float("x", -5.0, 5.0)
+    raise ValueError(f"invalid literal for int() with base 10: 'five' (x={x:.2f})")

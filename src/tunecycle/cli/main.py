@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from tunecycle.api import delete_study, list_studies, load_study
-from tunecycle.errors import TunecycleError
+from tunecycle.errors import ConsecutiveFailuresError, TunecycleError
 from tunecycle.records import FrozenTrial, TrialState
 from tunecycle.storage import get_storage
 
 EXIT_USAGE = 2
+EXIT_FAILED = 1  # the run started and could not go on (every trial failing, say)
 #: the kinds of ``tunecycle plot`` (tunecycle.viz.plots.PLOTS, named here so that the parser
 #: does not import matplotlib)
 PLOT_KINDS = ("history", "importance", "parallel", "slice", "contour", "intermediate", "edf",
@@ -138,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop once the study holds this many complete or pruned trials "
                         "(with --config, default: its study.n_trials)")
     p.add_argument("--timeout", type=_positive_float, help="stop starting trials after S seconds")
+    p.add_argument("--max-consecutive-failures", type=_non_negative_int,
+                   help="stop after N failed trials in a row (default 10, or the config's "
+                        "study.max_consecutive_failures; 0: never)")
     _add_parallel(p)
     p.set_defaults(func=cmd_worker)
 
@@ -162,6 +166,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
     return value
 
 
@@ -433,9 +447,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     space = Space.from_file(args.space) if args.space else None
     study = load_study(args.study, url)
     before = _finished_here(study)
+    limit = {} if args.max_consecutive_failures is None else {
+        "max_consecutive_failures": args.max_consecutive_failures}
     study.optimize(objective, n_trials=args.n_trials, max_trials=args.max_trials,
                    timeout=args.timeout, space=space, progress=True,
-                   **_parallel_overrides(args))
+                   **_parallel_overrides(args), **limit)
     _report_worker(study, before)
     return 0
 
@@ -457,6 +473,8 @@ def _config_worker(args: argparse.Namespace, url: str | None) -> int:
         changes["n_trials"] = args.max_trials
     if args.timeout:
         changes["timeout"] = args.timeout
+    if args.max_consecutive_failures is not None:
+        changes["max_consecutive_failures"] = args.max_consecutive_failures
     cfg = _with_study(load_config(args.config), changes)
     if not cfg.study.storage:
         raise CliError("--storage is required (or set TUNECYCLE_STORAGE, or study.storage in "
@@ -535,6 +553,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"tunecycle: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except ConsecutiveFailuresError as exc:  # the trials' own failure, not a usage mistake
+        print(f"tunecycle: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except (TunecycleError, ValueError) as exc:
         print(f"tunecycle: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -75,6 +75,7 @@ from tunecycle.pruners import PRUNERS
 from tunecycle.samplers import sampler_names
 from tunecycle.space import Float, param_from_dict
 from tunecycle.storage import SQL_PREFIXES
+from tunecycle.study import DEFAULT_MAX_CONSECUTIVE_FAILURES
 
 Problem = tuple[str, str]  # (path, reason)
 
@@ -120,6 +121,8 @@ class StudySection(_Section):
     backend: Literal["processes", "ray"] | None = None
     trial_timeout: float | None = None  # seconds; a longer trial fails, the study goes on
     max_retries: int = 0  # re-queue trials whose worker died
+    # stop after this many failed trials in a row (0: never)
+    max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES
     # backend ray: what each trial's task asks for ({cpu: 1, gpu: 0.25}: four trials a GPU)
     resources_per_trial: dict[str, float] | None = None
 
@@ -135,7 +138,7 @@ class StudySection(_Section):
             return -1
         return _positive_int(value)
 
-    @field_validator("max_retries", mode="before")
+    @field_validator("max_retries", "max_consecutive_failures", mode="before")
     @classmethod
     def _max_retries(cls, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
@@ -664,6 +667,7 @@ def run_config(cfg: CycleConfig, progress: bool = True, *, search_only: bool = F
         backend=cfg.study.backend,
         trial_timeout=cfg.study.trial_timeout,
         max_retries=cfg.study.max_retries,
+        max_consecutive_failures=cfg.study.max_consecutive_failures,
         resources_per_trial=cfg.study.resources_per_trial,
     )
     if search_only:

@@ -99,6 +99,7 @@ Default spaces (``space_table()`` renders this table from the code; a test keeps
 from __future__ import annotations
 
 import inspect
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -792,6 +793,53 @@ def _apply(space: dict[str, Param], key: str, value: Any, extra: frozenset[str] 
     return False
 
 
+def _fixed_values(value: Any) -> list[Any] | None:
+    """The values an override fixes (one value, or a list of choices); None for a range."""
+    if value is None or isinstance(value, (Param, Mapping)):
+        return None
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _check_fixed(family: Family, task: str, space: Mapping[str, Param], key: str,
+                 value: Any) -> None:
+    """Fixed values of a parameter in the default space must be of its type (an integer for
+    an ``Int``, a number for a ``Float``) and pass the library's own check of the estimator's
+    parameter (its range: ``n_neighbors`` >= 1, say), so that a typo fails before any trial
+    instead of failing every trial."""
+    values = _fixed_values(value)
+    param = space.get(key)
+    if values is None or param is None:
+        return
+    for v in values:
+        if isinstance(param, Int) and (isinstance(v, bool) or not isinstance(v, numbers.Integral)):
+            raise SpaceError(f"{v!r} is not an integer (the parameter is {_kind(param)})")
+        if isinstance(param, Float) and (isinstance(v, bool) or not isinstance(v, numbers.Real)):
+            raise SpaceError(f"{v!r} is not a number (the parameter is {_kind(param)})")
+        if not family.deep:
+            _check_with_library(family, task, key, v)
+
+
+def _kind(param: Param) -> str:
+    kind = "an integer" if isinstance(param, Int) else "a number"
+    return f"{kind}, tuned over {param.low}..{param.high} by default"  # type: ignore[union-attr]
+
+
+def _check_with_library(family: Family, task: str, key: str, value: Any) -> None:
+    """Build the estimator with ``key=value`` and let scikit-learn validate its parameters
+    (estimators without that check, such as XGBoost's, are left to the first trial)."""
+    try:
+        estimator = family.build({key: value}, 0, task)
+    except (TypeError, ValueError) as exc:
+        raise SpaceError(f"{value!r} is refused: {exc}") from None
+    validate = getattr(estimator, "_validate_params", None)
+    if validate is None or not hasattr(type(estimator), "_parameter_constraints"):
+        return
+    try:
+        validate()
+    except (TypeError, ValueError) as exc:  # sklearn's InvalidParameterError is both
+        raise SpaceError(f"{value!r} is refused: {exc}") from None
+
+
 def _family_space(family: Family, task: str, overrides: Mapping[str, Any]) -> dict[str, Param]:
     space = family.space_for(task)
     if not isinstance(overrides, Mapping):
@@ -802,6 +850,7 @@ def _family_space(family: Family, task: str, overrides: Mapping[str, Any]) -> di
     known = Space(space).names
     for key, value in overrides.items():
         try:
+            _check_fixed(family, task, space, key, value)
             found = _apply(space, key, value, family.extra_params)
         except SpaceError as exc:
             raise UserError(f"model family {family.name!r}, parameter {key!r}: {exc}") from None

@@ -39,7 +39,7 @@ from tunecycle.cycle.preprocess import make_pipeline, make_preprocessor
 from tunecycle.cycle.splits import Validation, split_test, validation_splits
 from tunecycle.errors import TrialPruned, UserError
 from tunecycle.space import Float, Space
-from tunecycle.study import Study
+from tunecycle.study import DEFAULT_MAX_CONSECUTIVE_FAILURES, Study
 from tunecycle.trial import Trial
 
 #: the families tried when the caller names none
@@ -98,6 +98,7 @@ def tune(
     trial_timeout: float | None = None,
     max_retries: int = 0,
     resources_per_trial: Mapping[str, float] | None = None,
+    max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
 ) -> TuneResult:
     """Tune ``model`` (a family name, a list of them, or None for the task's defaults) on
     ``data`` (anything :func:`~tunecycle.cycle.data.load_data` takes, or a ``Dataset``).
@@ -113,7 +114,8 @@ def tune(
     ``n_jobs``, ``backend``, ``trial_timeout``: where trials run (see ``Study.optimize``);
     ``max_retries``: re-queue the trials of workers that died; ``resources_per_trial``
     (``backend="ray"``): what each trial's Ray task asks for, ``{"cpu": 1, "gpu": 0.25}``
-    runs four network trials on one GPU.  Other processes may work on
+    runs four network trials on one GPU.  ``max_consecutive_failures``: stop the search
+    (``ConsecutiveFailuresError``) after that many failed trials in a row.  Other processes may work on
     the same study meanwhile (``tunecycle worker``); the refit uses every trial in the store.
     The network families (``"mlp"``, ``"cnn"``, ``"rnn"``, ``"transformer"``; needs
     ``tunecycle[torch]``) report their validation score after every epoch (steps are epochs),
@@ -123,7 +125,7 @@ def tune(
                       validation_ratio, space, seed, ensemble, ensemble_size, ensemble_keep)
     study = plan.open_study(study_name, sampler, pruner, storage, max_retries)
     plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout,
-                resources_per_trial)
+                resources_per_trial, max_consecutive_failures)
     ds, chosen, search, test = plan.ds, plan.chosen, plan.search_part, plan.test
     splitter, single, validation = plan.splitter, plan.single, plan.validation
 
@@ -212,13 +214,16 @@ class _Plan:
     def search(self, study: Study, n_trials: int, timeout: float | None, progress: bool,
                n_jobs: int = 1, backend: str | None = None,
                trial_timeout: float | None = None,
-               resources_per_trial: Mapping[str, float] | None = None) -> None:
+               resources_per_trial: Mapping[str, float] | None = None,
+               max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES
+               ) -> None:
         """Run trials until the study holds ``n_trials`` complete or pruned ones."""
         objective = _objective(self.search_part, self.splitter, self.chosen, self.single,
                                self.seed)
         study.optimize(objective, max_trials=n_trials, timeout=timeout, space=self.tuned,
                        progress=progress, n_jobs=n_jobs, backend=backend,
-                       trial_timeout=trial_timeout, resources_per_trial=resources_per_trial)
+                       trial_timeout=trial_timeout, resources_per_trial=resources_per_trial,
+                       max_consecutive_failures=max_consecutive_failures)
 
 
 def search_only(data: Any, *, model: Any = None, target: str | None = None,
@@ -229,7 +234,8 @@ def search_only(data: Any, *, model: Any = None, target: str | None = None,
                 pruner: Any = None, storage: str | None = None, study_name: str | None = None,
                 seed: int = 0, progress: bool = False, n_jobs: int = 1,
                 backend: str | None = None, trial_timeout: float | None = None,
-                max_retries: int = 0, resources_per_trial: Mapping[str, float] | None = None
+                max_retries: int = 0, resources_per_trial: Mapping[str, float] | None = None,
+                max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES
                 ) -> Study:
     """The search part of :func:`tune` only, for a worker that shares a study with others
     (``tunecycle worker --config``): no refit, no test; returns the study."""
@@ -237,7 +243,7 @@ def search_only(data: Any, *, model: Any = None, target: str | None = None,
                       validation_ratio, space, seed)
     study = plan.open_study(study_name, sampler, pruner, storage, max_retries)
     plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout,
-                resources_per_trial)
+                resources_per_trial, max_consecutive_failures)
     return study
 
 

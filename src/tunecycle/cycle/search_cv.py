@@ -354,7 +354,10 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
 
         study.optimize(objective, n_trials=int(self.n_trials), timeout=self.timeout,
                        space=codec.space, stop_on_error=error_score == "raise",
-                       n_jobs=self.n_jobs or 1)
+                       n_jobs=self.n_jobs or 1,
+                       # scikit-learn's contract: every candidate runs; failures are
+                       # summed up below (FitFailedWarning, or all of them failed)
+                       max_consecutive_failures=0)
         mine = [t for t in study.trials if t.number >= first and _ROW in t.user_attrs]
         rows = [_row_of(t, codec) for t in mine]
         failures = [f for t in mine for f in t.user_attrs[_ROW]["failures"]]

@@ -258,7 +258,6 @@ class _Run:
                 assert slot.worker is not None
                 slot.worker.kill()
                 trial = slot.trial
-                log.warning("trial %d timed out after %g s", trial.number, limit)
                 frozen = self.study._finish(
                     trial, TrialState.FAILED, None, f"timed out after {limit:g} s (trial_timeout)"
                 )
@@ -286,7 +285,6 @@ class _Run:
             slot.worker.kill()
         slot.worker = None
         reason = f"worker lost: {why}"
-        log.warning("trial %d failed: %s", trial.number, reason)
         frozen = self.study._finish(
             trial, TrialState.FAILED, None, reason, retries=self.study.max_retries
         )

@@ -61,6 +61,7 @@ class AutoSampler(Sampler):
         """The sampler that proposes the next configuration of ``space``."""
         n_complete = sum(1 for t in history.trials if t.state is TrialState.COMPLETE)
         if n_complete < self.n_startup and choose_level(history.trials, self.n_startup) is None:
+            self._qmc.seed = self.seed  # create_study may have set the seed after __init__
             return self._qmc
         if _gp_friendly(space, self.gp_max_dims) and n_complete < self.gp_max_trials:
             return self._gp_sampler()

@@ -40,17 +40,17 @@ class GridSampler(Sampler):
         self._values_space = (
             Space({k: Categorical(v) for k, v in self.values.items()}) if self.values else None
         )
-        self._cache: tuple[Space, list[dict[str, ParamValue]]] | None = None
+        self._cache: tuple[Space, int | None, list[dict[str, ParamValue]]] | None = None
 
     def _grid(self, space: Space) -> list[dict[str, ParamValue]]:
-        if self._cache is not None and self._cache[0] == space:
-            return self._cache[1]
+        if self._cache is not None and self._cache[:2] == (space, self.seed):
+            return self._cache[2]
         known = {k: v for k, v in self.values.items() if k in space}
         points = space.grid(known)
         if self.shuffle:
             order = np.random.default_rng(self.seed).permutation(len(points))
             points = [points[i] for i in order]
-        self._cache = (space, points)
+        self._cache = (space, self.seed, points)
         return points
 
     def _resolve(self, space: Space | None) -> Space:

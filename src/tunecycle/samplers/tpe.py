@@ -172,6 +172,7 @@ class TPESampler(Sampler):
             at_level = observations_at(space, history, self.n_startup, self._rows)
             obs = obs if at_level is None else at_level
         out: list[dict[str, ParamValue]] = []
+        self._startup.seed = self.seed  # create_study may have set the seed after __init__
         taken = _taken(space, history) if space.is_discrete and not self.noisy else None
         liars: list[np.ndarray] = []
         for ctx in contexts:

@@ -1,0 +1,121 @@
+"""What one ``optimize`` call shows a person: a progress bar, a line per failed trial, a summary.
+
+- The bar (tqdm, only on a terminal) shows trials done against the limit, elapsed and remaining
+  time, the best value so far, and how many trials of this call were pruned or failed.
+- Each failed trial gives one warning line with its reason (``trial 7 failed: ValueError:
+  ...``), never a traceback, through the ``tunecycle`` logger: without any logging set-up it
+  reaches stderr (Python's last-resort handler); while a bar is on screen it is written above
+  the bar; ``logging.getLogger("tunecycle").setLevel(logging.ERROR)`` silences it.
+- At the end, one summary line (complete / pruned / failed): on stderr when the bar was shown,
+  else as a warning when some trials failed.
+
+This module draws only; when to stop is the study's loop (``study.Loop``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from tunecycle.records import Direction, FrozenTrial, TrialState
+
+log = logging.getLogger("tunecycle.study")
+_REASON_CHARS = 300
+
+
+def failure_line(trial: FrozenTrial) -> str:
+    """``trial 7 failed: <the reason's first line>``, cut to a few hundred characters."""
+    reason = (trial.fail_reason or "no reason recorded").strip()
+    first = reason.splitlines()[0] if reason else "no reason recorded"
+    if len(first) > _REASON_CHARS:
+        first = first[: _REASON_CHARS - 3] + "..."
+    elif first != reason:
+        first += " ..."
+    return f"trial {trial.number} failed: {first}"
+
+
+def summary_line(counts: Counter) -> str:
+    done = sum(counts.values())
+    parts = [f"{counts[s]} {s.value}" for s in (TrialState.COMPLETE, TrialState.PRUNED,
+                                                 TrialState.FAILED)]
+    return f"{done} trial{'s' if done != 1 else ''} finished in this run: {', '.join(parts)}"
+
+
+class ProgressBar:
+    """A tqdm bar over ``total`` trials starting at ``initial``; ``counts_all=False`` moves it
+    only for complete and pruned trials (a limit that failures do not use up)."""
+
+    def __init__(self, total: int | None, initial: int, direction: Direction, *,
+                 counts_all: bool):
+        from tqdm.auto import tqdm
+
+        # disable=None: tqdm stays quiet when the output is not a terminal (CI logs)
+        self._bar = tqdm(total=total, initial=initial, disable=None, unit="trial",
+                         dynamic_ncols=True)
+        self._direction = direction
+        self._counts_all = counts_all
+        self._best: FrozenTrial | None = None
+        self._handler: logging.Handler | None = None
+        if self.visible:
+            self._handler = _write_above(self._bar)
+
+    @property
+    def visible(self) -> bool:
+        return not self._bar.disable
+
+    def show_best(self, trial: FrozenTrial) -> None:
+        """Start from a best trial found before this call."""
+        self._best = trial
+        self._postfix(Counter())
+
+    def update(self, frozen: FrozenTrial, counts: Counter) -> None:
+        if frozen.state is TrialState.COMPLETE and frozen.value is not None:
+            best = self._best
+            if best is None or self._direction.better(frozen.value, best.value):  # type: ignore[arg-type]
+                self._best = frozen
+        self._postfix(counts)
+        if self._counts_all or frozen.state is not TrialState.FAILED:
+            self._bar.update(1)
+        else:
+            self._bar.refresh()
+
+    def _postfix(self, counts: Counter) -> None:
+        parts = []
+        if self._best is not None:
+            parts.append(f"best={self._best.value:.6g} (trial {self._best.number})")
+        parts += [f"{s.value}={counts[s]}" for s in (TrialState.PRUNED, TrialState.FAILED)
+                  if counts[s]]
+        self._bar.set_postfix_str(", ".join(parts), refresh=False)
+
+    def close(self, summary: str) -> None:
+        self._bar.close()
+        if self._handler is not None:
+            logging.getLogger("tunecycle").removeHandler(self._handler)
+        if self.visible:
+            print(summary, file=sys.stderr)
+
+
+def _write_above(bar: Any) -> logging.Handler | None:
+    """While the bar is shown and nobody set up logging for tunecycle, warnings are written
+    above the bar (as the last-resort handler would have, without breaking it)."""
+    root = logging.getLogger("tunecycle")
+    if root.hasHandlers():
+        return None
+    handler = _BarHandler(bar.write)
+    root.addHandler(handler)
+    return handler
+
+
+class _BarHandler(logging.Handler):
+    def __init__(self, write: Callable[..., None]):
+        super().__init__(logging.WARNING)
+        self._write_line = write
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._write_line(self.format(record), file=sys.stderr)
+        except Exception:
+            self.handleError(record)
