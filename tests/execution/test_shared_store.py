@@ -129,3 +129,43 @@ def test_workers_reconnect_when_postgres_drops_their_connections(fault_report, f
     assert len(complete) == 40 and injected >= 3
     assert not [t for t in trials if t.state is TrialState.FAILED]
     fault_report(f"faults injected: {injected} (terminated connections), trials lost: 0")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("url_fixture", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_trial_of_another_host_is_failed_once_its_lease_runs_out(fault_report, url_fixture,
+                                                                   request, tmp_path):
+    """A worker on another machine cannot be asked whether its process lives: only its lease,
+    on the database's clock, tells.  Simulated by a running trial owned by another host."""
+    url = (f"sqlite:///{tmp_path / 'lease.db'}" if url_fixture == "sqlite"
+           else request.getfixturevalue("fresh_postgres_url"))
+    grace = 1.5
+    study = tc.create_study("lease", storage=url, sampler="random", seed=0, max_retries=1,
+                            heartbeat_interval=0.2, grace_period=grace)
+    store = study.storage
+    foreign = store.start_trial(study.study_id, "tuner-on-another-host:4242", lease=True)
+    store.set_params(foreign.trial_id, {"x": 0.5}, {"x": tc.Float(-5.0, 5.0)})
+    waited_for = []
+
+    def objective(trial):
+        x = trial.suggest_float("x", -5.0, 5.0)
+        if store.get_trial(foreign.trial_id).state is TrialState.RUNNING:
+            waited_for.append(trial.number)  # the foreign trial still holds its lease
+        time.sleep(0.3)
+        return (x - 1.0) ** 2
+
+    study.optimize(objective, max_trials=8)
+    trials = tc.load_study("lease", url).trials
+    _check_numbers(trials)
+    failed = [t for t in trials if t.state is TrialState.FAILED]
+    assert [t.number for t in failed] == [foreign.number]
+    reason = failed[0].fail_reason
+    assert "no heartbeat from tuner-on-another-host:4242" in reason and f"grace {grace:g} s" in reason
+    assert (failed[0].datetime_complete - failed[0].datetime_start).total_seconds() >= grace
+    assert waited_for  # it was not failed at once: the lease held for the grace period
+    retry = [t for t in trials if t.retry_of == foreign.number]
+    assert len(retry) == 1 and retry[0].state is TrialState.COMPLETE
+    assert retry[0].params["x"] == 0.5  # re-run with the same params
+    assert len([t for t in trials if t.state is TrialState.COMPLETE]) == 8
+    fault_report(f"foreign lease expired: 1, failed after {grace:g} s grace, retried: 1, "
+                 f"trials: {len(trials)}, lost: 0")
