@@ -102,7 +102,8 @@ def network_doc(files: SavedFiles) -> dict[str, Any] | None:
     from tunecycle.cycle.deep.spaces import DEEP_NAMES  # torch-free
 
     if not (isinstance(doc, dict) and doc.get("format") == NETWORK_FORMAT
-            and doc.get("version") == NETWORK_VERSION and doc.get("arguments", {}).get("family") in DEEP_NAMES):
+            and doc.get("version") == NETWORK_VERSION and isinstance(doc.get("arguments"), dict)
+            and doc["arguments"].get("family") in DEEP_NAMES):
         raise UserError(f"load_model: {where!r} is not a tunecycle network file (version 1)")
     if not files.weights.is_file():
         raise UserError(f"load_model: {where!r} needs its weights {str(files.weights)!r}, "
