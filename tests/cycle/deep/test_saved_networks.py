@@ -184,3 +184,23 @@ def test_saving_a_non_network_over_a_network_removes_its_stale_files(mlp_run, tm
                                                                   "classification"))
     assert sorted(p.name for p in target.iterdir()) == ["model.joblib", "summary.json"]
     assert type(tc.load_model(target)[-1]).__name__ == "LogisticRegression"
+
+
+@pytest.mark.parametrize("family, params, shape", [
+    ("cnn", {"n_blocks": 1, "filters": 4, "dense": 8, "augment": "affine",
+             "optimizer": "momentum"}, (1, 4, 4)),
+    ("rnn", {"hidden_size": 8, "cell": "gru", "bidirectional": True}, (8, 2)),
+    ("transformer", {"n_layers": 1, "d_model": 32, "n_heads": 2, "schedule": "step"}, (4, 4)),
+])
+def test_every_family_round_trips_through_the_code_free_files(family, params, shape, tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(48, 16)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    est = NetClassifier(family=family, params={**params, "epochs": 1}, input_shape=shape,
+                        seed=0).fit(X, y)
+    est.save(tmp_path / "net.joblib")
+    (tmp_path / "net.joblib").unlink()
+    with no_unpickling():
+        loaded = tc.load_model(tmp_path / "net.net.json", allow_pickle=False)
+    assert loaded.config_ == est.config_ and loaded.input_shape_ == est.input_shape_
+    assert np.allclose(loaded.predict_proba(X), est.predict_proba(X))
