@@ -5,7 +5,8 @@ master data -> held-out test split (never seen by the search) -> validation sche
 the training fold only, then the model) is trained and scored on each validation fold, the
 running mean reported per fold so a pruner can stop it -> the mean validation score goes back
 to the study -> ... -> the best configuration is refitted on the whole search part, tested
-once on the held-out part, saved with joblib, and its test metrics are stored with the study.
+once on the held-out part, saved (:mod:`tunecycle.cycle.saved`), and its test metrics are
+stored with the study.
 
 The cycle is a client of the engine like any user: it builds an objective and calls
 ``create_study`` / ``optimize``.  Rerunning with the same storage and study name continues the

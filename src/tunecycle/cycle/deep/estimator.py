@@ -35,8 +35,8 @@ Training (one ``fit``):
   started CUDA; one forked after that trains on the CPU, logged); ``precision`` ``fp16`` trains
   under autocast with a gradient scaler, ``bf16`` under autocast alone; fp16 on a CPU falls back
   to fp32 (logged);
-- transfer learning: ``init_from`` (a path saved by the cycle or :meth:`save`, or a fitted
-  estimator; give a path wherever the estimator is cloned, since ``clone`` would copy a
+- transfer learning: ``init_from`` (a path saved by the cycle or :meth:`save`, read from its
+  code-free files when they are there, or a fitted estimator; give a path wherever the estimator is cloned, since ``clone`` would copy a
   fitted estimator unfitted) gives the starting weights and the architecture; ``freeze`` = k keeps the first k
   blocks (``net_.blocks``) fixed, weights and batch-norm statistics, and the input
   normalisation the network learned with; the rest trains with the config's learning rate,
