@@ -204,3 +204,15 @@ def test_every_family_round_trips_through_the_code_free_files(family, params, sh
         loaded = tc.load_model(tmp_path / "net.net.json", allow_pickle=False)
     assert loaded.config_ == est.config_ and loaded.input_shape_ == est.input_shape_
     assert np.allclose(loaded.predict_proba(X), est.predict_proba(X))
+
+
+def test_labels_without_a_faithful_json_form_keep_the_joblib_only(tmp_path, caplog):
+    from decimal import Decimal
+
+    X, t = _rows(60)
+    labels = np.array([Decimal("0.5") if v > 0 else Decimal("1.5") for v in t], dtype=object)
+    est = NetClassifier(family="mlp", params=TINY_MLP, seed=0).fit(X, labels)
+    path = est.save(tmp_path / "net.joblib")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.joblib"]
+    assert "saved as joblib only" in caplog.text
+    assert np.array_equal(tc.load_model(path).predict(X), est.predict(X))
