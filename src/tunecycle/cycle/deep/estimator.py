@@ -75,7 +75,13 @@ from torch.nn import functional as F
 
 from tunecycle.cycle.deep.nets import Net, augment_images, build_net
 from tunecycle.cycle.deep.spaces import NetConfig, resolve
-from tunecycle.cycle.saved import NETWORK_FORMAT, NETWORK_VERSION, file_sha256, saved_files
+from tunecycle.cycle.saved import (
+    NETWORK_FORMAT,
+    NETWORK_VERSION,
+    SavedFiles,
+    file_sha256,
+    saved_files,
+)
 from tunecycle.errors import UserError
 from tunecycle.integrations.torch import EpochMonitor
 
@@ -536,7 +542,7 @@ def network_document(est: _NetEstimator, columns: Sequence[Any] | None) -> dict[
     return json.loads(json.dumps(doc, default=_plain))  # fails here, not half-written
 
 
-def write_network(est: _NetEstimator, files: Any, columns: Sequence[Any] | None) -> bool:
+def write_network(est: _NetEstimator, files: SavedFiles, columns: Sequence[Any] | None) -> bool:
     """Write ``files.network`` (JSON) and ``files.weights`` (the state dict) for fitted
     ``est``, recording the SHA-256 of the weights and of ``files.joblib`` (written first) so a
     stale pair is noticed.  Returns False (logged, nothing left behind) when ``est`` has no
@@ -555,7 +561,7 @@ def write_network(est: _NetEstimator, files: Any, columns: Sequence[Any] | None)
     return True
 
 
-def read_network(files: Any, doc: dict[str, Any]) -> _NetEstimator:
+def read_network(files: SavedFiles, doc: dict[str, Any]) -> _NetEstimator:
     """The fitted network that ``doc`` (the parsed ``files.network``) and ``files.weights``
     describe, on the CPU, rebuilt without unpickling anything: the weights are read with
     ``torch.load(weights_only=True)``.  Raises ``UserError`` naming the file."""
