@@ -54,7 +54,7 @@ def __getattr__(name: str) -> object:  # samplers and the cycle load on first us
 
         return tune
     if name == "load_model":
-        from tunecycle.cycle.runner import load_model
+        from tunecycle.cycle.saved import load_model
 
         return load_model
     if name == "TuneSearchCV":

@@ -141,7 +141,7 @@ def test_pipeline_steps_params_and_pickling():
     X = mixed_frame()
     y = pd.Series([0, 1, 0, 1])
     pipe = make_pipeline(make_preprocessor(X, scale=True), LogisticRegression())
-    assert [name for name, _ in pipe.steps] == ["preprocess", "model"]
+    assert [name for name, _ in pipe.steps] == ["columns", "preprocess", "model"]
     pipe.set_params(model__C=0.5)
     assert pipe.named_steps["model"].C == 0.5
     pipe.fit(X, y)
@@ -153,3 +153,37 @@ def test_pipeline_without_preprocessing():
     X = pd.DataFrame({"a": [1.0, 2.0, 3.0]})
     pipe = make_pipeline(None, DummyClassifier()).fit(X, [0, 1, 1])
     assert pipe.steps[0][1] == "passthrough" and pipe.predict(X).tolist() == [1, 1, 1]
+
+
+def test_a_fitted_pipeline_predicts_on_rows_in_the_training_column_order():
+    X = mixed_frame()
+    y = pd.Series([0, 1, 0, 1])
+    pipe = make_pipeline(make_preprocessor(X, scale=True), LogisticRegression()).fit(X, y)
+    expected = pipe.predict_proba(X)
+    assert np.allclose(pipe.predict_proba(X.to_numpy()), expected)  # an object array
+    assert np.allclose(pipe.predict_proba(X.to_numpy().tolist()), expected)  # a list of rows
+    assert np.allclose(pipe.predict_proba(X[X.columns[::-1]]), expected)  # names, any order
+    numbers = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [4.0, 1.0, 2.0, 0.0]})
+    plain = make_pipeline(make_preprocessor(numbers, scale=True), LogisticRegression())
+    plain.fit(numbers, y)
+    assert np.array_equal(plain.predict(numbers.to_numpy()), plain.predict(numbers))
+    assert plain[:-1].get_feature_names_out().tolist() == ["numeric__a", "numeric__b"]
+
+
+def test_a_wrong_width_or_missing_column_is_a_clear_error():
+    X = mixed_frame()
+    pipe = make_pipeline(make_preprocessor(X, scale=True), LogisticRegression())
+    pipe.fit(X, pd.Series([0, 1, 0, 1]))
+    with pytest.raises(DataError, match=r"trained on 9 columns \(f, i, n, s, c, \.\.\.\), got 8"):
+        pipe.predict(X.to_numpy()[:, :8])
+    with pytest.raises(DataError, match=r"training column\(s\) missing from the DataFrame: 'st'"):
+        pipe.predict(X.drop(columns="st"))
+    with pytest.raises(DataError, match=r"give rows"):
+        pipe.predict(X.to_numpy()[0])
+    bad = X.to_numpy()
+    bad[0, 0] = "many"
+    with pytest.raises(DataError, match=r"column 'f' held numbers in training"):
+        pipe.predict(bad)
+    with pytest.raises(ValueError, match=r"fit on a pandas DataFrame"):
+        make_pipeline(make_preprocessor(X, scale=True), LogisticRegression()).fit(
+            X.to_numpy(), [0, 1, 0, 1])

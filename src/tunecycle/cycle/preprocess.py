@@ -13,9 +13,13 @@ The output is dense (``sparse_output=False``, ``sparse_threshold=0``) so that ev
 family accepts it; free-text columns, which would make it huge, are refused when the data is
 loaded (:mod:`tunecycle.cycle.data`).  :func:`make_pipeline` chains the preprocessor and an
 estimator as the steps ``"preprocess"`` and ``"model"`` (so model parameters are set as
-``model__<name>``).  Fitting the pipeline on a training fold fits the imputers, scaler and
-encoder on that fold alone: medians, means and categories of validation or test rows never
-reach the model.
+``model__<name>``), behind a first step ``"columns"`` (:class:`TrainingColumns`) that
+remembers the training columns: a fitted pipeline then predicts on a DataFrame with those
+names (any order, extra columns ignored) or on a numpy array or list of rows whose columns are
+in the training order (images or sequences of more dimensions are flattened into rows), and
+refuses a wrong width naming the expected and given widths.  Fitting the pipeline on a
+training fold fits the imputers, scaler and encoder on that fold alone: medians, means and
+categories of validation or test rows never reach the model.
 
 Deliberately not here: no fitting (the caller fits the pipeline on training rows), no feature
 selection or engineering, no target transformation, no choice of ``scale`` (the model family
@@ -29,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
@@ -36,8 +41,11 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 
 from tunecycle.cycle.errors import DataError
 
+COLUMNS_STEP = "columns"
 PREPROCESS_STEP = "preprocess"
 MODEL_STEP = "model"
+#: how many column names an error about the width shows
+SHOWN_COLUMNS = 5
 
 
 def column_kinds(X: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -101,13 +109,90 @@ def make_preprocessor(X: pd.DataFrame, *, scale: bool) -> ColumnTransformer:
 
 
 def make_pipeline(preprocessor: Any, estimator: Any) -> Pipeline:
-    """``Pipeline([("preprocess", preprocessor), ("model", estimator)])``.
+    """``Pipeline([("columns", TrainingColumns()), ("preprocess", preprocessor),
+    ("model", estimator)])``.
 
-    ``preprocessor=None`` passes the features through unchanged.  The objects are used as
-    given, not cloned.
+    ``preprocessor=None`` passes the features through unchanged (and has no columns step).
+    The objects are used as given, not cloned.
     """
-    first = "passthrough" if preprocessor is None else preprocessor
-    return Pipeline([(PREPROCESS_STEP, first), (MODEL_STEP, estimator)])
+    if preprocessor is None:
+        return Pipeline([(PREPROCESS_STEP, "passthrough"), (MODEL_STEP, estimator)])
+    return Pipeline([(COLUMNS_STEP, TrainingColumns()), (PREPROCESS_STEP, preprocessor),
+                     (MODEL_STEP, estimator)])
+
+
+class TrainingColumns(TransformerMixin, BaseEstimator):
+    """The first step of a cycle pipeline: learns the training columns (names, order, which
+    are numeric) and gives the next step a DataFrame with them.
+
+    ``transform`` passes a DataFrame through (after checking that it holds every training
+    column) and names the columns of anything else (a numpy array, a list of rows) with the
+    training names, in the training order, turning the numeric ones back into numbers.  A
+    wrong number of columns raises :class:`~tunecycle.cycle.errors.DataError` (a
+    ``ValueError``) naming the expected and given widths and the first column names.
+    """
+
+    def fit(self, X: Any, y: Any = None) -> TrainingColumns:
+        if not isinstance(X, pd.DataFrame):
+            raise DataError(f"X: fit on a pandas DataFrame (the preprocessing picks columns by "
+                            f"name), got {type(X).__name__}")
+        numeric, _ = column_kinds(X)
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = len(X.columns)
+        self.numeric_ = list(numeric)
+        return self
+
+    @classmethod
+    def fitted(cls, columns: Any, numeric: Any) -> TrainingColumns:
+        """A fitted step for these training ``columns`` (of which ``numeric`` hold numbers),
+        without data: what a pipeline saved before this step existed gets on loading."""
+        step = cls()
+        step.feature_names_in_ = np.asarray(list(columns), dtype=object)
+        step.n_features_in_ = len(step.feature_names_in_)
+        step.numeric_ = list(numeric)
+        return step
+
+    def _shown(self) -> str:
+        names = [str(c) for c in self.feature_names_in_[:SHOWN_COLUMNS]]
+        more = ", ..." if self.n_features_in_ > SHOWN_COLUMNS else ""
+        return ", ".join(names) + more
+
+    def transform(self, X: Any) -> pd.DataFrame:
+        if not hasattr(self, "feature_names_in_"):
+            raise DataError("X: the pipeline is not fitted yet")
+        if isinstance(X, pd.DataFrame):
+            missing = [c for c in self.feature_names_in_ if c not in X.columns]
+            if missing:
+                shown = ", ".join(repr(c) for c in missing[:SHOWN_COLUMNS])
+                more = ", ..." if len(missing) > SHOWN_COLUMNS else ""
+                raise DataError(f"X: {len(missing)} training column(s) missing from the "
+                                f"DataFrame: {shown}{more}")
+            return X
+        rows = X if isinstance(X, np.ndarray) else np.asarray(X, dtype=object)
+        if rows.ndim == 1 or rows.ndim == 0:
+            raise DataError(f"X: give rows (a 2-D array or a list of rows), got shape "
+                            f"{rows.shape}; one row is X.reshape(1, -1)")
+        rows = rows.reshape(len(rows), -1)  # images or sequences: one row each
+        if rows.shape[1] != self.n_features_in_:
+            raise DataError(f"X: the model was trained on {self.n_features_in_} columns "
+                            f"({self._shown()}), got {rows.shape[1]}; give the columns in "
+                            "that order, or a DataFrame with those names")
+        frame = pd.DataFrame(rows, columns=list(self.feature_names_in_))
+        for name in self.numeric_:
+            if not ptypes.is_numeric_dtype(frame[name].dtype):
+                frame[name] = self._numbers(frame[name])
+        return frame
+
+    @staticmethod
+    def _numbers(column: pd.Series) -> pd.Series:
+        try:
+            return pd.to_numeric(column, errors="raise").astype("float64")
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"X: column {column.name!r} held numbers in training; {exc}"
+                            ) from None
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        return np.asarray(self.feature_names_in_, dtype=object)
 
 
 def as_text(X: Any) -> pd.DataFrame:

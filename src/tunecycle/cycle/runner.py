@@ -5,7 +5,8 @@ master data -> held-out test split (never seen by the search) -> validation sche
 the training fold only, then the model) is trained and scored on each validation fold, the
 running mean reported per fold so a pruner can stop it -> the mean validation score goes back
 to the study -> ... -> the best configuration is refitted on the whole search part, tested
-once on the held-out part, saved with joblib, and its test metrics are stored with the study.
+once on the held-out part, saved (:mod:`tunecycle.cycle.saved`), and its test metrics are
+stored with the study.
 
 The cycle is a client of the engine like any user: it builds an objective and calls
 ``create_study`` / ``optimize``.  Rerunning with the same storage and study name continues the
@@ -15,12 +16,12 @@ model.  The network families (:mod:`tunecycle.cycle.deep`) go through the same s
 network is scored after every epoch on its validation fold with the study's metric, and the
 first fold's values are reported at steps 0, 1, 2, ... (epochs) so that a pruner can stop a
 bad trial early; later folds of k-fold validation do not report.  The best network is refitted
-for the epochs its trial needed.  :func:`load_model` reads a saved model back.
+for the epochs its trial needed.  The files written and :func:`load_model`, which reads a saved
+model back, are in :mod:`tunecycle.cycle.saved`.
 """
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from tunecycle.cycle.errors import DataError
 from tunecycle.cycle.families import build_estimator, family_defaults, family_space, get_family
 from tunecycle.cycle.metrics import Metric, confusion, default_metric, get_metric, metric_names
 from tunecycle.cycle.preprocess import make_pipeline, make_preprocessor
+from tunecycle.cycle.saved import load_model, save_model  # noqa: F401 - load_model re-exported
 from tunecycle.cycle.splits import Validation, split_test, validation_splits
 from tunecycle.errors import TrialPruned, UserError
 from tunecycle.space import Float, Space
@@ -418,40 +420,13 @@ def _test_metrics(fitted: Any, test: Dataset, chosen: Metric) -> dict[str, float
 def _save(output_dir: str | Path, fitted: Any, family: str, params: dict[str, Any],
           scores: dict[str, float], metric: Metric, ensemble: Ensemble | None = None,
           ensemble_scores: dict[str, float] | None = None, keep_ensemble: bool = False) -> Path:
-    """``model.joblib`` (the best model, or the ensemble when ``keep_ensemble``) and
-    ``summary.json``; ``family``/``params``/``test_metrics`` always describe the best model."""
-    import joblib
-
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "model.joblib"
+    """``model.joblib`` (the best model, or the ensemble when ``keep_ensemble``),
+    ``summary.json`` and, for a network, its code-free files (:mod:`tunecycle.cycle.saved`);
+    ``family``/``params``/``test_metrics`` always describe the best model."""
     summary: dict[str, Any] = {"family": family, "params": params, "metric": metric.name,
                                "test_metrics": scores}
     if ensemble is not None:
         summary["ensemble"] = {**ensemble.describe(), "test_metrics": ensemble_scores,
                                "kept": keep_ensemble}
     model = ensemble.model if keep_ensemble and ensemble is not None else fitted
-    joblib.dump({"model": model, **summary}, path)
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
-    return path
-
-
-def load_model(path: str | Path) -> Any:
-    """The model saved by a cycle (``output_dir`` or its ``model.joblib``) or by a network's
-    ``save``: a fitted pipeline or estimator, ready to ``predict``.  Networks come back on the
-    CPU.  Only load files you trust: joblib files are pickles."""
-    import joblib
-
-    p = Path(path).expanduser()
-    if p.is_dir():
-        p = p / "model.joblib"
-    if not p.is_file():
-        raise UserError(f"load_model: no saved model at {str(p)!r}")
-    try:
-        payload = joblib.load(p)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file: one clear message
-        raise UserError(f"load_model: cannot read {str(p)!r} ({type(exc).__name__}: {exc})"
-                        ) from None
-    if isinstance(payload, dict) and "model" in payload:
-        return payload["model"]
-    return payload
+    return save_model(output_dir, model, summary)

@@ -35,22 +35,28 @@ Training (one ``fit``):
   started CUDA; one forked after that trains on the CPU, logged); ``precision`` ``fp16`` trains
   under autocast with a gradient scaler, ``bf16`` under autocast alone; fp16 on a CPU falls back
   to fp32 (logged);
-- transfer learning: ``init_from`` (a path saved by the cycle or :meth:`save`, or a fitted
-  estimator; give a path wherever the estimator is cloned, since ``clone`` would copy a
+- transfer learning: ``init_from`` (a path saved by the cycle or :meth:`save`, read from its
+  code-free files when they are there, or a fitted estimator; give a path wherever the estimator is cloned, since ``clone`` would copy a
   fitted estimator unfitted) gives the starting weights and the architecture; ``freeze`` = k keeps the first k
   blocks (``net_.blocks``) fixed, weights and batch-norm statistics, and the input
   normalisation the network learned with; the rest trains with the config's learning rate,
   with a fresh output layer unless the classes are the same as the saved network's.
 
 Pickling stores the state dict (as bytes, on CPU) and the arguments that rebuild the network,
-never live modules, so ``joblib`` files load on a machine without a GPU.
+never live modules, so ``joblib`` files load on a machine without a GPU.  :meth:`save` (and the
+cycle's saving, :mod:`tunecycle.cycle.saved`) also writes the network in a form whose loading
+runs no code from the file: :func:`write_network` puts the constructor arguments, the
+configuration and the fitted attributes in JSON and the weights in a state dict of tensors;
+:func:`read_network` rebuilds the estimator from them with ``torch.load(weights_only=True)``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import io
+import json
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -69,6 +75,13 @@ from torch.nn import functional as F
 
 from tunecycle.cycle.deep.nets import Net, augment_images, build_net
 from tunecycle.cycle.deep.spaces import NetConfig, resolve
+from tunecycle.cycle.saved import (
+    NETWORK_FORMAT,
+    NETWORK_VERSION,
+    SavedFiles,
+    file_sha256,
+    saved_files,
+)
 from tunecycle.errors import UserError
 from tunecycle.integrations.torch import EpochMonitor
 
@@ -380,7 +393,13 @@ class _NetEstimator(BaseEstimator):
     @torch.no_grad()
     def _forward(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "net_")
-        X = np.asarray(X, dtype=np.float32).reshape(-1, *self.input_shape_)
+        X = np.asarray(X, dtype=np.float32)
+        width = int(np.prod(self.input_shape_))
+        if X.ndim < 2 or int(np.prod(X.shape[1:])) != width:
+            raise UserError(f"X: the network was trained on rows of {width} features (samples "
+                            f"of shape {tuple(self.input_shape_)}), got an array of shape "
+                            f"{X.shape}")
+        X = X.reshape(-1, *self.input_shape_)
         was_training = self.net_.training
         self.net_.eval()
         outs = []
@@ -419,12 +438,15 @@ class _NetEstimator(BaseEstimator):
             self.device_ = torch.device("cpu")
 
     def save(self, path: Any) -> Any:
-        """Save the fitted network (state dict and hyperparameters) for ``tc.load_model``."""
+        """Save the fitted network for ``tc.load_model``: ``path`` (joblib, a pickle) and,
+        beside it, ``<name>.net.json`` and ``<name>.weights.pt``, which load without running
+        code from the files (``<name>`` is ``path`` without ``.joblib``)."""
         import joblib
 
         check_is_fitted(self, "net_")
         joblib.dump({"model": self, "family": self.family, "params": dict(self.params or {})},
                     path)
+        write_network(self, saved_files(path), columns=None)
         return path
 
 
@@ -476,6 +498,113 @@ class NetRegressor(RegressorMixin, _NetEstimator):
         return self._forward(X)[:, 0].astype(np.float64) * self.y_std_ + self.y_mean_
 
 
+# -- saving without pickle: JSON and a state dict of tensors -----------------------------------
+
+_CLASSES = {"NetClassifier": NetClassifier, "NetRegressor": NetRegressor}
+_ARGUMENTS = ("family", "params", "seed", "input_shape", "device", "validation_fraction",
+              "freeze")
+
+
+def _plain(value: Any) -> Any:
+    """``json.dumps``'s ``default``: numpy scalars and arrays as Python values."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON-safe")
+
+
+def network_document(est: _NetEstimator, columns: Sequence[Any] | None) -> dict[str, Any]:
+    """The JSON-safe description of fitted ``est`` (all but its weights): the class, the
+    constructor arguments, the configuration and the fitted attributes.  ``columns``: the
+    training columns of the pipeline it ends, None for a network saved on its own.  Raises
+    ``TypeError`` when something in it has no faithful JSON form (labels of an odd type)."""
+    check_is_fitted(est, "net_")
+    args = {name: getattr(est, name) for name in _ARGUMENTS}
+    args["init_from"] = str(est.init_from) if isinstance(est.init_from, (str, Path)) else None
+    fitted: dict[str, Any] = {
+        "input_shape_": list(est.input_shape_), "precision_": est.precision_,
+        "n_frozen_": int(est.n_frozen_), "n_epochs_": int(est.n_epochs_),
+        "best_epoch_": int(est.best_epoch_), "history_": [float(v) for v in est.history_],
+    }
+    if isinstance(est, NetClassifier):
+        classes = np.asarray(est.classes_)
+        back = np.asarray(json.loads(json.dumps(classes.tolist())), dtype=classes.dtype)
+        if back.shape != classes.shape or not np.array_equal(back, classes):
+            raise TypeError("the class labels have no faithful JSON form")
+        fitted["classes_"] = {"values": classes.tolist(), "dtype": classes.dtype.str}
+    else:
+        fitted["y_mean_"], fitted["y_std_"] = float(est.y_mean_), float(est.y_std_)
+    doc = {"format": NETWORK_FORMAT, "version": NETWORK_VERSION, "class": type(est).__name__,
+           "in_pipeline": columns is not None,
+           "columns": None if columns is None else list(columns),
+           "arguments": args, "config": dataclasses.asdict(est.config_), "fitted": fitted}
+    return json.loads(json.dumps(doc, default=_plain))  # fails here, not half-written
+
+
+def write_network(est: _NetEstimator, files: SavedFiles, columns: Sequence[Any] | None) -> bool:
+    """Write ``files.network`` (JSON) and ``files.weights`` (the state dict) for fitted
+    ``est``, recording the SHA-256 of the weights and of ``files.joblib`` (written first) so a
+    stale pair is noticed.  Returns False (logged, nothing left behind) when ``est`` has no
+    faithful JSON form; the joblib file then stays the only copy."""
+    for path in (files.network, files.weights):
+        path.unlink(missing_ok=True)
+    try:
+        doc = network_document(est, columns)
+    except TypeError as exc:
+        log.warning("network saved as joblib only (%s); loading it needs pickle", exc)
+        return False
+    torch.save({k: v.detach().cpu() for k, v in est.net_.state_dict().items()}, files.weights)
+    doc["weights"] = {"file": files.weights.name, "sha256": file_sha256(files.weights)}
+    doc["joblib_sha256"] = file_sha256(files.joblib) if files.joblib.is_file() else None
+    files.network.write_text(json.dumps(doc, indent=1))
+    return True
+
+
+def read_network(files: SavedFiles, doc: dict[str, Any]) -> _NetEstimator:
+    """The fitted network that ``doc`` (the parsed ``files.network``) and ``files.weights``
+    describe, on the CPU, rebuilt without unpickling anything: the weights are read with
+    ``torch.load(weights_only=True)``.  Raises ``UserError`` naming the file."""
+    where = str(files.network)
+    try:
+        cls = _CLASSES[doc["class"]]
+        est = cls(**doc["arguments"])
+        raw = dict(doc["config"])
+        raw["arch"] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw["arch"].items()}
+        cfg = NetConfig(**raw)
+        fitted = dict(doc["fitted"])
+        if file_sha256(files.weights) != doc["weights"]["sha256"]:
+            raise UserError(f"load_model: {str(files.weights)!r} is not the weights file "
+                            f"{where!r} was written with (its SHA-256 differs)")
+        state = torch.load(files.weights, map_location="cpu", weights_only=True)
+    except UserError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged file: one clear message
+        raise UserError(f"load_model: cannot read the network in {where!r} "
+                        f"({type(exc).__name__}: {exc})") from None
+    est.config_ = cfg
+    est.input_shape_ = tuple(int(s) for s in fitted["input_shape_"])
+    est.precision_, est.n_frozen_ = fitted["precision_"], int(fitted["n_frozen_"])
+    est.n_epochs_, est.best_epoch_ = int(fitted["n_epochs_"]), int(fitted["best_epoch_"])
+    est.history_ = [float(v) for v in fitted["history_"]]
+    if isinstance(est, NetClassifier):
+        labels = fitted["classes_"]
+        est.classes_ = np.asarray(labels["values"], dtype=np.dtype(labels["dtype"]))
+        est.label_encoder_ = LabelEncoder()
+        est.label_encoder_.classes_ = est.classes_
+    else:
+        est.y_mean_, est.y_std_ = float(fitted["y_mean_"]), float(fitted["y_std_"])
+    net = build_net(cfg, est.input_shape_, est._n_out())
+    try:
+        net.load_state_dict(state)
+    except RuntimeError as exc:
+        raise UserError(f"load_model: the weights do not fit the network {where!r} describes "
+                        f"({str(exc).splitlines()[0]})") from None
+    net.eval()
+    est.net_, est.device_ = net, torch.device("cpu")
+    return est
+
+
 def build_network_estimator(family: str, params: Any, seed: int, task: str) -> _NetEstimator:
     """The cycle's builder: check ``params`` now (a bad one fails before any training).
     ``init_from`` and ``freeze`` among them (a config's transfer learning) become the
@@ -494,14 +623,16 @@ def build_network_estimator(family: str, params: Any, seed: int, task: str) -> _
 def load_network(init_from: Any, family: str, task: str) -> _NetEstimator:
     """The fitted network that ``init_from`` names: a path saved by the cycle (its output dir
     or ``model.joblib``: the pipeline's last step) or by :meth:`_NetEstimator.save`, or a
-    fitted estimator; it must be a ``family`` network for ``task``.  Raises ``UserError``
-    starting ``init_from:``."""
+    fitted estimator; it must be a ``family`` network for ``task``.  From a path, the
+    network's JSON and weights files are read when they are there (no pickle: only the network
+    is needed, not the pipeline's preprocessing), the joblib file otherwise.  Raises
+    ``UserError`` starting ``init_from:``."""
     src = init_from
     if not isinstance(src, _NetEstimator):
-        from tunecycle.cycle.runner import load_model
+        from tunecycle.cycle.saved import load_checkpoint
 
         try:
-            src = load_model(src)
+            src = load_checkpoint(src)
         except UserError as exc:
             raise UserError(f"init_from: {str(exc).removeprefix('load_model: ')}") from None
     if hasattr(src, "steps"):  # a cycle pipeline: the network is its last step
@@ -516,22 +647,25 @@ def load_network(init_from: Any, family: str, task: str) -> _NetEstimator:
 
 
 @functools.lru_cache(maxsize=16)
-def _checkpoint(path: str, stamp: tuple[int, int], family: str, task: str
+def _checkpoint(path: str, stamp: tuple[int, ...], family: str, task: str
                 ) -> tuple[int, tuple[int, ...]]:
     src = load_network(path, family, task)
     return len(src.net_.blocks), tuple(src.input_shape_)
 
 
-def _stamped(path: Any) -> tuple[str, tuple[int, int]]:
-    """The path to read and its file's (mtime, size): a rewritten checkpoint is read again."""
-    p = Path(str(path)).expanduser()
-    if p.is_dir():
-        p = p / "model.joblib"
-    try:
-        stat = p.stat()
-    except OSError:
-        return str(p), (0, 0)  # load_model says why, naming the path
-    return str(p), (stat.st_mtime_ns, stat.st_size)
+def _stamped(path: Any) -> tuple[str, tuple[int, ...]]:
+    """The path and the (mtime, size) of each file it stands for: a rewritten checkpoint is
+    read again."""
+    files = saved_files(path)
+    stamp: list[int] = []
+    for p in (files.joblib, files.network, files.weights):
+        try:
+            stat = p.stat()
+        except OSError:
+            stamp += [0, 0]  # load_model says why, naming the path
+            continue
+        stamp += [stat.st_mtime_ns, stat.st_size]
+    return str(Path(str(path)).expanduser()), tuple(stamp)
 
 
 def checkpoint_blocks(path: Any, family: str, task: str) -> int:
@@ -553,4 +687,5 @@ def check_checkpoint_input(path: Any, family: str, task: str, n_features: int,
 
 
 __all__ = ["NetClassifier", "NetRegressor", "build_network_estimator", "check_checkpoint_input",
-           "checkpoint_blocks", "load_network", "pick_device"]
+           "checkpoint_blocks", "load_network", "network_document", "pick_device",
+           "read_network", "write_network"]

@@ -12,7 +12,8 @@ other magnitudes.
 
 Beyond the default space, an override may add (:func:`finish_space` says what they do to the
 rest): ``init_from``, one path to a network tunecycle saved, whose architecture then replaces
-the family's architecture parameters, and ``freeze``, the blocks of it kept fixed (tuned over
+the family's architecture parameters (read from the network's ``.net.json`` and
+``.weights.pt`` without unpickling when they are there, else from its joblib pickle), and ``freeze``, the blocks of it kept fixed (tuned over
 all of them unless given); and for an mlp ``units_0`` ... ``units_7``, one width per hidden
 layer, for every depth ``n_layers`` can reach, in place of ``width`` and its ``shape`` rule.
 
