@@ -13,7 +13,9 @@ Two kinds of error are worth another attempt:
 
 An ``Outage`` is shared by every thread of one storage: the clock starts at the first failure
 and stops at the first success, so all operations of one outage share one deadline, one
-WARNING line opens the outage and one closes it, and each retry adds an INFO line.  Everything
+WARNING line opens the outage and one closes it, and each retry adds an INFO line.  The two
+WARNING lines also go to stderr while logging is not configured (``import tunecycle`` gives its
+logger only a NullHandler, which would hide them), so a worker's user sees the outage.  Everything
 else (a bad password, a missing table, a constraint) is not retried.  This module only decides
 and waits; which writes must be read back after a lost commit is ``sql.py``'s business.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -139,8 +142,8 @@ class Outage:
             ) from None
         if first:
             what = "connection lost" if reached else "cannot connect"
-            log.warning("storage %s: %s (%s); retrying for up to %g s",
-                        self.name, what, reason, self.limit)
+            _warn("storage %s: %s (%s); retrying for up to %g s",
+                  self.name, what, reason, self.limit)
         delay = min(_MAX_DELAY, _FIRST_DELAY * 2**attempt) * _rng.uniform(0.5, 1.0)
         delay = min(delay, left)
         log.info("storage %s: %s; retry %d in %.2f s", self.name, reason, attempt + 1, delay)
@@ -154,5 +157,23 @@ class Outage:
             since, self._since = self._since, None
             self._reached = True
         if since is not None:
-            log.warning("storage %s: reachable again after %.1f s", self.name,
-                        time.monotonic() - since)
+            _warn("storage %s: reachable again after %.1f s", self.name, time.monotonic() - since)
+
+
+def _warn(msg: str, *args: Any) -> None:
+    """A WARNING record, and the same line on stderr when no handler would show it."""
+    log.warning(msg, *args)
+    if log.isEnabledFor(logging.WARNING) and not _handled(log):
+        print(msg % args, file=sys.stderr, flush=True)
+
+
+def _handled(logger: logging.Logger) -> bool:
+    """True when records of ``logger`` reach a handler other than a NullHandler."""
+    current: logging.Logger | None = logger
+    while current is not None:
+        if any(not isinstance(h, logging.NullHandler) for h in current.handlers):
+            return True
+        if not current.propagate:
+            return False
+        current = current.parent
+    return False
