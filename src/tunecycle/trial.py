@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from tunecycle.errors import SpaceError, TrialPruned
+from tunecycle.errors import SpaceError, StorageUnavailableError, TrialPruned
 from tunecycle.protocols import TrialContext
 from tunecycle.records import FrozenTrial, TrialState, check_value
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue
@@ -224,11 +224,15 @@ class Outcome:
 def evaluate(objective: Callable[[Trial], Any], trial: Trial) -> Outcome:
     """Call ``objective(trial)``: ``TrialPruned`` gives a pruned outcome with the last reported
     value; an exception or a result that is not a finite number gives a failed one with the
-    reason.  ``KeyboardInterrupt`` and other ``BaseException`` propagate."""
+    reason.  ``KeyboardInterrupt``, other ``BaseException`` and ``StorageUnavailableError`` (a
+    store that stayed away, met by a report inside the objective: not the objective's fault)
+    propagate."""
     try:
         result = objective(trial)
     except TrialPruned:
         return Outcome(TrialState.PRUNED, trial.last_value)
+    except StorageUnavailableError:
+        raise
     except Exception as exc:
         reason = f"{type(exc).__name__}: {exc}"
         log.warning("trial %d failed: %s", trial.number, reason, exc_info=True)

@@ -12,6 +12,11 @@ Schema creation takes a lock (PostgreSQL advisory lock, SQLite write lock), so w
 together on an empty database do not race; the switch of a new SQLite file to WAL is retried,
 as SQLite refuses it without waiting while another connection holds the write lock.  Heartbeats
 use the database server's clock.
+
+Every operation is one transaction that waits out a store that is away (``outage.py`` says
+what is retried and for how long).  A write whose connection died after COMMIT was sent reads
+back before writing again: trial-making writes carry a random token (system attribute ``_op``,
+hidden from records), ``finish_trial`` recognises its own outcome, so nothing is done twice.
 """
 
 from __future__ import annotations
