@@ -8,7 +8,8 @@ they fail, so that a CI run never passes without having tested PostgreSQL.
 
 For isolation each test module gets its own database ``tc_test_<random>`` (created with
 ``CREATE DATABASE`` and dropped with ``DROP DATABASE ... WITH (FORCE)`` afterwards); tests that
-need an empty database of their own use ``fresh_postgres_url``.
+need an empty database of their own use ``fresh_postgres_url``.  Fault tests that stop or
+restart the server get one of their own from ``throwaway_postgres`` (``tests/pgserver.py``).
 """
 
 from __future__ import annotations
@@ -181,6 +182,22 @@ def unique_name(request: pytest.FixtureRequest) -> Callable[[str], str]:
         return f"{prefix}-{suffix}"
 
     return name
+
+
+@pytest.fixture
+def throwaway_postgres() -> Iterator[Any]:
+    """A PostgreSQL server of this test's own (``tests/pgserver.py``), free to stop and
+    restart; skipped where none can be made, except under CI, where that fails the test."""
+    from tests.pgserver import PgUnavailable, throwaway_server
+
+    try:
+        with throwaway_server() as server:
+            yield server
+    except PgUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"no throwaway PostgreSQL server: {exc}; CI is set, so the fault "
+                        "tests must run", pytrace=False)
+        pytest.skip(f"no throwaway PostgreSQL server: {exc}")
 
 
 # -- fault and load tests: what each injected and what survived, printed after the run ------------

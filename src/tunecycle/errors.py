@@ -43,6 +43,11 @@ class SchemaVersionError(TunecycleError):
     """The database was written by another schema version; it must be upgraded first."""
 
 
+class StorageUnavailableError(TunecycleError):
+    """The store stayed unreachable (connection lost or refused, server down) for longer than
+    its retry limit; the message names the storage (password hidden) and the wait."""
+
+
 class SearchSpaceExhausted(TunecycleError):
     """The sampler has no configuration left to propose (a finished grid, say)."""
 

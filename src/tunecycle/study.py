@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 from tunecycle.errors import (
     ConsecutiveFailuresError,
     SearchSpaceExhausted,
+    StorageUnavailableError,
     TrialStateError,
+    TunecycleError,
     UserError,
 )
 from tunecycle.progress import ProgressBar, failure_line, summary_line
@@ -325,6 +327,8 @@ class Study:
             self.storage.finish_trial(trial_id, TrialState.FAILED, None, reason)
         except TrialStateError:
             pass
+        except StorageUnavailableError:  # the store is gone: the trial goes stale there, and
+            pass  # whoever next reaches the store fails it; the error in flight says why
         self._forget(trial_id, TrialState.FAILED)
 
     def _forget(self, trial_id: int, state: TrialState) -> None:
@@ -547,6 +551,7 @@ class _Heartbeat:
     def __init__(self, study: Study):
         self._study = study
         self._halt = threading.Event()
+        self._unreachable = False  # said once per outage, not at every beat
         self._thread = threading.Thread(target=self._loop, name="tunecycle-heartbeat", daemon=True)
         self._thread.start()
 
@@ -559,6 +564,13 @@ class _Heartbeat:
                 for t in live:
                     t.flush()
                 study._fail_stale()
+                self._unreachable = False
+            except StorageUnavailableError:  # the store said why (outage.py); the trial's
+                if not self._unreachable:  # own next write raises the error itself
+                    log.warning("heartbeat: the store is unreachable; leases are not renewed")
+                self._unreachable = True
+            except TunecycleError as exc:
+                log.warning("heartbeat failed: %s", exc)
             except Exception:  # a hiccup of the store must not kill the trial
                 log.warning("heartbeat failed", exc_info=True)
 

@@ -16,7 +16,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from tunecycle.errors import SpaceError, TrialPruned, TrialStateError, UserError
+from tunecycle.errors import (
+    SpaceError,
+    StorageUnavailableError,
+    TrialPruned,
+    TrialStateError,
+    UserError,
+)
 from tunecycle.protocols import TrialContext
 from tunecycle.records import FrozenTrial, TrialState, check_value
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue
@@ -255,11 +261,15 @@ class Outcome:
 def evaluate(objective: Callable[[Trial], Any], trial: Trial) -> Outcome:
     """Call ``objective(trial)``: ``TrialPruned`` gives a pruned outcome with the last reported
     value; an exception or a result that is not a finite number gives a failed one with the
-    reason (logged at DEBUG level with the traceback).  ``KeyboardInterrupt`` and other ``BaseException`` propagate."""
+    reason (logged at DEBUG level with the traceback).  ``KeyboardInterrupt``, other
+    ``BaseException`` and ``StorageUnavailableError`` (a store that stayed away, met by a
+    report inside the objective: not the objective's fault) propagate."""
     try:
         result = objective(trial)
     except TrialPruned:
         return Outcome(TrialState.PRUNED, trial.last_value)
+    except StorageUnavailableError:
+        raise
     except Exception as exc:
         reason = f"{type(exc).__name__}: {exc}"
         # the study's loop warns with the reason; the traceback is there for who asks for it

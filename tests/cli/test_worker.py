@@ -77,7 +77,8 @@ def test_a_config_of_the_other_direction_is_refused(tmp_path, config, capsys):
     assert tc.load_study("iris", url).trials == []
 
 
-def test_a_bad_storage_url_is_one_line(config, capsys):
+def test_a_bad_storage_url_is_one_line(config, capsys, monkeypatch):
+    monkeypatch.setenv("TUNECYCLE_STORAGE_RETRY_SECONDS", "0")  # give up at once
     assert main(["worker", "--study", "iris", "--storage", "postgresql+psycopg://u@127.0.0.1:1/x",
                  "--config", str(config)]) == 2
     err = capsys.readouterr().err

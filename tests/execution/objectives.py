@@ -23,6 +23,14 @@ def slow(trial: tc.Trial) -> float:
     return (x - 1.0) ** 2
 
 
+def brief(trial: tc.Trial) -> float:
+    """A tenth of a second, with one report: three writes per trial, for the outage tests."""
+    x = trial.suggest_float("x", -5.0, 5.0)
+    trial.report(abs(x), 0)
+    time.sleep(0.1)
+    return (x - 1.0) ** 2
+
+
 def declared(trial: tc.Trial) -> float:
     """For a declared space: reads ``trial.params``."""
     return (trial.params["x"] - 1.0) ** 2

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, Protocol
 
+from tunecycle.errors import StorageUnavailableError
 from tunecycle.protocols import History
 from tunecycle.records import TrialState
 from tunecycle.space import Space
@@ -223,6 +224,8 @@ class _Run:
         if kind == "suggest":
             try:
                 reply: tuple = ("ok", trial.suggest(msg[1], msg[2]))
+            except StorageUnavailableError:  # the store stayed away: the run ends here
+                raise
             except Exception as exc:  # the objective's mistake: raise it there
                 reply = ("err", exc)
             slot.worker.conn.send(reply)

@@ -12,20 +12,27 @@ Schema creation takes a lock (PostgreSQL advisory lock, SQLite write lock), so w
 together on an empty database do not race; the switch of a new SQLite file to WAL is retried,
 as SQLite refuses it without waiting while another connection holds the write lock.  Heartbeats
 use the database server's clock.
+
+Every operation is one transaction that waits out a store that is away (``outage.py`` says
+what is retried and for how long).  A write whose connection died after COMMIT was sent reads
+back before writing again: trial-making writes carry a random token (system attribute ``_op``,
+hidden from records), ``finish_trial`` recognises its own outcome, so nothing is done twice.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
+import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     Connection,
@@ -42,12 +49,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from tunecycle.errors import (
     DuplicatedStudyError,
     SchemaVersionError,
+    StorageUnavailableError,
     StorageURLError,
     StudyNotFoundError,
     TrialStateError,
@@ -74,6 +82,7 @@ from tunecycle.storage.base import (
     retry_attrs,
     stale_reason,
 )
+from tunecycle.storage.outage import LOCK_ATTEMPTS, Outage, kind_of, reason_of, retry_seconds_from
 from tunecycle.storage.schema import SCHEMA_HEAD, VERSION_TABLE, intermediate, studies, trials
 
 log = logging.getLogger("tunecycle.storage")
@@ -83,6 +92,9 @@ _COUNTED = [
     for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
 ]
 _ADVISORY_KEY = 0x7475_6E65  # "tune"
+#: private system attribute: a random token of the write that made or claimed the row, so that
+#: a retry after a lost commit finds that row instead of making a second one; never shown
+_OP_KEY = "_op"
 
 
 class _StudyCache:
@@ -97,7 +109,9 @@ class SQLStorage(Storage):
     """Storage in a SQL database reached by a SQLAlchemy URL.
 
     With ``create_schema=False`` an empty database is refused (``StorageURLError``) instead of
-    given the tables: for readers that must not write.
+    given the tables: for readers that must not write.  ``retry_seconds`` (default: the
+    environment variable ``TUNECYCLE_STORAGE_RETRY_SECONDS``, else 60) is how long every
+    operation waits for a store that is away before ``StorageUnavailableError``.
     """
 
     shared = True
@@ -109,9 +123,13 @@ class SQLStorage(Storage):
         engine_kwargs: Mapping[str, Any] | None = None,
         check_schema: bool = True,
         create_schema: bool = True,
+        retry_seconds: float | None = None,
     ):
         self.url = url
         self._safe_url = _safe(url)
+        #: how long an operation waits for a store that is away (see ``outage.py``)
+        self.retry_seconds = retry_seconds_from(retry_seconds)
+        self._outage = Outage(self._safe_url, self.retry_seconds)
         self._engine = _make_engine(url, self._safe_url, dict(engine_kwargs or {}))
         self._is_sqlite = self._engine.dialect.name == "sqlite"
         # the statements of every change number, in the driver's own parameter style: they
@@ -133,30 +151,63 @@ class SQLStorage(Storage):
         self._caches: dict[int, _StudyCache] = {}
         self._cache_lock = threading.Lock()
         if check_schema:
-            self._ensure_schema(create_schema)
+            try:
+                self._ensure_schema(create_schema)
+            except StorageUnavailableError:
+                self.close()
+                raise
 
     # -- plumbing -----------------------------------------------------------------------------
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with self._engine.connect() as conn, conn.begin():
-            yield conn
+    def _read(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in a read transaction, waiting out a store that is away (``outage.py``)."""
+        return self._attempts(fn, write=False)
 
-    def _write(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn`` in a write transaction, retrying transient lock and connection errors."""
-        delay = 0.05
-        for attempt in range(6):
+    def _write(
+        self,
+        fn: Callable[[Connection], T],
+        recover: Callable[[Connection], _Found[T] | None] | None = None,
+    ) -> T:
+        """Run ``fn`` in a write transaction, retrying lock errors and waiting out a store that
+        is away.  Once an attempt has lost its connection, its commit may have happened:
+        every later attempt first calls ``recover``, which finds that earlier write (and
+        returns it as ``_Found``) or returns None, and ``fn`` runs only when it is None."""
+        return self._attempts(fn, write=True, recover=recover)
+
+    def _attempts(
+        self,
+        fn: Callable[[Connection], T],
+        *,
+        write: bool,
+        recover: Callable[[Connection], _Found[T] | None] | None = None,
+    ) -> T:
+        lock_tries = down_tries = 0
+        lost, lock_delay = False, 0.05
+        while True:
             try:
                 with self._engine.connect() as conn:
-                    conn = conn.execution_options(tc_write=True)
+                    if write:
+                        conn = conn.execution_options(tc_write=True)
                     with conn.begin():
-                        return fn(conn)
-            except (OperationalError, DBAPIError) as exc:
-                if attempt == 5 or not _transient(exc):
+                        found = recover(conn) if lost and recover is not None else None
+                        result = found.value if found is not None else fn(conn)
+            except DBAPIError as exc:
+                kind = kind_of(exc)
+                if kind is None:
                     raise
-                log.info("retrying a write after a transient error: %s", exc.orig)
-                time.sleep(delay)
-                delay = min(delay * 2, 2.0)
-        raise AssertionError("unreachable")
+                if kind == "lock":
+                    lock_tries += 1
+                    if lock_tries >= LOCK_ATTEMPTS:
+                        raise
+                    log.info("storage %s: %s; retrying", self._safe_url, reason_of(exc))
+                    time.sleep(lock_delay)
+                    lock_delay = min(lock_delay * 2, 2.0)
+                else:
+                    lost = True
+                    self._outage.wait(exc, down_tries)  # raises once the limit has passed
+                    down_tries += 1
+                continue
+            self._outage.reached()
+            return result
 
     def close(self) -> None:
         self._engine.dispose()
@@ -182,12 +233,14 @@ class SQLStorage(Storage):
         )
 
     def _schema_revision(self) -> str | None:
+        def read(conn: Connection) -> str | None:
+            return conn.execute(
+                select(column("version_num")).select_from(table(VERSION_TABLE))
+            ).scalar()
+
         try:
-            with self._read() as conn:
-                return conn.execute(
-                    select(column("version_num")).select_from(table(VERSION_TABLE))
-                ).scalar()
-        except (OperationalError, DBAPIError) as exc:
+            return self._read(read)
+        except DBAPIError as exc:  # not a passing one: those were waited out
             if _missing_table(exc):
                 return None
             raise StorageURLError(f"storage {self._safe_url}: {_reason(exc)}") from None
@@ -226,11 +279,17 @@ class SQLStorage(Storage):
     def create_study(
         self, name: str, direction: Direction, system_attrs: Mapping[str, Any] | None = None
     ) -> StudyInfo:
-        attrs = dump_json(dict(system_attrs or {}), "study attributes")
+        dump_json(dict(system_attrs or {}), "study attributes")
+        token = _new_token()  # finds this call's study again after a lost commit
+        attrs = dump_json({**(system_attrs or {}), _OP_KEY: token}, "study attributes")
         now = datetime.now()
 
         def run(conn: Connection) -> int:
-            exists = conn.execute(select(studies.c.study_id).where(studies.c.name == name)).first()
+            exists = conn.execute(
+                select(studies.c.study_id, studies.c.system_attrs).where(studies.c.name == name)
+            ).first()
+            if exists and _op_of(exists.system_attrs) == token:
+                return int(exists.study_id)
             if exists:
                 raise DuplicatedStudyError(f"study {name!r} already exists")
             res = conn.execute(
@@ -247,19 +306,26 @@ class SQLStorage(Storage):
 
         try:
             sid = self._write(run)
-        except IntegrityError:  # another worker created it between our check and insert
-            raise DuplicatedStudyError(f"study {name!r} already exists") from None
+        except IntegrityError:  # created between our check and insert: by another worker, or
+            # by this call, when a lost commit had happened after all and its retry then waited
+            row = self._read(
+                lambda conn: conn.execute(select(studies).where(studies.c.name == name)).first()
+            )
+            if row is None or _op_of(row.system_attrs) != token:
+                raise DuplicatedStudyError(f"study {name!r} already exists") from None
+            sid = int(row.study_id)
         return StudyInfo(sid, name, direction, {}, dict(system_attrs or {}), now)
 
     def get_study(self, name: str) -> StudyInfo:
-        with self._read() as conn:
-            row = conn.execute(select(studies).where(studies.c.name == name)).first()
+        row = self._read(
+            lambda conn: conn.execute(select(studies).where(studies.c.name == name)).first()
+        )
         if row is None:
             raise StudyNotFoundError(f"no study named {name!r} in {self._safe_url}")
         return _study_info(row)
 
     def list_studies(self) -> list[StudySummary]:
-        with self._read() as conn:
+        def read(conn: Connection) -> tuple[list[StudyInfo], Sequence[Any], Sequence[Any]]:
             infos = [
                 _study_info(r) for r in conn.execute(select(studies).order_by(studies.c.study_id))
             ]
@@ -273,6 +339,9 @@ class SQLStorage(Storage):
                 .where(trials.c.state == TrialState.COMPLETE.value)
                 .group_by(trials.c.study_id)
             ).all()
+            return infos, counts, bests
+
+        infos, counts, bests = self._read(read)
         per_study: dict[int, dict[TrialState, int]] = {}
         for sid, state, n in counts:
             per_study.setdefault(sid, {s: 0 for s in TrialState})[TrialState(state)] = n
@@ -298,7 +367,15 @@ class SQLStorage(Storage):
             if not gone:
                 raise StudyNotFoundError(f"no study with id {study_id} in {self._safe_url}")
 
-        self._write(run)
+        def recover(conn: Connection) -> _Found[None] | None:
+            # the study is gone after a lost commit: this call deleted it (FOR UPDATE waits
+            # for a delete still in flight on the server)
+            left = conn.execute(
+                select(studies.c.study_id).where(studies.c.study_id == study_id).with_for_update()
+            ).first()
+            return _Found(None) if left is None else None
+
+        self._write(run, recover)
         with self._cache_lock:
             self._caches.pop(study_id, None)
 
@@ -331,12 +408,14 @@ class SQLStorage(Storage):
         system_attrs: Mapping[str, Any] | None = None,
         retry_of: int | None = None,
     ) -> FrozenTrial:
+        dump_json(dict(system_attrs or {}), "system attributes")
+        token = _new_token()
         values = dict(
             state=TrialState.WAITING.value,
             params=dump_json(dict(params), "params"),
             distributions=dists_to_json(distributions or {}),
             user_attrs=dump_json(dict(user_attrs or {}), "user attributes"),
-            system_attrs=dump_json(dict(system_attrs or {}), "system attributes"),
+            system_attrs=dump_json({**(system_attrs or {}), _OP_KEY: token}, "system attributes"),
             retry_of=retry_of,
         )
 
@@ -348,7 +427,22 @@ class SQLStorage(Storage):
             ).inserted_primary_key[0]
             return self._trial_in(conn, int(tid))
 
-        return self._write(run)
+        return self._write(run, lambda conn: self._written_by(conn, study_id, token))
+
+    def _written_by(self, conn: Connection, study_id: int, token: str) -> _Found[FrozenTrial] | None:
+        """The trial that the write tagged ``token`` made, if it was committed after all.
+
+        The study row is locked first: every trial-creating write holds that lock until it
+        ends, so a write whose commit is still in flight on the server is waited for."""
+        conn.execute(
+            select(studies.c.study_id).where(studies.c.study_id == study_id).with_for_update()
+        ).first()
+        tid = conn.execute(
+            select(trials.c.trial_id).where(
+                and_(trials.c.study_id == study_id, trials.c.system_attrs.contains(token))
+            )
+        ).scalar()
+        return None if tid is None else _Found(self._trial_in(conn, int(tid)))
 
     def _next_number(self, conn: Connection, study_id: int, limit: int | None = None) -> int | None:
         """Take the study's next trial number (the study row is locked until commit)."""
@@ -393,30 +487,33 @@ class SQLStorage(Storage):
     ) -> FrozenTrial | None:
         now = datetime.now()
         beat = self._now_sql if lease else None
+        token = _new_token()  # finds this call's trial again after a lost commit
 
         def run(conn: Connection) -> FrozenTrial | None:
             waiting = conn.execute(
-                select(trials.c.trial_id)
+                select(trials.c.trial_id, trials.c.system_attrs)
                 .where(
                     and_(trials.c.study_id == study_id, trials.c.state == TrialState.WAITING.value)
                 )
                 .order_by(trials.c.number)
                 .limit(1)
                 .with_for_update(skip_locked=True)
-            ).scalar()
+            ).first()
             if waiting is not None:
+                attrs = {**json.loads(waiting.system_attrs or "{}"), _OP_KEY: token}
                 conn.execute(
                     update(trials)
-                    .where(trials.c.trial_id == waiting)
+                    .where(trials.c.trial_id == waiting.trial_id)
                     .values(
                         state=TrialState.RUNNING.value,
                         owner=owner,
                         heartbeat=beat,
                         datetime_start=now,
+                        system_attrs=dump_json(attrs, "system attributes"),
                         seq=self._next_seq(conn, study_id),
                     )
                 )
-                return self._trial_in(conn, int(waiting))
+                return self._trial_in(conn, int(waiting.trial_id))
             number = self._next_number(conn, study_id, max_trials)
             if number is None:
                 return None
@@ -428,7 +525,7 @@ class SQLStorage(Storage):
                     params="{}",
                     distributions="{}",
                     user_attrs="{}",
-                    system_attrs="{}",
+                    system_attrs=json.dumps({_OP_KEY: token}),
                     owner=owner,
                     heartbeat=beat,
                     datetime_start=now,
@@ -444,7 +541,7 @@ class SQLStorage(Storage):
                 datetime_start=now,
             )
 
-        return self._write(run)
+        return self._write(run, lambda conn: self._written_by(conn, study_id, token))
 
     def _locked_running(self, conn: Connection, trial_id: int, action: str) -> Any:
         row = conn.execute(
@@ -535,7 +632,18 @@ class SQLStorage(Storage):
                 self._retry(conn, trial_id, max_retries)
             return self._trial_in(conn, trial_id)
 
-        return self._write(run)
+        def recover(conn: Connection) -> _Found[FrozenTrial] | None:
+            # already ended just as asked: this call's commit happened before the loss
+            row = conn.execute(
+                select(trials.c.state, trials.c.value, trials.c.fail_reason)
+                .where(trials.c.trial_id == trial_id)
+                .with_for_update()
+            ).first()
+            if row is None or not _same_end(row, state, value, reason):
+                return None
+            return _Found(self._trial_in(conn, trial_id))
+
+        return self._write(run, recover)
 
     def heartbeat(self, trial_ids: Sequence[int]) -> None:
         if not trial_ids:
@@ -557,7 +665,8 @@ class SQLStorage(Storage):
     def _retry(self, conn: Connection, trial_id: int, max_retries: int) -> None:
         """Re-queue a trial just failed in this transaction, if it has retries left."""
         row = conn.execute(select(trials).where(trials.c.trial_id == trial_id)).one()
-        attrs = retry_attrs(json.loads(row.system_attrs or "{}"), max_retries)
+        old = {k: v for k, v in json.loads(row.system_attrs or "{}").items() if k != _OP_KEY}
+        attrs = retry_attrs(old, max_retries)
         if attrs is None:
             return
         number = self._next_number(conn, row.study_id)
@@ -578,7 +687,7 @@ class SQLStorage(Storage):
     def fail_stale_trials(
         self, study_id: int, grace_seconds: float, *, max_retries: int = 0
     ) -> list[int]:
-        with self._read() as conn:
+        def read(conn: Connection) -> tuple[float, Sequence[Any]]:
             now = float(conn.execute(select(self._now_sql)).scalar_one())
             rows = conn.execute(
                 select(
@@ -587,6 +696,9 @@ class SQLStorage(Storage):
                     and_(trials.c.study_id == study_id, trials.c.state == TrialState.RUNNING.value)
                 )
             ).all()
+            return now, rows
+
+        now, rows = self._read(read)
         stale = []
         for tid, number, owner, beat in rows:
             probe = FrozenTrial(tid, number, TrialState.RUNNING, owner=owner, heartbeat=beat)
@@ -626,8 +738,7 @@ class SQLStorage(Storage):
         return failed
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
-        with self._read() as conn:
-            return self._trial_in(conn, trial_id)
+        return self._read(lambda conn: self._trial_in(conn, trial_id))
 
     def _trial_in(self, conn: Connection, trial_id: int) -> FrozenTrial:
         row = conn.execute(select(trials).where(trials.c.trial_id == trial_id)).first()
@@ -644,7 +755,8 @@ class SQLStorage(Storage):
         with self._cache_lock:
             cache = self._caches.setdefault(study_id, _StudyCache())
             frontier = cache.frontier
-        with self._read() as conn:
+
+        def read(conn: Connection) -> tuple[Sequence[Any], Sequence[Any]]:
             rows = conn.execute(
                 select(trials)
                 .where(and_(trials.c.study_id == study_id, trials.c.trial_id >= frontier))
@@ -664,6 +776,9 @@ class SQLStorage(Storage):
                     is None
                 ):
                     raise StudyNotFoundError(f"no study with id {study_id} in {self._safe_url}")
+            return rows, steps
+
+        rows, steps = self._read(read)
         per_trial: dict[int, dict[int, float]] = {}
         for tid, step, value in steps:
             per_trial.setdefault(tid, {})[step] = _float(value)
@@ -684,19 +799,14 @@ class SQLStorage(Storage):
             return [t for t in cache.by_number if t is not None]
 
     def count_trials(self, study_id: int, states: Sequence[TrialState]) -> int:
-        with self._read() as conn:
-            return int(
-                conn.execute(
-                    select(func.count())
-                    .select_from(trials)
-                    .where(
-                        and_(
-                            trials.c.study_id == study_id,
-                            trials.c.state.in_([s.value for s in states]),
-                        )
-                    )
-                ).scalar_one()
+        query = (
+            select(func.count())
+            .select_from(trials)
+            .where(
+                and_(trials.c.study_id == study_id, trials.c.state.in_([s.value for s in states]))
             )
+        )
+        return int(self._read(lambda conn: conn.execute(query).scalar_one()))
 
 
     # -- reads for viewers: short read transactions, bounded results ---------------------------
@@ -722,7 +832,7 @@ class SQLStorage(Storage):
         return [_trial(r, per_trial.get(r.trial_id, {})) for r in rows]
 
     def get_study_summary(self, study_id: int) -> StudySummary:
-        with self._read() as conn:
+        def read(conn: Connection) -> tuple[Any, Sequence[Any], Any, Any]:
             row = conn.execute(select(studies).where(studies.c.study_id == study_id)).first()
             if row is None:
                 raise StudyNotFoundError(f"no study with id {study_id} in {self._safe_url}")
@@ -739,6 +849,9 @@ class SQLStorage(Storage):
                     )
                 )
             ).one()
+            return row, counts, lo, hi
+
+        row, counts, lo, hi = self._read(read)
         info = _study_info(row)
         c = {s: 0 for s in TrialState}
         for state, n in counts:
@@ -769,7 +882,8 @@ class SQLStorage(Storage):
         col = trials.c[sort]
         order: list[Any] = [col.is_(None)] if col.nullable else []  # missing values last
         order += [col.desc() if descending else col.asc(), trials.c.number]
-        with self._read() as conn:
+
+        def read(conn: Connection) -> tuple[int, int, list[int], dict[int, FrozenTrial]]:
             cursor = self._cursor(conn, study_id)  # first: later changes are not missed
             total = conn.execute(
                 select(func.count()).select_from(trials).where(and_(*where))
@@ -787,6 +901,9 @@ class SQLStorage(Storage):
             )
             rows = conn.execute(select(trials).where(trials.c.trial_id.in_(ids))).all()
             found = {t.trial_id: t for t in self._with_steps(conn, rows)} if ids else {}
+            return cursor, int(total), list(ids), found
+
+        cursor, total, ids, found = self._read(read)
         page = tuple(found[i] for i in ids if i in found)
         return TrialPage(page, int(total), cursor)
 
@@ -794,7 +911,8 @@ class SQLStorage(Storage):
         self, study_id: int, cursor: int, *, limit: int = MAX_PAGE
     ) -> TrialChanges:
         check_query("number", 0, limit)
-        with self._read() as conn:
+
+        def read(conn: Connection) -> TrialChanges:
             head = self._cursor(conn, study_id)
             # up to head only: a change committed after head was read comes next time
             rows = conn.execute(
@@ -812,16 +930,21 @@ class SQLStorage(Storage):
             more = len(rows) > limit
             rows = rows[:limit]
             changed = self._with_steps(conn, rows)
-        return TrialChanges(tuple(changed), int(rows[-1].seq) if more else head, more)
+            return TrialChanges(tuple(changed), int(rows[-1].seq) if more else head, more)
+
+        return self._read(read)
 
     def get_trial_points(self, study_id: int) -> TrialPoints:
-        with self._read() as conn:
+        def read(conn: Connection) -> tuple[int, Sequence[Any]]:
             head = self._cursor(conn, study_id)
             rows = conn.execute(
                 select(trials.c.number, trials.c.state, trials.c.value)
                 .where(trials.c.study_id == study_id)
                 .order_by(trials.c.number)
             ).all()
+            return head, rows
+
+        head, rows = self._read(read)
         states = {s.value: s for s in TrialState}
         points = tuple(
             TrialPoint(n, states[st], None if v is None else float(v)) for n, st, v in rows
@@ -910,16 +1033,35 @@ def _sqlite_version() -> tuple[int, ...]:
     return sqlite3.sqlite_version_info
 
 
-def _transient(exc: DBAPIError) -> bool:
-    if exc.connection_invalidated:
-        return True
-    text = str(exc.orig).lower()
-    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-    return (
-        "database is locked" in text
-        or "database is busy" in text
-        or code in ("40001", "40P01")  # serialization failure, deadlock
-    )
+@dataclass(frozen=True)
+class _Found(Generic[T]):
+    """What a write's ``recover`` found: the result of an earlier attempt that committed."""
+
+    value: T
+
+
+def _new_token() -> str:
+    return secrets.token_hex(16)
+
+
+def _op_of(system_attrs: str | None) -> str | None:
+    """The token of the write that made (or claimed) a row, from its stored system attrs."""
+    return json.loads(system_attrs or "{}").get(_OP_KEY)
+
+
+def _public(system_attrs: str | None) -> dict[str, Any]:
+    attrs = json.loads(system_attrs or "{}")
+    attrs.pop(_OP_KEY, None)
+    return attrs
+
+
+def _same_end(row: Any, state: TrialState, value: float | None, reason: str | None) -> bool:
+    """True when a trial row already ended exactly as ``finish_trial`` was asked to end it."""
+    if row.state != state.value or row.fail_reason != reason:
+        return False
+    if row.value is None or value is None:
+        return row.value is None and value is None
+    return float(row.value) == float(value) or (math.isnan(row.value) and math.isnan(value))
 
 
 def _missing_table(exc: DBAPIError) -> bool:
@@ -954,7 +1096,7 @@ def _study_info(row: Any) -> StudyInfo:
         name=row.name,
         direction=Direction(row.direction),
         user_attrs=json.loads(row.user_attrs),
-        system_attrs=json.loads(row.system_attrs),
+        system_attrs=_public(row.system_attrs),
         datetime_start=row.datetime_start,
     )
 
@@ -969,7 +1111,7 @@ def _trial(row: Any, steps: dict[int, float]) -> FrozenTrial:
         distributions=dists_from_json(row.distributions),
         intermediate=steps,
         user_attrs=json.loads(row.user_attrs),
-        system_attrs=json.loads(row.system_attrs),
+        system_attrs=_public(row.system_attrs),
         datetime_start=row.datetime_start,
         datetime_complete=row.datetime_complete,
         fail_reason=row.fail_reason,
