@@ -174,9 +174,16 @@ def test_unreachable_postgres_names_the_server_and_hides_the_password():
     assert time.monotonic() - start < 20
 
 
-def test_missing_driver():
-    with pytest.raises(StorageURLError, match="driver .* is not installed"):
-        get_storage("mysql://user@127.0.0.1/db")
+@pytest.mark.parametrize(
+    "url", ["mysql://user@127.0.0.1/db", "mysql+pymysql://user@127.0.0.1/db",
+            "postgresql+asyncpg://user@127.0.0.1/db"],
+)
+def test_backends_the_sql_layer_does_not_speak_are_refused(url):
+    with pytest.raises(StorageURLError, match="not a supported URL") as info:
+        get_storage(url)
+    message = str(info.value)
+    assert "sqlite:///" in message and "postgresql://" in message  # what is supported
+    assert "\n" not in message
 
 
 # -- several processes at once ------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from tunecycle.api import delete_study, list_studies, load_study
 from tunecycle.errors import TunecycleError
 from tunecycle.records import FrozenTrial, TrialState
-from tunecycle.storage import get_storage
+from tunecycle.storage import get_storage, parse_storage_url
 
 EXIT_USAGE = 2
 #: the kinds of ``tunecycle plot`` (tunecycle.viz.plots.PLOTS, named here so that the parser
@@ -294,7 +294,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_delete(args: argparse.Namespace) -> int:
     url = _storage_url(args)
-    store = get_storage(url)
+    store = get_storage(url, create=False)
     n = len(store.get_trials(store.get_study(args.name).study_id))
     delete_study(args.name, store)
     print(f"deleted study {args.name!r} ({n} trials)")
@@ -304,11 +304,11 @@ def cmd_delete(args: argparse.Namespace) -> int:
 def cmd_storage(args: argparse.Namespace) -> int:
     from tunecycle.storage.sql import SQLStorage
 
-    url = _storage_url(args)
-    if not url.startswith(("sqlite", "postgres", "mysql")):
-        raise CliError(f"--storage: {url!r} is not a database URL; nothing to upgrade")
-    SQLStorage.upgrade_url(url)
-    print(f"storage {url.split('@')[-1]} is at the current schema")
+    target = parse_storage_url(_storage_url(args))
+    if not target.is_sql:
+        raise CliError(f"--storage: {target.url!r} is not a database URL; nothing to upgrade")
+    SQLStorage.upgrade_url(target.url)
+    print(f"storage {target.safe} is at the current schema")
     return 0
 
 
