@@ -20,7 +20,8 @@ from sqlalchemy import create_engine, inspect, text
 import tunecycle as tc
 from tunecycle.errors import SchemaVersionError, StorageURLError
 from tunecycle.records import Direction, TrialState
-from tunecycle.storage import get_storage
+from tunecycle.storage import get_storage, parse_storage_url
+from tunecycle.storage.base import MAX_STUDY_NAME
 from tunecycle.storage.schema import SCHEMA_HEAD, VERSION_TABLE, metadata
 from tunecycle.storage.sql import SQLStorage
 
@@ -132,6 +133,18 @@ def test_migrated_tables_match_schema_metadata(fresh_sql_url):
         engine.dispose()
 
 
+def test_the_name_limit_is_the_migrated_column_length(fresh_sql_url):
+    """``MAX_STUDY_NAME`` is what the migrations give ``tc_studies.name`` (PostgreSQL enforces
+    it; SQLite does not, which is why the storage checks names itself)."""
+    get_storage(fresh_sql_url).close()
+    engine = _engine(fresh_sql_url)
+    try:
+        columns = {c["name"]: c["type"] for c in inspect(engine).get_columns("tc_studies")}
+    finally:
+        engine.dispose()
+    assert columns["name"].length == MAX_STUDY_NAME == 512
+
+
 # -- bad URLs -----------------------------------------------------------------------------------
 def test_sqlite_in_a_missing_directory(tmp_path):
     url = f"sqlite:///{tmp_path}/missing/dir/s.db"
@@ -156,6 +169,14 @@ def test_unknown_scheme(url):
 def test_not_a_url(url):
     with pytest.raises(StorageURLError, match="expected a URL string"):
         get_storage(url)
+
+
+@pytest.mark.parametrize("given", ["postgres://u:pw@h:5432/db", "postgresql://u:pw@h:5432/db",
+                                   "postgresql+psycopg://u:pw@h:5432/db"])
+def test_postgres_spellings_are_opened_with_psycopg(given):
+    target = parse_storage_url(given)
+    assert (target.backend, target.url) == ("postgresql", "postgresql+psycopg://u:pw@h:5432/db")
+    assert "pw" not in target.safe and "***" in target.safe
 
 
 def test_malformed_database_url():

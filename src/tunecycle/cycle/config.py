@@ -44,8 +44,8 @@ as on the command line.  ``study.resources_per_trial`` (``{cpu: 1, gpu: 0.25}``)
 ``backend: ray``.
 
 What is checked up front, beyond the types and ranges of each field and unknown keys (every
-section is strict): the sampler and pruner names, the storage URL's form (an SQLite file's
-directory must exist), the data source (a scikit-learn set name, or a file that exists, with a
+section is strict): the sampler and pruner names, the study name's length, the storage URL's
+form (``tunecycle.storage.parse_storage_url``; an SQLite file's directory must exist), the data source (a scikit-learn set name, or a file that exists, with a
 readable suffix and the target column in its header: only the header is read), the metric for
 the task, each family for the task, and each override through ``family_space`` (which reads
 the checkpoint ``init_from`` names: its family, task and blocks).  When the task

@@ -73,7 +73,7 @@ def parse_storage_url(url: object) -> StorageURL:
     match = _SCHEME.match(url)
     scheme = match.group(1).lower() if match else ""
     if scheme in _SQLITE_SCHEMES:
-        return _sqlite(url, safe)
+        return _sqlite(scheme + url[len(scheme):], safe)
     if scheme in _POSTGRES_SCHEMES:
         return _postgres(POSTGRES_DRIVER + url[len(scheme):], safe)
     raise StorageURLError(f"storage: {safe!r} is not a supported URL{_why_not(scheme)}; use {SUPPORTED}")
