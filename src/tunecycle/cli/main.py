@@ -2,7 +2,10 @@
 delete studies in a storage; serve the live dashboard over a storage.
 
 User mistakes (a bad URL, a missing study, a bad argument) print one line on stderr and exit
-with status 2, without a traceback.  ``--storage`` defaults to ``$TUNECYCLE_STORAGE``.
+with status 2, without a traceback.  ``--storage`` defaults to ``$TUNECYCLE_STORAGE``.  The
+commands that only read (and ``delete``) open it with ``create=False``: a mistyped SQLite path
+is an error, never a new empty database; ``run``, ``worker``, ``storage upgrade`` and ``demo``
+create what they need.
 """
 
 from __future__ import annotations

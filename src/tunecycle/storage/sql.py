@@ -97,8 +97,9 @@ class _StudyCache:
 class SQLStorage(Storage):
     """Storage in a SQL database reached by a SQLAlchemy URL.
 
-    With ``create_schema=False`` an empty database is refused (``StorageURLError``) instead of
-    given the tables: for readers that must not write.
+    With ``create_schema=False`` nothing is created, for readers (``get_storage(url,
+    create=False)``): a SQLite file that does not exist and a database without the tables are
+    refused (``StorageURLError``) instead of created or given the tables.
     """
 
     shared = True
