@@ -15,6 +15,7 @@ from tunecycle.pruners import make_pruner
 from tunecycle.records import Direction, StudySummary
 from tunecycle.samplers import make_sampler, sampler_class, sampler_names
 from tunecycle.storage import Storage, get_storage
+from tunecycle.storage.base import check_study_name
 from tunecycle.study import Study
 
 
@@ -48,16 +49,15 @@ def create_study(
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise UserError(f"max_retries: must be a non-negative integer, got {max_retries!r}")
     dirn = Direction.parse(direction)
-    store = get_storage(storage)
+    if name is None:
+        name = f"study-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    check_study_name(name)  # before the storage is opened: a bad name creates no file
     given_seed = _study_seed(seed, sampler)
     smp = make_sampler(sampler, given_seed if given_seed is not None else _draw_seed())
     if noisy is not None:
         smp.noisy = bool(noisy)
     prn = make_pruner(pruner)
-    if name is None:
-        name = f"study-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
-    elif not isinstance(name, str) or not name.strip():
-        raise UserError(f"name: a study name must be a non-empty string, got {name!r}")
+    store = get_storage(storage)
     attrs = {"sampler": smp.describe(), "pruner": prn.describe(), "seed": smp.seed,
              "seed_drawn": given_seed is None, "max_retries": max_retries}
     created = True
@@ -131,8 +131,12 @@ def load_study(
     heartbeat_interval: float = 10.0,
     grace_period: float | None = None,
 ) -> Study:
-    """Open an existing study; without ``sampler`` the one it was created with is rebuilt."""
-    store = get_storage(storage)
+    """Open an existing study; without ``sampler`` the one it was created with is rebuilt.
+
+    Nothing is created: a SQLite file that does not exist, or a database without tunecycle's
+    tables, is a ``StorageURLError``."""
+    check_study_name(name)
+    store = get_storage(storage, create=False)
     info = store.get_study(name)
     attrs = dict(info.system_attrs)
     smp = (
@@ -152,9 +156,12 @@ def _stored_sampler(attrs: dict[str, Any]) -> Sampler:
 
 
 def list_studies(storage: str | Storage) -> list[StudySummary]:
-    return get_storage(storage).list_studies()
+    """The studies in ``storage``, which must exist (nothing is created)."""
+    return get_storage(storage, create=False).list_studies()
 
 
 def delete_study(name: str, storage: str | Storage) -> None:
-    store = get_storage(storage)
+    """Delete a study and its trials from ``storage``, which must exist."""
+    check_study_name(name)
+    store = get_storage(storage, create=False)
     store.delete_study(store.get_study(name).study_id)

@@ -117,7 +117,7 @@ def test_user_mistakes_exit_2_with_one_line(db, args, message):
     ("url", "message"),
     [
         ("ftp://host/x", "not a supported URL"),
-        ("sqlite:////no/such/dir/x.db", "does not exist"),
+        ("sqlite:////no/such/dir/x.db", "no such database file"),
         ("postgresql+psycopg://nobody@127.0.0.1:1/x", "storage"),
     ],
 )

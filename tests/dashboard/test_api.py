@@ -147,7 +147,7 @@ def test_read_only_get_only_and_locked_to_this_server(db_url, writer, serve):
 
 def test_opening_never_creates_anything(tmp_path, fresh_sql_url):
     missing = tmp_path / "missing.db"
-    with pytest.raises(StorageURLError, match="no such file"):
+    with pytest.raises(StorageURLError, match="no such database file"):
         open_storage(f"sqlite:///{missing}")
     assert not missing.exists()
     with pytest.raises(StorageURLError, match="memory:// lives inside one process"):
@@ -220,7 +220,7 @@ def test_serves_a_storage_object_and_leaves_it_open():
     [
         (["dashboard", "--storage", "nosuch://x"], "not a supported URL"),
         (["dashboard", "--storage", "memory://"], "memory:// lives inside one process"),
-        (["dashboard", "--storage", "sqlite:////nonexistent-dir/x.db"], "no such file"),
+        (["dashboard", "--storage", "sqlite:////nonexistent-dir/x.db"], "no such database file"),
         (["dashboard", "--storage", "sqlite:///x.db", "--port", "70000"], "--port"),
         (["dashboard", "--storage", "sqlite:///x.db", "--port", "http"], "--port"),
         (["dashboard"], "--storage is required"),

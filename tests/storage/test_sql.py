@@ -20,7 +20,8 @@ from sqlalchemy import create_engine, inspect, text
 import tunecycle as tc
 from tunecycle.errors import SchemaVersionError, StorageUnavailableError, StorageURLError
 from tunecycle.records import Direction, TrialState
-from tunecycle.storage import get_storage
+from tunecycle.storage import get_storage, parse_storage_url
+from tunecycle.storage.base import MAX_STUDY_NAME
 from tunecycle.storage.schema import SCHEMA_HEAD, VERSION_TABLE, metadata
 from tunecycle.storage.sql import SQLStorage
 
@@ -132,6 +133,18 @@ def test_migrated_tables_match_schema_metadata(fresh_sql_url):
         engine.dispose()
 
 
+def test_the_name_limit_is_the_migrated_column_length(fresh_sql_url):
+    """``MAX_STUDY_NAME`` is what the migrations give ``tc_studies.name`` (PostgreSQL enforces
+    it; SQLite does not, which is why the storage checks names itself)."""
+    get_storage(fresh_sql_url).close()
+    engine = _engine(fresh_sql_url)
+    try:
+        columns = {c["name"]: c["type"] for c in inspect(engine).get_columns("tc_studies")}
+    finally:
+        engine.dispose()
+    assert columns["name"].length == MAX_STUDY_NAME == 512
+
+
 # -- bad URLs -----------------------------------------------------------------------------------
 def test_sqlite_in_a_missing_directory(tmp_path):
     url = f"sqlite:///{tmp_path}/missing/dir/s.db"
@@ -158,6 +171,14 @@ def test_not_a_url(url):
         get_storage(url)
 
 
+@pytest.mark.parametrize("given", ["postgres://u:pw@h:5432/db", "postgresql://u:pw@h:5432/db",
+                                   "postgresql+psycopg://u:pw@h:5432/db"])
+def test_postgres_spellings_are_opened_with_psycopg(given):
+    target = parse_storage_url(given)
+    assert (target.backend, target.url) == ("postgresql", "postgresql+psycopg://u:pw@h:5432/db")
+    assert "pw" not in target.safe and "***" in target.safe
+
+
 def test_malformed_database_url():
     with pytest.raises(StorageURLError, match="not a valid database URL"):
         get_storage("postgresql+psycopg://u@host:notaport/db")
@@ -177,9 +198,16 @@ def test_unreachable_postgres_names_the_server_and_hides_the_password(monkeypatc
     assert time.monotonic() - start < 20
 
 
-def test_missing_driver():
-    with pytest.raises(StorageURLError, match="driver .* is not installed"):
-        get_storage("mysql://user@127.0.0.1/db")
+@pytest.mark.parametrize(
+    "url", ["mysql://user@127.0.0.1/db", "mysql+pymysql://user@127.0.0.1/db",
+            "postgresql+asyncpg://user@127.0.0.1/db"],
+)
+def test_backends_the_sql_layer_does_not_speak_are_refused(url):
+    with pytest.raises(StorageURLError, match="not a supported URL") as info:
+        get_storage(url)
+    message = str(info.value)
+    assert "sqlite:///" in message and "postgresql://" in message  # what is supported
+    assert "\n" not in message
 
 
 # -- several processes at once ------------------------------------------------------------------

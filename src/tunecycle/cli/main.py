@@ -2,7 +2,10 @@
 delete studies in a storage; serve the live dashboard over a storage.
 
 User mistakes (a bad URL, a missing study, a bad argument) print one line on stderr and exit
-with status 2, without a traceback.  ``--storage`` defaults to ``$TUNECYCLE_STORAGE``.
+with status 2, without a traceback.  ``--storage`` defaults to ``$TUNECYCLE_STORAGE``.  The
+commands that only read (and ``delete``) open it with ``create=False``: a mistyped SQLite path
+is an error, never a new empty database; ``run``, ``worker``, ``storage upgrade`` and ``demo``
+create what they need.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any, NoReturn
 from tunecycle.api import delete_study, list_studies, load_study
 from tunecycle.errors import ConsecutiveFailuresError, TunecycleError
 from tunecycle.records import FrozenTrial, TrialState
-from tunecycle.storage import get_storage
+from tunecycle.storage import get_storage, parse_storage_url
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1  # the run started and could not go on (every trial failing, say)
@@ -308,7 +311,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_delete(args: argparse.Namespace) -> int:
     url = _storage_url(args)
-    store = get_storage(url)
+    store = get_storage(url, create=False)
     n = len(store.get_trials(store.get_study(args.name).study_id))
     delete_study(args.name, store)
     print(f"deleted study {args.name!r} ({n} trials)")
@@ -318,11 +321,11 @@ def cmd_delete(args: argparse.Namespace) -> int:
 def cmd_storage(args: argparse.Namespace) -> int:
     from tunecycle.storage.sql import SQLStorage
 
-    url = _storage_url(args)
-    if not url.startswith(("sqlite", "postgres", "mysql")):
-        raise CliError(f"--storage: {url!r} is not a database URL; nothing to upgrade")
-    SQLStorage.upgrade_url(url)
-    print(f"storage {url.split('@')[-1]} is at the current schema")
+    target = parse_storage_url(_storage_url(args))
+    if not target.is_sql:
+        raise CliError(f"--storage: {target.url!r} is not a database URL; nothing to upgrade")
+    SQLStorage.upgrade_url(target.url)
+    print(f"storage {target.safe} is at the current schema")
     return 0
 
 

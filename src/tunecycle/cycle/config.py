@@ -44,8 +44,8 @@ as on the command line.  ``study.resources_per_trial`` (``{cpu: 1, gpu: 0.25}``)
 ``backend: ray``.
 
 What is checked up front, beyond the types and ranges of each field and unknown keys (every
-section is strict): the sampler and pruner names, the storage URL's form (an SQLite file's
-directory must exist), the data source (a scikit-learn set name, or a file that exists, with a
+section is strict): the sampler and pruner names, the study name's length, the storage URL's
+form (``tunecycle.storage.parse_storage_url``; an SQLite file's directory must exist), the data source (a scikit-learn set name, or a file that exists, with a
 readable suffix and the target column in its header: only the header is read), the metric for
 the task, each family for the task, and each override through ``family_space`` (which reads
 the checkpoint ``init_from`` names: its family, task and blocks).  When the task
@@ -70,11 +70,12 @@ from tunecycle.cycle.data import _BUNDLED, _FILE_SUFFIXES, _GENERATED, SYNTHETIC
 from tunecycle.cycle.errors import MetricError
 from tunecycle.cycle.families import family_space, get_family
 from tunecycle.cycle.metrics import METRICS, get_metric
-from tunecycle.errors import UserError
+from tunecycle.errors import StorageURLError, UserError
 from tunecycle.pruners import PRUNERS
 from tunecycle.samplers import sampler_names
 from tunecycle.space import Float, param_from_dict
-from tunecycle.storage import SQL_PREFIXES
+from tunecycle.storage import parse_storage_url
+from tunecycle.storage.base import study_name_problem
 from tunecycle.study import DEFAULT_MAX_CONSECUTIVE_FAILURES
 
 Problem = tuple[str, str]  # (path, reason)
@@ -483,20 +484,24 @@ def _check_study(cfg: CycleConfig) -> list[Problem]:
                                          f"{', '.join(sorted(PRUNERS))} (or null)"))
     if s.resources_per_trial is not None and s.backend != "ray":
         problems.append(("study.resources_per_trial", "is used only with backend: ray"))
-    url = (s.storage or "").strip()
+    if s.name is not None and (why := study_name_problem(s.name)) is not None:
+        problems.append(("study.name", why))
     if s.storage is not None:
-        if not url:
-            problems.append(("study.storage", "is empty; leave it out for an in-memory study"))
-        elif url not in ("memory://", ":memory:") and not url.startswith(SQL_PREFIXES):
-            problems.append(("study.storage", f"{url!r} is not a supported URL; use "
-                                              "sqlite:///path.db, postgresql+psycopg://user@host"
-                                              ":5432/db, or leave it out for in-memory"))
-        elif url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-            parent = Path(url[len("sqlite:///"):].partition("?")[0]).expanduser().parent
-            if not parent.is_dir():
-                problems.append(("study.storage", f"the directory {str(parent)!r} of the SQLite "
-                                                  "file does not exist"))
+        problems.extend(("study.storage", why) for why in _storage_problems(s.storage))
     return problems
+
+
+def _storage_problems(url: str) -> list[str]:
+    """What is wrong with a storage URL, found without opening it (``storage.urls``)."""
+    if not url.strip():
+        return ["is empty; leave it out for an in-memory study"]
+    try:
+        target = parse_storage_url(url)
+    except StorageURLError as exc:
+        return [str(exc).removeprefix("storage: ")]
+    if target.path is not None and not target.path.resolve().parent.is_dir():
+        return [f"the directory {str(target.path.parent)!r} of the SQLite file does not exist"]
+    return []
 
 
 def _check_data(cfg: CycleConfig) -> tuple[str | None, list[Problem]]:

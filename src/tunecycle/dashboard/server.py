@@ -12,11 +12,10 @@ import logging
 import socket
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from tunecycle.errors import StorageURLError, UserError
-from tunecycle.storage import SQL_PREFIXES, get_storage
+from tunecycle.storage import get_storage, parse_storage_url
 from tunecycle.storage.base import Storage
 
 log = logging.getLogger("tunecycle.dashboard")
@@ -28,38 +27,23 @@ DEFAULT_PORT = 8080
 def open_storage(storage: str | Storage) -> Storage:
     """A storage to read from: an existing database with tunecycle's tables.
 
-    Unlike ``get_storage`` it never creates anything: a missing SQLite file or a database
-    without the tables is a ``StorageURLError``; ``memory://`` is refused (it lives inside one
-    process, so another process has nothing to show)."""
+    It is ``get_storage(url, create=False)``, so it never creates anything: a missing SQLite
+    file or a database without the tables is a ``StorageURLError``.  ``memory://`` and an
+    in-memory SQLite are refused (they live inside one process, so another process has nothing
+    to show)."""
     if isinstance(storage, Storage):
         return storage
-    if not isinstance(storage, str) or not storage.strip():
-        raise StorageURLError(f"storage: expected a database URL, got {storage!r}")
-    url = storage.strip()
-    if url in ("memory://", ":memory:"):
+    target = parse_storage_url(storage)
+    if not target.is_sql:
         raise StorageURLError(
             "storage: memory:// lives inside one process; the dashboard needs a database URL "
-            "(sqlite:///path.db or postgresql+psycopg://...)"
+            "(sqlite:///path.db or postgresql://user@host:5432/db)"
         )
-    if not url.startswith(SQL_PREFIXES):
-        get_storage(url)  # raises the usual one-line error for an unsupported URL
-    from sqlalchemy.engine import make_url
-
-    from tunecycle.storage.sql import SQLStorage
-
-    try:
-        parsed = make_url(url)
-    except Exception:
-        raise StorageURLError(f"storage: {url!r} is not a valid database URL") from None
-    if parsed.get_backend_name() == "sqlite":
-        db = parsed.database or ""
-        if db in ("", ":memory:"):
-            raise StorageURLError(
-                f"storage: {url!r} is an in-memory SQLite database; the dashboard needs a file"
-            )
-        if not Path(db).expanduser().is_file():
-            raise StorageURLError(f"storage {url}: no such file {db!r}")
-    return SQLStorage(url, create_schema=False)
+    if target.backend == "sqlite" and target.path is None:
+        raise StorageURLError(
+            f"storage: {target.safe!r} is an in-memory SQLite database; the dashboard needs a file"
+        )
+    return get_storage(target.url, create=False)
 
 
 def _is_loopback(host: str) -> bool:

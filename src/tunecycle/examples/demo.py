@@ -28,11 +28,15 @@ def run_demo(
 ):
     from tunecycle.cycle.runner import tune
     from tunecycle.cycle.splits import Validation
+    from tunecycle.storage import get_storage
 
+    store = get_storage(storage)  # the demo writes: a new database is created here
     try:
-        tc.delete_study("digits-demo", storage)  # the demo's own study: start afresh each run
+        tc.delete_study("digits-demo", store)  # the demo's own study: start afresh each run
     except tc.StudyNotFoundError:
         pass
+    finally:
+        store.close()
     result = tune(
         "sklearn:digits", model=FAMILIES, n_trials=n_trials, validation=Validation("kfold", folds=3),
         storage=storage, study_name="digits-demo", seed=0, output_dir=output_dir,

@@ -115,6 +115,26 @@ def dists_from_json(text: str | None) -> dict[str, Param]:
 TRIAL_SORT_KEYS = ("number", "value", "state", "datetime_start", "datetime_complete")
 #: the largest page ``query_trials`` and ``trials_changed_since`` return at once
 MAX_PAGE = 1000
+#: the longest study name, in characters: the length of ``tc_studies.name`` (``schema.py`` sizes
+#: the column from it) and the limit every backend checks, memory included
+MAX_STUDY_NAME = 512
+
+
+def study_name_problem(name: object) -> str | None:
+    """What is wrong with ``name`` as a study name, or None when it is a good one."""
+    if not isinstance(name, str) or not name.strip():
+        return f"a study name must be a non-empty string, got {name!r}"
+    if len(name) > MAX_STUDY_NAME:
+        return f"a study name is at most {MAX_STUDY_NAME} characters, got {len(name)}"
+    return None
+
+
+def check_study_name(name: object) -> str:
+    """``name``, or a ``UserError`` (``name: ...``) when no backend could store it."""
+    problem = study_name_problem(name)
+    if problem is not None:
+        raise UserError(f"name: {problem}")
+    return name  # type: ignore[return-value]
 
 
 def check_query(sort: str, offset: int, limit: int) -> None:
@@ -147,11 +167,20 @@ class Storage(ABC):
     shared: bool = False
 
     # -- studies ------------------------------------------------------------------------------
-    @abstractmethod
     def create_study(
         self, name: str, direction: Direction, system_attrs: Mapping[str, Any] | None = None
     ) -> StudyInfo:
-        """Create a study; raise ``DuplicatedStudyError`` if the name is taken."""
+        """Create a study; raise ``DuplicatedStudyError`` if the name is taken.
+
+        The name is checked here, the same way for every backend and before anything is
+        written (a ``UserError`` naming the limit); the backend's ``_create_study`` stores it."""
+        return self._create_study(check_study_name(name), direction, system_attrs)
+
+    @abstractmethod
+    def _create_study(
+        self, name: str, direction: Direction, system_attrs: Mapping[str, Any] | None
+    ) -> StudyInfo:
+        """Store a new study under a checked name; ``DuplicatedStudyError`` if it is taken."""
 
     @abstractmethod
     def get_study(self, name: str) -> StudyInfo:

@@ -58,8 +58,8 @@ class InMemoryStorage(Storage):
         self._next_trial = 1
 
     # -- studies ------------------------------------------------------------------------------
-    def create_study(
-        self, name: str, direction: Direction, system_attrs: Mapping[str, Any] | None = None
+    def _create_study(
+        self, name: str, direction: Direction, system_attrs: Mapping[str, Any] | None
     ) -> StudyInfo:
         with self._lock:
             if name in self._by_name:

@@ -21,6 +21,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from tunecycle.storage.base import MAX_STUDY_NAME
+
 #: the revision of the newest migration; a store at another revision must be upgraded first
 SCHEMA_HEAD = "0003"
 VERSION_TABLE = "tc_alembic_version"
@@ -31,7 +33,7 @@ studies = Table(
     "tc_studies",
     metadata,
     Column("study_id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(512), nullable=False, unique=True),
+    Column("name", String(MAX_STUDY_NAME), nullable=False, unique=True),
     Column("direction", String(16), nullable=False),
     Column("user_attrs", Text, nullable=False),
     Column("system_attrs", Text, nullable=False),

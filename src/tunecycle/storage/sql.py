@@ -48,7 +48,7 @@ from sqlalchemy import (
     table,
     update,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
@@ -84,6 +84,7 @@ from tunecycle.storage.base import (
 )
 from tunecycle.storage.outage import LOCK_ATTEMPTS, Outage, kind_of, reason_of, retry_seconds_from
 from tunecycle.storage.schema import SCHEMA_HEAD, VERSION_TABLE, intermediate, studies, trials
+from tunecycle.storage.urls import StorageURL, parse_storage_url
 
 log = logging.getLogger("tunecycle.storage")
 T = TypeVar("T")
@@ -108,10 +109,11 @@ class _StudyCache:
 class SQLStorage(Storage):
     """Storage in a SQL database reached by a SQLAlchemy URL.
 
-    With ``create_schema=False`` an empty database is refused (``StorageURLError``) instead of
-    given the tables: for readers that must not write.  ``retry_seconds`` (default: the
-    environment variable ``TUNECYCLE_STORAGE_RETRY_SECONDS``, else 60) is how long every
-    operation waits for a store that is away before ``StorageUnavailableError``.
+    With ``create_schema=False`` nothing is created, for readers (``get_storage(url,
+    create=False)``): a SQLite file that does not exist and a database without the tables are
+    refused (``StorageURLError``) instead of created or given the tables.  ``retry_seconds``
+    (default: the environment variable ``TUNECYCLE_STORAGE_RETRY_SECONDS``, else 60) is how long
+    every operation waits for a store that is away before ``StorageUnavailableError``.
     """
 
     shared = True
@@ -126,11 +128,12 @@ class SQLStorage(Storage):
         retry_seconds: float | None = None,
     ):
         self.url = url
-        self._safe_url = _safe(url)
+        target = parse_storage_url(url)
+        self._safe_url = target.safe
         #: how long an operation waits for a store that is away (see ``outage.py``)
         self.retry_seconds = retry_seconds_from(retry_seconds)
         self._outage = Outage(self._safe_url, self.retry_seconds)
-        self._engine = _make_engine(url, self._safe_url, dict(engine_kwargs or {}))
+        self._engine = _make_engine(target, dict(engine_kwargs or {}), create=create_schema)
         self._is_sqlite = self._engine.dialect.name == "sqlite"
         # the statements of every change number, in the driver's own parameter style: they
         # run in every write transaction, so they skip SQLAlchemy's compilation
@@ -276,8 +279,8 @@ class SQLStorage(Storage):
             store.close()
 
     # -- studies ------------------------------------------------------------------------------
-    def create_study(
-        self, name: str, direction: Direction, system_attrs: Mapping[str, Any] | None = None
+    def _create_study(
+        self, name: str, direction: Direction, system_attrs: Mapping[str, Any] | None
     ) -> StudyInfo:
         dump_json(dict(system_attrs or {}), "study attributes")
         token = _new_token()  # finds this call's study again after a lost commit
@@ -953,55 +956,62 @@ class SQLStorage(Storage):
 
 
 # -- helpers -----------------------------------------------------------------------------------
-def _safe(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<unparseable URL>"
-
-
-def _make_engine(url: str, safe: str, kwargs: dict[str, Any]) -> Engine:
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        raise StorageURLError(f"storage: {safe} is not a valid database URL") from None
-    if parsed.get_backend_name() == "sqlite":
-        db = parsed.database or ""
-        memory = db in ("", ":memory:")
-        if not memory:
-            parent = Path(db).expanduser().resolve().parent
-            if not parent.is_dir():
-                raise StorageURLError(
-                    f"storage {safe}: the directory {str(parent)!r} does not exist"
-                )
-            kwargs.setdefault("connect_args", {"timeout": 30})
-        else:
+def _make_engine(target: StorageURL, kwargs: dict[str, Any], *, create: bool = True) -> Engine:
+    """The engine for a checked URL.  With ``create=False`` a SQLite file that does not exist is
+    refused rather than created, and an existing one is not switched to WAL (a write)."""
+    safe = target.safe
+    if target.backend == "memory":
+        raise StorageURLError(f"storage: {safe} is not a database URL")
+    if target.backend == "sqlite":
+        if target.path is None:
             kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
-    elif parsed.get_backend_name() == "postgresql":
-        if parsed.drivername == "postgresql":
-            parsed = parsed.set(drivername="postgresql+psycopg")
+        else:
+            _check_sqlite_file(target, create)
+            kwargs.setdefault("connect_args", {"timeout": 30})
+    else:
         kwargs.setdefault("pool_pre_ping", True)
     try:
-        engine = create_engine(parsed, **kwargs)
+        engine = create_engine(target.url, **kwargs)
     except ModuleNotFoundError as exc:
         raise StorageURLError(
             f"storage {safe}: the database driver {exc.name!r} is not installed "
             "(for PostgreSQL: pip install 'tunecycle[postgres]')"
         ) from None
+    except ArgumentError as exc:
+        raise StorageURLError(f"storage: {safe} is not a valid database URL ({exc})") from None
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "connect", _sqlite_on_connect if create else _sqlite_on_open)
         event.listen(engine, "begin", _sqlite_on_begin)
     return engine
 
 
-def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
+def _check_sqlite_file(target: StorageURL, create: bool) -> None:
+    path = target.path
+    assert path is not None
+    if not create and not path.is_file():
+        raise StorageURLError(f"storage {target.safe}: no such database file {str(path)!r}")
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        raise StorageURLError(
+            f"storage {target.safe}: the directory {str(parent)!r} does not exist"
+        )
+
+
+def _sqlite_on_connect(dbapi_conn: Any, _record: Any, *, wal: bool = True) -> None:
     dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _sqlite_on_begin)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA busy_timeout = 30000")
-    _sqlite_use_wal(cur)
+    if wal:
+        _sqlite_use_wal(cur)
     cur.execute("PRAGMA synchronous = NORMAL")
     cur.execute("PRAGMA foreign_keys = ON")
     cur.close()
+
+
+def _sqlite_on_open(dbapi_conn: Any, record: Any) -> None:
+    """A connection of a store that creates nothing: the file keeps its journal mode (a
+    tunecycle database is in WAL already; switching another file would write to it)."""
+    _sqlite_on_connect(dbapi_conn, record, wal=False)
 
 
 def _sqlite_use_wal(cur: Any, wait: float = 30.0) -> None:
