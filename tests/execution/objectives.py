@@ -40,3 +40,11 @@ def always_fails(trial: tc.Trial) -> float:
     """Every trial raises: a worker must stop after its limit of failures in a row."""
     x = trial.suggest_float("x", -5.0, 5.0)
     raise ValueError(f"invalid literal for int() with base 10: 'five' (x={x:.2f})")
+
+
+def steady(trial: tc.Trial) -> float:
+    """Four tenths of a second, reported once: nearly always running, for the lease tests."""
+    x = trial.suggest_float("x", -5.0, 5.0)
+    trial.report(abs(x), 0)
+    time.sleep(0.4)
+    return (x - 1.0) ** 2

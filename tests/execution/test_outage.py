@@ -159,3 +159,34 @@ def test_a_server_gone_for_good_ends_the_worker_with_one_line(throwaway_postgres
     fault_report(f"faults injected: 1 (server stopped for good, retry limit 3 s), worker "
                  f"exit {proc.returncode} after {took:.1f} s, finished trials kept: "
                  f"{len(before) - len(lost)} of {len(before)}, lost: {len(lost)}")
+
+
+_LEASED = """
+import sys
+import tunecycle as tc
+from tests.execution.objectives import steady
+study = tc.load_study(sys.argv[1], sys.argv[2], heartbeat_interval=0.3, grace_period=1.5)
+study.optimize(steady, max_trials=int(sys.argv[3]))
+"""
+
+
+def test_an_outage_longer_than_the_grace_period_fails_no_live_trial(throwaway_postgres,
+                                                                    fault_report):
+    """When the store comes back, every lease looks older than the grace period; the workers
+    alive all along must renew theirs before any of them judges the others' as stale."""
+    pg, n, grace = throwaway_postgres, 40, 1.5
+    tc.create_study("lease", storage=pg.url, sampler="random", seed=0)
+    procs = [subprocess.Popen([sys.executable, "-c", _LEASED, "lease", pg.url, str(n)],
+                              cwd=ROOT, env={**os.environ, **_ENV}, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    watch = tc.load_study("lease", pg.url)
+    _wait_for(lambda: sum(x.is_finished for x in watch.trials) >= 6, procs, "6 trials")
+    before = _complete(pg.url, "lease")
+    pg.stop("fast")
+    time.sleep(3 * grace)  # longer than the grace period, shorter than the retry limit
+    pg.start()
+    errs = _end(procs)
+    assert [p.returncode for p in procs] == [0, 0], errs
+    trials, lost = _check(pg.url, "lease", n, before)  # none failed as stale
+    fault_report(f"faults injected: 1 (server stopped {3 * grace:g} s, grace {grace:g} s) "
+                 f"under 2 leased workers, trials: {trials}, failed as stale: 0, lost: {lost}")

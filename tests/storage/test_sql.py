@@ -387,3 +387,18 @@ def test_change_numbers_without_returning(tmp_path):
         ]
     finally:
         store.close()
+
+
+def test_a_reader_that_never_reached_the_store_gives_up_after_a_few_seconds(monkeypatch):
+    """A mistyped host or port on a read command is said in seconds, not after the minute a
+    writer waits for a restarting server (a refused port on 127.0.0.1)."""
+    from tunecycle.errors import StorageUnavailableError
+    from tunecycle.storage import get_storage
+    from tunecycle.storage.outage import READER_FIRST_CONTACT_SECONDS
+
+    monkeypatch.setenv("TUNECYCLE_STORAGE_RETRY_SECONDS", "60")
+    with pytest.raises(StorageUnavailableError) as info:
+        get_storage("postgresql://postgres@127.0.0.1:1/test", create=False)
+    message = str(info.value)
+    assert f"unreachable for {READER_FIRST_CONTACT_SECONDS:.0f} s (connection refused)" in message
+    assert "Finished trials" not in message  # it never reached a store that could hold any

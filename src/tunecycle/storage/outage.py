@@ -9,7 +9,9 @@ Two kinds of error are worth another attempt:
   (SQLSTATE class 08, 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, and
   the libpq messages for the same).  Attempts go on with bounded exponential backoff until the
   store has been unreachable for ``retry_seconds`` (argument, else the environment variable
-  ``TUNECYCLE_STORAGE_RETRY_SECONDS``, else 60 s), then ``StorageUnavailableError``.
+  ``TUNECYCLE_STORAGE_RETRY_SECONDS``, else 60 s), then ``StorageUnavailableError``.  A
+  reader that has not reached the store yet (a CLI command, ``load_study``) stops after at most
+  ``READER_FIRST_CONTACT_SECONDS`` instead, so that a mistyped host or port is said at once.
 
 An ``Outage`` is shared by every thread of one storage: the clock starts at the first failure
 and stops at the first success, so all operations of one outage share one deadline, one
@@ -36,6 +38,9 @@ log = logging.getLogger("tunecycle.storage")
 
 ENV_RETRY_SECONDS = "TUNECYCLE_STORAGE_RETRY_SECONDS"
 DEFAULT_RETRY_SECONDS = 60.0
+#: how long a reader (``create_schema=False``: CLI commands, ``load_study``, the dashboard)
+#: waits for a store it has not reached yet: a mistyped host or port is said in seconds
+READER_FIRST_CONTACT_SECONDS = 5.0
 LOCK_ATTEMPTS = 6
 _FIRST_DELAY, _MAX_DELAY = 0.1, 2.0
 
@@ -114,12 +119,27 @@ def reason_of(exc: Any) -> str:
 class Outage:
     """The unreachable spells of one storage, shared by its threads (see the module doc)."""
 
-    def __init__(self, name: str, limit: float):
+    def __init__(self, name: str, limit: float, first_limit: float | None = None):
         self.name = name  # the storage's URL, password hidden
         self.limit = limit
+        # before the store has answered once: a reader (a CLI command) with a mistyped host or
+        # port should hear so in seconds, not wait a restart's worth of time
+        self.first_limit = limit if first_limit is None else min(limit, first_limit)
         self._lock = threading.Lock()
         self._since: float | None = None
         self._reached = False  # the store answered at least once
+        self._contact_since: float | None = None  # when the current spell of contact began
+
+    def in_contact_for(self) -> float:
+        """Seconds since the store last became reachable (0 while it is away or never was).
+
+        Leases are judged only after a whole grace period of contact: when a store comes back
+        from an outage, every lease looks old, and the workers that own them need a heartbeat
+        interval to renew theirs before anyone may call them stale."""
+        contact = self._contact_since
+        if self._since is not None or contact is None:
+            return 0.0
+        return time.monotonic() - contact
 
     def wait(self, exc: Any, attempt: int) -> None:
         """A ``down`` error on the ``attempt``-th try (from 0): sleep before the next, or raise
@@ -133,16 +153,18 @@ class Outage:
             since = self._since
             reached = self._reached
         assert since is not None
-        left = since + self.limit - now
+        limit = self.limit if reached else self.first_limit
+        left = since + limit - now
         if left <= 0:
             raise StorageUnavailableError(
-                f"storage {self.name}: unreachable for {max(now - since, self.limit):.0f} s "
-                f"({reason}); giving up. Finished trials are kept in the store."
+                f"storage {self.name}: unreachable for {max(now - since, limit):.0f} s "
+                f"({reason}); giving up."
+                + (" Finished trials are kept in the store." if reached else "")
             ) from None
         if first:
             what = "connection lost" if reached else "cannot connect"
             log.warning("storage %s: %s (%s); retrying for up to %g s",
-                  self.name, what, reason, self.limit)
+                  self.name, what, reason, limit)
         delay = min(_MAX_DELAY, _FIRST_DELAY * 2**attempt) * _rng.uniform(0.5, 1.0)
         delay = min(delay, left)
         log.info("storage %s: %s; retry %d in %.2f s", self.name, reason, attempt + 1, delay)
@@ -155,6 +177,7 @@ class Outage:
         with self._lock:
             since, self._since = self._since, None
             self._reached = True
+            self._contact_since = time.monotonic()
         if since is not None:
             log.warning("storage %s: reachable again after %.1f s", self.name,
                         time.monotonic() - since)

@@ -82,7 +82,14 @@ from tunecycle.storage.base import (
     retry_attrs,
     stale_reason,
 )
-from tunecycle.storage.outage import LOCK_ATTEMPTS, Outage, kind_of, reason_of, retry_seconds_from
+from tunecycle.storage.outage import (
+    LOCK_ATTEMPTS,
+    READER_FIRST_CONTACT_SECONDS,
+    Outage,
+    kind_of,
+    reason_of,
+    retry_seconds_from,
+)
 from tunecycle.storage.schema import SCHEMA_HEAD, VERSION_TABLE, intermediate, studies, trials
 from tunecycle.storage.urls import StorageURL, parse_storage_url
 
@@ -132,7 +139,9 @@ class SQLStorage(Storage):
         self._safe_url = target.safe
         #: how long an operation waits for a store that is away (see ``outage.py``)
         self.retry_seconds = retry_seconds_from(retry_seconds)
-        self._outage = Outage(self._safe_url, self.retry_seconds)
+        # a reader that never reached the store (a CLI command, load_study) gives up sooner
+        self._outage = Outage(self._safe_url, self.retry_seconds,
+                              None if create_schema else READER_FIRST_CONTACT_SECONDS)
         self._engine = _make_engine(target, dict(engine_kwargs or {}), create=create_schema)
         self._is_sqlite = self._engine.dialect.name == "sqlite"
         # the statements of every change number, in the driver's own parameter style: they
@@ -702,10 +711,13 @@ class SQLStorage(Storage):
             return now, rows
 
         now, rows = self._read(read)
+        # after an outage (or right after opening) every lease looks old: judge leases only
+        # once this store has been reachable for a whole grace period (owners renew by then)
+        lease_grace = grace_seconds if self._outage.in_contact_for() >= grace_seconds else math.inf
         stale = []
         for tid, number, owner, beat in rows:
             probe = FrozenTrial(tid, number, TrialState.RUNNING, owner=owner, heartbeat=beat)
-            reason = stale_reason(probe, now, grace_seconds)
+            reason = stale_reason(probe, now, lease_grace)
             if reason:
                 stale.append((tid, number, reason))
         if not stale:
