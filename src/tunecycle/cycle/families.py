@@ -110,7 +110,7 @@ Default spaces (``space_table()`` renders this table from the code; a test keeps
 | lightgbm | n_estimators | [50, 1000] | log int | 100 | boosting rounds; pairs with learning_rate, log scale because doubling matters, not +50 |
 | lightgbm | learning_rate | [0.005, 0.5] | log | 0.1 | shrinkage per round; at most 1000 rounds of a rate below 0.005 add up to under 5 full steps, and above 0.5 leaf-wise trees overshoot |
 | lightgbm | num_leaves | [2, 256] | log int | 31 | the size of a leaf-wise tree, LightGBM's main complexity control: stumps to 256 leaves (a full 8-level tree's); log scale, each doubling a level |
-| lightgbm | min_child_samples | [2, 200] | log int | 20 | rows per leaf, the tuning guide's main guard against overfitting leaf-wise trees: a few for small data, hundreds for large |
+| lightgbm | min_child_samples | [2, 100] | log int | 20 | rows per leaf, the tuning guide's main guard against overfitting leaf-wise trees: a few for small data; hundreds pay only on large data (widen with an override) |
 | lightgbm | subsample | [0.5, 1] | linear | 1.0 | row bagging per round (drawn each round: subsample_freq=1 below 1); below one half the trees see too little |
 | lightgbm | colsample_bytree | [0.3, 1] | linear | 1.0 | feature sampling per tree; lower values help with many correlated features |
 | lightgbm | reg_alpha | [1e-08, 10] | log | 1e-08 | L1 on leaf weights; library default 0 recorded as 1e-8 (the same in effect); log scale for 'off' to strong |
@@ -812,7 +812,7 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 "n_estimators": Int(50, 1000, log=True),
                 "learning_rate": Float(5e-3, 0.5, log=True),
                 "num_leaves": Int(2, 256, log=True),
-                "min_child_samples": Int(2, 200, log=True),
+                "min_child_samples": Int(2, 100, log=True),
                 "subsample": Float(0.5, 1.0),
                 "colsample_bytree": Float(0.3, 1.0),
                 "reg_alpha": Float(1e-8, 10.0, log=True),
@@ -846,7 +846,8 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 "num_leaves": "the size of a leaf-wise tree, LightGBM's main complexity control: "
                 "stumps to 256 leaves (a full 8-level tree's); log scale, each doubling a level",
                 "min_child_samples": "rows per leaf, the tuning guide's main guard against "
-                "overfitting leaf-wise trees: a few for small data, hundreds for large",
+                "overfitting leaf-wise trees: a few for small data; hundreds pay only on large "
+                "data (widen with an override)",
                 "subsample": "row bagging per round (drawn each round: subsample_freq=1 below 1); "
                 "below one half the trees see too little",
                 "colsample_bytree": "feature sampling per tree; lower values help with many "
