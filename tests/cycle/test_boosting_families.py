@@ -14,6 +14,7 @@ import yaml
 import tunecycle as tc
 from tunecycle.cli.main import main
 from tunecycle.cycle.data import load_data
+from tunecycle.cycle.families import FAMILIES
 from tunecycle.cycle.splits import Validation, split_test
 from tunecycle.errors import UserError
 from tunecycle.records import TrialState
@@ -44,7 +45,7 @@ def test_lightgbm_tunes_with_its_defaults_first_and_saves_a_model_that_predicts(
                      validation=THREE_FOLDS, output_dir=in_tmp / "model")
     trials = result.study.trials
     assert [t.state for t in trials] == [TrialState.COMPLETE] * 3
-    assert trials[0].params == tc.cycle.families.FAMILIES["lightgbm"].defaults
+    assert trials[0].params == FAMILIES["lightgbm"].defaults
     assert result.family == "lightgbm" and result.test_metrics["accuracy"] > 0.9
     test = split_test(load_data("sklearn:breast_cancer"), 0.2, 0)[1]
     loaded = tc.load_model(in_tmp / "model")

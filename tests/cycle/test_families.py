@@ -377,8 +377,9 @@ def test_lightgbm_bags_rows_only_below_one(data):
     assert bagged.subsample_freq == 1 and whole.subsample_freq == 0
     X, y = data["classification"]
     seen = [build_estimator({"subsample": 0.6, "n_estimators": 5}, "classification", seed=s,
-                            family="lightgbm")[1].fit(X, y).predict_proba(X) for s in (0, 1)]
-    assert not np.allclose(*seen)  # the seed changes which rows each round sees
+                            family="lightgbm")[1].fit(X, y).predict_proba(X) for s in (0, 1, 0)]
+    assert not np.allclose(seen[0], seen[1])  # the seed changes which rows each round sees
+    assert np.array_equal(seen[0], seen[2])  # and the same seed, the same rows
 
 
 def test_catboost_takes_string_labels_predicts_flat_and_writes_no_files(data, tmp_path,
@@ -395,6 +396,9 @@ def test_catboost_takes_string_labels_predicts_flat_and_writes_no_files(data, tm
     assert pred.shape == (len(X),) and (pred == names).mean() > 0.9
     assert list(est.classes_) == ["setosa", "versicolor", "virginica"]
     assert est.predict_proba(X).shape == (len(X), 3)
+    again = build_estimator({"iterations": 20, "subsample": 0.7}, "classification",
+                            family="catboost")[1].fit(X, names)
+    assert np.array_equal(again.predict_proba(X), est.predict_proba(X))  # seeded: repeatable
     assert list(tmp_path.iterdir()) == []  # no catboost_info/
     assert capfd.readouterr().out == ""  # no training log
 
