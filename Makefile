@@ -53,11 +53,14 @@ $(STAMP): pyproject.toml | $(PY)
 	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz,dashboard]'"
 	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz,dashboard]'
 	@touch $@ $(DEMO_STAMP)
+	@echo ">> installing the boosting families' libraries: pip install -e '.[lightgbm,catboost]'"
+	@$(PIP) install -q -e '.[lightgbm,catboost]'
 
 $(BENCH_STAMP): pyproject.toml | $(PY)
 	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz,dashboard,bench]'"
 	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz,dashboard,bench]'
 	@touch $@ $(STAMP) $(DEMO_STAMP)
+	@$(PIP) install -q -e '.[lightgbm,catboost]'
 
 venv: $(STAMP)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import numpy as np
@@ -28,7 +29,8 @@ from tunecycle.space import Categorical, Float, Int, Space
 # the network families (mlp, cnn, rnn, transformer) are tested in tests/cycle/deep/
 PAIRS = [(name, task) for name, fam in FAMILIES.items() for task in TASKS
          if task in fam.tasks and not fam.deep]
-SMALL = {"n_estimators": 10}  # keeps forests and boosters quick; the rest of a config is kept
+# keeps forests and boosters quick; the rest of a config is kept
+SMALL = {"n_estimators": 10, "iterations": 10}
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +88,8 @@ def test_default_space_is_valid_and_holds_the_defaults(name, task):
 
 def test_families_and_tasks():
     assert set(FAMILIES) == {
-        "svm", "logistic", "linear", "knn", "tree", "random_forest", "xgboost", "kmeans",
-        "mlp", "cnn", "rnn", "transformer",
+        "svm", "logistic", "linear", "knn", "tree", "random_forest", "xgboost", "lightgbm",
+        "catboost", "kmeans", "mlp", "cnn", "rnn", "transformer",
     }  # fmt: skip
     assert {n for n, f in FAMILIES.items() if f.deep} == {"mlp", "cnn", "rnn", "transformer"}
     assert families_for("clustering") == ["kmeans"]
@@ -347,3 +349,85 @@ def test_valid_fixed_values_pass(family, overrides):
     for key, value in overrides.items():
         wanted = value if isinstance(value, list) else [value]
         assert list(space[key].choices) == wanted
+
+
+# -- lightgbm and catboost ------------------------------------------------------------------------
+
+
+def test_lightgbm_and_catboost_are_seeded_single_threaded_and_quiet():
+    pytest.importorskip("lightgbm")
+    pytest.importorskip("catboost")
+    _, lgbm = build_estimator({"num_leaves": 15.0}, "regression", seed=7, family="lightgbm")
+    assert (lgbm.random_state, lgbm.n_jobs, lgbm.verbose) == (7, 1, -1)
+    assert lgbm.num_leaves == 15 and isinstance(lgbm.num_leaves, int)  # JSON's 15.0 made an int
+    _, cat = build_estimator({"depth": 5.0}, "regression", seed=7, family="catboost")
+    params = cat.get_params()
+    assert (params["random_seed"], params["thread_count"], params["logging_level"]) == (
+        7, 1, "Silent")
+    assert params["allow_writing_files"] is False and params["depth"] == 5
+    _, wrapped = build_estimator({}, "classification", seed=3, family="catboost")
+    assert isinstance(wrapped, LabelEncodedClassifier)
+    assert wrapped.estimator.get_params()["random_seed"] == 3
+
+
+def test_lightgbm_bags_rows_only_below_one(data):
+    pytest.importorskip("lightgbm")
+    _, bagged = build_estimator({"subsample": 0.7}, "classification", family="lightgbm")
+    _, whole = build_estimator({"subsample": 1.0}, "classification", family="lightgbm")
+    assert bagged.subsample_freq == 1 and whole.subsample_freq == 0
+    X, y = data["classification"]
+    seen = [build_estimator({"subsample": 0.6, "n_estimators": 5}, "classification", seed=s,
+                            family="lightgbm")[1].fit(X, y).predict_proba(X) for s in (0, 1, 0)]
+    assert not np.allclose(seen[0], seen[1])  # the seed changes which rows each round sees
+    assert np.array_equal(seen[0], seen[2])  # and the same seed, the same rows
+
+
+def test_catboost_takes_string_labels_predicts_flat_and_writes_no_files(data, tmp_path,
+                                                                       monkeypatch, capfd):
+    pytest.importorskip("catboost")
+    monkeypatch.chdir(tmp_path)
+    X, y = data["classification"]
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    _, est = build_estimator({"iterations": 20, "subsample": 0.7}, "classification",
+                             family="catboost")
+    assert est.estimator.get_params()["bootstrap_type"] == "MVS"
+    est.fit(X, names)
+    pred = est.predict(X)
+    assert pred.shape == (len(X),) and (pred == names).mean() > 0.9
+    assert list(est.classes_) == ["setosa", "versicolor", "virginica"]
+    assert est.predict_proba(X).shape == (len(X), 3)
+    again = build_estimator({"iterations": 20, "subsample": 0.7}, "classification",
+                            family="catboost")[1].fit(X, names)
+    assert np.array_equal(again.predict_proba(X), est.predict_proba(X))  # seeded: repeatable
+    assert list(tmp_path.iterdir()) == []  # no catboost_info/
+    assert capfd.readouterr().out == ""  # no training log
+
+
+def test_boosters_take_their_optional_params_only_through_an_override(data):
+    pytest.importorskip("lightgbm")
+    pytest.importorskip("catboost")
+    assert "max_depth" not in FAMILIES["lightgbm"].space
+    space = family_space(["lightgbm"], "classification",
+                         {"lightgbm": {"max_depth": tc.Int(3, 6), "n_estimators": 5}})
+    params = Space(space).from_unit([1.0] * len(Space(space)))
+    assert params["max_depth"] == 6
+    _, est = build_estimator(params, "classification", family="lightgbm")
+    assert est.max_depth == 6
+    fit_check("lightgbm", "classification", est, data)
+    space = family_space(["catboost"], "regression", {"catboost": {"border_count": 32}})
+    _, est = build_estimator({"border_count": 32, "iterations": 5}, "regression",
+                             family="catboost")
+    assert space["border_count"] == Categorical([32]) and est.get_params()["border_count"] == 32
+    with pytest.raises(UserError, match=r"'catboost' has no parameter 'max_depth'.*border_count"):
+        family_space(["catboost"], "regression", {"catboost": {"max_depth": 3}})
+
+
+@pytest.mark.parametrize("name", ["lightgbm", "catboost", "xgboost"])
+def test_a_missing_library_names_its_extra_before_anything_is_built(name, monkeypatch):
+    extra = {"lightgbm": "lightgbm", "catboost": "catboost", "xgboost": "ml"}[name]
+    message = rf"model family '{name}' needs {name}: pip install 'tunecycle\[{extra}\]'"
+    monkeypatch.setitem(sys.modules, name, None)  # what Python does for a package not installed
+    with pytest.raises(UserError, match=message):
+        family_space([name, "knn"], "classification")
+    with pytest.raises(UserError, match=message):
+        build_estimator({}, "classification", family=name)

@@ -1,11 +1,11 @@
 """Model families of the tuning cycle: what to build from a trial's params, and where to search.
 
 A :class:`Family` names one kind of model (``svm``, ``logistic``, ``linear``, ``knn``, ``tree``,
-``random_forest``, ``xgboost``, ``kmeans``, and the PyTorch networks ``mlp``, ``cnn``, ``rnn``,
-``transformer`` of :mod:`tunecycle.cycle.deep`), the tasks it serves, a built-in default search
-space (a plain ``dict`` of :mod:`tunecycle.space` parameters), the library's own defaults
-expressed in that space, and ``build``: params + seed + task -> an unfitted scikit-learn
-compatible estimator.
+``random_forest``, ``xgboost``, ``lightgbm``, ``catboost``, ``kmeans``, and the PyTorch networks
+``mlp``, ``cnn``, ``rnn``, ``transformer`` of :mod:`tunecycle.cycle.deep`), the tasks it serves,
+a built-in default search space (a plain ``dict`` of :mod:`tunecycle.space` parameters), the
+library's own defaults expressed in that space, and ``build``: params + seed + task -> an
+unfitted scikit-learn compatible estimator.
 
     space = family_space(["svm", "xgboost"], "classification")
     # {"model": Categorical({"svm": {...}, "xgboost": {...}})}
@@ -28,28 +28,44 @@ Decisions worth knowing:
 
 - ``build`` never scales: a family with ``needs_scaling`` (svm, logistic, linear, knn, kmeans)
   expects the caller's preprocessing to standardise the features (fitted on training folds).
-- Estimators run single-threaded (``n_jobs=1``): parallelism belongs to the executor, which runs
-  trials side by side.  Seeded estimators get ``random_state=seed``.
+- Estimators run single-threaded (``n_jobs=1``, CatBoost's ``thread_count=1``): parallelism
+  belongs to the executor, which runs trials side by side.  Seeded estimators get
+  ``random_state=seed`` (CatBoost's ``random_seed``).  The boosters are quiet: no training log
+  (``verbosity=0``, ``verbose=-1``, ``logging_level="Silent"``), and CatBoost writes no
+  ``catboost_info/`` (``allow_writing_files=False``).
 - Classifiers of every family answer ``predict_proba`` except ``svm``, which does only when
   built with ``proba=True`` (``Family.has_proba``); it is then wrapped in
   ``CalibratedClassifierCV(SVC, ensemble=False)`` (Platt scaling on 5 internal folds, what
   ``SVC(probability=True)`` did before scikit-learn deprecated it).  Metrics such as
   ``log_loss`` need probabilities; ``roc_auc`` can use ``decision_function``.
-- ``xgboost`` classifiers are wrapped in :class:`LabelEncodedClassifier`, so string labels or
-  labels other than ``0..k-1`` work and predictions come back in the original labels.
+- ``xgboost`` and ``catboost`` classifiers are wrapped in :class:`LabelEncodedClassifier`, so
+  string labels or labels other than ``0..k-1`` work, predictions come back in the original
+  labels and as a flat array (CatBoost's own is a column for more than two classes).  LightGBM's
+  classifier takes any labels itself.
+- ``lightgbm``'s ``subsample`` bags rows only with ``subsample_freq`` > 0 (the library's default
+  0 ignores it), so a share below 1 is built with ``subsample_freq=1``.  Its trees grow
+  leaf-wise, sized by ``num_leaves``; ``max_depth`` (unlimited by default) would only cut the
+  same trees a second way, so it is left out of the default space, like ``min_split_gain`` and
+  ``max_bin``: an override may add them (``Family.extra_params``).  ``catboost`` may add
+  ``border_count``.  A tuned ``catboost`` ``subsample`` is MVS sampling (``bootstrap_type="MVS"``,
+  CatBoost's own default on CPU except for multiclass, which bags the Bayesian way).
+- A family's library is looked up (not imported) before any trial (``Family.requires``): a
+  missing one is a ``UserError`` naming the extra, ``pip install 'tunecycle[catboost]'``.
 - A library default the space cannot hold is left out of ``defaults`` (the sampler proposes
   it): svm's ``gamma="scale"`` (data-dependent), trees' ``max_depth=None``, the forest's
-  classification ``max_features="sqrt"``.  xgboost's ``reg_alpha=0`` sits on a log scale, so it
-  is recorded as the lower bound ``1e-8``, which behaves the same.
+  classification ``max_features="sqrt"``, catboost's automatic ``learning_rate``.  xgboost's
+  ``reg_alpha=0`` (and lightgbm's ``reg_alpha=0``, ``reg_lambda=0``) sit on a log scale, so they
+  are recorded as the lower bound ``1e-8``, which behaves the same.
 - Ranges assume standardised features; svm's regression ``epsilon`` also assumes a target of
   about unit scale (override it for raw targets).  Tiny data sets may need narrower ranges
   (``knn.n_neighbors`` up to 50 needs at least 50 training rows; ``kmeans.n_clusters`` up to
-  20 needs 20).
+  20 needs 20; a ``lightgbm.min_child_samples`` above half the training rows allows no split).
 
 Deliberately not here: preprocessing, metrics, fitting, early stopping and the choice of which
 families to try; this module only maps params to estimators and holds the default spaces.
-scikit-learn is imported at module level (this layer needs it anyway); xgboost only when an
-xgboost estimator is built.
+scikit-learn is imported at module level (this layer needs it anyway); xgboost, lightgbm and
+catboost only when one of their estimators is built.  CatBoost gets the preprocessed features
+(categorical columns one-hot encoded), not its own categorical handling.
 
 Default spaces (``space_table()`` renders this table from the code; a test keeps it current):
 
@@ -91,6 +107,20 @@ Default spaces (``space_table()`` renders this table from the code; a test keeps
 | xgboost | colsample_bytree | [0.3, 1] | linear | 1.0 | feature sampling per tree; lower values help with many correlated features |
 | xgboost | reg_alpha | [1e-08, 10] | log | 1e-08 | L1 on leaf weights; library default 0 recorded as 1e-8 (the same in effect); log scale for 'off' to strong |
 | xgboost | reg_lambda | [1e-08, 10] | log | 1.0 | L2 on leaf weights; default 1 in the middle of 'off' to strong |
+| lightgbm | n_estimators | [50, 1000] | log int | 100 | boosting rounds; pairs with learning_rate, log scale because doubling matters, not +50 |
+| lightgbm | learning_rate | [0.005, 0.5] | log | 0.1 | shrinkage per round; at most 1000 rounds of a rate below 0.005 add up to under 5 full steps, and above 0.5 leaf-wise trees overshoot |
+| lightgbm | num_leaves | [2, 256] | log int | 31 | the size of a leaf-wise tree, LightGBM's main complexity control: stumps to 256 leaves (a full 8-level tree's); log scale, each doubling a level |
+| lightgbm | min_child_samples | [2, 100] | log int | 20 | rows per leaf, the tuning guide's main guard against overfitting leaf-wise trees: a few for small data; hundreds pay only on large data (widen with an override) |
+| lightgbm | subsample | [0.5, 1] | linear | 1.0 | row bagging per round (drawn each round: subsample_freq=1 below 1); below one half the trees see too little |
+| lightgbm | colsample_bytree | [0.3, 1] | linear | 1.0 | feature sampling per tree; lower values help with many correlated features |
+| lightgbm | reg_alpha | [1e-08, 10] | log | 1e-08 | L1 on leaf weights; library default 0 recorded as 1e-8 (the same in effect); log scale for 'off' to strong |
+| lightgbm | reg_lambda | [1e-08, 10] | log | 1e-08 | L2 on leaf weights; library default 0 recorded as 1e-8, as reg_alpha |
+| catboost | iterations | [50, 1000] | log int | 1000 | boosting rounds; the library's 1000 at the top (its automatic learning rate is set for them), log scale because doubling matters |
+| catboost | learning_rate | [0.005, 0.5] | log | auto (set by CatBoost from the data and iterations: left to the sampler) | shrinkage per round; spans what CatBoost's automatic rate picks (about 0.01 for 1000 rounds on small data, larger for fewer rounds) |
+| catboost | depth | [4, 10] | int | 6 | levels of a symmetric tree: the tuning guide's 4 to 10; the cost doubles with each level |
+| catboost | l2_leaf_reg | [0.1, 100] | log | 3.0 | L2 on leaf values; the default 3 sits at the log-scale middle of 0.1 to 100 |
+| catboost | random_strength | [0.01, 10] | log | 1.0 | noise added to split scores against overfitting; 0.01 is almost none, the default 1 in the middle, 10 strong |
+| catboost | subsample | [0.5, 1] | linear | 0.8 | MVS row sampling per tree (CatBoost's CPU default, 0.8, for binary and regression; multiclass, which would bag the Bayesian way, samples alike here); below one half the trees see too little |
 | kmeans | n_clusters | [2, 20] | int | 8 | 2 is the least that clusters; past 20 a clustering is hard to read (widen with an override) |
 | kmeans | init | k-means++, random | choice | k-means++ | k-means++ spreads the seeds; random is cheaper and sometimes escapes a bad optimum |
 | kmeans | n_init | [1, 10] | int | 1 | restarts keep the best of n runs; 1 is the library's 'auto' for k-means++, 10 was its old default |
@@ -98,6 +128,8 @@ Default spaces (``space_table()`` renders this table from the code; a test keeps
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import inspect
 import numbers
 from collections.abc import Mapping, Sequence
@@ -160,9 +192,24 @@ class Family:
     # (space, overrides, task) -> space, after the overrides: what one override does to the
     # others (a checkpoint brings its own architecture; per-layer units replace the width)
     finish_space: Any = field(default=None, compare=False, repr=False)
+    # (module, extra): the library the builder imports and the tunecycle extra that installs it
+    requires: tuple[str, str] | None = None
 
     def supports(self, task: str) -> bool:
         return task in self.tasks
+
+    def check_installed(self) -> None:
+        """Raise ``UserError`` naming the extra to install when the family's library is
+        missing (looked up without importing it)."""
+        if self.requires is None:
+            return
+        module, _ = self.requires
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):  # a parent package missing, or a blocked import
+            found = False
+        if not found:
+            raise UserError(_missing_library(self))
 
     def check_task(self, task: str) -> None:
         _check_task(task)
@@ -201,18 +248,35 @@ def _check_task(task: str) -> None:
 
 
 def _own_params(family: str, params: Mapping[str, Any], task: str) -> dict[str, Any]:
-    """Check the task and that every key is one of the family's params; return a copy."""
+    """Check the task and that every key is one of the family's params (or of the optional
+    ones an override may add); return a copy."""
     fam = FAMILIES[family]
     fam.check_task(task)
     if not isinstance(params, Mapping):
         raise UserError(f"model family {family!r}: params must be a mapping, got {params!r}")
-    unknown = sorted(set(params) - fam.param_names)
+    known = fam.param_names | fam.extra_params
+    unknown = sorted(set(params) - known)
     if unknown:
         raise UserError(
-            f"model family {family!r}: unknown parameter(s) {unknown}; it takes "
-            f"{sorted(fam.param_names)}"
+            f"model family {family!r}: unknown parameter(s) {unknown}; it takes {sorted(known)}"
         )
     return dict(params)
+
+
+def _missing_library(fam: Family) -> str:
+    assert fam.requires is not None
+    module, extra = fam.requires
+    return f"model family {fam.name!r} needs {module}: pip install 'tunecycle[{extra}]'"
+
+
+def _library(family: str) -> Any:
+    """Import the library of ``family`` (its ``requires``), or say which extra installs it."""
+    fam = FAMILIES[family]
+    assert fam.requires is not None
+    try:
+        return importlib.import_module(fam.requires[0])
+    except ImportError:
+        raise UserError(_missing_library(fam)) from None
 
 
 def _branch(
@@ -353,12 +417,7 @@ def _build_random_forest(
 
 def _build_xgboost(params: Mapping[str, Any], seed: int, task: str, *, proba: bool = False) -> Any:
     p = _own_params("xgboost", params, task)
-    try:
-        import xgboost
-    except ImportError:
-        raise UserError(
-            "model family 'xgboost' needs the xgboost package: pip install xgboost (or xgboost-cpu)"
-        ) from None
+    xgboost = _library("xgboost")
     kw = _typed(
         p,
         ints=("max_depth", "n_estimators"),
@@ -377,6 +436,51 @@ def _build_xgboost(params: Mapping[str, Any], seed: int, task: str, *, proba: bo
     return LabelEncodedClassifier(xgboost.XGBClassifier(**kw))
 
 
+def _build_lightgbm(
+    params: Mapping[str, Any], seed: int, task: str, *, proba: bool = False
+) -> Any:
+    p = _own_params("lightgbm", params, task)
+    lightgbm = _library("lightgbm")
+    kw = _typed(
+        p,
+        ints=("n_estimators", "num_leaves", "min_child_samples", "max_depth", "max_bin"),
+        floats=(
+            "learning_rate",
+            "subsample",
+            "colsample_bytree",
+            "reg_alpha",
+            "reg_lambda",
+            "min_split_gain",
+        ),
+    )
+    # LightGBM bags rows only when subsample_freq > 0 (its default 0 ignores subsample):
+    # a share below 1 is drawn afresh every round
+    if kw.get("subsample", 1.0) < 1.0:
+        kw["subsample_freq"] = 1
+    kw.update(n_jobs=1, random_state=seed, verbose=-1)
+    cls = lightgbm.LGBMClassifier if task == "classification" else lightgbm.LGBMRegressor
+    return cls(**kw)
+
+
+def _build_catboost(
+    params: Mapping[str, Any], seed: int, task: str, *, proba: bool = False
+) -> Any:
+    p = _own_params("catboost", params, task)
+    catboost = _library("catboost")
+    kw = _typed(
+        p,
+        ints=("iterations", "depth", "border_count"),
+        floats=("learning_rate", "l2_leaf_reg", "random_strength", "subsample"),
+    )
+    if "subsample" in kw:  # the share of rows is MVS's (multiclass would default to Bayesian)
+        kw["bootstrap_type"] = "MVS"
+    # quiet, and no catboost_info/ directory written into the working directory
+    kw.update(thread_count=1, random_seed=seed, logging_level="Silent", allow_writing_files=False)
+    if task == "regression":
+        return catboost.CatBoostRegressor(**kw)
+    return LabelEncodedClassifier(catboost.CatBoostClassifier(**kw))
+
+
 def _build_kmeans(params: Mapping[str, Any], seed: int, task: str, *, proba: bool = False) -> Any:
     from sklearn.cluster import KMeans
 
@@ -390,8 +494,10 @@ class LabelEncodedClassifier(ClassifierMixin, BaseEstimator):
     """Fit ``estimator`` on labels encoded as ``0..k-1``; predict in the original labels.
 
     XGBoost's classifier accepts only ``0..k-1``; this wrapper lets it take strings or any other
-    labels.  ``classes_`` holds the original labels (sorted), ``predict_proba`` columns follow
-    them.  ``eval_set`` given to ``fit`` has its labels encoded too.
+    labels.  CatBoost's takes any labels but predicts a column (``(n, 1)``) for more than two
+    classes; the wrapper predicts a flat array for both.  ``classes_`` holds the original labels
+    (sorted), ``predict_proba`` columns follow them.  ``eval_set`` given to ``fit`` has its
+    labels encoded too.
     """
 
     def __init__(self, estimator: Any = None) -> None:
@@ -419,7 +525,7 @@ class LabelEncodedClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "estimator_")
-        codes = np.asarray(self.estimator_.predict(X)).astype(int)
+        codes = np.asarray(self.estimator_.predict(X)).reshape(-1).astype(int)
         return self.classes_[codes]
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -668,6 +774,7 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
             },
             needs_scaling=False,
             build=_build_xgboost,
+            requires=("xgboost", "ml"),
             doc="Gradient-boosted trees (XGBClassifier / XGBRegressor), tree_method='hist', "
             "n_jobs=1. Classifiers are wrapped in LabelEncodedClassifier so that any labels "
             "work. Scale-free.",
@@ -696,6 +803,107 @@ FAMILIES: Mapping[str, Family] = MappingProxyType(
                 "reg_alpha": "L1 on leaf weights; library default 0 recorded as 1e-8 (the same "
                 "in effect); log scale for 'off' to strong",
                 "reg_lambda": "L2 on leaf weights; default 1 in the middle of 'off' to strong",
+            },
+        ),
+        "lightgbm": Family(
+            name="lightgbm",
+            tasks=_CLS_REG,
+            space={
+                "n_estimators": Int(50, 1000, log=True),
+                "learning_rate": Float(5e-3, 0.5, log=True),
+                "num_leaves": Int(2, 256, log=True),
+                "min_child_samples": Int(2, 100, log=True),
+                "subsample": Float(0.5, 1.0),
+                "colsample_bytree": Float(0.3, 1.0),
+                "reg_alpha": Float(1e-8, 10.0, log=True),
+                "reg_lambda": Float(1e-8, 10.0, log=True),
+            },
+            needs_scaling=False,
+            build=_build_lightgbm,
+            requires=("lightgbm", "lightgbm"),
+            doc="Gradient-boosted trees grown leaf-wise (LGBMClassifier / LGBMRegressor), "
+            "n_jobs=1, verbose=-1. num_leaves, not depth, sets a tree's size (max_depth stays "
+            "unlimited unless an override adds it); subsample below 1 bags rows every round. "
+            "Takes any labels. Scale-free.",
+            defaults={
+                "n_estimators": 100,
+                "learning_rate": 0.1,
+                "num_leaves": 31,
+                "min_child_samples": 20,
+                "subsample": 1.0,
+                "colsample_bytree": 1.0,
+                "reg_alpha": 1e-8,
+                "reg_lambda": 1e-8,
+            },
+            # added by an override only: the tuning guide's depth cap for leaf-wise trees, the
+            # least gain a split needs, the histogram's bins per feature (default 255)
+            extra_params=frozenset({"max_depth", "min_split_gain", "max_bin"}),
+            why={
+                "n_estimators": "boosting rounds; pairs with learning_rate, log scale because "
+                "doubling matters, not +50",
+                "learning_rate": "shrinkage per round; at most 1000 rounds of a rate below 0.005 "
+                "add up to under 5 full steps, and above 0.5 leaf-wise trees overshoot",
+                "num_leaves": "the size of a leaf-wise tree, LightGBM's main complexity control: "
+                "stumps to 256 leaves (a full 8-level tree's); log scale, each doubling a level",
+                "min_child_samples": "rows per leaf, the tuning guide's main guard against "
+                "overfitting leaf-wise trees: a few for small data; hundreds pay only on large "
+                "data (widen with an override)",
+                "subsample": "row bagging per round (drawn each round: subsample_freq=1 below 1); "
+                "below one half the trees see too little",
+                "colsample_bytree": "feature sampling per tree; lower values help with many "
+                "correlated features",
+                "reg_alpha": "L1 on leaf weights; library default 0 recorded as 1e-8 (the same "
+                "in effect); log scale for 'off' to strong",
+                "reg_lambda": "L2 on leaf weights; library default 0 recorded as 1e-8, as "
+                "reg_alpha",
+            },
+        ),
+        "catboost": Family(
+            name="catboost",
+            tasks=_CLS_REG,
+            space={
+                "iterations": Int(50, 1000, log=True),
+                "learning_rate": Float(5e-3, 0.5, log=True),
+                "depth": Int(4, 10),
+                "l2_leaf_reg": Float(0.1, 100.0, log=True),
+                "random_strength": Float(1e-2, 10.0, log=True),
+                "subsample": Float(0.5, 1.0),
+            },
+            needs_scaling=False,
+            build=_build_catboost,
+            requires=("catboost", "catboost"),
+            doc="Gradient-boosted symmetric (oblivious) trees (CatBoostClassifier / "
+            "CatBoostRegressor), thread_count=1, silent, writes no catboost_info/. Classifiers "
+            "are wrapped in LabelEncodedClassifier (flat predictions for any number of "
+            "classes). A tuned subsample uses MVS row sampling. Scale-free; each level of depth "
+            "doubles the cost of a tree.",
+            defaults={
+                "iterations": 1000,
+                "depth": 6,
+                "l2_leaf_reg": 3.0,
+                "random_strength": 1.0,
+                "subsample": 0.8,
+            },
+            # added by an override only: the number of splits per numeric feature (default 254)
+            extra_params=frozenset({"border_count"}),
+            why={
+                "iterations": "boosting rounds; the library's 1000 at the top (its automatic "
+                "learning rate is set for them), log scale because doubling matters",
+                "learning_rate": "shrinkage per round; spans what CatBoost's automatic rate "
+                "picks (about 0.01 for 1000 rounds on small data, larger for fewer rounds)",
+                "depth": "levels of a symmetric tree: the tuning guide's 4 to 10; the cost "
+                "doubles with each level",
+                "l2_leaf_reg": "L2 on leaf values; the default 3 sits at the log-scale middle of "
+                "0.1 to 100",
+                "random_strength": "noise added to split scores against overfitting; 0.01 is "
+                "almost none, the default 1 in the middle, 10 strong",
+                "subsample": "MVS row sampling per tree (CatBoost's CPU default, 0.8, for binary "
+                "and regression; multiclass, which would bag the Bayesian way, samples alike "
+                "here); below one half the trees see too little",
+            },
+            default_notes={
+                "learning_rate": "auto (set by CatBoost from the data and iterations: left to "
+                "the sampler)",
             },
         ),
         "kmeans": Family(
@@ -889,6 +1097,8 @@ def family_space(
     _check_task(task)
     listed = _names(names)
     families = [get_family(n, task) for n in listed]
+    for fam in families:  # before any trial: a missing library names the extra to install
+        fam.check_installed()
     overrides = dict(overrides or {})
     stray = sorted(set(overrides) - set(listed))
     if stray:
