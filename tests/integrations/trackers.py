@@ -26,7 +26,8 @@ def needs(module: str, extra: str) -> ModuleType:
         return pytest.importorskip(module, reason=f"needs the {extra} extra")
 
 
-#: trial number -> (params, intermediate values, what the trial ends as)
+#: trial number -> (params, intermediate values, what the trial ends as); these trials are
+#: enqueued (fixed values: they have no distributions), later ones are sampled
 CONFIGS = [
     ({"x": 0.5, "kind": "a", "n": 3, "opt": None}, [0.9, 0.6, 0.4], "complete"),
     ({"x": 2.0, "kind": "b", "n": 1, "opt": None}, [3.0, 2.5], "pruned"),
@@ -40,6 +41,8 @@ def objective(trial: tc.Trial) -> float:
     trial.suggest_categorical("kind", ["a", "b"])
     trial.suggest_int("n", 1, 5)
     trial.suggest_categorical("opt", [None, "on"])
+    if trial.number >= len(CONFIGS):  # a trial the sampler proposed: complete, value x
+        return x
     _, values, end = CONFIGS[trial.number]
     for step, value in enumerate(values):
         trial.report(value, step)
