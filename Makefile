@@ -50,13 +50,13 @@ $(DEMO_STAMP): pyproject.toml | $(PY)
 	@touch $@
 
 $(STAMP): pyproject.toml | $(PY)
-	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz,dashboard]'"
-	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz,dashboard]'
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz,dashboard,trackers]'"
+	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz,dashboard,trackers]'
 	@touch $@ $(DEMO_STAMP)
 
 $(BENCH_STAMP): pyproject.toml | $(PY)
-	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz,dashboard,bench]'"
-	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz,dashboard,bench]'
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz,dashboard,trackers,bench]'"
+	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz,dashboard,trackers,bench]'
 	@touch $@ $(STAMP) $(DEMO_STAMP)
 
 venv: $(STAMP)
