@@ -14,12 +14,12 @@ import importlib.util
 import json
 import logging
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from tunecycle.errors import UserError
-from tunecycle.records import FrozenTrial, TrialState
+from tunecycle.records import FrozenTrial
 
 log = logging.getLogger("tunecycle.integrations")
 
@@ -123,10 +123,3 @@ def final_point(trial: FrozenTrial) -> tuple[int, float] | None:
     if trial.intermediate.get(step) == trial.value:
         return None
     return step, float(trial.value)
-
-
-def finished(trial: FrozenTrial) -> bool:
-    return trial.state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED)
-
-
-Callback = Callable[[Any, FrozenTrial], None]
