@@ -22,6 +22,8 @@ DEMO_STAMP  := $(VENV)/.installed-demo-stamp
 BENCH_STAMP := $(VENV)/.installed-bench-stamp
 
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# what `make test` installs: every extra whose code the tests exercise
+TEST_EXTRAS := dev,postgres,ml,ray,torch,viz,dashboard,trackers,lightgbm,catboost
 
 .PHONY: help venv demo test lint bench clean distclean
 
@@ -50,17 +52,14 @@ $(DEMO_STAMP): pyproject.toml | $(PY)
 	@touch $@
 
 $(STAMP): pyproject.toml | $(PY)
-	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz,dashboard]'"
-	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz,dashboard]'
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[$(TEST_EXTRAS)]'"
+	@$(PIP) install -q -e '.[$(TEST_EXTRAS)]'
 	@touch $@ $(DEMO_STAMP)
-	@echo ">> installing the boosting families' libraries: pip install -e '.[lightgbm,catboost]'"
-	@$(PIP) install -q -e '.[lightgbm,catboost]'
 
 $(BENCH_STAMP): pyproject.toml | $(PY)
-	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz,dashboard,bench]'"
-	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz,dashboard,bench]'
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[$(TEST_EXTRAS),bench]'"
+	@$(PIP) install -q -e '.[$(TEST_EXTRAS),bench]'
 	@touch $@ $(STAMP) $(DEMO_STAMP)
-	@$(PIP) install -q -e '.[lightgbm,catboost]'
 
 venv: $(STAMP)
 

@@ -108,3 +108,53 @@ def test_a_mistyped_fixed_value_is_a_config_error_before_any_trial(tmp_path, cap
     assert len(err.splitlines()) == 1
     assert "models.knn.n_neighbors: 'five' is not an integer" in err
     assert not db.exists()
+
+
+def test_run_sends_trials_and_the_final_model_to_mlflow_and_tensorboard(tmp_path, monkeypatch,
+                                                                        capsys):
+    """``tunecycle run`` with a tracking section (in-process): both stores read back."""
+    from tests.integrations.trackers import needs
+
+    needs("mlflow", "mlflow")
+    needs("tensorboard", "tensorboard")
+    from mlflow.tracking import MlflowClient
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.plugins.hparams import metadata
+
+    from tunecycle.cli.main import main
+
+    monkeypatch.chdir(tmp_path)  # relative paths (and MLflow's default artifact root) here
+    doc = config(4)
+    doc["tracking"] = {"mlflow": {"tracking_uri": "sqlite:///mlruns.db", "experiment": "iris"},
+                       "tensorboard": {"log_dir": "tb"}}
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(doc))
+    assert main(["run", "cfg.yaml", "--no-report"]) == 0, capsys.readouterr().err
+
+    client = MlflowClient("sqlite:///mlruns.db")
+    exp = client.get_experiment_by_name("iris")
+    runs = {r.info.run_name: r for r in client.search_runs([exp.experiment_id])}
+    study = tc.load_study("iris-knn", "sqlite:///tuning.db")
+    assert sorted(runs) == sorted([f"iris-knn-trial-{n}" for n in range(4)] + ["iris-knn-final"])
+    for trial in study.trials:
+        run = runs[f"iris-knn-trial-{trial.number}"]
+        assert run.data.params["n_neighbors"] == str(trial.params["n_neighbors"])
+        assert run.data.metrics["accuracy"] == trial.value  # the config's metric names it
+        steps = client.get_metric_history(run.info.run_id, "accuracy")
+        assert [m.step for m in steps] == [0, 1, 2]  # the running mean after each fold
+    final = runs["iris-knn-final"]
+    assert final.data.metrics["test_accuracy"] == study.user_attrs["test_metrics"]["accuracy"]
+    assert final.data.tags["tunecycle.family"] == "knn"
+    assert final.data.params["n_neighbors"] == str(study.best_params["n_neighbors"])
+    artifacts = {f.path for f in client.list_artifacts(final.info.run_id, "model")}
+    assert {"model/model.joblib", "model/summary.json"} <= artifacts
+
+    assert sorted(p.name for p in (tmp_path / "tb").iterdir() if p.is_dir()) == [
+        f"trial-{n}" for n in range(4)]
+    best = study.best_trial
+    acc = EventAccumulator(str(tmp_path / "tb" / f"trial-{best.number}"))
+    acc.Reload()
+    assert [s.step for s in acc.Scalars("accuracy")] == [0, 1, 2]
+    assert abs(acc.Scalars("accuracy")[-1].value - best.value) < 1e-6
+    start = metadata.parse_session_start_info_plugin_data(
+        acc.PluginTagToContent(metadata.PLUGIN_NAME)[metadata.SESSION_START_INFO_TAG])
+    assert start.hparams["n_neighbors"].number_value == best.params["n_neighbors"]

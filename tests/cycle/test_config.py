@@ -209,3 +209,48 @@ def test_a_tuned_holdout_ratio_in_the_config(tmp_path):
                       "split": {"validation": {"kind": "holdout",
                                                "ratio": {"type": "float", "low": 0.5,
                                                          "high": 1.5}}}})
+
+
+# -- tracking: experiment trackers ---------------------------------------------------------------
+
+
+def test_tracking_section_parses_and_defaults(tmp_path):
+    cfg = parse_config(with_(tracking={
+        "mlflow": {"tracking_uri": f"sqlite:///{tmp_path}/m.db", "experiment": "iris",
+                   "nest_trials": True, "tags": {"team": "ml"}},
+        "tensorboard": {"log_dir": str(tmp_path / "tb")},
+        "wandb": {"project": "p", "mode": "offline"},
+    }))
+    assert cfg.tracking.mlflow.experiment == "iris" and cfg.tracking.mlflow.nest_trials
+    assert cfg.tracking.tensorboard.log_dir == str(tmp_path / "tb")
+    assert cfg.tracking.wandb.mode == "offline" and cfg.tracking.wandb.entity is None
+    assert parse_config(VALID).tracking.mlflow is None
+
+
+def test_tracking_mistakes_name_their_paths(tmp_path):
+    (tmp_path / "afile").write_text("")
+    text = problem(with_(tracking={
+        "mlflow": {"tracking_uri": "sqlite:///no/such/dir/m.db", "experimnt": "x"},
+        "wandb": {"project": "p", "mode": "sometimes"},
+        "comet": {},
+    }))
+    assert "tracking.mlflow.experimnt: unknown key; allowed: tracking_uri, experiment" in text
+    assert "tracking.wandb.mode: " in text and "'offline'" in text
+    assert "tracking.comet: unknown key; allowed: mlflow, tensorboard, wandb" in text
+    text = problem(with_(tracking={
+        "mlflow": {"tracking_uri": "sqlite:///no/such/dir/m.db"},
+        "tensorboard": {"log_dir": str(tmp_path / "afile")},
+    }))
+    assert ("tracking.mlflow.tracking_uri: the directory 'no/such/dir' of the SQLite file "
+            "does not exist") in text
+    assert "tracking.tensorboard.log_dir: " in text and "is a file; name a directory" in text
+    assert "tracking.wandb.project: is required" in problem(with_(tracking={"wandb": {}}))
+
+
+@pytest.mark.parametrize("tracker", ["mlflow", "tensorboard", "wandb"])
+def test_a_tracker_whose_library_is_missing_names_the_extra(tracker, monkeypatch, tmp_path):
+    monkeypatch.setitem(__import__("sys").modules, tracker, None)  # as if not installed
+    section = {"mlflow": {}, "tensorboard": {"log_dir": "tb"}, "wandb": {"project": "p"}}
+    text = problem(with_(tracking={tracker: section[tracker]}))
+    assert text == f"tracking.{tracker}: {tracker} is not installed: pip install " \
+                   f"'tunecycle[{tracker}]'"

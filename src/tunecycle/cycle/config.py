@@ -33,6 +33,12 @@ ensemble:                     # optional (default: none); not for clustering
   kind: voting                # voting, stacking or selection (`ensemble: voting` for short)
   size: 5                     # the best distinct trials it is built from
   keep: best                  # what output.dir gets: best (the single model) or ensemble
+tracking:                     # optional: experiment trackers (each needs its extra installed)
+  mlflow: {tracking_uri: "sqlite:///mlruns.db", experiment: digits}   # + nest_trials, tags,
+                              # artifact_location, metric_name; the refitted model and test
+                              # metrics go to a run <study>-final
+  tensorboard: {log_dir: tb}  # + metric_name
+  wandb: {project: digits, mode: offline}   # + entity, dir, tags, metric_name
 ```
 
 An override is a spec dict (as in a YAML space file), a list (a categorical), a single value
@@ -48,7 +54,8 @@ section is strict): the sampler and pruner names, the study name's length, the s
 form (``tunecycle.storage.parse_storage_url``; an SQLite file's directory must exist), the data source (a scikit-learn set name, or a file that exists, with a
 readable suffix and the target column in its header: only the header is read), the metric for
 the task, each family for the task, and each override through ``family_space`` (which reads
-the checkpoint ``init_from`` names: its family, task and blocks).  When the task
+the checkpoint ``init_from`` names: its family, task and blocks), and that the library of each
+tracker named under ``tracking`` is installed (else the extra to install).  When the task
 is neither given nor known from a scikit-learn set, the metric's own task stands in for it; with
 no metric either, an override must fit one of the family's tasks.  What only the data can tell
 (a class too small for the folds, a free-text column) is still found by ``tune``.
@@ -253,6 +260,35 @@ class EnsembleSection(_Section):
         return _positive_int(value)
 
 
+class MlflowSection(_Section):
+    tracking_uri: str | None = None  # default: MLflow's own (MLFLOW_TRACKING_URI)
+    experiment: str | None = None  # default: the study's name
+    metric_name: str | None = None  # default: the config's metric, else "value"
+    nest_trials: bool = False
+    tags: dict[str, str] | None = None
+    artifact_location: str | None = None  # for an experiment created now
+
+
+class TensorBoardSection(_Section):
+    log_dir: str
+    metric_name: str | None = None
+
+
+class WandbSection(_Section):
+    project: str
+    entity: str | None = None
+    mode: Literal["offline", "online", "disabled"] = "offline"
+    dir: str | None = None
+    metric_name: str | None = None
+    tags: list[str] | None = None
+
+
+class TrackingSection(_Section):
+    mlflow: MlflowSection | None = None
+    tensorboard: TensorBoardSection | None = None
+    wandb: WandbSection | None = None
+
+
 class CycleConfig(_Section):
     """One tuning cycle.  ``models`` is kept as ``{family: overrides}`` (``{}``: defaults)."""
 
@@ -263,6 +299,7 @@ class CycleConfig(_Section):
     models: dict[str, dict[str, Any]] | None = None
     output: OutputSection = Field(default_factory=OutputSection)
     ensemble: EnsembleSection | None = None
+    tracking: TrackingSection = Field(default_factory=TrackingSection)
 
     @field_validator("models", mode="before")
     @classmethod
@@ -359,7 +396,7 @@ def parse_config(raw: Any, source: str | None = None) -> CycleConfig:
     if not isinstance(raw, Mapping):
         raise ConfigError(
             [("", f"expected a mapping of sections (study, data, split, metric, models, "
-                  f"output, ensemble), got {type(raw).__name__}")],
+                  f"output, ensemble, tracking), got {type(raw).__name__}")],
             source,
         )
     try:
@@ -470,7 +507,85 @@ def check_config(cfg: CycleConfig) -> list[Problem]:
         problems.append(("output.dir", f"{out!r} is a file; name a directory"))
     if cfg.ensemble is not None and task == "clustering":
         problems.append(("ensemble", "ensembles are not supported for clustering; leave it out"))
+    problems += _check_tracking(cfg)
     return problems
+
+
+def _check_tracking(cfg: CycleConfig) -> list[Problem]:
+    """Each tracker named must have its library installed; paths must be usable."""
+    from tunecycle.integrations.tracking import missing_library
+
+    problems: list[Problem] = []
+    t = cfg.tracking
+    for name in ("mlflow", "tensorboard", "wandb"):
+        section = getattr(t, name)
+        if section is None:
+            continue
+        missing = missing_library(name)
+        if missing is not None:
+            problems.append((f"tracking.{name}", missing))
+        if section.metric_name is not None and not section.metric_name.strip():
+            problems.append((f"tracking.{name}.metric_name", "is empty"))
+    if t.mlflow is not None and t.mlflow.tracking_uri is not None:
+        uri = t.mlflow.tracking_uri.strip()
+        if not uri:
+            problems.append(("tracking.mlflow.tracking_uri", "is empty; leave it out for "
+                                                             "MLflow's default"))
+        elif uri.startswith("sqlite:///"):
+            parent = Path(uri[len("sqlite:///"):].partition("?")[0]).expanduser().parent
+            if not parent.is_dir():
+                problems.append(("tracking.mlflow.tracking_uri", f"the directory "
+                                 f"{str(parent)!r} of the SQLite file does not exist"))
+    if t.tensorboard is not None:
+        log_dir = Path(t.tensorboard.log_dir).expanduser()
+        if not t.tensorboard.log_dir.strip():
+            problems.append(("tracking.tensorboard.log_dir", "is empty"))
+        elif log_dir.is_file():
+            problems.append(("tracking.tensorboard.log_dir",
+                             f"{t.tensorboard.log_dir!r} is a file; name a directory"))
+    if t.wandb is not None and not t.wandb.project.strip():
+        problems.append(("tracking.wandb.project", "is empty"))
+    return problems
+
+
+def make_trackers(cfg: CycleConfig) -> list[Any]:
+    """The tracker callbacks the ``tracking`` section names (MLflow's first); a tracker that
+    cannot be set up is a :class:`ConfigError` naming its section."""
+    made: list[Any] = []
+    for name, build in (("mlflow", _mlflow_tracker), ("tensorboard", _tensorboard_tracker),
+                        ("wandb", _wandb_tracker)):
+        section = getattr(cfg.tracking, name)
+        if section is None:
+            continue
+        metric = section.metric_name or cfg.metric or "value"
+        try:
+            made.append(build(section, metric))
+        except Exception as exc:  # noqa: BLE001 - said as the config's mistake, before any trial
+            text = str(exc).strip().splitlines()
+            raise ConfigError([(f"tracking.{name}", f"cannot be set up ({type(exc).__name__}: "
+                                                    f"{text[0] if text else ''})")]) from None
+    return made
+
+
+def _mlflow_tracker(m: MlflowSection, metric: str) -> Any:
+    from tunecycle.integrations.mlflow import MLflowCallback
+
+    return MLflowCallback(tracking_uri=m.tracking_uri, experiment=m.experiment,
+                          metric_name=metric, nest_trials=m.nest_trials, tags=m.tags,
+                          artifact_location=m.artifact_location)
+
+
+def _tensorboard_tracker(t: TensorBoardSection, metric: str) -> Any:
+    from tunecycle.integrations.tensorboard import TensorBoardCallback
+
+    return TensorBoardCallback(t.log_dir, metric_name=metric)
+
+
+def _wandb_tracker(w: WandbSection, metric: str) -> Any:
+    from tunecycle.integrations.wandb import WandbCallback
+
+    return WandbCallback(project=w.project, entity=w.entity, mode=w.mode, dir=w.dir,
+                         metric_name=metric, tags=w.tags or ())
 
 
 def _check_study(cfg: CycleConfig) -> list[Problem]:
@@ -637,14 +752,27 @@ def run_config(cfg: CycleConfig, progress: bool = True, *, search_only: bool = F
     The config is checked again first, so nothing starts for an invalid one.  With a durable
     storage, running the same config again continues its study up to ``study.n_trials``.
     ``search_only``: run trials only (no refit, test or save) and return the study: what a
-    ``tunecycle worker`` does beside others on a shared study.
+    ``tunecycle worker`` does beside others on a shared study.  The trackers of the
+    ``tracking`` section get every trial; MLflow's also gets the final result (the saved
+    model, or the model itself without ``output.dir``, and the test metrics).
     """
-    from tunecycle.cycle import runner
-    from tunecycle.cycle.splits import Validation
-
     problems = check_config(cfg)
     if problems:
         raise ConfigError(problems)
+    trackers = make_trackers(cfg)
+    try:
+        return _run(cfg, progress, search_only, trackers)
+    finally:
+        for tracker in trackers:
+            close = getattr(tracker, "close", None)
+            if close is not None:
+                close()
+
+
+def _run(cfg: CycleConfig, progress: bool, search_only: bool, trackers: list[Any]) -> Any:
+    from tunecycle.cycle import runner
+    from tunecycle.cycle.splits import Validation
+
     v = cfg.split.validation
     tuned_ratio = isinstance(v.ratio, dict)
     validation = Validation(v.kind, ratio=0.2 if v.ratio is None or tuned_ratio else v.ratio,
@@ -674,10 +802,11 @@ def run_config(cfg: CycleConfig, progress: bool = True, *, search_only: bool = F
         max_retries=cfg.study.max_retries,
         max_consecutive_failures=cfg.study.max_consecutive_failures,
         resources_per_trial=cfg.study.resources_per_trial,
+        callbacks=trackers,
     )
     if search_only:
         return runner.search_only(cfg.data.source, **kwargs)
-    return runner.tune(
+    result = runner.tune(
         cfg.data.source,
         output_dir=cfg.output.dir,
         ensemble=cfg.ensemble.kind if cfg.ensemble else None,
@@ -685,3 +814,11 @@ def run_config(cfg: CycleConfig, progress: bool = True, *, search_only: bool = F
         ensemble_keep=cfg.ensemble.keep if cfg.ensemble else "best",
         **kwargs,
     )
+    for tracker in trackers:  # MLflow: the refitted model and its test metrics
+        log_final = getattr(tracker, "log_final", None)
+        if log_final is not None:
+            log_final(result.study, test_metrics=result.test_metrics,
+                      params=result.best_params, family=result.family,
+                      model_dir=result.model_path.parent if result.model_path else None,
+                      model=None if result.model_path else result.model)
+    return result

@@ -41,7 +41,7 @@ from tunecycle.cycle.saved import load_model, save_model  # noqa: F401 - load_mo
 from tunecycle.cycle.splits import Validation, split_test, validation_splits
 from tunecycle.errors import TrialPruned, UserError
 from tunecycle.space import Float, Space
-from tunecycle.study import DEFAULT_MAX_CONSECUTIVE_FAILURES, Study
+from tunecycle.study import DEFAULT_MAX_CONSECUTIVE_FAILURES, Callback, Study
 from tunecycle.trial import Trial
 
 #: the families tried when the caller names none
@@ -101,6 +101,7 @@ def tune(
     max_retries: int = 0,
     resources_per_trial: Mapping[str, float] | None = None,
     max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    callbacks: Sequence[Callback] = (),
 ) -> TuneResult:
     """Tune ``model`` (a family name, a list of them, or None for the task's defaults) on
     ``data`` (anything :func:`~tunecycle.cycle.data.load_data` takes, or a ``Dataset``).
@@ -122,12 +123,14 @@ def tune(
     The network families (``"mlp"``, ``"cnn"``, ``"rnn"``, ``"transformer"``; needs
     ``tunecycle[torch]``) report their validation score after every epoch (steps are epochs),
     so ``pruner="median"`` stops poor trials early; holdout validation suits them best.
+    ``callbacks``: called as ``cb(study, frozen_trial)`` after each trial of the search (the
+    experiment trackers of :mod:`tunecycle.integrations` are such callbacks).
     """
     plan = _Plan.make(data, model, target, task, metric, test_size, validation,
                       validation_ratio, space, seed, ensemble, ensemble_size, ensemble_keep)
     study = plan.open_study(study_name, sampler, pruner, storage, max_retries)
     plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout,
-                resources_per_trial, max_consecutive_failures)
+                resources_per_trial, max_consecutive_failures, callbacks)
     ds, chosen, search, test = plan.ds, plan.chosen, plan.search_part, plan.test
     splitter, single, validation = plan.splitter, plan.single, plan.validation
 
@@ -217,15 +220,16 @@ class _Plan:
                n_jobs: int = 1, backend: str | None = None,
                trial_timeout: float | None = None,
                resources_per_trial: Mapping[str, float] | None = None,
-               max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES
-               ) -> None:
+               max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+               callbacks: Sequence[Callback] = ()) -> None:
         """Run trials until the study holds ``n_trials`` complete or pruned ones."""
         objective = _objective(self.search_part, self.splitter, self.chosen, self.single,
                                self.seed)
         study.optimize(objective, max_trials=n_trials, timeout=timeout, space=self.tuned,
                        progress=progress, n_jobs=n_jobs, backend=backend,
                        trial_timeout=trial_timeout, resources_per_trial=resources_per_trial,
-                       max_consecutive_failures=max_consecutive_failures)
+                       max_consecutive_failures=max_consecutive_failures,
+                       callbacks=callbacks)
 
 
 def search_only(data: Any, *, model: Any = None, target: str | None = None,
@@ -237,15 +241,15 @@ def search_only(data: Any, *, model: Any = None, target: str | None = None,
                 seed: int = 0, progress: bool = False, n_jobs: int = 1,
                 backend: str | None = None, trial_timeout: float | None = None,
                 max_retries: int = 0, resources_per_trial: Mapping[str, float] | None = None,
-                max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES
-                ) -> Study:
+                max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+                callbacks: Sequence[Callback] = ()) -> Study:
     """The search part of :func:`tune` only, for a worker that shares a study with others
     (``tunecycle worker --config``): no refit, no test; returns the study."""
     plan = _Plan.make(data, model, target, task, metric, test_size, validation,
                       validation_ratio, space, seed)
     study = plan.open_study(study_name, sampler, pruner, storage, max_retries)
     plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout,
-                resources_per_trial, max_consecutive_failures)
+                resources_per_trial, max_consecutive_failures, callbacks)
     return study
 
 
