@@ -50,13 +50,13 @@ $(DEMO_STAMP): pyproject.toml | $(PY)
 	@touch $@
 
 $(STAMP): pyproject.toml | $(PY)
-	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz,dashboard]'"
-	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz,dashboard]'
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz,dashboard,docs]'"
+	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz,dashboard,docs]'
 	@touch $@ $(DEMO_STAMP)
 
 $(BENCH_STAMP): pyproject.toml | $(PY)
-	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz,dashboard,bench]'"
-	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz,dashboard,bench]'
+	@echo ">> installing tunecycle into $(VENV): pip install -e '.[dev,postgres,ml,ray,torch,viz,dashboard,docs,bench]'"
+	@$(PIP) install -q -e '.[dev,postgres,ml,ray,torch,viz,dashboard,docs,bench]'
 	@touch $@ $(STAMP) $(DEMO_STAMP)
 
 venv: $(STAMP)
@@ -98,7 +98,7 @@ bench: $(BENCH_STAMP)
 	$(PY) benchmarks/overhead.py
 
 clean:
-	rm -rf build dist .pytest_cache .ruff_cache .hypothesis benchmarks/out
+	rm -rf build dist site .pytest_cache .ruff_cache .hypothesis benchmarks/out
 	find . -path ./$(VENV) -prune -o -name '*.egg-info' -prune -exec rm -rf {} + \
 	  -o -name __pycache__ -prune -exec rm -rf {} +
 
