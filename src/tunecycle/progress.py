@@ -75,6 +75,8 @@ class ProgressBar:
         # kernel's output is no terminal but a person reads it, so the bar shows there
         self._bar = tqdm(total=total, initial=initial, disable=False if _in_notebook() else None,
                          unit="trial", dynamic_ncols=True)
+        # kept: tqdm's close() sets disable, and the summary is due after the bar was shown
+        self._visible = not self._bar.disable
         self._direction = direction
         self._counts_all = counts_all
         self._best: FrozenTrial | None = None
@@ -84,7 +86,7 @@ class ProgressBar:
 
     @property
     def visible(self) -> bool:
-        return not self._bar.disable
+        return self._visible
 
     def show_best(self, trial: FrozenTrial) -> None:
         """Start from a best trial found before this call."""
