@@ -107,6 +107,8 @@ def history_svg(points: Sequence[TrialPoint], direction: Direction) -> str:
         f"<title>{_esc(label)}</title>"
         f'<g fill="#1f77b4" fill-opacity="0.6">{dots}</g>'
         f'<polyline points="{line}" fill="none" stroke="#d62728" stroke-width="1.5"/></svg>'
+        f'<div style="font-family:sans-serif;font-size:11px;color:#555">value of each complete '
+        f"trial (dots) and the best so far (line): {_esc(label)}</div>"
     )
 
 
