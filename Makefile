@@ -23,7 +23,7 @@ BENCH_STAMP := $(VENV)/.installed-bench-stamp
 
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # what `make test` installs: every extra whose code the tests exercise
-TEST_EXTRAS := dev,postgres,ml,ray,torch,viz,dashboard,trackers,lightgbm,catboost
+TEST_EXTRAS := dev,postgres,ml,ray,torch,viz,dashboard,trackers,lightgbm,catboost,docs
 
 .PHONY: help venv demo test lint bench clean distclean
 
@@ -100,7 +100,7 @@ bench: $(BENCH_STAMP)
 	$(PY) benchmarks/overhead.py
 
 clean:
-	rm -rf build dist .pytest_cache .ruff_cache .hypothesis benchmarks/out
+	rm -rf build dist site .pytest_cache .ruff_cache .hypothesis benchmarks/out
 	find . -path ./$(VENV) -prune -o -name '*.egg-info' -prune -exec rm -rf {} + \
 	  -o -name __pycache__ -prune -exec rm -rf {} +
 

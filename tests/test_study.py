@@ -439,3 +439,49 @@ def test_progress_bar_of_a_resumed_study_counts_towards_max_trials(tmp_path):
     assert rc == 0, text
     assert "3/6" in text and "6/6" in text and "7/6" not in text  # it starts at the 3 held
     assert f"best={best.value:.6g} (trial {best.number})" in text  # the earlier best stays
+
+
+# -- notebook display ----------------------------------------------------------------------------
+def test_repr_html_summarises_counts_best_trial_and_history(tmp_path):
+    study = tc.create_study(name="html-demo", storage=f"sqlite:///{tmp_path}/s.db",
+                            direction="maximize", seed=0)
+
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        if trial.number == 2:
+            raise tc.TrialPruned()
+        if trial.number == 3:
+            raise RuntimeError("boom")
+        return x
+
+    study.optimize(objective, n_trials=6)
+    page = study._repr_html_()
+    best = study.best_trial
+    assert "html-demo" in page and "maximize" in page
+    assert "6 (4 complete, 1 pruned, 1 failed)" in page
+    assert f"#{best.number}: {best.value:.6g}" in page
+    assert f"{best.params['x']:.6g}" in page
+    assert page.count("<circle") == 4  # one dot per complete trial
+    assert "<polyline" in page
+
+
+def test_repr_html_escapes_user_text_and_hides_the_password():
+    study = tc.create_study(name="<script>alert(1)</script>", seed=0)
+    trial = study.ask()
+    trial.suggest_categorical("<b>kind</b>", ['"><img src=x onerror=alert(1)>', "plain"])
+    study.tell(trial, 1.0)
+    page = study._repr_html_()
+    assert "<script>" not in page and "<b>" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;b&gt;kind&lt;/b&gt;" in page
+
+    from tunecycle.display import hide_password
+
+    assert hide_password("postgresql+psycopg://bob:s3cret@db:5432/x") == (
+        "postgresql+psycopg://bob:***@db:5432/x")
+    assert hide_password("sqlite:///a.db") == "sqlite:///a.db"
+
+
+def test_repr_html_of_an_empty_study_has_no_chart():
+    page = tc.create_study(name="empty", seed=0)._repr_html_()
+    assert "0 (none yet)" in page and "<svg" not in page and "best trial" not in page

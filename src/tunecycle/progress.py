@@ -1,6 +1,7 @@
 """What one ``optimize`` call shows a person: a progress bar, a line per failed trial, a summary.
 
-- The bar (tqdm, only on a terminal) shows trials done against the limit, elapsed and remaining
+- The bar (tqdm, on a terminal or in a Jupyter notebook: the widget with ipywidgets installed,
+  else text) shows trials done against the limit, elapsed and remaining
   time, the best value so far, and how many trials of this call were pruned or failed.
 - Each failed trial gives one warning line with its reason (``trial 7 failed: ValueError:
   ...``), never a traceback, through the ``tunecycle`` logger: without any logging set-up it
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +26,24 @@ from tunecycle.records import Direction, FrozenTrial, TrialState
 
 log = logging.getLogger("tunecycle.study")
 _REASON_CHARS = 300
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (a notebook, JupyterLab, VS Code), whose streams are no tty."""
+    return "ipykernel.zmqshell" in sys.modules
+
+
+def _tqdm_class() -> Any:
+    """tqdm.auto's class: the notebook widget where ipywidgets is installed, else the text bar.
+
+    Without ipywidgets, tqdm warns in a notebook that it falls back to text; the text bar is
+    what we want there, so that warning is not passed on."""
+    from tqdm.std import TqdmWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TqdmWarning)
+        from tqdm.auto import tqdm
+    return tqdm
 
 
 def failure_line(trial: FrozenTrial) -> str:
@@ -50,11 +70,13 @@ class ProgressBar:
 
     def __init__(self, total: int | None, initial: int, direction: Direction, *,
                  counts_all: bool):
-        from tqdm.auto import tqdm
-
-        # disable=None: tqdm stays quiet when the output is not a terminal (CI logs)
-        self._bar = tqdm(total=total, initial=initial, disable=None, unit="trial",
-                         dynamic_ncols=True)
+        tqdm = _tqdm_class()
+        # disable=None: tqdm stays quiet when the output is not a terminal (CI logs); a Jupyter
+        # kernel's output is no terminal but a person reads it, so the bar shows there
+        self._bar = tqdm(total=total, initial=initial, disable=False if _in_notebook() else None,
+                         unit="trial", dynamic_ncols=True)
+        # kept: tqdm's close() sets disable, and the summary is due after the bar was shown
+        self._visible = not self._bar.disable
         self._direction = direction
         self._counts_all = counts_all
         self._best: FrozenTrial | None = None
@@ -64,7 +86,7 @@ class ProgressBar:
 
     @property
     def visible(self) -> bool:
-        return not self._bar.disable
+        return self._visible
 
     def show_best(self, trial: FrozenTrial) -> None:
         """Start from a best trial found before this call."""

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from tunecycle.display import hide_password, study_html
 from tunecycle.errors import (
     ConsecutiveFailuresError,
     SearchSpaceExhausted,
@@ -109,7 +110,17 @@ class Study:
         self.storage.set_study_attr(self.study_id, key, value)
 
     def __repr__(self) -> str:
-        return f"Study(name={self.name!r}, direction={self.direction.value!r}, storage={self.storage.url!r})"
+        url = hide_password(self.storage.url)
+        return f"Study(name={self.name!r}, direction={self.direction.value!r}, storage={url!r})"
+
+    def _repr_html_(self) -> str:
+        """The notebook summary (:mod:`tunecycle.display`), from two bounded reads."""
+        points = self.storage.get_trial_points(self.study_id).points
+        page = self.storage.query_trials(
+            self.study_id, states=[TrialState.COMPLETE], sort="value",
+            descending=self.direction is Direction.MAXIMIZE, limit=1)
+        best = page.trials[0] if page.trials else None
+        return study_html(self.name, self.direction, self.storage.url, points, best)
 
     # -- reading -----------------------------------------------------------------------------
     @property

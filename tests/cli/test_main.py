@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -153,3 +154,28 @@ def test_demo_command_runs_the_built_in_example(tmp_path):
     assert study.trials[0].params["model"] == "svm"  # the families' defaults run first
     assert study.user_attrs["test_metrics"]["accuracy"] > 0.9
     assert (tmp_path / "model" / "model.joblib").is_file()
+    # the closing hint is a command that works as printed, from where the demo ran
+    hint = proc.stdout.strip().splitlines()[-1]
+    assert hint.startswith("look at the study with: ")
+    shown = subprocess.run(shlex.split(hint.split(": ", 1)[1]), capture_output=True, text=True,
+                           timeout=120, env={**os.environ, "PYTHONPATH": SRC})
+    assert shown.returncode == 0, shown.stderr
+    assert "complete" in shown.stdout
+
+
+def test_the_hint_names_the_venv_script_when_the_venv_is_not_on_the_path(tmp_path, monkeypatch):
+    from tunecycle.cycle.summary import cli_command
+
+    bindir = tmp_path / ".venv" / "bin"
+    bindir.mkdir(parents=True)
+    (bindir / "python").write_text("")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "executable", str(bindir / "python"))
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert cli_command() == ".venv/bin/python -m tunecycle"  # no script: the module
+    script = bindir / "tunecycle"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    assert cli_command() == ".venv/bin/tunecycle"
+    monkeypatch.setenv("PATH", str(bindir))
+    assert cli_command() == "tunecycle"  # the venv is activated

@@ -29,6 +29,10 @@ def test_classification_end_to_end_saves_and_records_the_tested_model(tmp_path):
     assert (saved["model"].predict(test.X) == result.model.predict(test.X)).all()
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["test_metrics"]["accuracy"] == result.test_metrics["accuracy"]
+    page = result._repr_html_()  # what a notebook shows: test metrics, then the study
+    assert "test metrics (held-out 20%, used once)" in page and "best (knn)" in page
+    assert f"{result.test_metrics['accuracy']:.6g}" in page
+    assert 'class="tunecycle-study"' in page and "6 (6 complete)" in page
 
 
 def test_the_first_trials_are_each_familys_defaults():

@@ -39,6 +39,7 @@ from tunecycle.cycle.metrics import Metric, confusion, default_metric, get_metri
 from tunecycle.cycle.preprocess import make_pipeline, make_preprocessor
 from tunecycle.cycle.saved import load_model, save_model  # noqa: F401 - load_model re-exported
 from tunecycle.cycle.splits import Validation, split_test, validation_splits
+from tunecycle.display import metrics_html
 from tunecycle.errors import TrialPruned, UserError
 from tunecycle.space import Float, Space
 from tunecycle.study import DEFAULT_MAX_CONSECUTIVE_FAILURES, Callback, Study
@@ -71,6 +72,15 @@ class TuneResult:
     ensemble_test_metrics: dict[str, float] | None = None
     ensemble_kind: str | None = None
 
+    def _repr_html_(self) -> str:
+        """The notebook view: the test metrics (and the ensemble's), then the study's summary."""
+        columns = {f"best ({self.family})": self.test_metrics}
+        if self.ensemble_test_metrics is not None:
+            columns[self.ensemble_kind or "ensemble"] = self.ensemble_test_metrics
+        share = f"{self.test_size:.0%}"
+        table = metrics_html(f"test metrics (held-out {share}, used once)", columns)
+        return f'<div class="tunecycle-result">{table}{self.study._repr_html_()}</div>'
+
 
 def tune(
     data: Any,
@@ -91,7 +101,7 @@ def tune(
     study_name: str | None = None,
     seed: int = 0,
     output_dir: str | Path | None = None,
-    progress: bool = False,
+    progress: bool = True,
     ensemble: str | None = None,
     ensemble_size: int = 5,
     ensemble_keep: str = "best",
@@ -114,6 +124,8 @@ def tune(
     ``ensemble`` (``"voting"``, ``"stacking"`` or ``"selection"``) also fits an ensemble of the
     ``ensemble_size`` best distinct trials on the search part and tests it once, beside the best
     model; ``ensemble_keep="ensemble"`` saves it instead of the best model.  Not for clustering.
+    ``progress`` (on by default) shows a progress bar on a terminal or in a notebook, and
+    nothing when the output goes to a file or a pipe.
     ``n_jobs``, ``backend``, ``trial_timeout``: where trials run (see ``Study.optimize``);
     ``max_retries``: re-queue the trials of workers that died; ``resources_per_trial``
     (``backend="ray"``): what each trial's Ray task asks for, ``{"cpu": 1, "gpu": 0.25}``

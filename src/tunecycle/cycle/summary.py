@@ -1,15 +1,23 @@
 """A finished cycle as text: the leaderboard, the best configuration, the test metrics (beside
-the ensemble's, when one was built), the confusion matrix and where the model went.  Used by ``tunecycle run`` and the demo."""
+the ensemble's, when one was built), the confusion matrix, where the model went and the command
+that shows the stored trials (spelled so that it runs from where the user stands).  Used by
+``tunecycle run`` and the demo."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
+from pathlib import Path
+
 from tunecycle.cycle.runner import TuneResult
+from tunecycle.display import hide_password
 
 
 def format_result(result: TuneResult, top: int = 5) -> str:
     study, v = result.study, result.validation
     scheme = f"{v.folds}-fold CV" if v.kind == "kfold" else f"holdout, {v.ratio:.0%} validation"
-    storage = study.storage.url
+    storage = hide_password(study.storage.url)
     done = sorted(study.get_trials(["complete"]), key=lambda t: t.value,
                   reverse=study.direction.value == "maximize")
     lines = [f"{len(study.trials)} trials, metric {result.metric} ({scheme}), stored in {storage}",
@@ -39,5 +47,31 @@ def format_result(result: TuneResult, top: int = 5) -> str:
     lines += ["", f"model saved to {result.model_path}" if result.model_path
               else "model not saved (no output directory given)"]
     if storage != "memory://":
-        lines.append(f"look at the study with: tunecycle trials {study.name} --storage {storage}")
+        lines.append(f"look at the study with: {cli_command()} trials {study.name} "
+                     f"--storage {storage}")
     return "\n".join(lines)
+
+
+def cli_command() -> str:
+    """How to call the ``tunecycle`` command of this interpreter from the current directory.
+
+    ``tunecycle`` when that name on the PATH is this environment's script (an activated venv,
+    a global install); else the script beside ``sys.executable`` (``.venv/bin/tunecycle``
+    after ``make demo``, whose venv is not activated); else ``<python> -m tunecycle``."""
+    bindir = Path(sys.executable).parent
+    on_path = shutil.which("tunecycle")
+    if on_path and Path(on_path).parent.absolute() == bindir.absolute():
+        return "tunecycle"
+    script = bindir / ("tunecycle.exe" if os.name == "nt" else "tunecycle")
+    if script.is_file():
+        return _shown(script)
+    return f"{_shown(Path(sys.executable))} -m tunecycle"
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the current directory when it lies below it, else absolute."""
+    full = path.absolute()
+    try:
+        return str(full.relative_to(Path.cwd()))
+    except ValueError:
+        return str(full)
