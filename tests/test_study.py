@@ -485,3 +485,15 @@ def test_repr_html_escapes_user_text_and_hides_the_password():
 def test_repr_html_of_an_empty_study_has_no_chart():
     page = tc.create_study(name="empty", seed=0)._repr_html_()
     assert "0 (none yet)" in page and "<svg" not in page and "best trial" not in page
+
+
+def test_repr_html_of_a_study_of_several_objectives_gives_its_front():
+    study = tc.create_study("mo<b>", directions=["maximize", "minimize"], sampler="random",
+                            seed=0)
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)),
+                   n_trials=10)
+    page = study._repr_html_()
+    front = len(study.best_trials)
+    assert f"{front} trial" in page and "maximize, minimize" in page
+    assert "mo&lt;b&gt;" in page and "<svg" not in page  # no one-objective chart
+    assert "directions=['maximize', 'minimize']" in repr(study)

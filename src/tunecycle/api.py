@@ -5,14 +5,15 @@ storage names to objects.  Everything above the engine (the cycle, the CLI) goes
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from tunecycle.errors import DuplicatedStudyError, UserError
 from tunecycle.execution import run_elsewhere
-from tunecycle.protocols import Pruner, Sampler
+from tunecycle.protocols import NopPruner, Pruner, Sampler
 from tunecycle.pruners import make_pruner
-from tunecycle.records import Direction, StudySummary
+from tunecycle.records import Direction, FrozenTrial, StudySummary, parse_directions
 from tunecycle.samplers import make_sampler, sampler_class, sampler_names
 from tunecycle.storage import Storage, get_storage
 from tunecycle.storage.base import check_study_name
@@ -21,12 +22,14 @@ from tunecycle.study import Study
 
 def create_study(
     name: str | None = None,
-    direction: Direction | str = "minimize",
+    direction: Direction | str | None = None,
     sampler: str | Sampler | None = "auto",
     storage: str | Storage | None = None,
     seed: int | None = None,
     load_if_exists: bool = False,
     *,
+    directions: Sequence[Direction | str] | None = None,
+    constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
     pruner: str | Pruner | None = None,
     noisy: bool | None = None,
     heartbeat_interval: float = 10.0,
@@ -43,12 +46,18 @@ def create_study(
     ``max_retries``: a trial whose worker died (or went silent past the grace period) is
     re-queued with the same params up to this many times; the setting is stored with the
     study, so every worker applies it.
+
+    Several objectives: ``directions=["maximize", "minimize"]`` (instead of ``direction``);
+    the objective then returns one number per objective, and ``study.best_trials`` is the
+    Pareto front.  ``constraints_func(trial) -> [c1, ...]`` gives each completed trial its
+    constraint values (each <= 0 is satisfied; an infeasible trial is never best); it is not
+    stored, so pass it to ``load_study`` as well.
     """
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise UserError(f"seed: must be an integer or None, got {seed!r}")
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise UserError(f"max_retries: must be a non-negative integer, got {max_retries!r}")
-    dirn = Direction.parse(direction)
+    dirs = parse_directions(direction, directions)
     if name is None:
         name = f"study-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
     check_study_name(name)  # before the storage is opened: a bad name creates no file
@@ -57,12 +66,13 @@ def create_study(
     if noisy is not None:
         smp.noisy = bool(noisy)
     prn = make_pruner(pruner)
+    _check_objectives(dirs, smp, prn)
     store = get_storage(storage)
     attrs = {"sampler": smp.describe(), "pruner": prn.describe(), "seed": smp.seed,
              "seed_drawn": given_seed is None, "max_retries": max_retries}
     created = True
     try:
-        info = store.create_study(name, dirn, system_attrs=attrs)
+        info = store.create_study(name, dirs, system_attrs=attrs)
     except DuplicatedStudyError:
         created = False
         if not load_if_exists:
@@ -71,16 +81,34 @@ def create_study(
                 "to continue it"
             ) from None
         info = store.get_study(name)
-        if info.direction is not dirn:
+        if info.directions != dirs:
+            def said(ds: Sequence[Direction]) -> str:
+                return ", ".join(d.value for d in ds)
+            field = "direction" if len(dirs) == 1 and len(info.directions) == 1 else "directions"
             raise UserError(
-                f"direction: study {name!r} was created to {info.direction.value}, not {dirn.value}"
+                f"{field}: study {name!r} was created to {said(info.directions)}, not "
+                f"{said(dirs)}"
             ) from None
         stored = info.system_attrs.get("seed")
         if given_seed is None and stored is not None:  # continue with the study's own seed
             smp.seed = stored
-    study = _open(store, info, smp, prn, heartbeat_interval, grace_period, max_retries)
+    study = _open(store, info, smp, prn, heartbeat_interval, grace_period, max_retries,
+                  constraints_func)
     study.created = created
     return study
+
+
+def _check_objectives(dirs: Sequence[Direction], smp: Sampler, prn: Pruner) -> None:
+    """A study of several objectives needs a sampler that reads them and no pruner."""
+    if len(dirs) == 1:
+        return
+    if not smp.multi_objective:
+        able = [n for n in sampler_names() if sampler_class(n).multi_objective]
+        raise UserError(f"sampler: {smp.name!r} optimises one objective; for {len(dirs)} "
+                        f"use one of {able}")
+    if not isinstance(prn, NopPruner):
+        raise UserError(f"pruner: {prn.name!r} compares one objective's intermediate values; "
+                        f"a study of {len(dirs)} objectives takes no pruner")
 
 
 def _study_seed(seed: int | None, sampler: str | Sampler | None) -> int | None:
@@ -107,6 +135,7 @@ def _open(
     heartbeat_interval: float,
     grace_period: float | None,
     max_retries: int,
+    constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
 ) -> Study:
     study = Study(
         store,
@@ -117,6 +146,7 @@ def _open(
         grace_period=grace_period,
         max_retries=max_retries,
         executor=run_elsewhere,
+        constraints_func=constraints_func,
     )
     study._fail_stale()
     return study
@@ -130,6 +160,7 @@ def load_study(
     pruner: str | Pruner | None = None,
     heartbeat_interval: float = 10.0,
     grace_period: float | None = None,
+    constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
 ) -> Study:
     """Open an existing study; without ``sampler`` the one it was created with is rebuilt.
 
@@ -144,7 +175,9 @@ def load_study(
     )
     prn = make_pruner(pruner if pruner is not None else attrs.get("pruner"))
     retries = int(attrs.get("max_retries") or 0)
-    return _open(store, info, smp, prn, heartbeat_interval, grace_period, retries)
+    _check_objectives(info.directions, smp, prn)
+    return _open(store, info, smp, prn, heartbeat_interval, grace_period, retries,
+                 constraints_func)
 
 
 def _stored_sampler(attrs: dict[str, Any]) -> Sampler:

@@ -37,23 +37,28 @@ def hide_password(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
-def study_html(name: str, direction: Direction, storage_url: str,
-               points: Sequence[TrialPoint], best: FrozenTrial | None) -> str:
-    """The notebook summary of a study from its trial points and its best trial (or None)."""
+def study_html(name: str, directions: Sequence[Direction], storage_url: str,
+               points: Sequence[TrialPoint], best: FrozenTrial | None,
+               front: int | None = None) -> str:
+    """The notebook summary of a study from its trial points and its best trial (or None);
+    a study of several objectives gives the size of its Pareto front (``front``) and no chart."""
     counts = {s: 0 for s in TrialState}
     for p in points:
         counts[p.state] += 1
     shown = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n) or "none yet"
     rows = [
         ("study", _esc(name)),
-        ("direction", _esc(direction.value)),
+        ("direction" if len(directions) == 1 else "directions",
+         _esc(", ".join(d.value for d in directions))),
         ("storage", f"<code>{_esc(hide_password(storage_url))}</code>"),
         ("trials", f"{len(points)} ({_esc(shown)})"),
     ]
     if best is not None:
         rows.append(("best trial", f"#{best.number}: {_esc(_number(best.value))}"))
         rows.append(("best params", _params_html(best.params)))
-    chart = history_svg(points, direction)
+    if front is not None:
+        rows.append(("Pareto front", f"{front} trial{'s' if front != 1 else ''}"))
+    chart = history_svg(points, directions[0]) if len(directions) == 1 else ""
     return (f'<div class="tunecycle-study"><table style="{_STYLE}">{_rows_html(rows)}</table>'
             f"{chart}</div>")
 

@@ -25,15 +25,23 @@ from tunecycle.space import Param, ParamValue, Space
 class History:
     """Read-only view of a study's trials, as of the moment a plug-in first reads it."""
 
-    def __init__(self, load: Callable[[], Sequence[FrozenTrial]], direction: Direction):
+    def __init__(self, load: Callable[[], Sequence[FrozenTrial]],
+                 direction: Direction | Sequence[Direction]):
         self._load = load
-        self.direction = direction
+        #: one per objective; ``direction`` is the first (the only one, in most studies)
+        self.directions: tuple[Direction, ...] = (
+            (direction,) if isinstance(direction, Direction) else tuple(direction))
+        self.direction = self.directions[0]
 
     @classmethod
-    def of(cls, trials: Sequence[FrozenTrial], direction: Direction | str = "minimize") -> History:
-        """A history over given trials (tests and offline analysis)."""
+    def of(cls, trials: Sequence[FrozenTrial],
+           direction: Direction | str | Sequence[Direction | str] = "minimize") -> History:
+        """A history over given trials (tests and offline analysis); ``direction`` may be a
+        list of directions, one per objective."""
         frozen = tuple(trials)
-        return cls(lambda: frozen, Direction.parse(direction))
+        if isinstance(direction, (Direction, str)):
+            return cls(lambda: frozen, Direction.parse(direction))
+        return cls(lambda: frozen, tuple(Direction.parse(d) for d in direction))
 
     @cached_property
     def trials(self) -> tuple[FrozenTrial, ...]:
@@ -79,6 +87,9 @@ class Sampler(ABC):
     #: a noisy objective may be evaluated twice at the same configuration; otherwise, in a
     #: wholly discrete space, configurations already tried are not proposed again
     noisy: bool = False
+    #: True when the sampler handles studies of several objectives (it reads
+    #: ``history.directions`` and the trials' ``values``); ``create_study`` refuses the others
+    multi_objective: bool = False
 
     def __init__(self, seed: int | None = None):
         self.seed = seed

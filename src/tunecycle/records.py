@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -67,7 +67,13 @@ class Direction(str, enum.Enum):
 
 @dataclass(frozen=True)
 class FrozenTrial:
-    """A snapshot of one trial as the store holds it."""
+    """A snapshot of one trial as the store holds it.
+
+    ``values`` holds one number per objective; ``value`` is the single objective's value, and
+    None in a study of several objectives (read ``values`` there).  ``constraints``, where
+    given, holds the trial's constraint values: each one <= 0 is satisfied (Optuna's
+    convention), and a trial with any above 0 is infeasible: never best, never on the front.
+    """
 
     trial_id: int
     number: int
@@ -84,6 +90,21 @@ class FrozenTrial:
     owner: str | None = None
     heartbeat: float | None = None
     retry_of: int | None = None
+    values: tuple[float, ...] | None = None
+    constraints: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.values is None and self.value is not None:
+            object.__setattr__(self, "values", (float(self.value),))
+        elif self.values is not None and not isinstance(self.values, tuple):
+            object.__setattr__(self, "values", tuple(float(v) for v in self.values))
+        if self.constraints is not None and not isinstance(self.constraints, tuple):
+            object.__setattr__(self, "constraints", tuple(float(c) for c in self.constraints))
+
+    @property
+    def feasible(self) -> bool:
+        """True unless a constraint value is above 0 (a trial without constraints is)."""
+        return self.constraints is None or all(c <= 0 for c in self.constraints)
 
     @property
     def duration(self) -> timedelta | None:
@@ -106,10 +127,17 @@ class StudyInfo:
 
     study_id: int
     name: str
-    direction: Direction
+    direction: Direction  # the first objective's (the only one, in most studies)
     user_attrs: Mapping[str, Any] = field(default_factory=dict)
     system_attrs: Mapping[str, Any] = field(default_factory=dict)
     datetime_start: datetime | None = None
+    directions: tuple[Direction, ...] = ()  # one per objective
+
+    def __post_init__(self) -> None:
+        if not self.directions:
+            object.__setattr__(self, "directions", (self.direction,))
+        elif not isinstance(self.directions, tuple):
+            object.__setattr__(self, "directions", tuple(self.directions))
 
 
 @dataclass(frozen=True)
@@ -120,6 +148,75 @@ class StudySummary:
     n_trials: int
     counts: Mapping[TrialState, int]
     best_value: float | None
+
+
+def parse_directions(
+    direction: Direction | str | None, directions: Sequence[Direction | str] | None
+) -> tuple[Direction, ...]:
+    """The objectives' directions from ``direction=`` or ``directions=`` (not both)."""
+    if directions is None:
+        return (Direction.parse(direction if direction is not None else "minimize"),)
+    if direction is not None:
+        raise UserError("directions: give direction= (one objective) or directions= "
+                        "(several), not both")
+    if isinstance(directions, (str, bytes)) or not isinstance(directions, Sequence) \
+            or not directions:
+        raise UserError(f"directions: expected a non-empty list such as ['maximize', "
+                        f"'minimize'], got {directions!r}")
+    return tuple(Direction.parse(d) for d in directions)
+
+
+def check_values(result: Any, n_objectives: int) -> tuple[float, ...]:
+    """An objective's result as one finite float per objective, or ``ValueError`` saying
+    why not (a study of one objective takes a plain number, as before several existed)."""
+    if n_objectives == 1:
+        return (check_value(result),)
+    if not _is_sequence(result):
+        raise ValueError(f"the objective returned {_short(result)}; this study has "
+                         f"{n_objectives} objectives, so it must return {n_objectives} numbers")
+    items = list(result)
+    if len(items) != n_objectives:
+        raise ValueError(f"the objective returned {len(items)} values; this study has "
+                         f"{n_objectives} objective{'s' if n_objectives != 1 else ''}")
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append(check_value(item))
+        except ValueError as exc:
+            raise ValueError(f"objective {i}: {exc}") from None
+    return tuple(out)
+
+
+def check_constraints(values: Any) -> tuple[float, ...]:
+    """Constraint values as finite floats (each <= 0 is satisfied), or ``ValueError``."""
+    if not _is_sequence(values):
+        values = [values]
+    out = []
+    for i, v in enumerate(values):
+        if isinstance(v, (bool, str, bytes)):
+            raise ValueError(f"constraint {i}: {v!r} is not a number")
+        try:
+            number = float(v)
+        except (TypeError, ValueError):
+            raise ValueError(f"constraint {i}: {v!r} is not a number") from None
+        if not math.isfinite(number):
+            raise ValueError(f"constraint {i}: {number} is not a finite number")
+        out.append(number)
+    return tuple(out)
+
+
+def _is_sequence(value: Any) -> bool:
+    if isinstance(value, (str, bytes, Mapping)):
+        return False
+    if isinstance(value, Sequence):
+        return True
+    shape = getattr(value, "shape", None)  # a numpy array (not a numpy scalar)
+    return shape is not None and len(shape) == 1
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def check_value(value: Any) -> float:

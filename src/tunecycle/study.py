@@ -25,9 +25,17 @@ from tunecycle.errors import (
     TunecycleError,
     UserError,
 )
+from tunecycle.pareto import best_trials as pareto_front
 from tunecycle.progress import ProgressBar, failure_line, summary_line
 from tunecycle.protocols import History, NopPruner, Pruner, Sampler, TrialContext, trial_rng
-from tunecycle.records import Direction, FrozenTrial, StudyInfo, TrialState, check_value
+from tunecycle.records import (
+    Direction,
+    FrozenTrial,
+    StudyInfo,
+    TrialState,
+    check_constraints,
+    check_values,
+)
 from tunecycle.space import Param, ParamValue, Space, as_space
 from tunecycle.storage.base import Storage, current_owner
 from tunecycle.trial import Trial, evaluate
@@ -42,6 +50,7 @@ Callback = Callable[["Study", FrozenTrial], None]
 #: runs trials in other processes: ``executor(study, objective, loop, space, options)``
 Executor = Callable[["Study", Objective, "Loop", "Space | None", "ParallelOptions"], None]
 _FINISHED_OK = (TrialState.COMPLETE, TrialState.PRUNED)
+_METRIC_NAMES = "metric_names"
 #: optimize stops after this many failed trials in a row (a run that can only fail never ends)
 DEFAULT_MAX_CONSECUTIVE_FAILURES = 10
 _FRAME_COLUMNS = ("number", "state", "value", "datetime_start", "datetime_complete", "duration",
@@ -62,6 +71,7 @@ class Study:
         grace_period: float | None = None,
         max_retries: int = 0,
         executor: Executor | None = None,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
     ):
         if heartbeat_interval <= 0:
             raise UserError(f"heartbeat_interval: must be > 0, got {heartbeat_interval!r}")
@@ -76,6 +86,11 @@ class Study:
             grace_period if grace_period is not None else 6 * heartbeat_interval
         )
         self.max_retries = max_retries
+        if constraints_func is not None and not callable(constraints_func):
+            raise UserError(f"constraints_func: must be callable, got {constraints_func!r}")
+        #: ``f(trial) -> [c1, c2, ...]`` called on each trial that completes (each value <= 0
+        #: is satisfied); Optuna's convention.  Not stored: pass it again to ``load_study``
+        self.constraints_func = constraints_func
         #: True when ``create_study`` made this study now (not when it loaded an existing one)
         self.created = False
         self._executor = executor
@@ -96,7 +111,22 @@ class Study:
 
     @property
     def direction(self) -> Direction:
+        """The direction of a study's one objective (see :attr:`directions` for several)."""
+        if len(self._info.directions) > 1:
+            raise UserError(
+                f"study {self.name!r} has {len(self._info.directions)} objectives: read "
+                "study.directions"
+            )
         return self._info.direction
+
+    @property
+    def directions(self) -> tuple[Direction, ...]:
+        """One direction per objective."""
+        return self._info.directions
+
+    @property
+    def n_objectives(self) -> int:
+        return len(self._info.directions)
 
     @property
     def user_attrs(self) -> dict[str, Any]:
@@ -110,17 +140,23 @@ class Study:
         self.storage.set_study_attr(self.study_id, key, value)
 
     def __repr__(self) -> str:
+        dirs = [d.value for d in self.directions]
+        shown = f"direction={dirs[0]!r}" if len(dirs) == 1 else f"directions={dirs!r}"
         url = hide_password(self.storage.url)
-        return f"Study(name={self.name!r}, direction={self.direction.value!r}, storage={url!r})"
+        return f"Study(name={self.name!r}, {shown}, storage={url!r})"
 
     def _repr_html_(self) -> str:
-        """The notebook summary (:mod:`tunecycle.display`), from two bounded reads."""
+        """The notebook summary (:mod:`tunecycle.display`), from bounded reads (for several
+        objectives, the size of the Pareto front instead of a best trial and a chart)."""
         points = self.storage.get_trial_points(self.study_id).points
+        if self.n_objectives > 1:
+            return study_html(self.name, self.directions, self.storage.url, points, None,
+                              front=len(self.best_trials))
         page = self.storage.query_trials(
             self.study_id, states=[TrialState.COMPLETE], sort="value",
             descending=self.direction is Direction.MAXIMIZE, limit=1)
         best = page.trials[0] if page.trials else None
-        return study_html(self.name, self.direction, self.storage.url, points, best)
+        return study_html(self.name, self.directions, self.storage.url, points, best)
 
     # -- reading -----------------------------------------------------------------------------
     @property
@@ -135,18 +171,51 @@ class Study:
         return [t for t in trials if t.state in wanted]
 
     def history(self) -> History:
-        return History(lambda: self.storage.get_trials(self.study_id), self.direction)
+        return History(lambda: self.storage.get_trials(self.study_id), self.directions)
 
     @property
     def best_trial(self) -> FrozenTrial:
+        """The feasible complete trial with the best value (the first of equals); a study of
+        several objectives has :attr:`best_trials` instead."""
+        if self.n_objectives > 1:
+            raise UserError(
+                f"study {self.name!r} has {self.n_objectives} objectives, so no single best "
+                "trial: read study.best_trials (the Pareto front)"
+            )
         best: FrozenTrial | None = None
+        infeasible = 0
         for t in self.storage.get_trials(self.study_id):
             if t.state is TrialState.COMPLETE and t.value is not None:
-                if best is None or self.direction.better(t.value, best.value):  # type: ignore[arg-type]
+                if not t.feasible:
+                    infeasible += 1
+                elif best is None or self.direction.better(t.value, best.value):  # type: ignore[arg-type]
                     best = t
         if best is None:
+            if infeasible:
+                raise UserError(f"study {self.name!r} has no feasible complete trial yet "
+                                f"({infeasible} complete but infeasible)")
             raise UserError(f"study {self.name!r} has no complete trial yet")
         return best
+
+    @property
+    def best_trials(self) -> list[FrozenTrial]:
+        """The Pareto front: the feasible complete trials that no other one dominates (for
+        one objective, every trial tied for the best value), in number order."""
+        return pareto_front(self.storage.get_trials(self.study_id), self.directions)
+
+    @property
+    def metric_names(self) -> list[str] | None:
+        """The objectives' names, if set with :meth:`set_metric_names`."""
+        names = self.system_attrs.get(_METRIC_NAMES)
+        return list(names) if names else None
+
+    def set_metric_names(self, names: Sequence[str]) -> None:
+        """Name the objectives (columns of ``to_dataframe``, axes of the plots)."""
+        if isinstance(names, str) or len(names) != self.n_objectives or not all(
+                isinstance(n, str) and n for n in names) or len(set(names)) != len(names):
+            raise UserError(f"metric_names: expected {self.n_objectives} distinct non-empty "
+                            f"names, got {names!r}")
+        self.storage.set_study_attr(self.study_id, _METRIC_NAMES, list(names), system=True)
 
     @property
     def best_value(self) -> float:
@@ -162,15 +231,27 @@ class Study:
         """One row per trial: number, state, value, times, ``params_*``, ``user_attrs_*``."""
         import pandas as pd
 
+        objectives = self._value_columns()
+        columns = [*_FRAME_COLUMNS[:2], *objectives, *_FRAME_COLUMNS[3:]]
         rows = []
         for t in self.storage.get_trials(self.study_id):
-            row: dict[str, Any] = dict(zip(_FRAME_COLUMNS, (
-                t.number, t.state.value, t.value, t.datetime_start, t.datetime_complete,
+            vals = list(t.values) if t.values else [None] * len(objectives)
+            row: dict[str, Any] = dict(zip(columns, (
+                t.number, t.state.value, *vals, t.datetime_start, t.datetime_complete,
                 t.duration, t.fail_reason)))
+            if t.constraints is not None:
+                row.update({f"constraints_{i}": c for i, c in enumerate(t.constraints)})
             row.update({f"params_{k}": v for k, v in t.params.items()})
             row.update({f"user_attrs_{k}": v for k, v in t.user_attrs.items()})
             rows.append(row)
-        return pd.DataFrame(rows, columns=None if rows else list(_FRAME_COLUMNS))
+        return pd.DataFrame(rows, columns=None if rows else columns)
+
+    def _value_columns(self) -> list[str]:
+        """``value`` for one objective; ``values_<name>`` (or ``values_0``...) for several."""
+        if self.n_objectives == 1:
+            return ["value"]
+        names = self.metric_names or [str(i) for i in range(self.n_objectives)]
+        return [f"values_{n}" for n in names]
 
     # -- ask / tell --------------------------------------------------------------------------
     def enqueue(
@@ -228,7 +309,8 @@ class Study:
             if space is None:
                 presamples = self._presample(history, contexts)
                 trials = [
-                    Trial(self, self.storage, r, c, fixed=r.params, presample=p)
+                    Trial(self, self.storage, r, c, fixed=r.params, presample=p,
+                          n_objectives=self.n_objectives)
                     for r, c, p in zip(records, contexts, presamples)
                 ]
             else:
@@ -270,7 +352,8 @@ class Study:
             dists = {d.name: d.param for d in space.dims if d.name in params}
             self.storage.set_params(rec.trial_id, params, dists)
             rec = replace(rec, params=params, distributions=dists)
-            trials.append(Trial(self, self.storage, rec, ctx, fixed=params))
+            trials.append(Trial(self, self.storage, rec, ctx, fixed=params,
+                                n_objectives=self.n_objectives))
         return trials
 
     def _complete(
@@ -294,12 +377,18 @@ class Study:
         state: TrialState | str | None = None,
         *,
         reason: str | None = None,
+        constraints: Sequence[float] | None = None,
     ) -> FrozenTrial:
-        """Finish a trial: ``tell(t, 0.93)``, ``tell(t, state="pruned")``, ``tell(t, state="fail")``.
+        """Finish a trial: ``tell(t, 0.93)``, ``tell(t, [0.93, 12.5])`` (several objectives),
+        ``tell(t, state="pruned")``, ``tell(t, state="fail")``; ``constraints=[...]`` records
+        its constraint values (each <= 0 is satisfied).
 
-        A value that is not a finite number fails the trial with the reason.
+        A value that is not a finite number (or not one per objective) fails the trial with the
+        reason.
         """
         live = trial if isinstance(trial, Trial) else self._live_by_number(trial)
+        if constraints is not None:
+            live.set_constraints(constraints)
         st = (
             TrialState.parse(state)
             if state is not None
@@ -310,19 +399,18 @@ class Study:
         if st in (TrialState.RUNNING, TrialState.WAITING):
             raise UserError(f"tell: state must be complete, pruned or failed, not {st.value!r}")
         number: float | None = None
+        values: tuple[float, ...] | None = None
         if st is TrialState.COMPLETE:
             try:
-                number = check_value(value)
+                values = check_values(value, self.n_objectives)
             except ValueError as exc:
                 st, reason = TrialState.FAILED, str(exc)
                 log.warning("trial %d failed: %s", live.number, reason)
-        elif st is TrialState.PRUNED:
+        elif st is TrialState.PRUNED and self.n_objectives == 1:
             number = float(value) if value is not None else live.last_value
-        params, dists = live.take_pending()
         try:
-            return self.storage.finish_trial(live.trial_id, st, number, reason, params, dists)
+            return self._end(live, st, number, reason, values=values)
         finally:
-            live.mark_ended(st)
             self._forget(live.trial_id, st)
 
     def _live_by_number(self, number: int) -> Trial:
@@ -363,11 +451,14 @@ class Study:
     def _should_prune(self, trial: Trial) -> bool:
         if isinstance(self.pruner, NopPruner):
             return False
+        if self.n_objectives > 1:  # create_study refuses this pairing; a hand-built Study too
+            raise UserError(f"pruner: {self.pruner.name!r} compares one objective; a study of "
+                            f"{self.n_objectives} objectives prunes nothing (pruner='none')")
         trial.flush()
         current = self.storage.get_trial(trial.trial_id)
         view = self._views.get(trial.trial_id)
         history = (
-            self.history() if view is None else History.of([*view.trials, current], self.direction)
+            self.history() if view is None else History.of([*view.trials, current], self.directions)
         )
         return self.pruner.should_prune(history, current)
 
@@ -491,7 +582,8 @@ class Study:
         except BaseException as exc:
             self._finish(trial, TrialState.FAILED, None, f"{type(exc).__name__}: {exc}")
             raise
-        frozen = self._finish(trial, out.state, out.value, out.reason)
+        frozen = self._finish(trial, out.state, out.value, out.reason, values=out.values,
+                              constraints=out.constraints)
         if stop_on_error and out.error is not None:
             raise out.error
         return frozen
@@ -503,19 +595,65 @@ class Study:
         value: float | None,
         reason: str | None,
         retries: int = 0,
+        *,
+        values: Sequence[float] | None = None,
+        constraints: Sequence[float] | None = None,
     ) -> FrozenTrial:
-        """Record a trial's end; ``retries``: re-queue a failed one (a worker that died)."""
-        params, dists = trial.take_pending()
+        """Record the end of a trial this process ran; ``retries``: re-queue a failed one (a
+        worker that died).  A trial failed as stale by another worker meanwhile stays so."""
         try:
-            return self.storage.finish_trial(
-                trial.trial_id, state, value, reason, params, dists, max_retries=retries
-            )
+            return self._end(trial, state, value, reason, retries, values=values,
+                             constraints=constraints)
         except TrialStateError as exc:  # failed as stale by another worker meanwhile
             log.warning("trial %d could not be recorded: %s", trial.number, exc)
             return self.storage.get_trial(trial.trial_id)
         finally:
-            trial.mark_ended(state)
             self._forget(trial.trial_id, state)
+
+    def _end(
+        self,
+        trial: Trial,
+        state: TrialState,
+        value: float | None,
+        reason: str | None,
+        retries: int = 0,
+        *,
+        values: Sequence[float] | None = None,
+        constraints: Sequence[float] | None = None,
+    ) -> FrozenTrial:
+        """Write a trial's end.  A complete trial gets its constraint values: those the
+        objective set, else those of ``constraints_func`` (whose failure fails the trial, with
+        the reason)."""
+        if constraints is None:
+            constraints = trial.constraints
+        if state is TrialState.COMPLETE and constraints is None and self.constraints_func:
+            try:
+                constraints = self._constraints_of(trial, value, values)
+            except ValueError as exc:
+                state, value, values, reason = TrialState.FAILED, None, None, str(exc)
+        params, dists = trial.take_pending()
+        trial.mark_ended(state)
+        return self.storage.finish_trial(
+            trial.trial_id, state, value, reason, params, dists, max_retries=retries,
+            values=values, constraints=constraints,
+        )
+
+    def _constraints_of(self, trial: Trial, value: float | None,
+                        values: Sequence[float] | None) -> tuple[float, ...]:
+        """``constraints_func`` on a snapshot of the ending trial, checked."""
+        assert self.constraints_func is not None
+        snapshot = FrozenTrial(
+            trial.trial_id, trial.number, TrialState.COMPLETE, value, params=trial.params,
+            distributions=trial.distributions, intermediate=trial.intermediate,
+            user_attrs=trial.user_attrs, values=None if values is None else tuple(values))
+        try:
+            result = self.constraints_func(snapshot)
+        except Exception as exc:  # the user's function: its failure fails the trial
+            raise ValueError(f"constraints_func raised {type(exc).__name__}: {exc}") from None
+        try:
+            return check_constraints(result)
+        except ValueError as exc:
+            raise ValueError(f"constraints_func: {exc}") from None
 
 
 def _without_repeats(
@@ -718,7 +856,8 @@ def _progress_bar(study: Study, n_trials: int | None, max_trials: int | None) ->
     counts_study = n_trials is None and max_trials is not None
     done = study.storage.count_trials(study.study_id, _FINISHED_OK) if counts_study else 0
     bar = ProgressBar(n_trials if n_trials is not None else max_trials,
-                      min(done, max_trials or 0), study.direction, counts_all=not counts_study)
+                      min(done, max_trials or 0), study.directions[0],
+                      counts_all=not counts_study)
     if bar.visible:
         try:
             bar.show_best(study.best_trial)

@@ -24,7 +24,7 @@ from tunecycle.errors import (
     UserError,
 )
 from tunecycle.protocols import TrialContext
-from tunecycle.records import FrozenTrial, TrialState, check_value
+from tunecycle.records import FrozenTrial, TrialState, check_constraints, check_values
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue
 from tunecycle.storage.base import Storage, dump_json
 
@@ -52,8 +52,12 @@ class Trial:
         *,
         fixed: Mapping[str, ParamValue] | None = None,
         presample: Mapping[str, ParamValue] | None = None,
+        n_objectives: int = 1,
     ):
         self._driver = driver
+        #: how many numbers the objective returns (one per objective of the study)
+        self.n_objectives = n_objectives
+        self._constraints: tuple[float, ...] | None = None
         self._storage = storage
         self._record = record
         self.context = context
@@ -179,6 +183,19 @@ class Trial:
         step = self.last_step
         return None if step is None else self._intermediate[step]
 
+    def set_constraints(self, values: Sequence[float] | float) -> None:
+        """Record this trial's constraint values (each <= 0 is satisfied); an infeasible
+        trial is never best nor on the Pareto front.  Kept with the trial when it ends."""
+        self._check_running("set constraints")
+        try:
+            self._constraints = check_constraints(values)
+        except ValueError as exc:
+            raise UserError(f"set_constraints: {exc}") from None
+
+    @property
+    def constraints(self) -> tuple[float, ...] | None:
+        return self._constraints
+
     def set_user_attr(self, key: str, value: Any) -> None:
         self._check_running(f"set user attribute {key!r}")
         dump_json(value, f"user attribute {key!r}")
@@ -225,7 +242,7 @@ class Trial:
                              intermediate=dict(self._intermediate),
                              user_attrs=dict(self._user_attrs))
             return {"record": record, "context": self.context, "fixed": dict(self._fixed),
-                    "presample": dict(self._presample)}
+                    "presample": dict(self._presample), "n_objectives": self.n_objectives}
 
 
 def _report_step(step: Any) -> int:
@@ -256,6 +273,8 @@ class Outcome:
     value: float | None = None
     reason: str | None = None
     error: BaseException | None = None
+    values: tuple[float, ...] | None = None  # one per objective, for a complete trial
+    constraints: tuple[float, ...] | None = None  # what the objective set (set_constraints)
 
 
 def evaluate(objective: Callable[[Trial], Any], trial: Trial) -> Outcome:
@@ -267,7 +286,8 @@ def evaluate(objective: Callable[[Trial], Any], trial: Trial) -> Outcome:
     try:
         result = objective(trial)
     except TrialPruned:
-        return Outcome(TrialState.PRUNED, trial.last_value)
+        last = trial.last_value if trial.n_objectives == 1 else None
+        return Outcome(TrialState.PRUNED, last, constraints=trial.constraints)
     except StorageUnavailableError:
         raise
     except Exception as exc:
@@ -276,6 +296,8 @@ def evaluate(objective: Callable[[Trial], Any], trial: Trial) -> Outcome:
         log.debug("trial %d failed: %s", trial.number, reason, exc_info=True)
         return Outcome(TrialState.FAILED, None, reason, exc)
     try:
-        return Outcome(TrialState.COMPLETE, check_value(result))
+        values = check_values(result, trial.n_objectives)
     except ValueError as exc:
         return Outcome(TrialState.FAILED, None, str(exc))
+    return Outcome(TrialState.COMPLETE, values[0] if len(values) == 1 else None, values=values,
+                   constraints=trial.constraints)

@@ -179,3 +179,37 @@ def test_the_hint_names_the_venv_script_when_the_venv_is_not_on_the_path(tmp_pat
     assert cli_command() == ".venv/bin/tunecycle"
     monkeypatch.setenv("PATH", str(bindir))
     assert cli_command() == "tunecycle"  # the venv is activated
+
+
+def test_best_trials_and_export_of_a_study_of_several_objectives(tmp_path, capsys):
+    import json
+
+    url = f"sqlite:///{tmp_path}/mo.db"
+    study = tc.create_study("mo", storage=url, directions=["maximize", "minimize"],
+                            sampler="random", seed=0)
+
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        trial.set_constraints([x - 0.8])
+        return x, x * x
+
+    study.optimize(objective, n_trials=12)
+    study.set_metric_names(["accuracy", "size"])
+    front = study.best_trials
+    assert main(["best", "mo", "--storage", url]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Pareto front: {len(front)} trials; objectives accuracy (maximize), "
+                          "size (minimize)")
+    assert main(["best", "mo", "--storage", url, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [d["number"] for d in doc] == [t.number for t in front]
+    assert main(["trials", "mo", "--storage", url]) == 0
+    header = capsys.readouterr().out.splitlines()[0].split()
+    assert header[:5] == ["number", "state", "accuracy", "size", "feasible"]
+    out_file = tmp_path / "mo.json"
+    assert main(["export", "mo", "--storage", url, "-o", str(out_file)]) == 0
+    exported = json.loads(out_file.read_text())
+    assert exported["directions"] == ["maximize", "minimize"]
+    assert [t["values"] for t in exported["trials"]] == [list(t.values) for t in study.trials]
+    assert [t["constraints"] for t in exported["trials"]] == [
+        list(t.constraints) for t in study.trials]

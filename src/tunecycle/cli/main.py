@@ -240,7 +240,7 @@ def cmd_studies(args: argparse.Namespace) -> int:
     rows = [
         {
             "name": s.info.name,
-            "direction": s.info.direction.value,
+            "direction": ",".join(d.value for d in s.info.directions),
             "trials": s.n_trials,
             **{st.value: s.counts.get(st, 0) for st in
                (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED, TrialState.RUNNING)},
@@ -262,9 +262,13 @@ def cmd_trials(args: argparse.Namespace) -> int:
         print(f"study {args.name!r} has no trials" + (" in those states" if args.state else ""))
         return 0
     names = sorted({k for t in trials for k in t.params})
+    objectives = _objective_names(study)
     rows = []
     for t in trials:
-        row: dict[str, Any] = {"number": t.number, "state": t.state.value, "value": _fmt(t.value)}
+        row: dict[str, Any] = {"number": t.number, "state": t.state.value}
+        row.update(_value_cells(objectives, t))
+        if t.constraints is not None:
+            row["feasible"] = "yes" if t.feasible else "no"
         d = t.duration
         row["duration_s"] = "" if d is None else f"{d.total_seconds():.3f}"
         row.update({n: _fmt(t.params[n]) if n in t.params else "" for n in names})
@@ -275,8 +279,22 @@ def cmd_trials(args: argparse.Namespace) -> int:
     return 0
 
 
+def _objective_names(study: Any) -> list[str]:
+    """``["value"]``, or one name per objective (the metric names, else ``value_0``...)."""
+    if study.n_objectives == 1:
+        return ["value"]
+    return study.metric_names or [f"value_{i}" for i in range(study.n_objectives)]
+
+
+def _value_cells(names: Sequence[str], t: FrozenTrial) -> dict[str, str]:
+    values = list(t.values) if t.values else [None] * len(names)
+    return {n: _fmt(v) for n, v in zip(names, values)}
+
+
 def cmd_best(args: argparse.Namespace) -> int:
     study = load_study(args.name, _storage_url(args))
+    if study.n_objectives > 1:
+        return _print_front(study, args.json)
     best = study.best_trial
     if args.json:
         print(json.dumps({"number": best.number, "value": best.value, "params": dict(best.params)}))
@@ -286,6 +304,24 @@ def cmd_best(args: argparse.Namespace) -> int:
     print("params:")
     for k, v in best.params.items():
         print(f"  {k}: {_fmt(v)}")
+    return 0
+
+
+def _print_front(study: Any, as_json: bool) -> int:
+    """``tunecycle best`` of a study of several objectives: its Pareto front."""
+    front = study.best_trials
+    names = _objective_names(study)
+    if as_json:
+        print(json.dumps([{"number": t.number, "values": list(t.values), "params": dict(t.params)}
+                          for t in front]))
+        return 0
+    if not front:
+        print(f"study {study.name!r} has no feasible complete trial yet")
+        return 0
+    said = ", ".join(f"{n} ({d.value})" for n, d in zip(names, study.directions))
+    print(f"Pareto front: {len(front)} trials; objectives {said}")
+    _print_table([{"number": t.number, **_value_cells(names, t),
+                   **{k: _fmt(v) for k, v in t.params.items()}} for t in front])
     return 0
 
 
@@ -301,7 +337,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if suffix == ".csv":
         study.to_dataframe().to_csv(tmp, index=False)
     else:
-        doc = {"study": study.name, "direction": study.direction.value,
+        doc = {"study": study.name, "direction": study.directions[0].value,
+               "directions": [d.value for d in study.directions],
                "trials": [_trial_json(t) for t in study.trials]}
         tmp.write_text(json.dumps(doc, indent=1, default=str))
     os.replace(tmp, out)  # never leave a half-written file under the asked name
@@ -533,7 +570,10 @@ def _fmt(v: Any) -> str:
 
 def _trial_json(t: FrozenTrial) -> dict[str, Any]:
     return {
-        "number": t.number, "state": t.state.value, "value": t.value, "params": dict(t.params),
+        "number": t.number, "state": t.state.value, "value": t.value,
+        "values": None if t.values is None else list(t.values),
+        "constraints": None if t.constraints is None else list(t.constraints),
+        "params": dict(t.params),
         "intermediate": {str(k): v for k, v in t.intermediate.items()},
         "user_attrs": dict(t.user_attrs), "datetime_start": t.datetime_start,
         "datetime_complete": t.datetime_complete, "fail_reason": t.fail_reason,

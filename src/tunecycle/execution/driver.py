@@ -158,7 +158,7 @@ class _Run:
     def _view(self, number: int) -> History:
         cut = number - self.options.n_jobs
         seen = [t for t in self.study.trials if t.number <= cut and t.is_finished]
-        return History.of(seen, self.study.direction)
+        return History.of(seen, self.study.directions)
 
     def _start(self, slot: _Slot, trial: Trial) -> None:
         if slot.worker is None:
@@ -245,7 +245,8 @@ class _Run:
     def _done(self, slot: _Slot, outcome: Outcome) -> None:
         trial = slot.trial
         assert trial is not None
-        frozen = self.study._finish(trial, outcome.state, outcome.value, outcome.reason)
+        frozen = self.study._finish(trial, outcome.state, outcome.value, outcome.reason,
+                                    values=outcome.values, constraints=outcome.constraints)
         self._release(slot, trial)
         self.loop.record(frozen)
         if self.loop.stop_on_error and outcome.error is not None:

@@ -38,6 +38,7 @@ from tunecycle.space import Categorical, Param, ParamValue, Space
 
 class AutoSampler(Sampler):
     name = "auto"
+    multi_objective = True  # several objectives go to the quasi-random sequence
 
     def __init__(
         self,
@@ -59,6 +60,9 @@ class AutoSampler(Sampler):
 
     def choose(self, space: Space, history: History) -> Sampler:
         """The sampler that proposes the next configuration of ``space``."""
+        if len(history.directions) > 1:  # several objectives: quasi-random points for now
+            self._qmc.seed = self.seed
+            return self._qmc
         n_complete = sum(1 for t in history.trials if t.state is TrialState.COMPLETE)
         if n_complete < self.n_startup and choose_level(history.trials, self.n_startup) is None:
             self._qmc.seed = self.seed  # create_study may have set the seed after __init__
@@ -75,6 +79,8 @@ class AutoSampler(Sampler):
     def propose_param(
         self, name: str, param: Param, history: History, context: TrialContext
     ) -> ParamValue:
+        if len(history.directions) > 1:
+            return super().propose_param(name, param, history, context)
         return self._tpe_sampler().propose_param(name, param, history, context)
 
     def describe(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from tunecycle.space import Categorical, Param, ParamValue, Space
 
 class GridSampler(Sampler):
     name = "grid"
+    multi_objective = True  # it never reads the values
 
     def __init__(
         self,

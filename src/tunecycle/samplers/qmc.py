@@ -22,6 +22,7 @@ from tunecycle.space import ParamValue, Space
 
 class QMCSampler(Sampler):
     name = "qmc"
+    multi_objective = True  # it never reads the values
 
     def __init__(self, seed: int | None = None):
         super().__init__(seed)

@@ -12,6 +12,7 @@ from tunecycle.space import ParamValue, Space
 
 class RandomSampler(Sampler):
     name = "random"
+    multi_objective = True  # it never reads the values
 
     def propose(
         self, space: Space, history: History, contexts: Sequence[TrialContext]

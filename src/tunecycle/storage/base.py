@@ -147,6 +147,17 @@ def check_query(sort: str, offset: int, limit: int) -> None:
         raise UserError(f"limit: expected an integer from 1 to {MAX_PAGE}, got {limit!r}")
 
 
+def finished_values(
+    value: float | None, values: Sequence[float] | None
+) -> tuple[float | None, tuple[float, ...] | None]:
+    """``(value, values)`` as stored: a single objective's value fills both; several leave
+    ``value`` None."""
+    if values is None:
+        return value, None if value is None else (float(value),)
+    vals = tuple(float(v) for v in values)
+    return (vals[0] if len(vals) == 1 else None), vals
+
+
 def summarize(info: StudyInfo, trials: Sequence[FrozenTrial]) -> StudySummary:
     counts = {s: 0 for s in TrialState}
     best: float | None = None
@@ -168,17 +179,24 @@ class Storage(ABC):
 
     # -- studies ------------------------------------------------------------------------------
     def create_study(
-        self, name: str, direction: Direction, system_attrs: Mapping[str, Any] | None = None
+        self,
+        name: str,
+        direction: Direction | Sequence[Direction],
+        system_attrs: Mapping[str, Any] | None = None,
     ) -> StudyInfo:
-        """Create a study; raise ``DuplicatedStudyError`` if the name is taken.
+        """Create a study of one objective (``direction``) or several (a sequence of them);
+        raise ``DuplicatedStudyError`` if the name is taken.
 
         The name is checked here, the same way for every backend and before anything is
         written (a ``UserError`` naming the limit); the backend's ``_create_study`` stores it."""
-        return self._create_study(check_study_name(name), direction, system_attrs)
+        directions = (direction,) if isinstance(direction, Direction) else tuple(direction)
+        if not directions or not all(isinstance(d, Direction) for d in directions):
+            raise UserError(f"directions: expected Direction values, got {direction!r}")
+        return self._create_study(check_study_name(name), directions, system_attrs)
 
     @abstractmethod
     def _create_study(
-        self, name: str, direction: Direction, system_attrs: Mapping[str, Any] | None
+        self, name: str, directions: tuple[Direction, ...], system_attrs: Mapping[str, Any] | None
     ) -> StudyInfo:
         """Store a new study under a checked name; ``DuplicatedStudyError`` if it is taken."""
 
@@ -253,8 +271,13 @@ class Storage(ABC):
         distributions: Mapping[str, Param] | None = None,
         *,
         max_retries: int = 0,
+        values: Sequence[float] | None = None,
+        constraints: Sequence[float] | None = None,
     ) -> FrozenTrial:
         """Move a running trial to a finished state, merging any params not yet written.
+
+        ``values`` holds one number per objective (a study of one objective may give ``value``
+        instead; both are stored for it); ``constraints`` the trial's constraint values.
 
         A trial failed with ``max_retries > 0`` is re-queued in the same transaction (see
         :func:`retry_attrs`).  Raises ``TrialStateError`` if the trial is not running (told

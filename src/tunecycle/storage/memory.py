@@ -33,6 +33,7 @@ from tunecycle.storage.base import (
     Storage,
     check_query,
     dump_json,
+    finished_values,
     retry_attrs,
     stale_reason,
     summarize,
@@ -59,7 +60,7 @@ class InMemoryStorage(Storage):
 
     # -- studies ------------------------------------------------------------------------------
     def _create_study(
-        self, name: str, direction: Direction, system_attrs: Mapping[str, Any] | None
+        self, name: str, directions: tuple[Direction, ...], system_attrs: Mapping[str, Any] | None
     ) -> StudyInfo:
         with self._lock:
             if name in self._by_name:
@@ -68,7 +69,8 @@ class InMemoryStorage(Storage):
             info = StudyInfo(
                 study_id=self._next_study,
                 name=name,
-                direction=direction,
+                direction=directions[0],
+                directions=directions,
                 system_attrs=dict(system_attrs or {}),
                 datetime_start=datetime.now(),
             )
@@ -239,9 +241,12 @@ class InMemoryStorage(Storage):
         distributions: Mapping[str, Param] | None = None,
         *,
         max_retries: int = 0,
+        values: Sequence[float] | None = None,
+        constraints: Sequence[float] | None = None,
     ) -> FrozenTrial:
         if params:
             dump_json(dict(params), "params")
+        value, vals = finished_values(value, values)
         with self._lock:
             t = self._running(trial_id, f"finish as {state.value}")
             done = self._put(
@@ -249,6 +254,8 @@ class InMemoryStorage(Storage):
                     t,
                     state=state,
                     value=value,
+                    values=vals,
+                    constraints=None if constraints is None else tuple(constraints),
                     fail_reason=reason,
                     datetime_complete=datetime.now(),
                     params={**t.params, **(params or {})},

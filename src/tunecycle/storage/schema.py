@@ -24,7 +24,7 @@ from sqlalchemy import (
 from tunecycle.storage.base import MAX_STUDY_NAME
 
 #: the revision of the newest migration; a store at another revision must be upgraded first
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 VERSION_TABLE = "tc_alembic_version"
 
 metadata = MetaData()
@@ -41,6 +41,8 @@ studies = Table(
     Column("datetime_start", DateTime, nullable=False),
     # the study's last change number: every write that changes a trial takes the next one
     Column("change_seq", Integer, nullable=False, server_default="0"),
+    # one direction per objective, as a JSON list (NULL: one objective, ``direction``)
+    Column("directions", Text),
 )
 
 trials = Table(
@@ -65,6 +67,10 @@ trials = Table(
     Column("datetime_complete", DateTime),
     # the study's change number of this trial's last change (readers ask "changed since N")
     Column("seq", Integer, nullable=False, server_default="0"),
+    # one value per objective and the constraint values, as JSON lists (NULL: none; a trial
+    # of a one-objective study keeps its value in ``value`` as well)
+    Column("objective_values", Text),
+    Column("constraint_values", Text),
     UniqueConstraint("study_id", "number", name="uq_tc_trials_study_number"),
     Index("ix_tc_trials_study_state_number", "study_id", "state", "number"),
     Index("ix_tc_trials_study_seq", "study_id", "seq"),

@@ -79,6 +79,7 @@ from tunecycle.storage.base import (
     dists_from_json,
     dists_to_json,
     dump_json,
+    finished_values,
     retry_attrs,
     stale_reason,
 )
@@ -289,7 +290,7 @@ class SQLStorage(Storage):
 
     # -- studies ------------------------------------------------------------------------------
     def _create_study(
-        self, name: str, direction: Direction, system_attrs: Mapping[str, Any] | None
+        self, name: str, directions: tuple[Direction, ...], system_attrs: Mapping[str, Any] | None
     ) -> StudyInfo:
         dump_json(dict(system_attrs or {}), "study attributes")
         token = _new_token()  # finds this call's study again after a lost commit
@@ -307,7 +308,8 @@ class SQLStorage(Storage):
             res = conn.execute(
                 insert(studies).values(
                     name=name,
-                    direction=direction.value,
+                    direction=directions[0].value,
+                    directions=json.dumps([d.value for d in directions]),
                     user_attrs="{}",
                     system_attrs=attrs,
                     next_number=0,
@@ -326,7 +328,8 @@ class SQLStorage(Storage):
             if row is None or _op_of(row.system_attrs) != token:
                 raise DuplicatedStudyError(f"study {name!r} already exists") from None
             sid = int(row.study_id)
-        return StudyInfo(sid, name, direction, {}, dict(system_attrs or {}), now)
+        return StudyInfo(sid, name, directions[0], {}, dict(system_attrs or {}), now,
+                         directions)
 
     def get_study(self, name: str) -> StudyInfo:
         row = self._read(
@@ -627,19 +630,23 @@ class SQLStorage(Storage):
         distributions: Mapping[str, Param] | None = None,
         *,
         max_retries: int = 0,
+        values: Sequence[float] | None = None,
+        constraints: Sequence[float] | None = None,
     ) -> FrozenTrial:
         if params:
             dump_json(dict(params), "params")
+        value, vals = finished_values(value, values)
 
         def run(conn: Connection) -> FrozenTrial:
             row = self._locked_running(conn, trial_id, f"finish as {state.value}")
-            values: dict[str, Any] = dict(
-                state=state.value, value=value, fail_reason=reason, datetime_complete=datetime.now()
+            changes: dict[str, Any] = dict(
+                state=state.value, value=value, fail_reason=reason, datetime_complete=datetime.now(),
+                objective_values=_json_list(vals), constraint_values=_json_list(constraints),
             )
             if params:
-                values.update(_merged(row, params, distributions or {}))
-            values["seq"] = self._next_seq(conn, row.study_id)
-            conn.execute(update(trials).where(trials.c.trial_id == trial_id).values(**values))
+                changes.update(_merged(row, params, distributions or {}))
+            changes["seq"] = self._next_seq(conn, row.study_id)
+            conn.execute(update(trials).where(trials.c.trial_id == trial_id).values(**changes))
             if state is TrialState.FAILED and max_retries:
                 self._retry(conn, trial_id, max_retries)
             return self._trial_in(conn, trial_id)
@@ -1113,6 +1120,7 @@ def _merged(row: Any, params: Mapping[str, Any], dists: Mapping[str, Param]) -> 
 
 
 def _study_info(row: Any) -> StudyInfo:
+    directions = tuple(Direction(d) for d in json.loads(row.directions)) if row.directions else ()
     return StudyInfo(
         study_id=row.study_id,
         name=row.name,
@@ -1120,7 +1128,16 @@ def _study_info(row: Any) -> StudyInfo:
         user_attrs=json.loads(row.user_attrs),
         system_attrs=_public(row.system_attrs),
         datetime_start=row.datetime_start,
+        directions=directions,
     )
+
+
+def _json_list(numbers: Sequence[float] | None) -> str | None:
+    return None if numbers is None else json.dumps([float(x) for x in numbers])
+
+
+def _numbers(text: str | None) -> tuple[float, ...] | None:
+    return None if text is None else tuple(float(x) for x in json.loads(text))
 
 
 def _trial(row: Any, steps: dict[int, float]) -> FrozenTrial:
@@ -1140,4 +1157,6 @@ def _trial(row: Any, steps: dict[int, float]) -> FrozenTrial:
         owner=row.owner,
         heartbeat=row.heartbeat,
         retry_of=row.retry_of,
+        values=_numbers(row.objective_values),
+        constraints=_numbers(row.constraint_values),
     )

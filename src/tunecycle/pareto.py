@@ -1,0 +1,97 @@
+"""Pareto dominance for studies of several objectives: losses, non-dominated fronts, the
+feasible front of a study's trials, and the hypervolume of a front.
+
+Everything works on *losses*: each objective's value times its direction's sign, so that lower
+is better in every column.  A trial with a constraint value above 0 is infeasible and never on
+the front (``FrozenTrial.feasible``).  Pure functions of numpy arrays and frozen records; the
+samplers (NSGA-II's ranks, multi-objective TPE's split) and the study (``best_trials``) share
+them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from tunecycle.records import Direction, FrozenTrial, TrialState
+
+
+def losses(trials: Sequence[FrozenTrial], directions: Sequence[Direction]) -> np.ndarray:
+    """An ``(n, k)`` array of the trials' losses (``sign * value`` per objective)."""
+    signs = np.array([d.sign() for d in directions])
+    if not trials:
+        return np.empty((0, len(directions)))
+    return np.array([t.values for t in trials], dtype=float) * signs
+
+
+def dominates(a: np.ndarray, b: np.ndarray) -> bool:
+    """True when loss vector ``a`` is no worse than ``b`` everywhere and better somewhere."""
+    return bool(np.all(a <= b) and np.any(a < b))
+
+
+def nondominated(points: np.ndarray) -> np.ndarray:
+    """A boolean mask of the rows of ``points`` (losses) that no other row dominates; equal
+    rows do not dominate each other, so ties are all kept."""
+    n = len(points)
+    keep = np.ones(n, dtype=bool)
+    for i in range(n):
+        if not keep[i]:
+            continue
+        worse_or_equal = np.all(points[i] <= points, axis=1)
+        better_somewhere = np.any(points[i] < points, axis=1)
+        keep &= ~(worse_or_equal & better_somewhere)  # what row i dominates is off the front
+    return keep
+
+
+def front_ranks(points: np.ndarray) -> np.ndarray:
+    """Non-dominated sorting: rank 0 for the first front, 1 for the front once it is removed,
+    and so on (NSGA-II's ranks)."""
+    ranks = np.full(len(points), -1, dtype=int)
+    left = np.arange(len(points))
+    rank = 0
+    while len(left):
+        mask = nondominated(points[left])
+        ranks[left[mask]] = rank
+        left = left[~mask]
+        rank += 1
+    return ranks
+
+
+def best_trials(trials: Sequence[FrozenTrial], directions: Sequence[Direction]
+                ) -> list[FrozenTrial]:
+    """The feasible complete trials that no other feasible complete trial dominates, in
+    number order (for one objective: every trial that ties for the best value)."""
+    done = [t for t in trials
+            if t.state is TrialState.COMPLETE and t.values is not None
+            and len(t.values) == len(directions) and t.feasible]
+    if not done:
+        return []
+    mask = nondominated(losses(done, directions))
+    return [t for t, keep in zip(done, mask) if keep]
+
+
+def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
+    """The volume dominated by ``points`` (losses) and bounded by ``reference`` (a point worse
+    than all of them in every objective); points not better than the reference count for
+    nothing.  Exact, by slicing along the first objective (fine for 2 and 3 objectives and
+    fronts of a few hundred points)."""
+    pts = np.asarray(points, dtype=float)
+    ref = np.asarray(reference, dtype=float)
+    if len(pts) == 0:
+        return 0.0
+    pts = pts[np.all(pts < ref, axis=1)]
+    if len(pts) == 0:
+        return 0.0
+    pts = pts[nondominated(pts)]
+    if pts.shape[1] == 1:
+        return float(ref[0] - pts[:, 0].min())
+    order = np.argsort(pts[:, 0])
+    pts = pts[order]
+    volume = 0.0
+    for i, p in enumerate(pts):
+        upper = pts[i + 1, 0] if i + 1 < len(pts) else ref[0]
+        width = upper - p[0]
+        if width > 0:
+            volume += width * hypervolume(pts[: i + 1, 1:], ref[1:])
+    return float(volume)
