@@ -36,6 +36,7 @@ from __future__ import annotations
 from typing import Any
 
 from tunecycle.errors import TrialPruned
+from tunecycle.integrations.loop import split_observation_key
 from tunecycle.trial import Trial
 
 
@@ -44,14 +45,10 @@ class CatBoostPruningCallback:
     pruned, and raise :class:`~tunecycle.TrialPruned` from :meth:`check_pruned`."""
 
     def __init__(self, trial: Trial, observation_key: str = "validation-Logloss"):
-        if not isinstance(observation_key, str) or "-" not in observation_key:
-            raise ValueError(
-                f"CatBoostPruningCallback: observation_key must be '<data>-<metric>' "
-                f"(e.g. 'validation-Logloss'), got {observation_key!r}"
-            )
+        self._data, self._metric = split_observation_key(
+            "CatBoostPruningCallback", observation_key, "validation-Logloss")
         self.trial = trial
         self.observation_key = observation_key
-        self._data, self._metric = observation_key.rsplit("-", 1)
         self.pruned_round: int | None = None
         self.rounds_seen = 0
         self._message: str | None = None  # why the trial was pruned

@@ -33,6 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 from tunecycle.errors import TrialPruned
+from tunecycle.integrations.loop import split_observation_key
 from tunecycle.trial import Trial
 
 
@@ -40,15 +41,10 @@ class LightGBMPruningCallback:
     """Report an evaluation metric after each boosting round and stop a pruned trial."""
 
     def __init__(self, trial: Trial, observation_key: str = "valid_0-binary_logloss"):
-        if not isinstance(observation_key, str) or "-" not in observation_key:
-            raise ValueError(
-                f"LightGBMPruningCallback: observation_key must be '<data>-<metric>' "
-                f"(e.g. 'valid_0-binary_logloss'), got {observation_key!r}"
-            )
+        self._data, self._metric = split_observation_key(
+            "LightGBMPruningCallback", observation_key, "valid_0-binary_logloss")
         self.trial = trial
         self.observation_key = observation_key
-        # data names may hold '-' themselves (valid_names), metric names rarely do
-        self._data, self._metric = observation_key.rsplit("-", 1)
         self.pruned_round: int | None = None
         self.rounds_seen = 0
         # after LightGBM's own callbacks of a round (record_evaluation 20, early stopping 30),

@@ -45,3 +45,16 @@ def run_steps(trial: Trial, n_steps: int, step_fn: Callable[[int], float]) -> fl
         value = float(step_fn(step))
         report_and_check(trial, value, step)
     return value
+
+
+def split_observation_key(owner: str, key: object, example: str) -> tuple[str, str]:
+    """``"<data>-<metric>"`` as ``(data, metric)`` for a boosting callback named ``owner``; a
+    ``ValueError`` naming the argument otherwise.  Data names may hold '-' themselves (a
+    library's eval or valid names), metric names rarely do: the key splits at its last '-'."""
+    if not isinstance(key, str) or "-" not in key:
+        raise ValueError(
+            f"{owner}: observation_key must be '<data>-<metric>' (e.g. {example!r}), "
+            f"got {key!r}"
+        )
+    data, metric = key.rsplit("-", 1)
+    return data, metric

@@ -30,6 +30,7 @@ from typing import Any
 import xgboost
 
 from tunecycle.errors import TrialPruned
+from tunecycle.integrations.loop import split_observation_key
 from tunecycle.trial import Trial
 
 
@@ -38,15 +39,10 @@ class XGBoostPruningCallback(xgboost.callback.TrainingCallback):
 
     def __init__(self, trial: Trial, observation_key: str = "validation_0-logloss"):
         super().__init__()
-        if not isinstance(observation_key, str) or "-" not in observation_key:
-            raise ValueError(
-                f"XGBoostPruningCallback: observation_key must be '<data>-<metric>' "
-                f"(e.g. 'validation_0-logloss'), got {observation_key!r}"
-            )
+        self._data, self._metric = split_observation_key(
+            "XGBoostPruningCallback", observation_key, "validation_0-logloss")
         self.trial = trial
         self.observation_key = observation_key
-        # data names may hold '-' themselves (xgboost.train's evals), metric names rarely do
-        self._data, self._metric = observation_key.rsplit("-", 1)
         self.pruned_round: int | None = None
         self.rounds_seen = 0
 
