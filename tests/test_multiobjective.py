@@ -186,3 +186,22 @@ def test_several_objectives_run_in_worker_processes():
     assert [t.number for t in trials] == list(range(8))
     assert all(t.state is TrialState.COMPLETE and len(t.values) == 2 for t in trials)
     assert all(t.constraints == pytest.approx((t.params["x"] - 0.9,)) for t in trials)
+
+
+def test_the_stores_best_value_skips_infeasible_trials(storage_url, make_storage, unique_name):
+    """The viewers' reads (dashboard cards, `tunecycle studies`) agree with best_trial."""
+    store = make_storage(storage_url)
+    study = tc.create_study(unique_name("feasible-best"), storage=store, sampler="random",
+                            seed=0, constraints_func=lambda t: [t.params["x"] - 0.0])
+    study.optimize(lambda t: t.suggest_float("x", -1, 1), n_trials=20)  # minimise x, x <= 0
+    best = study.best_trial.value
+    assert best < 0 and min(t.value for t in study.trials) == best  # x <= 0 is the best side
+    study2 = tc.create_study(unique_name("feasible-max"), storage=store, direction="maximize",
+                             sampler="random", seed=0,
+                             constraints_func=lambda t: [t.params["x"] - 0.0])
+    study2.optimize(lambda t: t.suggest_float("x", -1, 1), n_trials=20)  # max x, x <= 0
+    feasible_max = study2.best_trial.value
+    assert feasible_max <= 0 < max(t.value for t in study2.trials)
+    assert store.get_study_summary(study2.study_id).best_value == feasible_max
+    listed = {s.info.name: s.best_value for s in store.list_studies()}
+    assert listed[study2.name] == feasible_max and listed[study.name] == best

@@ -163,7 +163,7 @@ def summarize(info: StudyInfo, trials: Sequence[FrozenTrial]) -> StudySummary:
     best: float | None = None
     for t in trials:
         counts[t.state] += 1
-        if t.state is TrialState.COMPLETE and t.value is not None:
+        if t.state is TrialState.COMPLETE and t.value is not None and t.feasible:
             if best is None or info.direction.better(t.value, best):
                 best = t.value
     return StudySummary(info=info, n_trials=len(trials), counts=counts, best_value=best)

@@ -8,6 +8,7 @@ values and attributes are stored as JSON text, never as pickles.
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Double,
@@ -71,6 +72,9 @@ trials = Table(
     # of a one-objective study keeps its value in ``value`` as well)
     Column("objective_values", Text),
     Column("constraint_values", Text),
+    # False when a constraint value is above 0 (NULL: no constraints); the viewers' best value
+    # skips infeasible trials without reading the JSON
+    Column("feasible", Boolean),
     UniqueConstraint("study_id", "number", name="uq_tc_trials_study_number"),
     Index("ix_tc_trials_study_state_number", "study_id", "state", "number"),
     Index("ix_tc_trials_study_seq", "study_id", "seq"),

@@ -44,6 +44,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    or_,
     select,
     table,
     update,
@@ -101,6 +102,8 @@ _COUNTED = [
     for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
 ]
 _ADVISORY_KEY = 0x7475_6E65  # "tune"
+#: a trial without constraints, or one that satisfies them (what a best value may come from)
+_FEASIBLE = or_(trials.c.feasible.is_(None), trials.c.feasible.is_(True))
 #: private system attribute: a random token of the write that made or claimed the row, so that
 #: a retry after a lost commit finds that row instead of making a second one; never shown
 _OP_KEY = "_op"
@@ -351,7 +354,7 @@ class SQLStorage(Storage):
             ).all()
             bests = conn.execute(
                 select(trials.c.study_id, func.min(trials.c.value), func.max(trials.c.value))
-                .where(trials.c.state == TrialState.COMPLETE.value)
+                .where(and_(trials.c.state == TrialState.COMPLETE.value, _FEASIBLE))
                 .group_by(trials.c.study_id)
             ).all()
             return infos, counts, bests
@@ -642,6 +645,7 @@ class SQLStorage(Storage):
             changes: dict[str, Any] = dict(
                 state=state.value, value=value, fail_reason=reason, datetime_complete=datetime.now(),
                 objective_values=_json_list(vals), constraint_values=_json_list(constraints),
+                feasible=None if constraints is None else all(c <= 0 for c in constraints),
             )
             if params:
                 changes.update(_merged(row, params, distributions or {}))
@@ -868,6 +872,7 @@ class SQLStorage(Storage):
                     and_(
                         trials.c.study_id == study_id,
                         trials.c.state == TrialState.COMPLETE.value,
+                        _FEASIBLE,
                     )
                 )
             ).one()
