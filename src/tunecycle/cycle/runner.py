@@ -18,6 +18,11 @@ first fold's values are reported at steps 0, 1, 2, ... (epochs) so that a pruner
 bad trial early; later folds of k-fold validation do not report.  The best network is refitted
 for the epochs its trial needed.  The files written and :func:`load_model`, which reads a saved
 model back, are in :mod:`tunecycle.cycle.saved`.
+
+``objectives=`` and ``constraints=`` (:mod:`tunecycle.cycle.objectives`) add measured costs of
+a model (latency, size, parameters, fit time) as further objectives or as bounds; a search of
+several objectives refits and tests its feasible Pareto front (``TuneResult.front``) and saves
+the member its selection rule picks.
 """
 
 from __future__ import annotations
