@@ -192,6 +192,8 @@ def test_a_config_with_objectives_and_constraints_runs_end_to_end(tmp_path, caps
     ({"study": {"name": "iris-mo", "sampler": "tpe"}},
      "study.sampler: 'tpe' optimises one objective"),
     ({"select": {"accuracy": -1}}, "select.accuracy: must not be negative"),
+    ({"tracking": {"tensorboard": {"log_dir": "tb"}}}, "tracking: the trackers log one "
+                                                       "objective's value"),
 ])
 def test_config_mistakes_name_their_path_exit_2_and_write_nothing(tmp_path, capsys, changes,
                                                                   problem):
@@ -250,3 +252,17 @@ def test_bounds_and_the_weighted_selection_rule():
     assert Goals("accuracy", "maximize", ("accuracy", "latency_ms"),
                  select="latency_ms").choose(front) == 0
     assert goals.constraint_values({"latency_ms": 0.5}) == [0.5, -1.5]
+
+
+def test_a_worker_of_a_config_runs_trials_of_the_same_objectives(tmp_path):
+    from tunecycle.cycle.config import parse_config, run_config
+
+    doc = config(tmp_path, models=["knn"])
+    doc["study"]["n_trials"] = 3
+    study = run_config(parse_config(doc), progress=False, search_only=True)
+    assert study.n_objectives == 2 and study.metric_names == ["accuracy", "latency_ms"]
+    done = study.get_trials(["complete"])
+    assert len(done) == 3 and not (tmp_path / "model").exists()
+    for t in done:
+        assert t.values[1] == t.user_attrs["measures"]["latency_ms"]
+        assert t.constraints == pytest.approx((t.user_attrs["measures"]["model_size_kb"] - 30,))
