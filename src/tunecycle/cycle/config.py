@@ -23,7 +23,14 @@ data:
 split:
   test_size: 0.2
   validation: {kind: kfold, folds: 5}     # or {kind: holdout, ratio: 0.2}; stratified: true
-metric: accuracy              # default: the task's first metric
+metric: accuracy              # default: the task's first metric (or the first objective)
+objectives: [accuracy, latency_ms]  # optional: the metric first, then any of latency_ms,
+                              # model_size_kb, n_parameters, fit_time_s (each minimised)
+constraints:                  # optional, on the metric or any measure, objective or not
+  model_size_kb: {max: 500}   # {max: x}, {min: y} or both
+select: accuracy              # several objectives: the front member saved (an objective,
+                              # or weights {accuracy: 1, latency_ms: 0.5}); default: the metric
+front_size: 10                # front members refitted and tested (best metric first)
 models:                       # a list of family names, or family -> overrides
   knn: {n_neighbors: {type: int, low: 1, high: 20}, p: null}
   svm: {C: {type: float, low: 0.1, high: 10, log: true}, kernel: [rbf, linear]}
@@ -57,7 +64,12 @@ the task, each family for the task, and each override through ``family_space`` (
 the checkpoint ``init_from`` names: its family, task and blocks), and that the library of each
 tracker named under ``tracking`` is installed (else the extra to install).  When the task
 is neither given nor known from a scikit-learn set, the metric's own task stands in for it; with
-no metric either, an override must fit one of the family's tasks.  What only the data can tell
+no metric either, an override must fit one of the family's tasks.  ``objectives``,
+``constraints``, ``select`` and ``front_size`` are checked by the rules of
+:mod:`tunecycle.cycle.objectives` (known names, numeric bounds with min <= max, a family that
+has a parameter count), and several objectives need a sampler that takes them and no pruner
+(``study.pruner``), ensemble or tracking.
+What only the data can tell
 (a class too small for the folds, a free-text column) is still found by ``tune``.
 """
 
@@ -71,15 +83,31 @@ from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from tunecycle.cycle.data import _BUNDLED, _FILE_SUFFIXES, _GENERATED, SYNTHETIC, TASKS
 from tunecycle.cycle.errors import MetricError
 from tunecycle.cycle.families import family_space, get_family
-from tunecycle.cycle.metrics import METRICS, get_metric
+from tunecycle.cycle.metrics import METRICS, default_metric, get_metric
+from tunecycle.cycle.objectives import (
+    FRONT_SIZE,
+    MEASURES,
+    Bound,
+    bound_problem,
+    goal_problems,
+    number_problem,
+    objective_problems,
+)
 from tunecycle.errors import StorageURLError, UserError
 from tunecycle.pruners import PRUNERS
-from tunecycle.samplers import sampler_names
+from tunecycle.samplers import sampler_class, sampler_names
 from tunecycle.space import Float, param_from_dict
 from tunecycle.storage import parse_storage_url
 from tunecycle.storage.base import study_name_problem
@@ -260,6 +288,30 @@ class EnsembleSection(_Section):
         return _positive_int(value)
 
 
+class BoundSection(_Section):
+    """A constraint: ``{max: x}``, ``{min: y}`` or both."""
+
+    min: float | None = None
+    max: float | None = None
+
+    @field_validator("min", "max", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> float | None:
+        if value is None:
+            return None
+        why = number_problem(value)
+        if why:
+            raise ValueError(why)
+        return float(value)
+
+    @model_validator(mode="after")
+    def _order(self) -> BoundSection:
+        why = bound_problem(self.min, self.max)
+        if why:
+            raise ValueError(why)
+        return self
+
+
 class MlflowSection(_Section):
     tracking_uri: str | None = None  # default: MLflow's own (MLFLOW_TRACKING_URI)
     experiment: str | None = None  # default: the study's name
@@ -296,10 +348,34 @@ class CycleConfig(_Section):
     data: DataSection
     split: SplitSection = Field(default_factory=SplitSection)
     metric: str | None = None
+    objectives: list[str] | None = None
+    constraints: dict[str, BoundSection] | None = None
+    select: str | dict[str, Any] | None = None
+    front_size: int = FRONT_SIZE
     models: dict[str, dict[str, Any]] | None = None
     output: OutputSection = Field(default_factory=OutputSection)
     ensemble: EnsembleSection | None = None
     tracking: TrackingSection = Field(default_factory=TrackingSection)
+
+    @field_validator("front_size", mode="before")
+    @classmethod
+    def _front_size(cls, value: Any) -> int:
+        return _positive_int(value)
+
+    @field_validator("objectives", mode="before")
+    @classmethod
+    def _objectives(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, list) and value):
+            return value
+        raise ValueError(f"expected a list of names, the metric first, got {value!r}")
+
+    @field_validator("select", mode="before")
+    @classmethod
+    def _select(cls, value: Any) -> Any:
+        if value is None or isinstance(value, (str, Mapping)):
+            return value
+        raise ValueError(f"expected an objective's name or {{objective: weight}}, got "
+                         f"{value!r}")
 
     @field_validator("models", mode="before")
     @classmethod
@@ -395,8 +471,9 @@ def parse_config(raw: Any, source: str | None = None) -> CycleConfig:
         raise ConfigError([("", "the config is empty; it needs at least a data section")], source)
     if not isinstance(raw, Mapping):
         raise ConfigError(
-            [("", f"expected a mapping of sections (study, data, split, metric, models, "
-                  f"output, ensemble, tracking), got {type(raw).__name__}")],
+            [("", f"expected a mapping of sections (study, data, split, metric, "
+                  f"objectives, constraints, models, output, ensemble, tracking), got "
+                  f"{type(raw).__name__}")],
             source,
         )
     try:
@@ -439,7 +516,8 @@ def _pydantic_problem(err: Mapping[str, Any]) -> Problem:
     path = ".".join(str(part) for part in loc)
     kind = err.get("type")
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
+        allowed = (["min", "max"] if len(loc) == 3 and loc[0] == "constraints"
+                   else _allowed_keys(loc[:-1]))
         return path, "unknown key" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
     if kind == "missing":
         return path, "is required"
@@ -490,17 +568,19 @@ def check_config(cfg: CycleConfig) -> list[Problem]:
     if v.kind == "holdout" and v.folds is not None:
         problems.append(("split.validation.folds", "is used only with kind: kfold"))
 
-    if cfg.metric is not None:
+    metric, where = _named_metric(cfg)
+    if metric is not None:
         if task is not None:
             try:
-                get_metric(cfg.metric, task)
+                get_metric(metric, task)
             except MetricError as exc:
-                problems.append(("metric", _strip(str(exc), "metric: ")))
-        elif cfg.metric in METRICS:
-            task = METRICS[cfg.metric].task  # the metric tells the task the data must have
+                problems.append((where, _strip(str(exc), "metric: ")))
+        elif metric in METRICS:
+            task = METRICS[metric].task  # the metric tells the task the data must have
         else:
-            problems.append(("metric", f"unknown metric {cfg.metric!r}; choose one of "
-                                       f"{', '.join(METRICS)}"))
+            problems.append((where, f"unknown metric {metric!r}; choose one of "
+                                    f"{', '.join(METRICS)}"))
+    problems += _check_goals(cfg, task, metric)
     problems += _check_models(cfg, task)
     out = cfg.output.dir
     if out is not None and Path(out).expanduser().is_file():
@@ -508,6 +588,49 @@ def check_config(cfg: CycleConfig) -> list[Problem]:
     if cfg.ensemble is not None and task == "clustering":
         problems.append(("ensemble", "ensembles are not supported for clustering; leave it out"))
     problems += _check_tracking(cfg)
+    return problems
+
+
+def _named_metric(cfg: CycleConfig) -> tuple[str | None, str]:
+    """The metric the config names (``metric``, else the first objective) and its path."""
+    if cfg.metric is not None:
+        return cfg.metric, "metric"
+    first = cfg.objectives[0] if cfg.objectives else None
+    if isinstance(first, str) and first and first not in MEASURES:
+        return first, "objectives.0"
+    return None, "metric"
+
+
+def _check_goals(cfg: CycleConfig, task: str | None, metric: str | None) -> list[Problem]:
+    """Objectives, constraints, select and front_size, and what several objectives need of
+    the study (a sampler that takes them, no pruner) and of the ensemble (none)."""
+    problems = objective_problems(cfg.objectives, cfg.metric)
+    if problems:
+        return problems
+    if metric is None and task is not None:
+        metric = default_metric(task).name
+    bounds = [Bound(name, b.min, b.max) for name, b in (cfg.constraints or {}).items()]
+    if metric is None:  # the task is unknown: any metric's name may be the one constrained
+        bounds = [b for b in bounds if b.name not in METRICS]
+    families = list(cfg.models) if cfg.models else None
+    if families is None and task is not None:
+        from tunecycle.cycle.runner import DEFAULT_FAMILIES
+
+        families = DEFAULT_FAMILIES[task]
+    found = goal_problems(cfg.objectives, bounds, metric or "", cfg.select, cfg.front_size,
+                          families, cfg.study.pruner, cfg.ensemble)
+    problems += [("study.pruner" if path == "pruner" else path, why) for path, why in found]
+    several = cfg.objectives is not None and len(cfg.objectives) > 1
+    name = cfg.study.sampler.lower()
+    if several and name in sampler_names() and not sampler_class(name).multi_objective:
+        able = [n for n in sampler_names() if sampler_class(n).multi_objective]
+        problems.append(("study.sampler", f"{name!r} optimises one objective; for "
+                                          f"{len(cfg.objectives)} use one of "
+                                          f"{', '.join(able)}"))
+    if several and any(getattr(cfg.tracking, n) is not None
+                       for n in ("mlflow", "tensorboard", "wandb")):
+        problems.append(("tracking", "the trackers log one objective's value; with several "
+                                     "objectives leave tracking out"))
     return problems
 
 
@@ -803,6 +926,9 @@ def _run(cfg: CycleConfig, progress: bool, search_only: bool, trackers: list[Any
         max_consecutive_failures=cfg.study.max_consecutive_failures,
         resources_per_trial=cfg.study.resources_per_trial,
         callbacks=trackers,
+        objectives=cfg.objectives,
+        constraints={name: b.model_dump(exclude_none=True)
+                     for name, b in (cfg.constraints or {}).items()} or None,
     )
     if search_only:
         return runner.search_only(cfg.data.source, **kwargs)
@@ -812,6 +938,8 @@ def _run(cfg: CycleConfig, progress: bool, search_only: bool, trackers: list[Any
         ensemble=cfg.ensemble.kind if cfg.ensemble else None,
         ensemble_size=cfg.ensemble.size if cfg.ensemble else 5,
         ensemble_keep=cfg.ensemble.keep if cfg.ensemble else "best",
+        select=cfg.select,
+        front_size=cfg.front_size,
         **kwargs,
     )
     for tracker in trackers:  # MLflow: the refitted model and its test metrics

@@ -18,13 +18,19 @@ first fold's values are reported at steps 0, 1, 2, ... (epochs) so that a pruner
 bad trial early; later folds of k-fold validation do not report.  The best network is refitted
 for the epochs its trial needed.  The files written and :func:`load_model`, which reads a saved
 model back, are in :mod:`tunecycle.cycle.saved`.
+
+``objectives=`` and ``constraints=`` (:mod:`tunecycle.cycle.objectives`) add measured costs of
+a model (latency, size, parameters, fit time) as further objectives or as bounds; a search of
+several objectives refits and tests its feasible Pareto front (``TuneResult.front``) and saves
+the member its selection rule picks.
 """
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +42,21 @@ from tunecycle.cycle.ensemble import Ensemble, build_ensemble, check_ensemble, t
 from tunecycle.cycle.errors import DataError
 from tunecycle.cycle.families import build_estimator, family_defaults, family_space, get_family
 from tunecycle.cycle.metrics import Metric, confusion, default_metric, get_metric, metric_names
+from tunecycle.cycle.objectives import (
+    FRONT_SIZE,
+    MEASURES,
+    MEASURES_ATTR,
+    Goals,
+    make_goals,
+    measure,
+    trial_values,
+)
 from tunecycle.cycle.preprocess import make_pipeline, make_preprocessor
 from tunecycle.cycle.saved import load_model, save_model  # noqa: F401 - load_model re-exported
 from tunecycle.cycle.splits import Validation, split_test, validation_splits
 from tunecycle.display import metrics_html
 from tunecycle.errors import TrialPruned, UserError
+from tunecycle.records import FrozenTrial
 from tunecycle.space import Float, Space
 from tunecycle.study import DEFAULT_MAX_CONSECUTIVE_FAILURES, Callback, Study
 from tunecycle.trial import Trial
@@ -54,8 +70,34 @@ DEFAULT_FAMILIES = {
 
 
 @dataclass(frozen=True)
+class FrontMember:
+    """One trial of the feasible Pareto front, refitted on the search part and tested once."""
+
+    number: int
+    family: str
+    params: dict[str, Any]
+    values: dict[str, float]  # validation: the metric and each measure, by name
+    test_metrics: dict[str, float]
+    test_measures: dict[str, float]  # the measures of the refitted model (see tune)
+    selected: bool = False  # the saved model
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-safe, as stored with the study (``user_attrs["front"]``) and in summary.json."""
+        return {"number": self.number, "family": self.family, "params": self.params,
+                "values": self.values, "test_metrics": self.test_metrics,
+                "test_measures": self.test_measures, "selected": self.selected}
+
+
+@dataclass(frozen=True)
 class TuneResult:
-    """What a finished cycle gives back."""
+    """What a finished cycle gives back.
+
+    With several objectives or constraints: ``objectives`` (the metric first), ``constraints``
+    (``{name: {"min": x, "max": y}}``), ``front`` (the refitted feasible front, best metric
+    first; empty for one objective), ``n_infeasible`` (complete trials that broke a
+    constraint), ``values`` (the saved trial's validation metric and measures) and
+    ``test_measures`` (the saved model's measures after the refit).  ``best_params``,
+    ``best_value`` (the metric) and ``family`` describe the saved model."""
 
     study: Study
     family: str
@@ -71,6 +113,13 @@ class TuneResult:
     ensemble: Ensemble | None = None  # fitted on the search part only; None when not asked
     ensemble_test_metrics: dict[str, float] | None = None
     ensemble_kind: str | None = None
+    objectives: tuple[str, ...] = ()
+    constraints: dict[str, dict[str, float]] = field(default_factory=dict)
+    front: tuple[FrontMember, ...] = ()
+    n_infeasible: int = 0
+    values: dict[str, float] = field(default_factory=dict)
+    test_measures: dict[str, float] = field(default_factory=dict)
+    trial_number: int | None = None  # the trial the saved model comes from
 
     def _repr_html_(self) -> str:
         """The notebook view: the test metrics (and the ensemble's), then the study's summary."""
@@ -112,6 +161,10 @@ def tune(
     resources_per_trial: Mapping[str, float] | None = None,
     max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
     callbacks: Sequence[Callback] = (),
+    objectives: Sequence[str] | None = None,
+    constraints: Mapping[str, Mapping[str, float]] | None = None,
+    select: str | Mapping[str, float] | None = None,
+    front_size: int = FRONT_SIZE,
 ) -> TuneResult:
     """Tune ``model`` (a family name, a list of them, or None for the task's defaults) on
     ``data`` (anything :func:`~tunecycle.cycle.data.load_data` takes, or a ``Dataset``).
@@ -137,25 +190,60 @@ def tune(
     so ``pruner="median"`` stops poor trials early; holdout validation suits them best.
     ``callbacks``: called as ``cb(study, frozen_trial)`` after each trial of the search (the
     experiment trackers of :mod:`tunecycle.integrations` are such callbacks).
+
+    Several objectives and constraints (:mod:`tunecycle.cycle.objectives` says how each
+    measure is taken): ``objectives=["accuracy", "latency_ms"]`` optimises the metric (first;
+    ``metric`` may be left out) and the built-in measures ``latency_ms``, ``model_size_kb``,
+    ``n_parameters``, ``fit_time_s`` (each minimised) together; ``constraints={"latency_ms":
+    {"max": 2}, "accuracy": {"min": 0.9}}`` bounds the metric or any measure, with one
+    objective too (infeasible trials are never chosen).  Each trial keeps its measures in
+    ``user_attrs["measures"]``.  A search of several objectives takes no pruner and builds no
+    ensemble (nor does a constrained one: an ensemble's costs add up over its members).
+    After it, the feasible Pareto front (its ``front_size`` best trials by the metric, always
+    with the selected one) is refitted on the search part and tested once, each member with
+    its test metrics and its measures taken again on the refitted model (latency on the test
+    part's first rows, size and parameters of the refitted pipeline, fit time of the refit).
+    The saved model is the front member best by ``select``: an objective's name (default: the
+    metric, i.e. the best metric within the constraints) or ``{objective: weight}`` (losses
+    scaled to [0, 1] over the front, lowest weighted sum).  The constraints are judged when a
+    trial ends: continuing a study with other bounds does not judge its old trials again.
     """
     plan = _Plan.make(data, model, target, task, metric, test_size, validation,
-                      validation_ratio, space, seed, ensemble, ensemble_size, ensemble_keep)
+                      validation_ratio, space, seed, ensemble, ensemble_size, ensemble_keep,
+                      objectives=objectives, constraints=constraints, select=select,
+                      front_size=front_size, pruner=pruner)
     study = plan.open_study(study_name, sampler, pruner, storage, max_retries)
     plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout,
                 resources_per_trial, max_consecutive_failures, callbacks)
     ds, chosen, search, test = plan.ds, plan.chosen, plan.search_part, plan.test
-    splitter, single, validation = plan.splitter, plan.single, plan.validation
+    splitter, single, validation, goals = plan.splitter, plan.single, plan.validation, plan.goals
 
-    best = study.best_trial
-    best_params, best_folds = splitter.split(dict(best.params))
-    family, fitted = _fit_final(search, best_params, chosen, single, seed,
-                                best.user_attrs.get(EPOCHS_ATTR))
-    scores = _test_metrics(fitted, test, chosen)
+    best, kept, n_infeasible = _chosen_trials(study, goals)
+    best_folds = splitter.split(dict(best.params))[1]
+    front: list[FrontMember] = []
+    for t in kept:  # the front, best metric first; the selected member's refit is the model
+        fam, model_t, scores_t, measures_t = _refit_and_test(plan, t)
+        front.append(FrontMember(t.number, fam, dict(t.params),
+                                 trial_values(goals, t.value, t.values, t.user_attrs),
+                                 scores_t, measures_t, t.number == best.number))
+        if t.number == best.number:
+            family, fitted, scores, measures = fam, model_t, scores_t, measures_t
+    if not kept:
+        family, fitted, scores, measures = _refit_and_test(plan, best)
     matrix = confusion(fitted, test.X, test.y) if ds.task == "classification" else None
     study.set_user_attr("test_metrics", scores)
     study.set_user_attr("best_family", family)
     if matrix is not None:
         study.set_user_attr("confusion_matrix", matrix)
+    values = trial_values(goals, best.value, best.values, best.user_attrs)
+    extra: dict[str, Any] = {}
+    if not goals.plain:
+        extra = {"goals": goals.describe(), "trial": best.number, "values": values,
+                 "test_measures": measures, "n_infeasible": n_infeasible}
+        if front:
+            extra["front"] = [m.describe() for m in front]
+        for key, value in extra.items():
+            study.set_user_attr(key, value)
     built, ens_scores = None, None
     if ensemble is not None:
         def member(params: dict[str, Any]) -> Any:
@@ -171,9 +259,50 @@ def tune(
     path = None
     if output_dir:
         path = _save(output_dir, fitted, family, dict(best.params), scores, chosen,
-                     built, ens_scores, keep_ensemble=ensemble_keep == "ensemble")
-    return TuneResult(study, family, dict(best.params), float(best.value), chosen.name, fitted,
-                      scores, matrix, path, validation, test_size, built, ens_scores, ensemble)
+                     built, ens_scores, keep_ensemble=ensemble_keep == "ensemble", extra=extra)
+    return TuneResult(study, family, dict(best.params), float(values[chosen.name]),
+                      chosen.name, fitted, scores, matrix, path, validation, test_size, built,
+                      ens_scores, ensemble, goals.objectives,
+                      {b.name: b.describe() for b in goals.constraints}, tuple(front),
+                      n_infeasible, values, measures, best.number)
+
+
+def _chosen_trials(study: Study, goals: Goals) -> tuple[FrozenTrial, list[FrozenTrial], int]:
+    """The trial whose refit is saved, the front members to refit and test (none for one
+    objective) and how many complete trials are infeasible."""
+    if goals.plain:
+        return study.best_trial, [], 0
+    complete = study.get_trials(["complete"])
+    n_infeasible = sum(not t.feasible for t in complete)
+    if len(complete) == n_infeasible:
+        said = ", ".join(b.said() for b in goals.constraints)
+        raise UserError(f"constraints: none of the {len(complete)} complete trials satisfies "
+                        f"{said}; loosen the constraints or run more trials")
+    if not goals.several:
+        return study.best_trial, [], n_infeasible
+    front = study.best_trials
+    best = front[goals.choose([trial_values(goals, t.value, t.values, t.user_attrs)
+                               for t in front])]
+    sign = goals.sign(goals.metric)
+    ranked = sorted(front, key=lambda t: (sign * t.values[0], t.number))
+    kept = ranked[:goals.front_size]
+    if best not in kept:
+        kept = sorted([*ranked[:goals.front_size - 1], best],
+                      key=lambda t: (sign * t.values[0], t.number))
+    return best, kept, n_infeasible
+
+
+def _refit_and_test(plan: _Plan, trial: FrozenTrial
+                    ) -> tuple[str, Any, dict[str, float], dict[str, float]]:
+    """Refit ``trial``'s configuration on the whole search part, test it once; with its
+    measures taken on the refitted model (latency on the test part's first rows)."""
+    params = plan.splitter.split(dict(trial.params))[0]
+    start = time.perf_counter()
+    family, fitted = _fit_final(plan.search_part, params, plan.chosen, plan.single, plan.seed,
+                                trial.user_attrs.get(EPOCHS_ATTR))
+    seconds = time.perf_counter() - start
+    scores = _test_metrics(fitted, plan.test, plan.chosen)
+    return family, fitted, scores, measure(fitted, plan.test.X, seconds, plan.goals.measured)
 
 
 @dataclass(frozen=True)
@@ -192,18 +321,23 @@ class _Plan:
     single: str | None
     space: Mapping[str, Mapping[str, Any]] | None
     seed: int
+    goals: Goals
 
     @classmethod
     def make(cls, data: Any, model: Any, target: str | None, task: str | None,
              metric: str | None, test_size: float, validation: Validation | None,
              validation_ratio: Float | None, space: Mapping[str, Mapping[str, Any]] | None,
              seed: int, ensemble: str | None = None, ensemble_size: int = 5,
-             ensemble_keep: str = "best") -> _Plan:
+             ensemble_keep: str = "best", *, objectives: Sequence[str] | None = None,
+             constraints: Any = None, select: Any = None, front_size: Any = FRONT_SIZE,
+             pruner: Any = None) -> _Plan:
         check_ensemble(ensemble, ensemble_size, ensemble_keep)
         ds = data if isinstance(data, Dataset) else load_data(data, target=target, task=task)
         check_ensemble(ensemble, ensemble_size, ensemble_keep, ds.task)
         names = _family_names(model, ds.task)
-        chosen = get_metric(metric, ds.task) if metric else default_metric(ds.task)
+        chosen = _metric(metric, objectives, ds.task)
+        goals = make_goals(objectives, constraints, select, front_size, chosen.name,
+                           chosen.direction, names, pruner, ensemble)
         search, test = split_test(ds, test_size, seed)
         validation = validation or Validation("kfold")
         splitter = _Splitter(search, validation, validation_ratio, seed)
@@ -213,16 +347,22 @@ class _Plan:
             tuned = {**tuned, RATIO: validation_ratio}
         single = names[0] if len(names) == 1 else None
         return cls(ds, names, chosen, search, test, validation, splitter, tuned, single, space,
-                   seed)
+                   seed, goals)
 
     def open_study(self, name: str | None, sampler: Any, pruner: Any, storage: str | None,
                    max_retries: int = 0) -> Study:
-        """Create the study, or continue the one of that name (its direction must match)."""
+        """Create the study, or continue the one of that name (its directions must match);
+        a study of several objectives is named after them (``set_metric_names``)."""
+        several = self.goals.several
         study = create_study(
             name=name or f"{self.ds.name}-{'+'.join(self.names)}",
-            direction=self.chosen.direction, sampler=sampler, pruner=pruner, storage=storage,
-            seed=self.seed, load_if_exists=True, max_retries=max_retries,
+            direction=None if several else self.chosen.direction,
+            directions=self.goals.directions if several else None, sampler=sampler,
+            pruner=pruner, storage=storage, seed=self.seed, load_if_exists=True,
+            max_retries=max_retries,
         )
+        if several:
+            study.set_metric_names(list(self.goals.objectives))
         if study.created:  # each family's library defaults first: a known-good baseline
             for params in family_defaults(self.names, self.ds.task, self.space):
                 study.enqueue(params)
@@ -236,7 +376,7 @@ class _Plan:
                callbacks: Sequence[Callback] = ()) -> None:
         """Run trials until the study holds ``n_trials`` complete or pruned ones."""
         objective = _objective(self.search_part, self.splitter, self.chosen, self.single,
-                               self.seed)
+                               self.seed, self.goals)
         study.optimize(objective, max_trials=n_trials, timeout=timeout, space=self.tuned,
                        progress=progress, n_jobs=n_jobs, backend=backend,
                        trial_timeout=trial_timeout, resources_per_trial=resources_per_trial,
@@ -254,11 +394,13 @@ def search_only(data: Any, *, model: Any = None, target: str | None = None,
                 backend: str | None = None, trial_timeout: float | None = None,
                 max_retries: int = 0, resources_per_trial: Mapping[str, float] | None = None,
                 max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
-                callbacks: Sequence[Callback] = ()) -> Study:
+                callbacks: Sequence[Callback] = (), objectives: Sequence[str] | None = None,
+                constraints: Mapping[str, Mapping[str, float]] | None = None) -> Study:
     """The search part of :func:`tune` only, for a worker that shares a study with others
     (``tunecycle worker --config``): no refit, no test; returns the study."""
     plan = _Plan.make(data, model, target, task, metric, test_size, validation,
-                      validation_ratio, space, seed)
+                      validation_ratio, space, seed, objectives=objectives,
+                      constraints=constraints, pruner=pruner)
     study = plan.open_study(study_name, sampler, pruner, storage, max_retries)
     plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout,
                 resources_per_trial, max_consecutive_failures, callbacks)
@@ -284,6 +426,23 @@ def _check_checkpoints(names: list[str], tuned: Mapping[str, Any], search: Datas
         except UserError as exc:
             raise UserError(f"model family {name!r}, parameter 'init_from': "
                             f"{str(exc).removeprefix('init_from: ')}") from None
+
+
+def _metric(metric: str | None, objectives: Any, task: str) -> Metric:
+    """The metric asked for, else the first objective (its mistakes said as objectives.0),
+    else the task's default."""
+    if metric:
+        return get_metric(metric, task)
+    first = objectives[0] if isinstance(objectives, (list, tuple)) and objectives else None
+    if isinstance(first, str) and first:
+        try:
+            return get_metric(first, task)
+        except UserError as exc:
+            if first in MEASURES:
+                raise UserError(f"objectives.0: the first objective is the metric (a score "
+                                f"of the task), not the measure {first!r}") from None
+            raise UserError(f"objectives.0: {str(exc).removeprefix('metric: ')}") from None
+    return default_metric(task)
 
 
 def _family_names(model: str | Sequence[str] | None, task: str) -> list[str]:
@@ -349,16 +508,20 @@ class _Splitter:
 
 
 def _objective(search: Dataset, splitter: _Splitter, metric: Metric, single: str | None,
-               seed: int):
+               seed: int, goals: Goals):
+    """The trial's mean validation score (and, with several objectives, its mean measures
+    after it); measures and constraint values are kept with the trial."""
     if metric.needs_y and search.task == "clustering" and search.labels is None:
         raise DataError(f"metric: {metric.name} needs known cluster labels; this data has none")
+    wanted = goals.measured
 
-    def objective(trial: Trial) -> float:
+    def objective(trial: Trial) -> float | tuple[float, ...]:
         params, folds = splitter.split(dict(trial.params))
         family, pipe = _pipeline(params, search, metric, single, seed)
         deep = get_family(family).deep
         scores: list[float] = []
         epochs: list[int] = []
+        measured: dict[str, list[float]] = {name: [] for name in wanted}
         with warnings.catch_warnings(record=True) as caught:  # kept with the trial, not printed
             warnings.simplefilter("always")
             for k, (train, valid) in enumerate(folds):
@@ -366,8 +529,13 @@ def _objective(search: Dataset, splitter: _Splitter, metric: Metric, single: str
                 if deep:  # a network: each epoch is scored on this fold (fold 0 reports)
                     candidate.set_params(model__monitor=_epoch_monitor(
                         trial if k == 0 else None, candidate, search.take(valid), metric))
+                start = time.perf_counter()
                 fitted = _fit(candidate, search.take(train))
-                scores.append(_score(fitted, search.take(valid), metric))
+                seconds = time.perf_counter() - start
+                part = search.take(valid)
+                scores.append(_score(fitted, part, metric))
+                for name, v in measure(fitted, part.X, seconds, wanted).items():
+                    measured[name].append(v)
                 if deep:
                     epochs.append(int(fitted[-1].best_epoch_) + 1)
                     continue
@@ -379,7 +547,15 @@ def _objective(search: Dataset, splitter: _Splitter, metric: Metric, single: str
         if caught:
             messages = sorted({f"{w.category.__name__}: {w.message}"[:200] for w in caught})
             trial.set_user_attr("warnings", messages[:5])
-        return sum(scores) / len(scores)
+        value = sum(scores) / len(scores)
+        means = {name: sum(vs) / len(vs) for name, vs in measured.items()}
+        if means:
+            trial.set_user_attr(MEASURES_ATTR, means)
+        if goals.constraints:
+            trial.set_constraints(goals.constraint_values({metric.name: value, **means}))
+        if goals.several:
+            return (value, *(means[name] for name in goals.objectives[1:]))
+        return value
 
     return objective
 
@@ -435,12 +611,15 @@ def _test_metrics(fitted: Any, test: Dataset, chosen: Metric) -> dict[str, float
 
 def _save(output_dir: str | Path, fitted: Any, family: str, params: dict[str, Any],
           scores: dict[str, float], metric: Metric, ensemble: Ensemble | None = None,
-          ensemble_scores: dict[str, float] | None = None, keep_ensemble: bool = False) -> Path:
+          ensemble_scores: dict[str, float] | None = None, keep_ensemble: bool = False,
+          extra: Mapping[str, Any] | None = None) -> Path:
     """``model.joblib`` (the best model, or the ensemble when ``keep_ensemble``),
     ``summary.json`` and, for a network, its code-free files (:mod:`tunecycle.cycle.saved`);
-    ``family``/``params``/``test_metrics`` always describe the best model."""
+    ``family``/``params``/``test_metrics`` always describe the best model.  ``extra``: with
+    several objectives or constraints, ``goals``, ``trial`` (the saved one), ``values``,
+    ``test_measures``, ``n_infeasible`` and ``front``."""
     summary: dict[str, Any] = {"family": family, "params": params, "metric": metric.name,
-                               "test_metrics": scores}
+                               "test_metrics": scores, **(extra or {})}
     if ensemble is not None:
         summary["ensemble"] = {**ensemble.describe(), "test_metrics": ensemble_scores,
                                "kept": keep_ensemble}

@@ -1,4 +1,6 @@
-"""A finished cycle as text: the leaderboard, the best configuration, the test metrics (beside
+"""A finished cycle as text: the leaderboard (for several objectives: the refitted Pareto front
+with its validation values, test metric and measures, the saved member marked ``*``), the
+constraints and how many trials broke them, the best configuration, the test metrics (beside
 the ensemble's, when one was built), the confusion matrix, where the model went and the command
 that shows the stored trials (spelled so that it runs from where the user stands).  Used by
 ``tunecycle run`` and the demo."""
@@ -18,15 +20,23 @@ def format_result(result: TuneResult, top: int = 5) -> str:
     study, v = result.study, result.validation
     scheme = f"{v.folds}-fold CV" if v.kind == "kfold" else f"holdout, {v.ratio:.0%} validation"
     storage = hide_password(study.storage.url)
-    done = sorted(study.get_trials(["complete"]), key=lambda t: t.value,
-                  reverse=study.direction.value == "maximize")
-    lines = [f"{len(study.trials)} trials, metric {result.metric} ({scheme}), stored in {storage}",
-             "", f"leaderboard (top {top}):"]
-    for t in done[:top]:
-        params = {k: round(x, 4) if isinstance(x, float) else x for k, x in t.params.items()}
-        lines.append(f"  #{t.number:<3} {t.value:.4f}  {params}")
-    lines += ["", f"best configuration: {result.best_params}",
-              f"test metrics (held-out {result.test_size:.0%}, used once):"]
+    lines = [f"{len(study.trials)} trials, metric {result.metric} ({scheme}), stored in {storage}"]
+    lines += _goals(result)
+    if result.front:
+        lines += ["", *_front(result)]
+    else:
+        done = sorted((t for t in study.get_trials(["complete"]) if t.feasible),
+                      key=lambda t: t.value, reverse=study.direction.value == "maximize")
+        feasible = " feasible" if result.constraints else ""
+        lines += ["", f"leaderboard (top {top}{feasible}):"]
+        for t in done[:top]:
+            params = {k: round(x, 4) if isinstance(x, float) else x for k, x in t.params.items()}
+            lines.append(f"  #{t.number:<3} {t.value:.4f}  {params}")
+    lines += ["", f"best configuration: {result.best_params}"]
+    if result.test_measures:
+        lines.append("measured on the refitted model: " + ", ".join(
+            f"{name} {value:.4g}" for name, value in result.test_measures.items()))
+    lines.append(f"test metrics (held-out {result.test_size:.0%}, used once):")
     ens = result.ensemble_test_metrics
     if result.ensemble is None or ens is None:
         lines += [f"  {name}: {value:.4f}" for name, value in result.test_metrics.items()]
@@ -50,6 +60,49 @@ def format_result(result: TuneResult, top: int = 5) -> str:
         lines.append(f"look at the study with: {cli_command()} trials {study.name} "
                      f"--storage {storage}")
     return "\n".join(lines)
+
+
+def _goals(result: TuneResult) -> list[str]:
+    """The objectives (when several) and the constraints with the count of trials broke them."""
+    lines = []
+    if len(result.objectives) > 1:
+        dirs = [d.value for d in result.study.directions]
+        lines.append("objectives: " + ", ".join(f"{n} ({d})"
+                                                for n, d in zip(result.objectives, dirs)))
+    if result.constraints:
+        said = ", ".join(_bound(name, b) for name, b in result.constraints.items())
+        complete = len(result.study.get_trials(["complete"]))
+        lines.append(f"constraints: {said}; {result.n_infeasible} of {complete} complete "
+                     "trials infeasible")
+    return lines
+
+
+def _bound(name: str, bound: dict[str, float]) -> str:
+    if "min" in bound and "max" in bound:
+        return f"{bound['min']:g} <= {name} <= {bound['max']:g}"
+    return f"{name} >= {bound['min']:g}" if "min" in bound else f"{name} <= {bound['max']:g}"
+
+
+def _front(result: TuneResult) -> list[str]:
+    """The refitted front as a table: validation values | test metric and measures."""
+    names = list(result.objectives)
+    shown = len(result.front)
+    lines = [f"Pareto front (feasible; {shown} refitted and tested once, best {names[0]} "
+             "first; * saved):",
+             f"  {'trial':<6}{'family':<15}" + "".join(f"{n:>14}" for n in names)
+             + " |" + "".join(f"{'test ' + n if i == 0 else n:>16}"
+                              for i, n in enumerate(names))]
+    for m in result.front:
+        test = [m.test_metrics.get(names[0], float("nan"))]
+        test += [m.test_measures.get(n, float("nan")) for n in names[1:]]
+        lines.append(f"{'*' if m.selected else ' '} #{m.number:<5}{m.family:<15}"
+                     + "".join(f"{m.values[n]:>14.4g}" for n in names) + " |"
+                     + "".join(f"{v:>16.4g}" for v in test))
+    rule = result.study.user_attrs.get("goals", {}).get("select", names[0])
+    said = (f"best {rule}" if isinstance(rule, str)
+            else "lowest weighted sum of " + ", ".join(f"{k} x{w:g}" for k, w in rule.items()))
+    lines.append(f"saved: trial #{result.trial_number} ({said} on the front)")
+    return lines
 
 
 def cli_command() -> str:
