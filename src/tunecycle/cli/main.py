@@ -30,7 +30,7 @@ EXIT_FAILED = 1  # the run started and could not go on (every trial failing, say
 #: the kinds of ``tunecycle plot`` (tunecycle.viz.plots.PLOTS, named here so that the parser
 #: does not import matplotlib)
 PLOT_KINDS = ("history", "importance", "parallel", "slice", "contour", "intermediate", "edf",
-              "timeline", "confusion", "pareto")
+              "timeline", "confusion", "pareto", "hypervolume", "objectives")
 
 
 class CliError(Exception):
@@ -96,8 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="output file: .png, .svg or .html")
     p.add_argument("--params", type=_name_list,
                    help="comma-separated parameters (importance, parallel, slice, contour) or "
-                        "objectives (pareto: value, duration or numeric user attributes; "
+                        "objectives (pareto: in a study of several objectives, some of its "
+                        "objectives; else value, duration or numeric user attributes, "
                         "default value,duration)")
+    p.add_argument("--objective", metavar="NAME",
+                   help="in a study of several objectives, the one to draw (history, "
+                        "importance, parallel, slice, contour, edf): a metric name, values_I "
+                        "or a number from 0")
+    p.add_argument("--reference", type=_number_list, metavar="V1,V2,...",
+                   help="hypervolume: the reference point, one value per objective (default: "
+                        "the worst feasible value of each plus 10%% of its range)")
     p.set_defaults(func=cmd_plot)
 
     p = sub.add_parser("report", help="write a study's report: one self-contained HTML file")
@@ -213,6 +221,17 @@ def _name_list(text: str) -> list[str]:
     if not all(names):
         raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
     return names
+
+
+def _number_list(text: str) -> list[float]:
+    try:
+        numbers = [float(n) for n in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") \
+            from None
+    if not all(math.isfinite(n) for n in numbers):
+        raise argparse.ArgumentTypeError(f"expected finite numbers, got {text!r}")
+    return numbers
 
 
 def _port(text: str) -> int:
@@ -443,12 +462,22 @@ def cmd_plot(args: argparse.Namespace) -> int:
     out = _output(args.output, (".png", ".svg", ".html"))
     _viz()
     study = load_study(args.name, _storage_url(args))
-    from tunecycle.viz.plots import PLOTS, save
+    from tunecycle.viz.plots import ONE_OBJECTIVE, PLOTS, save
 
     draw, takes_params = PLOTS[args.kind]
     if args.params and not takes_params:
         raise CliError(f"--params: the {args.kind} plot takes no parameters")
-    save(draw(study, args.params), out, title=f"{study.name}: {args.kind}")
+    options: dict[str, Any] = {}
+    if args.objective is not None:
+        if args.kind not in ONE_OBJECTIVE:
+            raise CliError(f"--objective: the {args.kind} plot takes no objective (the plots "
+                           f"of one objective: {', '.join(ONE_OBJECTIVE)})")
+        options["objective"] = args.objective
+    if args.reference is not None:
+        if args.kind != "hypervolume":
+            raise CliError(f"--reference: only the hypervolume plot takes one, not {args.kind}")
+        options["reference"] = args.reference
+    save(draw(study, args.params, **options), out, title=f"{study.name}: {args.kind}")
     print(f"wrote the {args.kind} plot of {study.name!r} to {out}")
     return 0
 

@@ -9,6 +9,7 @@ The API:
 - ``/api/studies/{name}/trials?offset&limit&sort&order&state&value_min&value_max``: a page
 - ``/api/studies/{name}/points``: number, state and value of every trial (for the plots)
 - ``/api/studies/{name}/changes?since=CURSOR``: trials changed after a cursor
+- ``/api/studies/{name}/pareto``: a study of several objectives' front and hypervolume steps
 
 Responses carry a Content-Security-Policy that lets the page load only from this server, and
 the Host header is checked (when serving on loopback) so that another site cannot read the API
@@ -123,6 +124,11 @@ def create_app(store: Storage, *, allowed_hosts: Sequence[str] = ("*",)) -> Any:
         Route(
             "/api/studies/{name:path}/points",
             api(lambda name, q: points.get(store, name)),
+            methods=["GET"],
+        ),
+        Route(
+            "/api/studies/{name:path}/pareto",
+            api(lambda name, q: points.pareto(store, name)),
             methods=["GET"],
         ),
         Route(

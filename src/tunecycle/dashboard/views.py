@@ -2,7 +2,14 @@
 
 Every function here makes short reads through the ``Storage`` contract (a page, a summary, the
 changes after a cursor) and returns plain JSON-safe data; none of them writes.  The points of
-the history plot are kept per study by ``PointsCache`` and brought up to date from the changes.  Non-finite numbers become ``null`` (JSON has no NaN).
+the history plot are kept per study by ``PointsCache`` and brought up to date from the changes.
+Non-finite numbers become ``null`` (JSON has no NaN).
+
+Studies of several objectives: trials carry ``values``, ``constraints`` and ``feasible``;
+summaries carry ``directions`` and ``metric_names``.  ``Storage.get_trial_points`` holds one
+value per trial, so the points of such a study are read once through the changes from cursor 0
+(pages of ``MAX_PAGE`` trials) and kept like the others; ``PointsCache.pareto`` answers the
+front and the hypervolume after each trial from them (``tunecycle.viz.data``'s rules).
 """
 
 from __future__ import annotations
@@ -13,9 +20,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
 from tunecycle.errors import UserError
-from tunecycle.records import FrozenTrial, StudySummary, TrialPoints, TrialState
+from tunecycle.records import FrozenTrial, StudyInfo, StudySummary, TrialPoints, TrialState
 from tunecycle.storage.base import MAX_PAGE, TRIAL_SORT_KEYS, Storage
+from tunecycle.viz import data as vd
+
+#: the study system attribute that holds the objectives' names (``Study.set_metric_names``)
+METRIC_NAMES = "metric_names"
 
 #: rows in a table page unless the page asks for another size
 DEFAULT_LIMIT = 50
@@ -43,6 +56,9 @@ def trial_doc(t: FrozenTrial) -> dict[str, Any]:
             "number": t.number,
             "state": t.state.value,
             "value": t.value,
+            "values": None if t.values is None else list(t.values),
+            "constraints": None if t.constraints is None else list(t.constraints),
+            "feasible": t.feasible,
             "params": dict(t.params),
             "intermediate": [[step, t.intermediate[step]] for step in sorted(t.intermediate)],
             "user_attrs": dict(t.user_attrs),
@@ -55,11 +71,20 @@ def trial_doc(t: FrozenTrial) -> dict[str, Any]:
     )
 
 
+def _metric_names(info: StudyInfo) -> list[str] | None:
+    names = info.system_attrs.get(METRIC_NAMES)
+    if isinstance(names, list) and len(names) == len(info.directions):
+        return [str(n) for n in names]
+    return None
+
+
 def summary_doc(s: StudySummary) -> dict[str, Any]:
     return clean(
         {
             "name": s.info.name,
             "direction": s.info.direction.value,
+            "directions": [d.value for d in s.info.directions],
+            "metric_names": _metric_names(s.info),
             "n_trials": s.n_trials,
             "counts": {state.value: s.counts.get(state, 0) for state in TrialState},
             "best_value": s.best_value,
@@ -111,7 +136,8 @@ def trials_page(store: Storage, name: str, query: Mapping[str, Sequence[str]]) -
 
 
 class PointsCache:
-    """Every trial's number, state and value per study, kept up to date from the changes.
+    """Every trial's number, state and value per study (and, in a study of several
+    objectives, its values and whether it is feasible), kept up to date from the changes.
 
     The first request for a study reads all its points once; later ones (another tab, a
     reload) ask the store only for what changed since, so their cost follows the changes and
@@ -122,24 +148,46 @@ class PointsCache:
         self._lock = threading.Lock()
         self._studies: dict[tuple[int, str, datetime | None], _Points] = {}
 
-    def get(self, store: Storage, name: str) -> dict[str, Any]:
+    def _points(self, store: Storage, name: str) -> tuple[StudyInfo, _Points]:
         info = store.get_study(name)
         sid, key = info.study_id, (info.study_id, name, info.datetime_start)
-        with self._lock:  # one reader per dashboard at a time; each read is short
-            cached = self._studies.get(key)
-            if cached is None or not cached.catch_up(store, sid):
+        cached = self._studies.get(key)
+        if cached is None or not cached.catch_up(store, sid):
+            if len(info.directions) > 1:  # the points hold one value: read the changes
+                cached = _Points(TrialPoints((), 0), multi=True)
+                cached.catch_up(store, sid)
+            else:
                 cached = _Points(store.get_trial_points(sid))
-                if len(self._studies) >= 64:  # bounded: forget the oldest study
-                    self._studies.pop(next(iter(self._studies)))
-                self._studies[key] = cached
-            return cached.doc()
+            if len(self._studies) >= 64:  # bounded: forget the oldest study
+                self._studies.pop(next(iter(self._studies)))
+            self._studies[key] = cached
+        return info, cached
+
+    def get(self, store: Storage, name: str) -> dict[str, Any]:
+        with self._lock:  # one reader per dashboard at a time; each read is short
+            return self._points(store, name)[1].doc()
+
+    def pareto(self, store: Storage, name: str) -> dict[str, Any]:
+        """The feasible Pareto front (trial numbers) and the hypervolume after each complete
+        trial, as steps: ``hypervolume.number[i]`` is the trial after which the volume became
+        ``hypervolume.value[i]``; ``last`` is the last complete trial.  The reference point is
+        the viz rule's (the worst feasible value of each objective plus 10% of its range)."""
+        with self._lock:
+            info, cached = self._points(store, name)
+            if len(info.directions) < 2:
+                raise UserError(f"study {name!r} has one objective: no Pareto front")
+            return cached.pareto_doc(info)
 
 
 class _Points:
-    def __init__(self, got: TrialPoints) -> None:
+    def __init__(self, got: TrialPoints, multi: bool = False) -> None:
         self.cursor = got.cursor
+        self.multi = multi
         self.state = [p.state.value for p in got.points]
         self.value = clean([p.value for p in got.points])
+        self.values: list[list[float] | None] = [None] * len(self.state)
+        self.feasible: list[bool | None] = [None] * len(self.state)
+        self._pareto: tuple[int, dict[str, Any]] | None = None
 
     def catch_up(self, store: Storage, sid: int) -> bool:
         """Apply the changes since the cursor; False if the study was made again."""
@@ -151,19 +199,64 @@ class _Points:
                 while len(self.state) <= t.number:
                     self.state.append(None)
                     self.value.append(None)
+                    self.values.append(None)
+                    self.feasible.append(None)
                 self.state[t.number] = t.state.value
                 self.value[t.number] = clean(t.value)
+                if self.multi:
+                    self.values[t.number] = None if t.values is None else list(t.values)
+                    self.feasible[t.number] = t.feasible
             self.cursor = got.cursor
             if not got.more:
                 return True
 
     def doc(self) -> dict[str, Any]:
-        return {
+        doc = {
             "cursor": self.cursor,
             "number": list(range(len(self.state))),
             "state": list(self.state),
             "value": list(self.value),
         }
+        if self.multi:
+            doc["values"] = clean(self.values)
+            doc["feasible"] = list(self.feasible)
+        return doc
+
+    def pareto_doc(self, info: StudyInfo) -> dict[str, Any]:
+        if self._pareto is not None and self._pareto[0] == self.cursor:
+            return self._pareto[1]
+        k = len(info.directions)
+        signs = np.array([d.sign() for d in info.directions])
+        done = [n for n, st in enumerate(self.state) if st == TrialState.COMPLETE.value
+                and self.values[n] is not None and len(self.values[n]) == k  # type: ignore[arg-type]
+                and all(math.isfinite(v) for v in self.values[n])]  # type: ignore[union-attr]
+        ok = [n for n in done if self.feasible[n]]
+        reference = None
+        front: list[int] = []
+        steps: tuple[list[int], list[float]] = ([], [])
+        if ok:
+            losses = np.array([self.values[n] for n in ok], dtype=float) * signs
+            ref = vd.reference_point(losses)
+            series, rows = vd.hypervolume_series(losses, ref)
+            reference = (ref * signs).tolist()
+            front = sorted(ok[i] for i in rows.tolist())
+            for n, v in zip(ok, series.tolist()):
+                if not steps[1] or v != steps[1][-1]:
+                    steps[0].append(n)
+                    steps[1].append(v)
+        doc = clean({
+            "cursor": self.cursor,
+            "directions": [d.value for d in info.directions],
+            "metric_names": _metric_names(info),
+            "reference": reference,
+            "front": front,
+            "n_complete": len(done),
+            "n_infeasible": len(done) - len(ok),
+            "last": done[-1] if done else None,
+            "hypervolume": {"number": steps[0], "value": steps[1]},
+        })
+        self._pareto = (self.cursor, doc)
+        return doc
 
 
 def changes(store: Storage, name: str, query: Mapping[str, Sequence[str]]) -> dict[str, Any]:

@@ -1,7 +1,11 @@
 """Static figures of a study, drawn with matplotlib from :mod:`tunecycle.viz.data`.
 
-Each ``plot_*`` function takes a study (anything with ``trials`` and ``direction``) or a list of
-:class:`~tunecycle.records.FrozenTrial`, and returns a ``matplotlib.figure.Figure``.  Figures are
+Each ``plot_*`` function takes a study (anything with ``trials`` and ``directions``) or a list of
+:class:`~tunecycle.records.FrozenTrial`, and returns a ``matplotlib.figure.Figure``.  The plots
+of one objective (history, importance, parallel, slice, contour, edf) take ``objective=`` (a
+name or a number) in a study of several objectives and refuse it without one
+(``UserError``); :func:`plot_front`, :func:`plot_hypervolume` and :func:`plot_objectives` draw
+a study of several.  Figures are
 built without pyplot (no global figure state, no GUI backend: rendering uses Agg), so they are
 safe in servers and tests.  A study with nothing to show (no trials, none complete, no
 confusion matrix) gives a figure that says so instead of an error.  :func:`save` writes PNG,
@@ -18,6 +22,7 @@ import html
 import io
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +44,9 @@ STATE_COLORS = {
     TrialState.RUNNING: "#2ca02c",
     TrialState.WAITING: "#7f7f7f",
 }
+INFEASIBLE_COLOR = "#8c8c8c"
+DOMINATED_COLOR = "#9ecae1"
+FRONT_COLOR = "#d62728"
 _SIZE = (7.0, 4.5)
 #: where a line crosses the axis of a parameter that was inactive in its trial
 _INACTIVE_Y = -0.12
@@ -51,13 +59,53 @@ def _figure(size: tuple[float, float] = _SIZE) -> Figure:
     return Figure(figsize=size, layout="constrained")
 
 
-def _read(source: Any, direction: Direction | str | None) -> tuple[list[FrozenTrial], Direction]:
-    """(trials, direction) of a study or a list of trials."""
-    if hasattr(source, "trials") and hasattr(source, "direction"):
-        return list(source.trials), Direction.parse(direction or source.direction)
-    if isinstance(source, Sequence) and all(isinstance(t, FrozenTrial) for t in source):
-        return list(source), Direction.parse(direction or "minimize")
-    raise UserError(f"expected a study or a list of FrozenTrial, got {type(source).__name__}")
+@dataclass(frozen=True)
+class _Source:
+    """What a plot reads of a study or a list of trials."""
+
+    trials: list[FrozenTrial]
+    directions: tuple[Direction, ...]
+    names: tuple[str, ...]
+    label: str  # how a message names it
+
+
+def _read_all(source: Any, directions: Sequence[Direction | str] | None = None,
+              names: Sequence[str] | None = None) -> _Source:
+    """The trials, directions and objective names of a study or a list of trials (a list of
+    trials minimizes each objective unless ``directions`` says otherwise)."""
+    if hasattr(source, "trials") and (hasattr(source, "directions")
+                                      or hasattr(source, "direction")):
+        dirs = directions or getattr(source, "directions", None) or (source.direction,)
+        metric = names if names is not None else getattr(source, "metric_names", None)
+        label = f"study {getattr(source, 'name', '?')!r}"
+        trials = list(source.trials)
+    elif isinstance(source, Sequence) and all(isinstance(t, FrozenTrial) for t in source):
+        trials = list(source)
+        k = max((len(t.values) for t in trials if t.values), default=1)
+        dirs = directions or ("minimize",) * k
+        metric, label = names, "these trials"
+    else:
+        raise UserError(f"expected a study or a list of FrozenTrial, got {type(source).__name__}")
+    parsed = tuple(Direction.parse(d) for d in dirs)
+    return _Source(trials, parsed, vd.objective_names(metric, len(parsed)), label)
+
+
+def _read(source: Any, direction: Direction | str | None,
+          objective: int | str | None = None) -> tuple[list[FrozenTrial], Direction, str]:
+    """(trials, direction, what the value axis calls the objective) for a plot of one
+    objective; in a study of several, ``objective`` picks it (the trials' ``value`` becomes
+    that objective's)."""
+    src = _read_all(source)
+    if objective is None:
+        if len(src.directions) > 1:
+            raise UserError(
+                f"objective: {src.label} has {len(src.directions)} objectives "
+                f"({', '.join(src.names)}) and this plot shows one: pick it with objective= "
+                "(a name or a number from 0; --objective NAME on the command line)")
+        return src.trials, Direction.parse(direction or src.directions[0]), "objective value"
+    i = vd.resolve_objective(objective, src.names)
+    return (vd.project(src.trials, i), Direction.parse(direction or src.directions[i]),
+            src.names[i] if len(src.directions) > 1 else "objective value")
 
 
 def _note(fig: Figure, title: str, message: str) -> Figure:
@@ -69,8 +117,8 @@ def _note(fig: Figure, title: str, message: str) -> Figure:
     return fig
 
 
-def _value_label(direction: Direction) -> str:
-    return f"objective value ({direction.value})"
+def _value_label(direction: Direction, name: str = "objective value") -> str:
+    return f"{name} ({direction.value})"
 
 
 def _nothing_complete(trials: Sequence[FrozenTrial]) -> str:
@@ -93,20 +141,26 @@ def _unit_ticks(ax: Axes, axis: vd.ParamAxis, which: str) -> None:
 
 
 # -- history -------------------------------------------------------------------------------------
-def plot_history(source: Any, *, direction: Direction | str | None = None) -> Figure:
-    """Each complete trial's value and the best value so far."""
-    trials, dirn = _read(source, direction)
+def plot_history(source: Any, *, direction: Direction | str | None = None,
+                 objective: int | str | None = None) -> Figure:
+    """Each complete trial's value and the best value so far (of the feasible trials;
+    infeasible ones are grey crosses).  In a study of several objectives, ``objective``
+    picks one."""
+    trials, dirn, name = _read(source, direction, objective)
     fig = _figure()
     title = "Optimisation history"
     h = vd.history(trials, dirn)
     if not h.numbers:
         return _note(fig, title, _nothing_complete(trials))
     ax = fig.add_subplot()
-    ax.scatter(h.numbers, h.values, s=18, color=STATE_COLORS[TrialState.COMPLETE],
-               label="objective value", zorder=3)
+    ok = [i for i, f in enumerate(h.feasible) if f]
+    ax.scatter([h.numbers[i] for i in ok], [h.values[i] for i in ok], s=18,
+               color=STATE_COLORS[TrialState.COMPLETE], label=name, zorder=3)
+    _infeasible(ax, [h.numbers[i] for i, f in enumerate(h.feasible) if not f],
+                [h.values[i] for i, f in enumerate(h.feasible) if not f])
     ax.step(h.numbers, h.best, where="post", color="#d62728", label="best so far")
     ax.set_xlabel("trial number")
-    ax.set_ylabel(_value_label(dirn))
+    ax.set_ylabel(_value_label(dirn, name))
     ax.set_title(title)
     ax.legend(loc="best")
     ax.grid(alpha=0.3)
@@ -115,11 +169,14 @@ def plot_history(source: Any, *, direction: Direction | str | None = None) -> Fi
 
 # -- importance ----------------------------------------------------------------------------------
 def plot_importance(source: Any, params: Sequence[str] | None = None, *,
-                    importance: Importance | None = None) -> Figure:
-    """fANOVA importances (see :mod:`tunecycle.viz.importance`), most important on top."""
+                    importance: Importance | None = None,
+                    objective: int | str | None = None) -> Figure:
+    """fANOVA importances (see :mod:`tunecycle.viz.importance`), most important on top; in a
+    study of several objectives, for the one ``objective`` picks."""
     from tunecycle.viz.importance import param_importances
 
-    trials, _ = _read(source, None)
+    trials, _, name = _read(source, None, objective) if importance is None else (
+        _read_all(source).trials, None, "objective value")
     fig = _figure()
     title = "Parameter importance (fANOVA)"
     if importance is None:
@@ -134,17 +191,20 @@ def plot_importance(source: Any, params: Sequence[str] | None = None, *,
     ax.set_xlim(0, max(1.0, max(values, default=0) * 1.15))
     ax.set_xlabel("importance (share of the explained variance)")
     ax.set_ylabel("parameter")
-    ax.set_title(f"{title}, {importance.n_trials} trials")
+    about = "" if name == "objective value" else f" of {name}"
+    ax.set_title(f"{title}{about}, {importance.n_trials} trials")
     return fig
 
 
 # -- parallel coordinates ------------------------------------------------------------------------
 def plot_parallel(source: Any, params: Sequence[str] | None = None, *,
-                  direction: Direction | str | None = None) -> Figure:
+                  direction: Direction | str | None = None,
+                  objective: int | str | None = None) -> Figure:
     """One line per complete trial across the parameters and the objective, coloured by value;
     a line crosses the axis of a parameter that was inactive in its trial at the shaded
-    "inactive" band below the axis."""
-    trials, dirn = _read(source, direction)
+    "inactive" band below the axis.  In a study of several objectives, ``objective`` picks
+    the one on the last axis."""
+    trials, dirn, name = _read(source, direction, objective)
     fig = _figure((max(7.0, 1.3 * (len(params or vd.param_axes(trials)) + 1)), 4.5))
     title = "Parallel coordinates"
     p = vd.parallel(trials, params)
@@ -182,7 +242,8 @@ def plot_parallel(source: Any, params: Sequence[str] | None = None, *,
     ax.axvline(k, color="#333333", linewidth=0.8)
     for t in (0.0, 0.5, 1.0):
         ax.text(k + 0.03, t, f"{lo + t * span:.4g}", fontsize=7, va="center")
-    ax.set_xticks(xs, [a.name for a in p.axes] + ["objective"], rotation=20, ha="right")
+    ax.set_xticks(xs, [a.name for a in p.axes] + [name if name != "objective value"
+                                                   else "objective"], rotation=20, ha="right")
     ax.set_yticks([])
     ax.set_xlim(-0.1, k + 0.5)
     inactive = any(math.isnan(u) for row in p.coords for u in row)
@@ -191,7 +252,7 @@ def plot_parallel(source: Any, params: Sequence[str] | None = None, *,
         ax.axhspan(_INACTIVE_Y - 0.05, -0.04, color="#f2f2f2", zorder=0)
     ax.set_title(f"{title}, {len(p.numbers)} complete trials")
     clipped = "min" if dirn is Direction.MAXIMIZE else "max"
-    fig.colorbar(ScalarMappable(norm, cmap), ax=ax, label=_value_label(dirn),
+    fig.colorbar(ScalarMappable(norm, cmap), ax=ax, label=_value_label(dirn, name),
                  extend=clipped if len(p.values) >= 10 else "neither")
     return fig
 
@@ -213,9 +274,11 @@ def _colour_norm(values: Sequence[float], direction: Direction) -> Any:
 
 # -- slices --------------------------------------------------------------------------------------
 def plot_slice(source: Any, params: Sequence[str] | None = None, *,
-               direction: Direction | str | None = None) -> Figure:
-    """The objective against each parameter (one panel each), coloured by trial number."""
-    trials, dirn = _read(source, direction)
+               direction: Direction | str | None = None,
+               objective: int | str | None = None) -> Figure:
+    """The objective against each parameter (one panel each), coloured by trial number; in a
+    study of several objectives, the one ``objective`` picks."""
+    trials, dirn, name = _read(source, direction, objective)
     title = "Slice plot"
     data = vd.slices(trials, params) if vd.complete_trials(trials) else []
     if not data:
@@ -232,7 +295,7 @@ def plot_slice(source: Any, params: Sequence[str] | None = None, *,
         scatter = ax.scatter(s.x, s.values, c=s.numbers, cmap="Blues", vmin=vmin,
                              vmax=max(vmax, vmin + 1), edgecolors="#333333", linewidths=0.3, s=20)
         ax.set_xlabel(s.axis.name)
-        ax.set_ylabel(_value_label(dirn))
+        ax.set_ylabel(_value_label(dirn, name))
         if s.axis.kind == "categorical":
             ax.set_xticks(range(len(s.axis.labels)), s.axis.labels, rotation=20, ha="right")
             ax.set_xlim(-0.5, len(s.axis.labels) - 0.5)
@@ -252,12 +315,13 @@ def plot_slice(source: Any, params: Sequence[str] | None = None, *,
 
 # -- contour -------------------------------------------------------------------------------------
 def plot_contour(source: Any, params: Sequence[str] | None = None, *,
-                 direction: Direction | str | None = None) -> Figure:
+                 direction: Direction | str | None = None,
+                 objective: int | str | None = None) -> Figure:
     """The objective over pairs of parameters, interpolated between the trials: every pair of
     ``params``, or by default the three pairs of the most important parameters that were
     active together in three or more trials (in a conditional space, parameters of one
-    branch)."""
-    trials, dirn = _read(source, direction)
+    branch).  In a study of several objectives, ``objective`` picks the one shown."""
+    trials, dirn, name = _read(source, direction, objective)
     title = "Contour"
     if params is not None and len(params) < 2:
         raise UserError(f"params: a contour needs at least two parameters, got {list(params)}")
@@ -288,7 +352,7 @@ def plot_contour(source: Any, params: Sequence[str] | None = None, *,
         _unit_ticks(ax, c.y_axis, "y")
     from matplotlib.cm import ScalarMappable
 
-    fig.colorbar(ScalarMappable(norm, cmap), ax=list(axes), label=_value_label(dirn))
+    fig.colorbar(ScalarMappable(norm, cmap), ax=list(axes), label=_value_label(dirn, name))
     fig.suptitle(title)
     return fig
 
@@ -305,7 +369,7 @@ def _importances_or_none(trials: Sequence[FrozenTrial]) -> dict[str, float] | No
 # -- intermediate values -------------------------------------------------------------------------
 def plot_intermediate(source: Any) -> Figure:
     """Each trial's reported values by step; pruned trials dashed, with an x where they stopped."""
-    trials, _ = _read(source, None)
+    trials = _read_all(source).trials
     fig = _figure()
     title = "Intermediate values"
     curves = vd.intermediate(trials)
@@ -333,9 +397,11 @@ def plot_intermediate(source: Any) -> Figure:
 
 
 # -- empirical distribution ----------------------------------------------------------------------
-def plot_edf(source: Any, *, direction: Direction | str | None = None) -> Figure:
-    """The empirical distribution function of the complete trials' values."""
-    trials, dirn = _read(source, direction)
+def plot_edf(source: Any, *, direction: Direction | str | None = None,
+             objective: int | str | None = None) -> Figure:
+    """The empirical distribution function of the complete trials' values (of the one
+    ``objective`` picks, in a study of several)."""
+    trials, dirn, name = _read(source, direction, objective)
     fig = _figure()
     title = "Empirical distribution of values"
     e = vd.edf(trials)
@@ -343,7 +409,7 @@ def plot_edf(source: Any, *, direction: Direction | str | None = None) -> Figure
         return _note(fig, title, _nothing_complete(trials))
     ax = fig.add_subplot()
     ax.step(e.values, e.fractions, where="post", color=STATE_COLORS[TrialState.COMPLETE])
-    ax.set_xlabel(_value_label(dirn))
+    ax.set_xlabel(_value_label(dirn, name))
     ax.set_ylabel("share of complete trials with a value at most x")
     ax.set_ylim(0, 1.02)
     ax.set_title(f"{title}, {len(e.values)} trials")
@@ -354,7 +420,7 @@ def plot_edf(source: Any, *, direction: Direction | str | None = None) -> Figure
 # -- timeline ------------------------------------------------------------------------------------
 def plot_timeline(source: Any) -> Figure:
     """Each started trial as a bar on its worker's lane, coloured by state."""
-    trials, _ = _read(source, None)
+    trials = _read_all(source).trials
     fig = _figure((7.0, max(2.5, 1.0 + 0.45 * len({t.owner for t in trials}))))
     title = "Timeline of trials"
     tl = vd.timeline(trials)
@@ -441,33 +507,209 @@ def plot_pareto(data: vd.ParetoData) -> Figure:
     return fig
 
 
-def plot_pareto_trials(source: Any, objectives: Sequence[str] = ("value", "duration"),
+def plot_pareto_trials(source: Any, objectives: Sequence[str] | None = None,
                        directions: Sequence[Direction | str] | None = None) -> Figure:
-    """The Pareto front of a study's complete trials over named objectives: ``value``,
-    ``duration`` or numeric user attributes.  Directions default to the study's for ``value``
-    and ``minimize`` for the rest."""
-    trials, dirn = _read(source, None)
+    """The ``pareto`` kind.  A study of several objectives: :func:`plot_front` of its
+    objectives (``objectives`` may pick some of them by name).  A study of one objective: the
+    Pareto front of its complete trials over named objectives, ``value``, ``duration`` or
+    numeric user attributes (default ``value`` and ``duration``); directions default to the
+    study's for ``value`` and ``minimize`` for the rest."""
+    src = _read_all(source)
+    if len(src.directions) > 1:
+        return plot_front(source, objectives, directions=directions)
+    keys = list(objectives) if objectives else ["value", "duration"]
     dirs = list(directions) if directions is not None else [
-        dirn if k == "value" else Direction.MINIMIZE for k in objectives]
-    return plot_pareto(vd.pareto_from_trials(trials, objectives, dirs))
+        src.directions[0] if k == "value" else Direction.MINIMIZE for k in keys]
+    return plot_pareto(vd.pareto_from_trials(src.trials, keys, dirs))
+
+
+def _infeasible(ax: Axes, xs: Sequence[float], ys: Sequence[float]) -> None:
+    if xs:
+        ax.scatter(xs, ys, s=22, marker="x", color=INFEASIBLE_COLOR, linewidths=1.0,
+                   label="infeasible", zorder=2)
+
+
+def _axis_label(name: str, direction: Direction) -> str:
+    return f"{name} ({direction.value} {'↑' if direction is Direction.MAXIMIZE else '↓'})"
+
+
+def _pick_objectives(src: _Source, objectives: Sequence[int | str] | None) -> list[int]:
+    k = len(src.directions)
+    if k < 2:
+        raise UserError(f"objectives: a Pareto front needs a study of two or more objectives; "
+                        f"{src.label} has {k} (its pareto plot shows value against duration)")
+    if objectives is None:
+        return list(range(k))
+    picked = [vd.resolve_objective(o, src.names) for o in objectives]
+    if len(set(picked)) != len(picked) or len(picked) < 2:
+        raise UserError(f"objectives: pick two or more different objectives of "
+                        f"{list(src.names)}, got {list(objectives)}")
+    return picked
+
+
+def front_line(xs: Sequence[float], ys: Sequence[float],
+               directions: Sequence[Direction]) -> tuple[list[float], list[float]]:
+    """The step line through a 2-objective front: the edge of the region its points
+    dominate, from the point best in the first objective to the one best in the second."""
+    sx, sy = directions[0].sign(), directions[1].sign()
+    order = sorted(range(len(xs)), key=lambda i: (sx * xs[i], sy * ys[i]))
+    lx: list[float] = []
+    ly: list[float] = []
+    for j, i in enumerate(order):
+        if j:  # the corner: the next point's first objective at this point's second
+            lx.append(xs[i])
+            ly.append(ly[-1])
+        lx.append(xs[i])
+        ly.append(ys[i])
+    return lx, ly
+
+
+def _front_panel(ax: Axes, d: vd.FrontData, a: int, b: int, line: bool) -> None:
+    def pick(keep: Callable[[int], bool], col: int) -> list[float]:
+        return [row[col] for i, row in enumerate(d.values) if keep(i)]
+
+    def dominated(i: int) -> bool:
+        return d.feasible[i] and not d.on_front[i]
+
+    def on(i: int) -> bool:
+        return d.on_front[i]
+
+    ax.scatter(pick(dominated, a), pick(dominated, b), s=18, color=DOMINATED_COLOR,
+               label="dominated", zorder=2)
+    _infeasible(ax, pick(lambda i: not d.feasible[i], a), pick(lambda i: not d.feasible[i], b))
+    fx, fy = pick(on, a), pick(on, b)
+    if line and fx:
+        lx, ly = front_line(fx, fy, (d.directions[a], d.directions[b]))
+        ax.plot(lx, ly, color=FRONT_COLOR, linewidth=1.2, zorder=3)
+    ax.scatter(fx, fy, s=30, color=FRONT_COLOR, edgecolors="white", linewidths=0.5,
+               label=f"Pareto front ({len(fx)})", zorder=4)
+    ax.set_xlabel(_axis_label(d.names[a], d.directions[a]))
+    ax.set_ylabel(_axis_label(d.names[b], d.directions[b]))
+    ax.grid(alpha=0.3)
+
+
+def plot_front(source: Any, objectives: Sequence[int | str] | None = None, *,
+               directions: Sequence[Direction | str] | None = None,
+               names: Sequence[str] | None = None) -> Figure:
+    """The Pareto front of a study of several objectives: every complete trial, the feasible
+    front in red, dominated trials in light blue, infeasible ones as grey crosses; each axis
+    says its objective's direction.  Two objectives: one panel, the front joined by its step
+    line.  Three or more: one panel per pair of objectives (the front of all of them
+    highlighted in each; no line, since a projected front is not a staircase).
+    ``objectives`` picks some objectives by name or number (the front is then theirs)."""
+    src = _read_all(source, directions, names)
+    cols = _pick_objectives(src, objectives)
+    d = vd.front(src.trials, src.directions, src.names)
+    if cols != list(range(len(src.directions))):
+        d = vd.select_objectives(d, cols)
+    title = "Pareto front"
+    if not d.numbers:
+        return _note(_figure(), title, _nothing_complete(src.trials))
+    k = len(d.names)
+    infeasible = f", {d.n_infeasible} infeasible" if d.n_infeasible else ""
+    heading = f"{title}: {d.n_front} of {len(d.numbers)} complete trials{infeasible}"
+    if k == 2:
+        fig = _figure()
+        ax = fig.add_subplot()
+        _front_panel(ax, d, 0, 1, line=True)
+        ax.set_title(heading)
+        ax.legend(loc="best", fontsize=8)
+        return fig
+    pairs = list(combinations(range(k), 2))
+    ncols = min(3, len(pairs))
+    nrows = math.ceil(len(pairs) / ncols)
+    fig = _figure((4.0 * ncols + 0.5, 3.6 * nrows + 0.6))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for ax, (a, b) in zip(axes.flat, pairs):
+        _front_panel(ax, d, a, b, line=False)
+    for ax in list(axes.flat)[len(pairs):]:
+        ax.set_axis_off()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=8)
+    fig.suptitle(heading)
+    return fig
+
+
+def plot_hypervolume(source: Any, *, reference: Sequence[float] | None = None,
+                     directions: Sequence[Direction | str] | None = None,
+                     names: Sequence[str] | None = None) -> Figure:
+    """The hypervolume of the feasible front after each complete trial, against
+    ``reference`` (a point in the objectives' values; by default the worst value seen of
+    each objective among the feasible trials plus 10% of its range,
+    :func:`tunecycle.viz.data.reference_point`)."""
+    src = _read_all(source, directions, names)
+    title = "Hypervolume of the Pareto front"
+    if len(src.directions) < 2:
+        return _note(_figure(), title, f"the hypervolume needs two or more objectives;\n"
+                                       f"{src.label} has {len(src.directions)}")
+    h = vd.hypervolume_history(src.trials, src.directions, src.names, reference)
+    if not h.numbers:
+        return _note(_figure(), title, _nothing_complete(src.trials))
+    if h.reference is None:
+        return _note(_figure(), title, "no feasible complete trial yet")
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.step(h.numbers, h.hypervolume, where="post", color=FRONT_COLOR, linewidth=1.5)
+    ax.scatter(h.numbers, h.hypervolume, s=8, color=FRONT_COLOR, zorder=3)
+    ax.set_xlabel("trial number")
+    ax.set_ylabel("hypervolume")
+    ax.set_ylim(bottom=0)
+    rule = "given" if h.given else "default: worst feasible value + 10% of the range"
+    point = ", ".join(f"{n}={v:.4g}" for n, v in zip(h.names, h.reference))
+    ax.set_title(f"{title}: {h.hypervolume[-1]:.4g} after {len(h.numbers)} trials")
+    ax.text(0.99, 0.02, f"reference point ({rule}): {point}", transform=ax.transAxes,
+            ha="right", va="bottom", fontsize=7.5, color="#555555")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_objectives(source: Any, *, directions: Sequence[Direction | str] | None = None,
+                    names: Sequence[str] | None = None) -> Figure:
+    """One panel per objective: each complete trial's value (infeasible ones as grey
+    crosses) and the best of the feasible trials so far, by trial number."""
+    src = _read_all(source, directions, names)
+    title = "History of each objective"
+    hs = vd.objective_histories(src.trials, src.directions, src.names)
+    if not hs[0].numbers:
+        return _note(_figure(), title, _nothing_complete(src.trials))
+    fig = _figure((7.0, 2.6 * len(hs) + 0.6))
+    axes = fig.subplots(len(hs), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, h in zip(axes, hs):
+        ok = [i for i, f in enumerate(h.feasible) if f]
+        bad = [i for i, f in enumerate(h.feasible) if not f]
+        ax.scatter([h.numbers[i] for i in ok], [h.values[i] for i in ok], s=16,
+                   color=STATE_COLORS[TrialState.COMPLETE], label=h.name, zorder=3)
+        _infeasible(ax, [h.numbers[i] for i in bad], [h.values[i] for i in bad])
+        ax.step(h.numbers, h.best, where="post", color="#d62728", label="best so far")
+        ax.set_ylabel(_axis_label(h.name, h.direction))
+        ax.legend(loc="best", fontsize=8)
+        ax.grid(alpha=0.3)
+    axes[-1].set_xlabel("trial number")
+    fig.suptitle(f"{title}, {len(hs[0].numbers)} complete trials")
+    return fig
 
 
 # -- registry and output -------------------------------------------------------------------------
 PlotFn = Callable[..., "Figure"]
 
-#: kind -> (function of (study, params) -> Figure, takes --params)
+#: kind -> (function of (study, params, **options) -> Figure, takes --params); the options are
+#: ``objective`` for the kinds in ONE_OBJECTIVE and ``reference`` for ``hypervolume``
 PLOTS: dict[str, tuple[PlotFn, bool]] = {
-    "history": (lambda s, p: plot_history(s), False),
-    "importance": (lambda s, p: plot_importance(s, p), True),
-    "parallel": (lambda s, p: plot_parallel(s, p), True),
-    "slice": (lambda s, p: plot_slice(s, p), True),
-    "contour": (lambda s, p: plot_contour(s, p), True),
-    "intermediate": (lambda s, p: plot_intermediate(s), False),
-    "edf": (lambda s, p: plot_edf(s), False),
-    "timeline": (lambda s, p: plot_timeline(s), False),
-    "confusion": (lambda s, p: plot_confusion(s), False),
-    "pareto": (lambda s, p: plot_pareto_trials(s, p or ("value", "duration")), True),
+    "history": (lambda s, p, **kw: plot_history(s, **kw), False),
+    "importance": (lambda s, p, **kw: plot_importance(s, p, **kw), True),
+    "parallel": (lambda s, p, **kw: plot_parallel(s, p, **kw), True),
+    "slice": (lambda s, p, **kw: plot_slice(s, p, **kw), True),
+    "contour": (lambda s, p, **kw: plot_contour(s, p, **kw), True),
+    "intermediate": (lambda s, p, **kw: plot_intermediate(s), False),
+    "edf": (lambda s, p, **kw: plot_edf(s, **kw), False),
+    "timeline": (lambda s, p, **kw: plot_timeline(s), False),
+    "confusion": (lambda s, p, **kw: plot_confusion(s), False),
+    "pareto": (lambda s, p, **kw: plot_pareto_trials(s, p), True),
+    "hypervolume": (lambda s, p, **kw: plot_hypervolume(s, **kw), False),
+    "objectives": (lambda s, p, **kw: plot_objectives(s), False),
 }
+#: the kinds that draw one objective: a study of several needs ``objective=``
+ONE_OBJECTIVE = ("history", "importance", "parallel", "slice", "contour", "edf")
 
 FORMATS = (".png", ".svg", ".html")
 

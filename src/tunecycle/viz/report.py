@@ -1,10 +1,14 @@
 """One self-contained HTML page about a study: ``write_report(study, "report.html")``.
 
-The page holds the study's summary (direction, sampler, pruner, trials by state, time span),
-the best configuration, the final test metrics and confusion matrix that the tuning cycle
+The page holds the study's summary (direction, sampler, pruner, trials by state, infeasible
+trials where there are constraints, time span), the best configuration (of the feasible
+trials), the final test metrics and confusion matrix that the tuning cycle
 stores in the study's user attributes (``test_metrics``, ``best_family``, ``confusion_matrix``,
 ``ensemble_test_metrics``, ``ensemble``), a leaderboard, parameter importances, failed trials'
-reasons and every plot of :mod:`tunecycle.viz.plots`.  It opens offline: the CSS is inline,
+reasons and every plot of :mod:`tunecycle.viz.plots`.  A study of several objectives gets its
+directions, the Pareto front as the leaderboard (values per objective and params), the
+hypervolume, importances per objective, and the front, hypervolume and per-objective history
+plots instead.  It opens offline: the CSS is inline,
 the plots are PNG images inside the page (``data:`` URIs), there is no script and no link to
 anything outside the file.  Every text that comes from the study is HTML-escaped.
 
@@ -77,14 +81,10 @@ def _params_text(params: Mapping[str, Any]) -> str:
 
 
 # -- sections ------------------------------------------------------------------------------------
-def _summary(study: Any, trials: list[FrozenTrial], attrs: Mapping[str, Any],
-             system: Mapping[str, Any]) -> str:
+def _common_rows(study: Any, trials: list[FrozenTrial],
+                 system: Mapping[str, Any]) -> list[tuple[str, Any]]:
     counts = vd.state_counts(trials)
-    starts = [t.datetime_start for t in trials if t.datetime_start]
-    ends = [t.datetime_complete for t in trials if t.datetime_complete]
-    rows: list[tuple[str, Any]] = [
-        ("study", study.name),
-        ("direction", study.direction.value),
+    return [
         ("storage", redact_url(getattr(study.storage, "url", "?"))),
         ("sampler", (system.get("sampler") or {}).get("name", "?")),
         ("pruner", (system.get("pruner") or {}).get("name", "none")),
@@ -92,10 +92,12 @@ def _summary(study: Any, trials: list[FrozenTrial], attrs: Mapping[str, Any],
         ("trials", f"{len(trials)} (" + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
          + ")" if trials else "0"),
     ]
-    done = vd.complete_trials(trials)
-    if done:
-        best = _best(done, study.direction)
-        rows.append(("best value", f"{best.value:.6g} (trial {best.number})"))
+
+
+def _time_rows(trials: list[FrozenTrial], attrs: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = []
+    starts = [t.datetime_start for t in trials if t.datetime_start]
+    ends = [t.datetime_complete for t in trials if t.datetime_complete]
     if starts:
         span = ((max(ends) if ends else max(starts)) - min(starts)).total_seconds()
         rows.append(("time", f"{min(starts):%Y-%m-%d %H:%M:%S} to "
@@ -103,21 +105,50 @@ def _summary(study: Any, trials: list[FrozenTrial], attrs: Mapping[str, Any],
                              f"({span:.1f} s)"))
     if "best_family" in attrs:
         rows.append(("best model family", attrs["best_family"]))
+    return rows
+
+
+def _constrained(trials: list[FrozenTrial]) -> bool:
+    return any(t.constraints is not None for t in trials)
+
+
+def _infeasible_row(done: list[FrozenTrial]) -> tuple[str, Any]:
+    n = sum(not t.feasible for t in done)
+    return ("infeasible trials", f"{n} of {len(done)} complete (a constraint above 0)")
+
+
+def _summary(study: Any, trials: list[FrozenTrial], attrs: Mapping[str, Any],
+             system: Mapping[str, Any]) -> str:
+    rows: list[tuple[str, Any]] = [("study", study.name), ("direction", study.direction.value),
+                                   *_common_rows(study, trials, system)]
+    done = vd.complete_trials(trials)
+    constrained = _constrained(done)
+    if constrained:
+        rows.append(_infeasible_row(done))
+    best = _best(done, study.direction)
+    if best is not None:
+        said = " (best of the feasible trials)" if constrained else ""
+        rows.append(("best value", f"{best.value:.6g} (trial {best.number}){said}"))
+    elif done:
+        rows.append(("best value", "none: no complete trial is feasible"))
+    rows += _time_rows(trials, attrs)
     return "<h2 id=\"summary\">Summary</h2>" + _table(None, rows)
 
 
-def _best(done: list[FrozenTrial], direction: Any) -> FrozenTrial:
-    best = done[0]
-    for t in done[1:]:
-        if direction.better(t.value, best.value):
+def _best(done: list[FrozenTrial], direction: Any) -> FrozenTrial | None:
+    """The feasible trial with the best value (the first of equals), or None."""
+    best = None
+    for t in done:
+        if t.feasible and (best is None or direction.better(t.value, best.value)):
             best = t
     return best
 
 
 def _best_config(study: Any, done: list[FrozenTrial]) -> str:
-    if not done:
-        return "<h2 id=\"best\">Best configuration</h2><p class=\"muted\">no complete trial yet</p>"
     best = _best(done, study.direction)
+    if best is None:
+        why = "no feasible complete trial yet" if done else "no complete trial yet"
+        return f"<h2 id=\"best\">Best configuration</h2><p class=\"muted\">{why}</p>"
     rows = list(best.params.items())
     return (f"<h2 id=\"best\">Best configuration</h2><p>trial {best.number}, value "
             f"<b>{best.value:.6g}</b></p>" + _table(["parameter", "value"], rows, numeric=[1]))
@@ -156,14 +187,18 @@ def _confusion_table(attrs: Mapping[str, Any]) -> str:
 
 
 def _leaderboard(study: Any, done: list[FrozenTrial], top: int) -> str:
-    ranked = sorted(done, key=lambda t: study.direction.sign() * t.value)[:top]
+    """The best trials, feasible ones first (with constraints, a column says which)."""
+    constrained = _constrained(done)
+    ranked = sorted(done, key=lambda t: (not t.feasible, study.direction.sign() * t.value))
     rows = []
-    for rank, t in enumerate(ranked, 1):
+    for rank, t in enumerate(ranked[:top], 1):
         d = t.duration
         rows.append([rank, t.number, t.value, "" if d is None else round(d.total_seconds(), 3),
+                     *(["yes" if t.feasible else "no"] if constrained else []),
                      _params_text(t.params)])
-    body = (_table(["rank", "trial", "value", "duration (s)", "params"], rows,
-                   numeric=[0, 1, 2, 3], cls="leaderboard")
+    head = ["rank", "trial", "value", "duration (s)", *(["feasible"] if constrained else []),
+            "params"]
+    body = (_table(head, rows, numeric=[0, 1, 2, 3], cls="leaderboard")
             if rows else "<p class=\"muted\">no complete trial yet</p>")
     return f"<h2 id=\"leaderboard\">Leaderboard (top {top})</h2>" + body
 
@@ -224,6 +259,91 @@ def _plots(study: Any, trials: list[FrozenTrial]) -> str:
     return "".join(parts)
 
 
+# -- several objectives --------------------------------------------------------------------------
+def _objectives(study: Any) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+    directions = tuple(study.directions)
+    return directions, vd.objective_names(getattr(study, "metric_names", None), len(directions))
+
+
+def _summary_multi(study: Any, trials: list[FrozenTrial], attrs: Mapping[str, Any],
+                   system: Mapping[str, Any]) -> str:
+    directions, names = _objectives(study)
+    front = vd.front(trials, directions, names)
+    rows: list[tuple[str, Any]] = [
+        ("study", study.name),
+        ("objectives", ", ".join(f"{n} ({d.value})" for n, d in zip(names, directions))),
+        *_common_rows(study, trials, system),
+        ("infeasible trials", f"{front.n_infeasible} of {len(front.numbers)} complete"
+         + (" (a constraint above 0)" if front.n_infeasible else "")),
+        ("Pareto front", f"{front.n_front} feasible trials that no other one dominates"),
+    ]
+    hv = vd.hypervolume_history(trials, directions, names)
+    if hv.reference is not None:
+        point = ", ".join(f"{n}={v:.4g}" for n, v in zip(names, hv.reference))
+        rows.append(("hypervolume", f"{hv.hypervolume[-1]:.6g} (reference point {point}: the "
+                                    "worst feasible value of each objective + 10% of its range)"))
+    rows += _time_rows(trials, attrs)
+    return "<h2 id=\"summary\">Summary</h2>" + _table(None, rows)
+
+
+def _front_board(study: Any, trials: list[FrozenTrial], top: int) -> str:
+    """The Pareto front as the leaderboard: values per objective, duration and params, in
+    order of the first objective (best first)."""
+    directions, names = _objectives(study)
+    data = vd.front(trials, directions, names)
+    by_number = {t.number: t for t in trials}
+    on = [i for i, f in enumerate(data.on_front) if f]
+    on.sort(key=lambda i: tuple(d.sign() * v for d, v in zip(directions, data.values[i])))
+    rows = []
+    for i in on[:top]:
+        t = by_number[data.numbers[i]]
+        d = t.duration
+        rows.append([t.number, *data.values[i],
+                     "" if d is None else round(d.total_seconds(), 3), _params_text(t.params)])
+    k = len(names)
+    head = ["trial", *(f"{n} ({d.value})" for n, d in zip(names, directions)), "duration (s)",
+            "params"]
+    shown = f" ({top} of {len(on)} shown)" if len(on) > top else ""
+    body = (_table(head, rows, numeric=range(k + 2), cls="leaderboard")
+            if rows else "<p class=\"muted\">no feasible complete trial yet</p>")
+    return (f"<h2 id=\"leaderboard\">Pareto front: {len(on)} trials{shown}</h2>"
+            "<p>the feasible complete trials that no other one beats in every objective, "
+            f"in order of {_e(names[0])}</p>" + body)
+
+
+def _importance_multi(study: Any, trials: list[FrozenTrial]) -> str:
+    directions, names = _objectives(study)
+    head = "<h2 id=\"importance\">Parameter importance</h2>"
+    done = vd.complete_with_values(trials, len(directions))
+    if len(done) < 2 or not vd.param_axes(done):
+        return head + "<p class=\"muted\">needs at least 2 complete trials with parameters</p>"
+    from tunecycle.viz.importance import param_importances
+
+    per = [param_importances(vd.project(done, i)).as_dict() for i in range(len(names))]
+    params = sorted(per[0], key=lambda n: -sum(p.get(n, 0.0) for p in per))
+    rows = [[n, *(p.get(n, 0.0) for p in per)] for n in params]
+    return (head + "<p>functional ANOVA over a random-forest surrogate of each objective "
+            "(the share of its variance that each parameter explains alone)</p>"
+            + _table(["parameter", *names], rows, numeric=range(1, len(names) + 1)))
+
+
+def _plots_multi(study: Any, trials: list[FrozenTrial]) -> str:
+    directions, names = _objectives(study)
+    parts = ["<h2 id=\"plots\">Plots</h2>"]
+    items: list[tuple[str, Callable[[], Any]]] = [
+        ("Pareto front", lambda: plots.plot_front(trials, directions=directions, names=names)),
+        ("hypervolume", lambda: plots.plot_hypervolume(trials, directions=directions,
+                                                       names=names)),
+        ("history of each objective",
+         lambda: plots.plot_objectives(trials, directions=directions, names=names)),
+        ("intermediate values", lambda: plots.plot_intermediate(trials)),
+        ("timeline", lambda: plots.plot_timeline(trials)),
+    ]
+    for title, draw in items:
+        parts.append(f"<h3>{_e(title)}</h3>" + _figure(draw, title))
+    return "".join(parts)
+
+
 # -- the page ------------------------------------------------------------------------------------
 def build_report(study: Any, *, top: int = 10, title: str | None = None) -> str:
     """The report of ``study`` (a :class:`~tunecycle.study.Study`) as one HTML string."""
@@ -234,18 +354,17 @@ def build_report(study: Any, *, top: int = 10, title: str | None = None) -> str:
     system = dict(study.system_attrs)
     done = vd.complete_trials(trials)
     name = title or f"tunecycle report: {study.name}"
-    body = [
-        f"<h1>{_e(name)}</h1>",
-        f"<p class=\"muted\">generated {datetime.now():%Y-%m-%d %H:%M:%S} by tunecycle</p>",
-        _summary(study, trials, attrs, system),
-        _best_config(study, done),
-        _test_results(attrs),
-        _confusion_table(attrs),
-        _leaderboard(study, done, top),
-        _importance(trials),
-        _plots(study, trials),
-        _failures(trials),
-    ]
+    head = [f"<h1>{_e(name)}</h1>",
+            f"<p class=\"muted\">generated {datetime.now():%Y-%m-%d %H:%M:%S} by tunecycle</p>"]
+    if len(getattr(study, "directions", ())) > 1:
+        body = [*head, _summary_multi(study, trials, attrs, system),
+                _front_board(study, trials, top), _test_results(attrs), _confusion_table(attrs),
+                _importance_multi(study, trials), _plots_multi(study, trials),
+                _failures(trials)]
+    else:
+        body = [*head, _summary(study, trials, attrs, system), _best_config(study, done),
+                _test_results(attrs), _confusion_table(attrs), _leaderboard(study, done, top),
+                _importance(trials), _plots(study, trials), _failures(trials)]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width\"><title>{_e(name)}</title>"
             f"<style>{_CSS}</style></head><body>\n" + "\n".join(b for b in body if b)

@@ -9,7 +9,8 @@ const LIST_POLL_MS = 2500;
 const STATES = ["complete", "pruned", "failed", "running", "waiting"];
 const COLORS = {
   complete: "#2f6fdf", pruned: "#e08a1e", failed: "#c83737", running: "#2e9b5d",
-  waiting: "#8a8fa0", best: "#1d2330",
+  waiting: "#8a8fa0", best: "#1d2330", front: "#d62728", dominated: "#8fb8e0",
+  infeasible: "#8c8c8c",
 };
 const SORTABLE = { number: "#", state: "state", value: "value",
                    datetime_start: "started", datetime_complete: "finished" };
@@ -92,7 +93,7 @@ function renderStudies(studies) {
     const name = el("td");
     name.appendChild(link);
     tr.appendChild(name);
-    tr.appendChild(el("td", s.direction));
+    tr.appendChild(el("td", (s.directions || [s.direction]).join(", ")));
     tr.appendChild(el("td", s.n_trials, "num"));
     for (const st of ["complete", "pruned", "failed", "running", "waiting"]) {
       tr.appendChild(el("td", s.counts[st], "num"));
@@ -112,6 +113,10 @@ const study = {
   direction: "minimize",
   cursor: 0,
   number: [], state: [], value: [],        // every trial, for the history chart
+  directions: ["minimize"], names: ["value"],  // one per objective
+  values: [], feasible: [],                // several objectives: every trial's values
+  pareto: null,                            // several objectives: front and hypervolume steps
+  xObj: 0, yObj: 1,                        // the objectives on the front chart's axes
   page: { offset: 0, limit: 50, sort: "number", order: "desc", states: new Set(STATES),
           valueMin: "", valueMax: "" },
   total: 0,
@@ -131,15 +136,20 @@ async function showStudy(name) {
   await startStudy();
 }
 
+function multi() { return study.directions.length > 1; }
+
 async function startStudy() {
   clearTimeout(study.pollTimer);
   try {
-    // three reads side by side; following the changes starts from the older of the two
+    await loadSummary();  // first: it says how many objectives the study has
+    // two reads side by side; following the changes starts from the older of the two
     // cursors, so nothing written meanwhile is missed (a change seen twice is harmless)
     const [pts, pageCursor] = await Promise.all(
-      [getJSON(studyApi(study.name, "points")), loadPage(), loadSummary()]);
+      [getJSON(studyApi(study.name, "points")), loadPage()]);
     study.cursor = Math.min(pts.cursor, pageCursor === null ? pts.cursor : pageCursor);
     study.number = pts.number; study.state = pts.state; study.value = pts.value;
+    study.values = pts.values || []; study.feasible = pts.feasible || [];
+    if (multi()) await loadPareto();
     study.summaryStale = true;  // it was read without a cursor: refresh it at the first poll
     $("study-error").hidden = true;
     setLive(true, `live · updated ${now()}`);
@@ -173,7 +183,7 @@ async function poll() {
       study.fresh = new Set(ch.trials.map((t) => t.number));
       for (const t of ch.trials) putPoint(t);
       study.summaryStale = false;
-      await Promise.all([loadSummary(), loadPage()]);
+      await Promise.all([loadSummary(), loadPage(), multi() ? loadPareto() : null]);
       scheduleDraw();
     } else if (study.summaryStale) {
       study.summaryStale = false;
@@ -193,17 +203,59 @@ async function poll() {
 function putPoint(t) {
   while (study.number.length <= t.number) {
     study.number.push(study.number.length); study.state.push(null); study.value.push(null);
+    study.values.push(null); study.feasible.push(null);
   }
   study.state[t.number] = t.state;
   study.value[t.number] = t.value;
+  study.values[t.number] = t.values;
+  study.feasible[t.number] = t.feasible;
+}
+
+async function loadPareto() {
+  study.pareto = await getJSON(studyApi(study.name, "pareto"));
+  const p = study.pareto;
+  $("best-value").textContent = p.front.length;
+  const ref = p.reference === null ? "" : "reference point " +
+    study.names.map((n, i) => `${n}=${fmt(p.reference[i])}`).join(", ");
+  $("hv-note").textContent = `(${ref}${ref ? "; " : ""}${p.n_infeasible} of ${p.n_complete} complete trials infeasible)`;
+  scheduleDraw();
+}
+
+function setObjectives(s) {
+  const names = s.metric_names || (s.directions.length > 1
+    ? s.directions.map((d, i) => "values_" + i) : ["value"]);
+  const changed = names.join("\u0000") !== study.names.join("\u0000");
+  study.directions = s.directions || [s.direction];
+  study.names = names;
+  const several = multi();
+  $("front-figure").hidden = !several;
+  $("hv-figure").hidden = !several;
+  $("history-figure").hidden = several;
+  for (const e of document.querySelectorAll(".value-filter")) e.hidden = several;
+  $("best-label").textContent = several ? "Pareto front (trials)" : "best value";
+  $("direction-label").textContent = several ? "directions" : "direction";
+  if (several && changed) {
+    for (const [id, key] of [["front-x", "xObj"], ["front-y", "yObj"]]) {
+      const select = $(id);
+      select.replaceChildren(...names.map((n, i) => {
+        const o = el("option", `${n} (${study.directions[i]})`);
+        o.value = i;
+        return o;
+      }));
+      select.value = study[key];
+      select.onchange = () => { study[key] = parseInt(select.value, 10); scheduleDraw(); };
+    }
+  }
 }
 
 async function loadSummary() {
   const s = await getJSON(studyApi(study.name, "summary"));
   study.direction = s.direction;
+  setObjectives(s);
   $("trial-count").textContent = s.n_trials;
-  $("best-value").textContent = s.best_value === null ? "–" : fmt(s.best_value);
-  $("direction").textContent = s.direction;
+  if (!multi()) $("best-value").textContent = s.best_value === null ? "–" : fmt(s.best_value);
+  else if (study.pareto) $("best-value").textContent = study.pareto.front.length;
+  $("direction").textContent = study.directions.join(", ");
   const box = $("state-counts");
   box.replaceChildren(...STATES.map((st) => {
     const span = el("span");
@@ -250,9 +302,13 @@ function renderTrials() {
   const trials = study.trials;
   const params = [...new Set(trials.flatMap((t) => Object.keys(t.params)))].sort();
   const withReason = trials.some((t) => t.fail_reason);
+  const constrained = trials.some((t) => t.constraints);
+  const several = multi();
   const head = $("trials").tHead.rows[0];
+  const objectives = several ? study.names.map((n, i) => ["objective:" + i, n]) : [["value", "value"]];
   const cols = [
-    ["number", "#"], ["state", "state"], ["value", "value"], ["datetime_start", "started"],
+    ["number", "#"], ["state", "state"], ...objectives,
+    ...(constrained ? [["feasible", "feasible"]] : []), ["datetime_start", "started"],
     ["datetime_complete", "finished"], ["duration", "duration"],
     ...params.map((p) => ["param:" + p, p]),
   ];
@@ -266,7 +322,9 @@ function renderTrials() {
       if (study.page.sort === key) th.classList.add("sorted-" + study.page.order);
       th.addEventListener("click", () => sortBy(key));
     }
-    if (key === "number" || key === "value" || key === "duration") th.classList.add("num");
+    if (key === "number" || key === "value" || key === "duration" || key.startsWith("objective:")) {
+      th.classList.add("num");
+    }
     return th;
   }));
   const rows = trials.map((t) => {
@@ -277,7 +335,18 @@ function renderTrials() {
     const st = el("td");
     st.appendChild(el("span", t.state, "state " + t.state));
     tr.appendChild(st);
-    tr.appendChild(el("td", fmt(t.value), "num"));
+    if (several) {
+      for (let i = 0; i < study.names.length; i++) {
+        tr.appendChild(el("td", t.values ? fmt(t.values[i]) : "", "num"));
+      }
+    } else {
+      tr.appendChild(el("td", fmt(t.value), "num"));
+    }
+    if (constrained) {
+      const done = t.state === "complete";
+      tr.appendChild(el("td", t.constraints && done ? (t.feasible ? "yes" : "no") : "",
+                        t.feasible === false ? "infeasible" : ""));
+    }
     tr.appendChild(el("td", fmtTime(t.datetime_start)));
     tr.appendChild(el("td", fmtTime(t.datetime_complete)));
     tr.appendChild(el("td", fmtDuration(t.duration_s), "num"));
@@ -358,7 +427,11 @@ let drawPending = false;
 function scheduleDraw() {
   if (drawPending) return;
   drawPending = true;
-  requestAnimationFrame(() => { drawPending = false; drawHistory(); drawCurves(); });
+  requestAnimationFrame(() => {
+    drawPending = false;
+    if (multi()) { drawFront(); drawHypervolume(); } else drawHistory();
+    drawCurves();
+  });
 }
 
 function canvas2d(canvas) {
@@ -470,6 +543,72 @@ function drawHistory() {
   if (best !== null) ctx.lineTo(sx(n - 1), sy(best));
   ctx.stroke();
   legend(ctx, w, [["complete", COLORS.complete], ["pruned", COLORS.pruned], ["best so far", COLORS.best]]);
+}
+
+// the Pareto front chart: two chosen objectives of every complete trial
+function drawFront() {
+  const { ctx, w, h } = canvas2d($("front-chart"));
+  const a = study.xObj, b = study.yObj, k = study.directions.length;
+  const onFront = new Set(study.pareto ? study.pareto.front : []);
+  const pts = [];
+  for (let i = 0; i < study.number.length; i++) {
+    const v = study.values[i];
+    if (study.state[i] !== "complete" || !v || v.length !== k || v[a] === null || v[b] === null) continue;
+    pts.push({ x: v[a], y: v[b], kind: !study.feasible[i] ? "infeasible" : onFront.has(i) ? "front" : "dominated" });
+  }
+  if (!pts.length) { emptyNote(ctx, w, h, "no complete trials yet"); return; }
+  const xs = pts.map((p) => p.x), ys = pts.map((p) => p.y);
+  const arrow = (d) => (d === "maximize" ? " (maximize ↑)" : " (minimize ↓)");
+  const { sx, sy } = frame(ctx, w, h, [Math.min(...xs), Math.max(...xs)], [Math.min(...ys), Math.max(...ys)],
+    study.names[a] + arrow(study.directions[a]), study.names[b] + arrow(study.directions[b]));
+  const front = pts.filter((p) => p.kind === "front");
+  if (k === 2 && a !== b && front.length) {  // the front's step line: the edge of what it dominates
+    const s0 = study.directions[a] === "maximize" ? -1 : 1, s1 = study.directions[b] === "maximize" ? -1 : 1;
+    front.sort((p, q) => (s0 * p.x - s0 * q.x) || (s1 * p.y - s1 * q.y));
+    ctx.strokeStyle = COLORS.front; ctx.lineWidth = 1.4; ctx.beginPath();
+    ctx.moveTo(sx(front[0].x), sy(front[0].y));
+    for (let j = 1; j < front.length; j++) {
+      ctx.lineTo(sx(front[j].x), sy(front[j - 1].y)); ctx.lineTo(sx(front[j].x), sy(front[j].y));
+    }
+    ctx.stroke();
+  }
+  const r = pts.length > 5000 ? 1.5 : 3;
+  for (const kind of ["dominated", "front"]) {
+    ctx.fillStyle = COLORS[kind];
+    ctx.beginPath();
+    for (const p of pts) {
+      if (p.kind !== kind) continue;
+      const x = sx(p.x), y = sy(p.y), rr = kind === "front" ? r + 1 : r;
+      ctx.moveTo(x + rr, y); ctx.arc(x, y, rr, 0, 2 * Math.PI);
+    }
+    ctx.fill();
+  }
+  ctx.strokeStyle = COLORS.infeasible; ctx.lineWidth = 1.2; ctx.beginPath();
+  for (const p of pts) {
+    if (p.kind !== "infeasible") continue;
+    const x = sx(p.x), y = sy(p.y);
+    ctx.moveTo(x - r, y - r); ctx.lineTo(x + r, y + r); ctx.moveTo(x - r, y + r); ctx.lineTo(x + r, y - r);
+  }
+  ctx.stroke();
+  legend(ctx, w, [[`front (${front.length})`, COLORS.front], ["dominated", COLORS.dominated],
+                  ["infeasible", COLORS.infeasible]]);
+}
+
+// the hypervolume of the feasible front after each trial, as the server's steps
+function drawHypervolume() {
+  const { ctx, w, h } = canvas2d($("hv-chart"));
+  const p = study.pareto;
+  if (!p || !p.hypervolume.number.length) { emptyNote(ctx, w, h, "no feasible complete trial yet"); return; }
+  const ns = p.hypervolume.number, vs = p.hypervolume.value;
+  const last = Math.max(p.last, ns[ns.length - 1]);
+  const { sx, sy } = frame(ctx, w, h, [0, Math.max(1, last)], [0, Math.max(...vs)], "trial number", "hypervolume");
+  ctx.strokeStyle = COLORS.front; ctx.lineWidth = 1.6; ctx.beginPath();
+  ctx.moveTo(sx(ns[0]), sy(vs[0]));
+  for (let i = 1; i < ns.length; i++) { ctx.lineTo(sx(ns[i]), sy(vs[i - 1])); ctx.lineTo(sx(ns[i]), sy(vs[i])); }
+  ctx.lineTo(sx(last), sy(vs[vs.length - 1]));
+  ctx.stroke();
+  ctx.fillStyle = COLORS.front;
+  for (let i = 0; i < ns.length; i++) { ctx.beginPath(); ctx.arc(sx(ns[i]), sy(vs[i]), 2.5, 0, 2 * Math.PI); ctx.fill(); }
 }
 
 function drawCurves() {
