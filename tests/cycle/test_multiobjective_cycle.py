@@ -192,8 +192,6 @@ def test_a_config_with_objectives_and_constraints_runs_end_to_end(tmp_path, caps
     ({"study": {"name": "iris-mo", "sampler": "tpe"}},
      "study.sampler: 'tpe' optimises one objective"),
     ({"select": {"accuracy": -1}}, "select.accuracy: must not be negative"),
-    ({"tracking": {"tensorboard": {"log_dir": "tb"}}}, "tracking: the trackers log one "
-                                                       "objective's value"),
 ])
 def test_config_mistakes_name_their_path_exit_2_and_write_nothing(tmp_path, capsys, changes,
                                                                   problem):

@@ -68,7 +68,7 @@ no metric either, an override must fit one of the family's tasks.  ``objectives`
 ``constraints``, ``select`` and ``front_size`` are checked by the rules of
 :mod:`tunecycle.cycle.objectives` (known names, numeric bounds with min <= max, a family that
 has a parameter count), and several objectives need a sampler that takes them and no pruner
-(``study.pruner``), ensemble or tracking.
+(``study.pruner``) or ensemble.
 What only the data can tell
 (a class too small for the folds, a free-text column) is still found by ``tune``.
 """
@@ -627,10 +627,6 @@ def _check_goals(cfg: CycleConfig, task: str | None, metric: str | None) -> list
         problems.append(("study.sampler", f"{name!r} optimises one objective; for "
                                           f"{len(cfg.objectives)} use one of "
                                           f"{', '.join(able)}"))
-    if several and any(getattr(cfg.tracking, n) is not None
-                       for n in ("mlflow", "tensorboard", "wandb")):
-        problems.append(("tracking", "the trackers log one objective's value; with several "
-                                     "objectives leave tracking out"))
     return problems
 
 
@@ -680,7 +676,7 @@ def make_trackers(cfg: CycleConfig) -> list[Any]:
         section = getattr(cfg.tracking, name)
         if section is None:
             continue
-        metric = section.metric_name or cfg.metric or "value"
+        metric = section.metric_name or _named_metric(cfg)[0] or "value"
         try:
             made.append(build(section, metric))
         except Exception as exc:  # noqa: BLE001 - said as the config's mistake, before any trial

@@ -14,9 +14,15 @@ Every finished trial becomes one MLflow run named ``<study>-trial-<number>``, in
   its last step (step 0 without intermediate values), logged last, so the run's latest value
   of the metric is the trial's value (not logged again when the last intermediate value is it;
   a failed trial has none);
+- several objectives: one metric per objective at the last step, named by
+  ``study.metric_names`` (else ``<metric_name>_<i>``); the intermediate values stay under
+  ``metric_name`` (an objective of that name follows them as above);
+- constraints, when the trial has them: metrics ``constraint_<i>`` at the last step and the
+  tag ``tunecycle.feasible`` (``true``, ``false``);
 - tags: ``tunecycle.study``, ``tunecycle.trial_number``, ``tunecycle.state`` (complete,
-  pruned, failed), ``tunecycle.duration_s``, ``tunecycle.fail_reason``, ``tunecycle.direction``,
-  the user attrs as ``user_attrs.<key>`` (nested mappings flattened to ``a.b``, values that
+  pruned, failed), ``tunecycle.duration_s``, ``tunecycle.fail_reason``, ``tunecycle.direction``
+  (``minimize``; for several objectives their directions in order, ``maximize,minimize``,
+  and ``tunecycle.objectives``, their names, ``accuracy,latency_ms``), the user attrs as ``user_attrs.<key>`` (nested mappings flattened to ``a.b``, values that
   are not JSON-safe left out; text as it is, other values as JSON), and ``tags`` given here;
 - the run's start and end times are the trial's; its status FINISHED (complete), KILLED
   (pruned) or FAILED.
@@ -25,7 +31,8 @@ Every finished trial becomes one MLflow run named ``<study>-trial-<number>``, in
 ``tunecycle.role = study``), found again by a later call on the same experiment, so a continued
 study keeps one parent.  :meth:`MLflowCallback.log_final` logs what a finished cycle gives: a
 run ``<study>-final`` (tag ``tunecycle.role = final``) with the best params, the family, the
-test metrics as ``test_<name>`` and the saved model directory as the artifact folder ``model``
+test metrics as ``test_<name>`` (with several objectives: those of the saved model, the
+front member the cycle saved) and the saved model directory as the artifact folder ``model``
 (``model/model.joblib``, ``model/summary.json``, ...).
 
 The callback talks to MLflow through an ``MlflowClient`` of its own: it never touches the
@@ -44,10 +51,13 @@ from typing import Any
 
 from tunecycle.integrations.tracking import (
     as_text,
+    constraint_metrics,
+    directions_text,
     duration_seconds,
     failure_safe,
-    final_point,
+    final_points,
     flat_attrs,
+    objective_names,
     param_value,
     require,
     run_name,
@@ -114,10 +124,13 @@ class MLflowCallback:
                       for k, v in trial.params.items()]
             metrics = [Metric(self.metric_name, float(v), start, int(step))
                        for step, v in sorted(trial.intermediate.items())]
-            point = final_point(trial)
-            if point is not None:  # logged after the intermediate values: the latest one
-                end = max(_ms(trial.datetime_complete) or start, start + 1)
-                metrics.append(Metric(self.metric_name, point[1], end, point[0]))
+            # logged after the intermediate values: each metric's latest value is the trial's
+            end = max(_ms(trial.datetime_complete) or start, start + 1)
+            for name, (step, value) in final_points(study, trial, self.metric_name).items():
+                metrics.append(Metric(_key(name), value, end, step))
+            last = trial.last_step if trial.last_step is not None else 0
+            for name, value in constraint_metrics(trial).items():
+                metrics.append(Metric(name, value, end, last))
             run_tags = [RunTag(_key(k), str(v)[:_MAX_TAG]) for k, v in tags.items()]
             self._log_batch(run_id, metrics, params, run_tags)
         finally:
@@ -132,8 +145,9 @@ class MLflowCallback:
 
     def _trial_tags(self, study: Any, trial: FrozenTrial) -> dict[str, str]:
         tags = {"tunecycle.study": study.name, "tunecycle.trial_number": str(trial.number),
-                "tunecycle.state": trial.state.value,
-                "tunecycle.direction": study.direction.value}
+                "tunecycle.state": trial.state.value, **self._study_tags(study)}
+        if trial.constraints is not None:
+            tags["tunecycle.feasible"] = "true" if trial.feasible else "false"
         seconds = duration_seconds(trial)
         if seconds is not None:
             tags["tunecycle.duration_s"] = f"{seconds:.3f}"
@@ -141,6 +155,14 @@ class MLflowCallback:
             tags["tunecycle.fail_reason"] = trial.fail_reason
         for key, value in flat_attrs(trial.user_attrs).items():
             tags[f"user_attrs.{key}"] = as_text(value)
+        return tags
+
+    def _study_tags(self, study: Any) -> dict[str, str]:
+        """``tunecycle.direction`` (the directions' text), and for several objectives
+        ``tunecycle.objectives`` (the names their metrics have)."""
+        tags = {"tunecycle.direction": directions_text(study)}
+        if study.n_objectives > 1:
+            tags["tunecycle.objectives"] = ",".join(objective_names(study, self.metric_name))
         return tags
 
     # -- experiments and parent runs -------------------------------------------------------------
@@ -172,7 +194,7 @@ class MLflowCallback:
                 run = self.client.create_run(
                     exp, run_name=study.name,
                     tags={"tunecycle.study": study.name, "tunecycle.role": "study",
-                          "tunecycle.direction": study.direction.value, **self.tags})
+                          **self._study_tags(study), **self.tags})
                 self._parents[study.name] = run.info.run_id
         return self._parents[study.name]
 
@@ -203,7 +225,7 @@ class MLflowCallback:
 
         exp = self._experiment_id(study.name)
         tags = {"tunecycle.study": study.name, "tunecycle.role": "final",
-                "tunecycle.direction": study.direction.value, **self.tags}
+                **self._study_tags(study), **self.tags}
         if family:
             tags["tunecycle.family"] = family
         if self.nest_trials:

@@ -14,13 +14,18 @@ The files are written with TensorBoard's own event-file writer and HParams summa
   (the intermediate values at their steps, then the trial's value at its last step, written
   last, so the plugin's metric is the trial's value; not written again when the last
   intermediate value is it; a failed trial has none), and the session end (status success
-  for complete and pruned trials, failure for failed ones);
+  for complete and pruned trials, failure for failed ones); with several objectives one
+  scalar per objective at the last step, named by ``study.metric_names`` (else
+  ``<metric_name>_<i>``; the intermediate values stay under ``metric_name``); with
+  constraints the scalars ``constraint_<i>`` at the last step;
 - ``<log_dir>/`` itself: the experiment summary (the hparams config): every param the study's
   trials have had, with its domain (a float or integer interval, or the categorical choices),
-  and the metric (a param seen only with fixed, enqueued values has no domain until a sampled
-  trial brings one).  It is written again, as a new file replacing the last, whenever a trial
-  brings a param or a domain not seen yet (the first call starts from all the study's finished trials, so a
-  continued study keeps its params); a TensorBoard already running picks it up on restart.
+  and one metric per objective, its direction in its description (a param seen only with
+  fixed, enqueued values has no domain until a sampled trial brings one).  It is written
+  again, as a new file replacing the last, whenever a trial brings a param or a domain not
+  seen yet, or the objectives' names change (the first call starts from all the study's
+  finished trials, so a continued study keeps its params); a TensorBoard already running
+  picks it up on restart.
 
 Categorical params whose choices are not all of one type (``[None, "on"]``) are written as
 text, all their values alike.  Use one ``log_dir`` per study.  A writing error logs one warning
@@ -35,8 +40,10 @@ from pathlib import Path
 from typing import Any
 
 from tunecycle.integrations.tracking import (
+    constraint_metrics,
     failure_safe,
-    final_point,
+    final_points,
+    objective_names,
     param_value,
     require,
     run_name,
@@ -84,6 +91,7 @@ class TensorBoardCallback:
         self.metric_name = metric_name
         self._params: dict[str, Param | None] | None = None  # None: not read from the study yet
         self._written = 0
+        self._names: list[str] = []  # the objectives' metric names the summary declares
 
     def __call__(self, study: Any, trial: FrozenTrial) -> None:
         with failure_safe("tensorboard", trial_what(study.name, trial)):
@@ -94,7 +102,9 @@ class TensorBoardCallback:
         from tensorboard.compat.proto import event_pb2, summary_pb2
         from tensorboard.plugins.hparams import summary_v2
 
-        if self._grow(study, trial):
+        names = objective_names(study, self.metric_name)
+        if self._grow(study, trial) or names != self._names:
+            self._names = names
             self._write_experiment(study)
         start = trial.datetime_start.timestamp() if trial.datetime_start else time.time()
         end = trial.datetime_complete.timestamp() if trial.datetime_complete else time.time()
@@ -102,14 +112,17 @@ class TensorBoardCallback:
         session = summary_v2.hparams_pb(hparams, trial_id=run_name(study.name, trial),
                                         start_time_secs=start)
         events = [event_pb2.Event(wall_time=start, step=0, summary=session)]
-        points = sorted(trial.intermediate.items())
-        final = final_point(trial)
-        if final is not None:
-            points.append(final)
-        for step, value in points:
+        points = [(self.metric_name, step, value)
+                  for step, value in sorted(trial.intermediate.items())]
+        points += [(name, step, value)  # after the intermediate values: the latest ones
+                   for name, (step, value) in final_points(study, trial,
+                                                           self.metric_name).items()]
+        last = trial.last_step if trial.last_step is not None else 0
+        points += [(name, last, value) for name, value in constraint_metrics(trial).items()]
+        for tag, step, value in points:
             if math.isfinite(value):
                 scalar = summary_pb2.Summary(value=[summary_pb2.Summary.Value(
-                    tag=self.metric_name, simple_value=float(value))])
+                    tag=tag, simple_value=float(value))])
                 events.append(event_pb2.Event(wall_time=start, step=int(step), summary=scalar))
         events.append(event_pb2.Event(wall_time=end, step=0,
                                       summary=self._session_end(trial.state, end)))
@@ -168,9 +181,9 @@ class TensorBoardCallback:
         assert self._params is not None
         hparams = [summary_v2.HParam(name, _domain(param))
                    for name, param in sorted(self._params.items())]
-        metrics = [summary_v2.Metric(self.metric_name, display_name=self.metric_name,
-                                     description=f"study {study.name!r}, "
-                                                 f"{study.direction.value}")]
+        metrics = [summary_v2.Metric(name, display_name=name,
+                                     description=f"study {study.name!r}, {direction.value}")
+                   for name, direction in zip(self._names, study.directions)]
         pb = summary_v2.hparams_config_pb(hparams, metrics, time_created_secs=time.time())
         old = sorted(self.log_dir.glob(f"events.out.tfevents.*{_EXPERIMENT_SUFFIX}*"))
         self._written += 1

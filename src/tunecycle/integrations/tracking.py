@@ -1,6 +1,12 @@
 """What the experiment-tracker callbacks (``mlflow.py``, ``wandb.py``, ``tensorboard.py``)
 share: the check that a tracker's library is installed, one trial's record as flat tracker
-fields, and the guard that keeps a tracker's error from ending a study.
+fields (its objectives' values by name, its constraint values, the directions as text), and
+the guard that keeps a tracker's error from ending a study.
+
+Objectives: a study of one objective logs its value under the tracker's ``metric_name``; a
+study of several logs one metric per objective, named by ``study.metric_names`` when set, else
+``<metric_name>_<i>`` (:func:`objective_metrics`).  Intermediate values are one number per step
+in any study and stay under ``metric_name``.  Constraint values go as ``constraint_<i>``.
 
 Each tracker callback is an ordinary ``optimize`` callback, ``cb(study, frozen_trial)``, run
 after every trial.  Its body runs under :func:`failure_safe`: an exception there logs one
@@ -111,6 +117,55 @@ def flat_attrs(attrs: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 def as_text(value: Any) -> str:
     """A JSON-safe value as tag text: strings as they are, the rest as JSON."""
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def directions_text(study: Any) -> str:
+    """The study's directions as one text: ``minimize``, or ``maximize,minimize`` for
+    several objectives (in their order)."""
+    return ",".join(d.value for d in study.directions)
+
+
+def objective_names(study: Any, metric_name: str) -> list[str]:
+    """The name each objective is logged under: ``[metric_name]`` for one objective; for
+    several, ``study.metric_names`` when set, else ``<metric_name>_0``, ``<metric_name>_1``..."""
+    n = study.n_objectives
+    if n == 1:
+        return [metric_name]
+    names = study.metric_names
+    if names and len(names) == n:
+        return [str(name) for name in names]
+    return [f"{metric_name}_{i}" for i in range(n)]
+
+
+def objective_metrics(study: Any, trial: FrozenTrial, metric_name: str,
+                      names: list[str] | None = None) -> dict[str, float]:
+    """The trial's objective values by name (see :func:`objective_names`, or ``names`` read
+    once by the caller); empty for a trial without values, non-finite values left out."""
+    if trial.values is None:
+        return {}
+    names = names if names is not None else objective_names(study, metric_name)
+    return {name: float(v) for name, v in zip(names, trial.values) if math.isfinite(v)}
+
+
+def constraint_metrics(trial: FrozenTrial) -> dict[str, float]:
+    """``constraint_<i>`` -> the trial's constraint values (<= 0 is satisfied); empty when it
+    has none."""
+    return {f"constraint_{i}": float(c) for i, c in enumerate(trial.constraints or ())}
+
+
+def final_points(study: Any, trial: FrozenTrial,
+                 metric_name: str) -> dict[str, tuple[int, float]]:
+    """name -> (step, value) for each objective's value, logged after the intermediate
+    values at the trial's last step (0 without one).  The objective named ``metric_name``
+    (the one objective, or one of several named so) follows :func:`final_point`'s rule: not
+    repeated when the last intermediate value already is it."""
+    step = trial.last_step if trial.last_step is not None else 0
+    points: dict[str, tuple[int, float]] = {}
+    for name, value in objective_metrics(study, trial, metric_name).items():
+        if name == metric_name and trial.intermediate.get(step) == value:
+            continue
+        points[name] = (step, value)
+    return points
 
 
 def final_point(trial: FrozenTrial) -> tuple[int, float] | None:

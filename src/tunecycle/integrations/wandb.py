@@ -16,8 +16,12 @@ compare.)  Each run holds:
 - config: the trial's params (plus ``trial_number``), values as they are;
 - history: ``metric_name`` at the trial's intermediate steps;
 - summary: ``metric_name`` (the trial's value; absent for a failed trial), ``state``,
-  ``duration_s``, ``fail_reason``, the user attrs flattened (``user_attrs.info.family``;
-  values that are not JSON-safe left out);
+  ``study``, ``direction`` (``minimize``; for several objectives their directions in order,
+  ``maximize,minimize``), ``duration_s``, ``fail_reason``, the user attrs flattened
+  (``user_attrs.info.family``; values that are not JSON-safe left out); with several
+  objectives one value per objective, named by ``study.metric_names`` (else
+  ``<metric_name>_<i>``), and ``objectives`` (those names, in order); with constraints
+  ``constraint_<i>`` and ``feasible`` (true or false);
 - tags: the state (``complete``, ``pruned``, ``failed``) and ``tags`` given here.
 
 ``mode`` is ``"offline"`` unless told otherwise: runs are written under ``dir`` (or
@@ -35,9 +39,13 @@ from pathlib import Path
 from typing import Any
 
 from tunecycle.integrations.tracking import (
+    constraint_metrics,
+    directions_text,
     duration_seconds,
     failure_safe,
     flat_attrs,
+    objective_metrics,
+    objective_names,
     param_value,
     require,
     run_name,
@@ -102,9 +110,14 @@ class WandbCallback:
 
     def _summary(self, study: Any, trial: FrozenTrial) -> dict[str, Any]:
         summary: dict[str, Any] = {"state": trial.state.value, "study": study.name,
-                                   "direction": study.direction.value}
-        if trial.value is not None:
-            summary[self.metric_name] = float(trial.value)
+                                   "direction": directions_text(study)}
+        names = objective_names(study, self.metric_name)
+        if len(names) > 1:
+            summary["objectives"] = names
+        summary.update(objective_metrics(study, trial, self.metric_name, names))
+        summary.update(constraint_metrics(trial))
+        if trial.constraints is not None:
+            summary["feasible"] = trial.feasible
         seconds = duration_seconds(trial)
         if seconds is not None:
             summary["duration_s"] = seconds
