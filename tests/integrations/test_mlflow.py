@@ -2,7 +2,8 @@
 store: a SQLite store takes seconds to create its tables; the end-to-end test of
 ``tunecycle run`` uses one): each trial is one run whose params, metric history, tags and
 status are read back with MlflowClient; nesting, the final run's artifacts, and a store that
-fails do not end the study."""
+fails do not end the study; a study of two objectives with a constraint: a metric per
+objective, the constraint metric, the directions' text and the feasible tag."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integrations.trackers import CONFIGS, FINAL_VALUE, needs, run_study
+import tunecycle as tc
+from tests.integrations.trackers import (
+    CONFIGS,
+    FINAL_VALUE,
+    MO_CONFIGS,
+    needs,
+    run_mo_study,
+    run_study,
+)
 
 mlflow = needs("mlflow", "mlflow")
 
@@ -130,3 +139,81 @@ def test_a_tracker_error_logs_one_warning_and_the_study_goes_on(monkeypatch, cap
     assert all(line.startswith("mlflow: could not log trial ") and "\n" not in line
                for line in lines)
     assert "the study goes on" in lines[0]
+
+
+def history(client: MlflowClient, run, name: str) -> list[tuple[int, float]]:
+    return [(m.step, m.value) for m in client.get_metric_history(run.info.run_id, name)]
+
+
+def test_two_objectives_and_a_constraint_are_metrics_and_tags(store):
+    uri, artifacts = store
+    cb = MLflowCallback(tracking_uri=uri, experiment="mo", metric_name="accuracy",
+                        nest_trials=True, artifact_location=artifacts + "/mo")
+    study = run_mo_study("mo", [cb], metric_names=["accuracy", "size_kb"])
+    run_id = cb.log_final(study, test_metrics={"accuracy": 0.75}, params={"x": 0.5},
+                          family="knn")
+    cb.close()
+    client = MlflowClient(uri)
+    runs = runs_by_name(client, "mo")
+    assert sorted(runs) == ["mo", "mo-final", "mo-trial-0", "mo-trial-1", "mo-trial-2"]
+
+    done = runs["mo-trial-0"]  # feasible; intermediate values at steps 0 and 1
+    # the intermediate values under the metric's name, then each objective at the last step
+    assert history(client, done, "accuracy") == [(0, 0.6), (1, 0.7), (1, 0.8)]
+    assert history(client, done, "size_kb") == [(1, 12.0)]
+    assert history(client, done, "constraint_0") == [(1, -1.0)]
+    assert done.data.metrics == {"accuracy": 0.8, "size_kb": 12.0, "constraint_0": -1.0}
+    tags = done.data.tags
+    assert tags["tunecycle.direction"] == "maximize,minimize"
+    assert tags["tunecycle.objectives"] == "accuracy,size_kb"
+    assert tags["tunecycle.feasible"] == "true" and tags["tunecycle.state"] == "complete"
+
+    infeasible = runs["mo-trial-1"]  # no intermediate values: step 0
+    assert infeasible.data.metrics == {"accuracy": 0.6, "size_kb": 30.0, "constraint_0": 2.5}
+    assert history(client, infeasible, "size_kb") == [(0, 30.0)]
+    assert infeasible.data.tags["tunecycle.feasible"] == "false"
+    failed = runs["mo-trial-2"]  # no values; its constraint value was set before it failed
+    assert failed.info.status == "FAILED"
+    assert failed.data.metrics == {"accuracy": 0.4, "constraint_0": MO_CONFIGS[2][3]}
+
+    parent, final = runs["mo"], runs["mo-final"]
+    assert parent.data.tags["tunecycle.direction"] == "maximize,minimize"
+    assert final.info.run_id == run_id and final.info.status == "FINISHED"
+    assert final.data.tags["tunecycle.direction"] == "maximize,minimize"
+    assert final.data.tags["tunecycle.objectives"] == "accuracy,size_kb"
+    assert final.data.metrics == {"test_accuracy": 0.75}
+
+
+def test_unnamed_objectives_are_numbered_after_the_metric_name(store):
+    uri, artifacts = store
+    cb = MLflowCallback(tracking_uri=uri, experiment="mo-unnamed",
+                        artifact_location=artifacts + "/mo-unnamed")
+    run_mo_study("mo-unnamed", [cb])
+    client = MlflowClient(uri)
+    done = runs_by_name(client, "mo-unnamed")["mo-unnamed-trial-0"]
+    assert done.data.metrics == {"value": 0.7, "value_0": 0.8, "value_1": 12.0,
+                                 "constraint_0": -1.0}
+    assert history(client, done, "value") == [(0, 0.6), (1, 0.7)]  # intermediate values only
+    assert done.data.tags["tunecycle.objectives"] == "value_0,value_1"
+
+
+def test_a_constraint_in_a_study_of_one_objective(store):
+    uri, artifacts = store
+    cb = MLflowCallback(tracking_uri=uri, experiment="one-c",
+                        artifact_location=artifacts + "/one-c")
+    study = tc.create_study(name="one-c", sampler="random", seed=0)
+
+    def objective(trial):
+        x = trial.suggest_float("x", 0.0, 1.0)
+        trial.set_constraints([x - 0.5])
+        return x
+
+    study.optimize(objective, n_trials=2, callbacks=[cb])
+    runs = runs_by_name(MlflowClient(uri), "one-c")
+    for trial in study.trials:
+        run = runs[f"one-c-trial-{trial.number}"]
+        assert run.data.metrics == {"value": trial.value,
+                                    "constraint_0": trial.constraints[0]}
+        assert run.data.tags["tunecycle.direction"] == "minimize"
+        assert run.data.tags["tunecycle.feasible"] == str(trial.feasible).lower()
+        assert "tunecycle.objectives" not in run.data.tags

@@ -1,6 +1,8 @@
 """TensorBoardCallback: the event files are read back with TensorBoard's own EventAccumulator:
 the scalars of each trial, the HParams plugin's session start (params), session end (status)
-and experiment summary (params with their domains, the metric)."""
+and experiment summary (params with their domains, the metric); a study of two objectives
+with a constraint: a scalar per objective and per constraint, a metric per objective in the
+experiment summary with its direction."""
 
 from __future__ import annotations
 
@@ -8,7 +10,14 @@ import logging
 
 import pytest
 
-from tests.integrations.trackers import CONFIGS, FINAL_VALUE, needs, objective, run_study
+from tests.integrations.trackers import (
+    CONFIGS,
+    FINAL_VALUE,
+    needs,
+    objective,
+    run_mo_study,
+    run_study,
+)
 
 needs("tensorboard", "tensorboard")
 
@@ -121,3 +130,38 @@ def test_a_writing_error_logs_one_warning_and_the_study_goes_on(tmp_path, caplog
     lines = [r.getMessage() for r in caplog.records if r.name == "tunecycle.integrations"]
     assert len(lines) == len(CONFIGS)
     assert all(line.startswith("tensorboard: could not log trial ") for line in lines)
+
+
+def test_two_objectives_and_a_constraint_as_scalars_and_experiment_metrics(tmp_path):
+    run_mo_study("mo", [TensorBoardCallback(tmp_path / "tb", metric_name="accuracy")],
+                 metric_names=["accuracy", "size_kb"])
+    experiment = plugin_data(load(tmp_path / "tb"), metadata.EXPERIMENT_TAG)
+    metrics = [(m.name.tag, m.description) for m in experiment.metric_infos]
+    assert metrics == [("accuracy", "study 'mo', maximize"), ("size_kb", "study 'mo', minimize")]
+
+    done = load(tmp_path / "tb" / "trial-0")
+    assert scalars(done, "accuracy") == [(0, 0.6), (1, 0.7), (1, 0.8)]  # the value last
+    assert scalars(done, "size_kb") == [(1, 12.0)]
+    assert scalars(done, "constraint_0") == [(1, -1.0)]
+    infeasible = load(tmp_path / "tb" / "trial-1")
+    assert scalars(infeasible, "accuracy") == [(0, 0.6)]
+    assert scalars(infeasible, "size_kb") == [(0, 30.0)]
+    assert scalars(infeasible, "constraint_0") == [(0, 2.5)]
+    failed = load(tmp_path / "tb" / "trial-2")
+    assert sorted(failed.Tags()["scalars"]) == ["accuracy", "constraint_0"]
+    assert plugin_data(failed, metadata.SESSION_END_INFO_TAG).status == api_pb2.STATUS_FAILURE
+
+
+def test_unnamed_objectives_are_numbered_after_the_metric_name(tmp_path):
+    cb = TensorBoardCallback(tmp_path / "tb")
+    study = run_mo_study("mo", [cb])
+    experiment = plugin_data(load(tmp_path / "tb"), metadata.EXPERIMENT_TAG)
+    assert [m.name.tag for m in experiment.metric_infos] == ["value_0", "value_1"]
+    assert sorted(load(tmp_path / "tb" / "trial-0").Tags()["scalars"]) == [
+        "constraint_0", "value", "value_0", "value_1"]
+    # naming the objectives later writes the experiment summary again with the names
+    study.set_metric_names(["accuracy", "size_kb"])
+    cb(study, study.trials[0])
+    experiment = plugin_data(load(tmp_path / "tb"), metadata.EXPERIMENT_TAG)
+    assert [m.name.tag for m in experiment.metric_infos] == ["accuracy", "size_kb"]
+    assert len(list((tmp_path / "tb").glob("events.out.tfevents.*"))) == 1

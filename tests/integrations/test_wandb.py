@@ -1,7 +1,8 @@
 """WandbCallback in offline mode only (no account, no network): the runs written under tmp_path
 are read back from their ``.wandb`` files (W&B's record log: LevelDB-style blocks of
 ``wandb_internal_pb2.Record`` messages) and their config, history, summary, group and tags
-checked."""
+checked; a study of two objectives with a constraint puts each objective's value, the
+constraint value, the feasible flag and the directions' text in the summary."""
 
 from __future__ import annotations
 
@@ -13,7 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.integrations.trackers import CONFIGS, FINAL_VALUE, needs, run_study
+from tests.integrations.trackers import (
+    CONFIGS,
+    FINAL_VALUE,
+    MO_CONFIGS,
+    needs,
+    run_mo_study,
+    run_study,
+)
 
 wandb = needs("wandb", "wandb")
 
@@ -129,3 +137,41 @@ def test_a_wandb_error_logs_one_warning_and_the_study_goes_on(tmp_path, caplog):
 def test_a_wrong_mode_is_refused_at_once():
     with pytest.raises(ValueError, match="mode must be one of offline, online, disabled"):
         WandbCallback(project="proj", mode="offlne")
+
+
+def test_two_objectives_and_a_constraint_in_the_summary(tmp_path):
+    cb = WandbCallback(project="proj", dir=tmp_path / "wb", metric_name="accuracy")
+    run_mo_study("mo", [cb], metric_names=["accuracy", "size_kb"])
+    wandb.teardown()
+    files = glob.glob(str(tmp_path / "wb" / "wandb" / "offline-run-*" / "run-*.wandb"))
+    runs = {r["name"]: r for r in map(read_run, files)}
+    assert sorted(runs) == ["mo-trial-0", "mo-trial-1", "mo-trial-2"]
+
+    done = runs["mo-trial-0"]
+    assert [(row["_step"], row["accuracy"]) for row in done["history"]] == [(0, 0.6), (1, 0.7)]
+    summary = done["summary"]
+    assert summary["direction"] == "maximize,minimize"
+    assert summary["objectives"] == ["accuracy", "size_kb"]
+    assert (summary["accuracy"], summary["size_kb"]) == MO_CONFIGS[0][2] == (0.8, 12.0)
+    assert summary["constraint_0"] == -1.0 and summary["feasible"] is True
+    infeasible = runs["mo-trial-1"]["summary"]
+    assert (infeasible["accuracy"], infeasible["size_kb"]) == (0.6, 30.0)
+    assert infeasible["constraint_0"] == 2.5 and infeasible["feasible"] is False
+    failed = runs["mo-trial-2"]["summary"]
+    assert failed["state"] == "failed" and "accuracy" not in failed and "size_kb" not in failed
+    assert failed["constraint_0"] == -0.5
+
+
+def test_unnamed_objectives_are_numbered_and_one_objective_has_no_constraint_keys(tmp_path):
+    cb = WandbCallback(project="proj", dir=tmp_path / "wb")
+    run_mo_study("mo2", [cb])
+    run_study("one", [cb])
+    wandb.teardown()
+    files = glob.glob(str(tmp_path / "wb" / "wandb" / "offline-run-*" / "run-*.wandb"))
+    runs = {r["name"]: r for r in map(read_run, files)}
+    summary = runs["mo2-trial-0"]["summary"]
+    assert (summary["value_0"], summary["value_1"]) == (0.8, 12.0)
+    assert summary["objectives"] == ["value_0", "value_1"]
+    one = runs["one-trial-0"]["summary"]
+    assert one["value"] == FINAL_VALUE and one["direction"] == "minimize"
+    assert not {"objectives", "feasible", "constraint_0", "value_0"} & set(one)

@@ -61,3 +61,36 @@ def run_study(name: str, callbacks: list) -> tc.Study:
         study.enqueue(params)
     study.optimize(objective, n_trials=len(CONFIGS), callbacks=callbacks)
     return study
+
+
+#: a study of two objectives (accuracy up, size_kb down) with one constraint: trial number ->
+#: (x, intermediate values, (accuracy, size_kb), constraint, how it ends)
+MO_CONFIGS = [
+    (0.5, [0.6, 0.7], (0.8, 12.0), -1.0, "complete"),  # feasible; its last step is 1
+    (2.0, [], (0.6, 30.0), 2.5, "complete"),  # infeasible; no intermediate values
+    (1.0, [0.4], None, -0.5, "failed"),
+]
+MO_DIRECTIONS = ["maximize", "minimize"]
+
+
+def mo_objective(trial: tc.Trial) -> tuple[float, float]:
+    trial.suggest_float("x", 0.1, 3.0)
+    _, intermediate, values, constraint, end = MO_CONFIGS[trial.number]
+    for step, value in enumerate(intermediate):
+        trial.report(value, step)
+    trial.set_constraints([constraint])
+    if end == "failed":
+        raise ValueError("bad configuration")
+    return values
+
+
+def run_mo_study(name: str, callbacks: list, metric_names: list[str] | None = None
+                 ) -> tc.Study:
+    """The study of :data:`MO_CONFIGS`, its objectives named ``metric_names`` when given."""
+    study = tc.create_study(name=name, sampler="random", seed=0, directions=MO_DIRECTIONS)
+    if metric_names is not None:
+        study.set_metric_names(metric_names)
+    for x, *_ in MO_CONFIGS:
+        study.enqueue({"x": x})
+    study.optimize(mo_objective, n_trials=len(MO_CONFIGS), callbacks=callbacks)
+    return study
