@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 import tunecycle as tc
@@ -158,3 +159,66 @@ def test_run_sends_trials_and_the_final_model_to_mlflow_and_tensorboard(tmp_path
     start = metadata.parse_session_start_info_plugin_data(
         acc.PluginTagToContent(metadata.PLUGIN_NAME)[metadata.SESSION_START_INFO_TAG])
     assert start.hparams["n_neighbors"].number_value == best.params["n_neighbors"]
+
+
+def test_run_with_two_objectives_sends_each_objective_to_mlflow_and_tensorboard(
+        tmp_path, monkeypatch, capsys):
+    """``objectives: [accuracy, latency_ms]`` with a constraint and a tracking section: each
+    trial's run has a metric per objective and the constraint's; the final run has the saved
+    member's test metrics."""
+    from tests.integrations.trackers import needs
+
+    needs("mlflow", "mlflow")
+    needs("tensorboard", "tensorboard")
+    from mlflow.tracking import MlflowClient
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.plugins.hparams import metadata
+
+    from tunecycle.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    doc = config(4)
+    doc["study"].update(name="iris-mo", sampler="random")
+    del doc["metric"]
+    doc["objectives"] = ["accuracy", "latency_ms"]
+    doc["constraints"] = {"model_size_kb": {"max": 10000}}
+    doc["tracking"] = {"mlflow": {"tracking_uri": "sqlite:///mlruns.db", "experiment": "mo"},
+                       "tensorboard": {"log_dir": "tb"}}
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(doc))
+    assert main(["run", "cfg.yaml", "--no-report"]) == 0, capsys.readouterr().err
+
+    study = tc.load_study("iris-mo", "sqlite:///tuning.db")
+    assert study.n_objectives == 2 and study.metric_names == ["accuracy", "latency_ms"]
+    client = MlflowClient("sqlite:///mlruns.db")
+    runs = {r.info.run_name: r
+            for r in client.search_runs([client.get_experiment_by_name("mo").experiment_id])}
+    assert sorted(runs) == sorted([f"iris-mo-trial-{n}" for n in range(4)] + ["iris-mo-final"])
+    for trial in study.trials:
+        run = runs[f"iris-mo-trial-{trial.number}"]
+        assert run.data.metrics["accuracy"] == trial.values[0]
+        assert run.data.metrics["latency_ms"] == trial.values[1]
+        assert run.data.metrics["constraint_0"] == trial.constraints[0]
+        assert run.data.tags["tunecycle.feasible"] == str(trial.feasible).lower()
+        assert run.data.tags["tunecycle.direction"] == "maximize,minimize"
+        # the running mean after each fold, then the trial's accuracy at the last step
+        steps = client.get_metric_history(run.info.run_id, "accuracy")
+        assert [m.step for m in steps] == [0, 1, 2] and steps[-1].value == trial.values[0]
+    final = runs["iris-mo-final"]
+    saved = study.user_attrs["test_metrics"]
+    assert final.data.metrics["test_accuracy"] == saved["accuracy"]
+    assert final.data.tags["tunecycle.direction"] == "maximize,minimize"
+    assert {"model/model.joblib", "model/summary.json"} <= {
+        f.path for f in client.list_artifacts(final.info.run_id, "model")}
+
+    top = EventAccumulator(str(tmp_path / "tb"))
+    top.Reload()
+    experiment = metadata.parse_experiment_plugin_data(
+        top.PluginTagToContent(metadata.PLUGIN_NAME)[metadata.EXPERIMENT_TAG])
+    assert [m.name.tag for m in experiment.metric_infos] == ["accuracy", "latency_ms"]
+    trial = study.trials[0]
+    acc = EventAccumulator(str(tmp_path / "tb" / "trial-0"))
+    acc.Reload()
+    # TensorBoard keeps scalars as float32
+    assert acc.Scalars("latency_ms")[-1].value == pytest.approx(trial.values[1], rel=1e-6)
+    assert acc.Scalars("constraint_0")[-1].value == pytest.approx(trial.constraints[0],
+                                                                  rel=1e-6)

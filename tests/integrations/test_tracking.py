@@ -1,6 +1,6 @@
 """What the tracker callbacks share (``tunecycle.integrations.tracking``): user attrs flattened
 with the values that have no JSON form left out, the point at which a trial's value follows
-its intermediate values, the guard that turns a tracker's error into one warning line, and the
+its intermediate values, each objective's name and value, the guard that turns a tracker's error into one warning line, and the
 config's ``tracking`` section building the callbacks."""
 
 from __future__ import annotations
@@ -12,7 +12,16 @@ import pytest
 
 from tests.integrations.trackers import needs
 from tunecycle.errors import UserError
-from tunecycle.integrations.tracking import failure_safe, final_point, flat_attrs, require
+from tunecycle.integrations.tracking import (
+    constraint_metrics,
+    directions_text,
+    failure_safe,
+    final_point,
+    final_points,
+    flat_attrs,
+    objective_metrics,
+    require,
+)
 from tunecycle.records import FrozenTrial, TrialState
 
 
@@ -67,3 +76,40 @@ def test_the_config_builds_each_tracker_with_the_config_metric(tmp_path, monkeyp
                                                   "WandbCallback"]
     assert [cb.metric_name for cb in made] == ["f1_macro", "f1", "f1_macro"]
     assert made[2].mode == "offline" and made[2].project == "p"
+
+
+def test_objective_metrics_name_each_objective_and_final_points_skip_a_repeat():
+    import tunecycle as tc
+
+    one = tc.create_study(direction="maximize")
+    t = FrozenTrial(trial_id=1, number=0, state=TrialState.COMPLETE, value=0.7,
+                    intermediate={0: 0.5, 1: 0.7}, constraints=(0.5, -1.0))
+    assert directions_text(one) == "maximize"
+    assert objective_metrics(one, t, "acc") == {"acc": 0.7}
+    assert final_points(one, t, "acc") == {}  # the last intermediate value already is it
+    assert constraint_metrics(t) == {"constraint_0": 0.5, "constraint_1": -1.0}
+
+    two = tc.create_study(directions=["maximize", "minimize"])
+    mo = FrozenTrial(trial_id=2, number=1, state=TrialState.COMPLETE, values=(0.9, 3.0),
+                     intermediate={0: 0.5, 2: 0.8})
+    assert directions_text(two) == "maximize,minimize"
+    assert objective_metrics(two, mo, "acc") == {"acc_0": 0.9, "acc_1": 3.0}
+    two.set_metric_names(["acc", "ms"])
+    assert objective_metrics(two, mo, "acc") == {"acc": 0.9, "ms": 3.0}
+    assert final_points(two, mo, "acc") == {"acc": (2, 0.9), "ms": (2, 3.0)}
+    assert constraint_metrics(mo) == {}
+    assert objective_metrics(two, FrozenTrial(trial_id=3, number=2, state=TrialState.FAILED),
+                             "acc") == {}
+
+
+def test_the_config_names_the_trackers_metric_after_the_first_objective(tmp_path):
+    needs("tensorboard", "tensorboard")
+    from tunecycle.cycle.config import check_config, make_trackers, parse_config
+
+    cfg = parse_config({
+        "data": {"source": "sklearn:iris"}, "objectives": ["accuracy", "latency_ms"],
+        "study": {"sampler": "random"},
+        "tracking": {"tensorboard": {"log_dir": str(tmp_path / "tb")}},
+    })
+    assert check_config(cfg) == []
+    assert [cb.metric_name for cb in make_trackers(cfg)] == ["accuracy"]
