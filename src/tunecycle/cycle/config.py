@@ -669,7 +669,8 @@ def _check_tracking(cfg: CycleConfig) -> list[Problem]:
 
 def make_trackers(cfg: CycleConfig) -> list[Any]:
     """The tracker callbacks the ``tracking`` section names (MLflow's first); a tracker that
-    cannot be set up is a :class:`ConfigError` naming its section."""
+    cannot be set up is a :class:`ConfigError` naming its section.  A tracker's
+    ``metric_name`` defaults to the config's metric (``metric``, else the first objective)."""
     made: list[Any] = []
     for name, build in (("mlflow", _mlflow_tracker), ("tensorboard", _tensorboard_tracker),
                         ("wandb", _wandb_tracker)):
