@@ -45,7 +45,6 @@ from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.samplers.tpe import TPESampler
 from tunecycle.space import Categorical, Param, ParamValue, Space
 
-
 #: complete trials after which several objectives go from MOTPE to NSGA-II (see the docstring)
 MO_TPE_DEFAULT = 200
 
