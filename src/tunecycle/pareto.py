@@ -6,6 +6,11 @@ is better in every column.  A trial with a constraint value above 0 is infeasibl
 the front (``FrozenTrial.feasible``).  Pure functions of numpy arrays and frozen records; the
 samplers (NSGA-II's ranks, multi-objective TPE's split) and the study (``best_trials``) share
 them.
+
+For the samplers: ``constrained_ranks`` (Deb's constrained domination: every feasible point
+before every infeasible one, infeasible ones by total violation), ``crowding_distance``
+(NSGA-II's diversity measure within a front) and ``hypervolume_contributions`` (what each point
+of a front adds alone, MOTPE's tie-break).
 """
 
 from __future__ import annotations
@@ -83,9 +88,11 @@ def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
     pts = pts[np.all(pts < ref, axis=1)]
     if len(pts) == 0:
         return 0.0
-    pts = pts[nondominated(pts)]
     if pts.shape[1] == 1:
         return float(ref[0] - pts[:, 0].min())
+    if pts.shape[1] == 2:
+        return _hypervolume_2d(pts, ref)
+    pts = pts[nondominated(pts)]
     order = np.argsort(pts[:, 0])
     pts = pts[order]
     volume = 0.0
@@ -95,3 +102,62 @@ def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
         if width > 0:
             volume += width * hypervolume(pts[: i + 1, 1:], ref[1:])
     return float(volume)
+
+
+def _hypervolume_2d(pts: np.ndarray, ref: np.ndarray) -> float:
+    """Two objectives, points all better than ``ref``: a sweep along the first objective."""
+    order = np.lexsort((pts[:, 1], pts[:, 0]))
+    f1, f2 = pts[order, 0], pts[order, 1]
+    best_so_far = np.minimum.accumulate(f2)
+    keep = np.ones(len(f1), dtype=bool)
+    keep[1:] = f2[1:] < best_so_far[:-1]  # dominated (or repeated) points add nothing
+    f1, f2 = f1[keep], f2[keep]
+    widths = np.diff(np.append(f1, ref[0]))
+    return float(np.sum(widths * (ref[1] - f2)))
+
+
+def hypervolume_contributions(points: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Per point: the hypervolume lost when that point alone is removed (0 for a point that
+    another one dominates or repeats)."""
+    pts = np.asarray(points, dtype=float)
+    total = hypervolume(pts, reference)
+    out = np.empty(len(pts))
+    for i in range(len(pts)):
+        out[i] = total - hypervolume(np.delete(pts, i, axis=0), reference)
+    return np.maximum(out, 0.0)
+
+
+def constrained_ranks(points: np.ndarray, violation: np.ndarray | None = None) -> np.ndarray:
+    """Front ranks under constrained domination (Deb, 2000): feasible points (violation 0)
+    get their non-dominated ranks; each infeasible point ranks after every feasible one, a
+    smaller total violation first (equal violations share a rank)."""
+    pts = np.asarray(points, dtype=float)
+    viol = np.zeros(len(pts)) if violation is None else np.asarray(violation, dtype=float)
+    feasible = viol <= 0
+    ranks = np.zeros(len(pts), dtype=int)
+    if feasible.any():
+        ranks[feasible] = front_ranks(pts[feasible])
+    if (~feasible).any():
+        start = ranks[feasible].max() + 1 if feasible.any() else 0
+        levels = np.unique(viol[~feasible], return_inverse=True)[1]
+        ranks[~feasible] = start + levels
+    return ranks
+
+
+def crowding_distance(points: np.ndarray) -> np.ndarray:
+    """NSGA-II's crowding distance of each point of one front: the sum over objectives of the
+    gap between its neighbours, normalised by the objective's range; the extremes of each
+    objective get infinity."""
+    pts = np.asarray(points, dtype=float)
+    n, k = pts.shape
+    dist = np.zeros(n)
+    if n <= 2:
+        return np.full(n, np.inf)
+    for j in range(k):
+        order = np.argsort(pts[:, j], kind="stable")
+        col = pts[order, j]
+        span = col[-1] - col[0]
+        dist[order[0]] = dist[order[-1]] = np.inf
+        if span > 0:
+            dist[order[1:-1]] += (col[2:] - col[:-2]) / span
+    return dist

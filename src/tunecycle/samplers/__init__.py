@@ -23,6 +23,7 @@ _REGISTRY: dict[str, str] = {
     "tpe": "tpe:TPESampler",
     "gp": "gp:GPSampler",
     "cmaes": "cmaes:CmaEsSampler",
+    "nsga2": "nsga2:NSGAIISampler",
 }
 _CLASSES = {ref.split(":")[1]: ref for ref in _REGISTRY.values()}
 

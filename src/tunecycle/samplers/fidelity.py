@@ -115,6 +115,8 @@ def observations_at(
         pruned_step=np.zeros(len(low_x)),
         pruned_numbers=np.asarray(low_numbers, dtype=int),
         pending_x=_rows(pending, d),
+        losses=np.asarray(loss, dtype=float).reshape(-1, 1),
+        violation=np.zeros(len(loss)),
     )
 
 

@@ -51,6 +51,11 @@ How a proposal is made:
   intermediate values nothing changes.  Once enough trials are complete, pruned trials are
   ignored.
 
+- **Constraints.**  A complete trial that violates a constraint is modelled with the worst
+  loss among the complete trials (a penalty, not a probability-of-feasibility model: the
+  surrogate learns that the infeasible region is bad, and expected improvement moves away from
+  it).  Without constraints nothing changes.
+
 What it deliberately does not do (yet): learn from failed trials (only kept from being
 repeated), model the budget as an input, warp inputs, model several objectives, scale beyond a few
 hundred trials (each fit is O(n^3)) or to high dimensions (no trust region).  Define-by-run
@@ -65,7 +70,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -496,6 +501,8 @@ class GPSampler(Sampler):
         if self.multi_fidelity and obs.n < startup:
             at_level = observations_at(space, history, startup, self._rows)
             obs = obs if at_level is None else at_level
+        if obs.violation.any():  # constraints: an infeasible trial counts as the worst seen
+            obs = replace(obs, loss=np.where(obs.violation > 0, obs.loss.max(), obs.loss))
         modelled = [c for c in contexts if c.number >= startup and obs.n >= 2]
         gp = self._fit(space, enc, obs, contexts[0].rng) if modelled else None
         lie = float(np.median(gp.y)) if gp is not None else 0.0

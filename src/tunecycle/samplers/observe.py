@@ -5,6 +5,11 @@ model-based samplers.
 trial.  Finished trials are immutable, so their encodings are cached per space and only new
 trials are encoded on the next call: the cost of an ask grows with what changed, not with the
 whole history.  Values are turned into losses (lower is better) whatever the study direction.
+
+Several objectives: ``loss`` is the first objective's loss and ``losses`` holds every
+objective's (one column each); a trial whose values do not match the study's objectives is
+skipped.  Constraints: ``violation`` is a complete trial's total constraint violation (the sum
+of its constraint values above 0), 0 for a feasible trial or one without constraints.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ class Observations:
     the current space.  ``loss``: shape (n,), lower is better.  ``numbers``: trial numbers.
     ``pruned_x``/``pruned_loss``/``pruned_step``/``pruned_numbers``: pruned trials with their
     last intermediate value and step, and their trial numbers.  ``pending_x``: running trials
-    whose params are known (for a constant liar).
+    whose params are known (for a constant liar).  ``losses``: (n, k), one column per objective
+    (the first is ``loss``); ``violation``: (n,), total constraint violation, 0 when feasible.
     """
 
     x: np.ndarray
@@ -39,6 +45,8 @@ class Observations:
     pruned_step: np.ndarray
     pruned_numbers: np.ndarray
     pending_x: np.ndarray
+    losses: np.ndarray
+    violation: np.ndarray
 
     @property
     def n(self) -> int:
@@ -73,36 +81,37 @@ class Observer:
         self._max_spaces = max_spaces
         self._cache: dict[str, _Prefix] = {}
 
-    def _prefix_for(self, space: Space, sign: float) -> _Prefix:
-        key = f"{sign}:{space.to_json()}"
+    def _prefix_for(self, space: Space, signs: tuple[float, ...]) -> _Prefix:
+        key = f"{signs[0] if len(signs) == 1 else signs}:{space.to_json()}"
         prefix = self._cache.pop(key, None)
         if prefix is None:
-            prefix = _Prefix(len(space))
+            prefix = _Prefix(len(space), len(signs))
             if len(self._cache) >= self._max_spaces:
                 self._cache.pop(next(iter(self._cache)))  # drop the least recently used
         self._cache[key] = prefix
         return prefix
 
     def observe(self, space: Space, history: History) -> Observations:
-        sign = history.direction.sign()
-        prefix = self._prefix_for(space, sign)
+        signs = tuple(d.sign() for d in history.directions)
+        prefix = self._prefix_for(space, signs)
         trials = history.trials
         if prefix.length > len(trials) or (
             prefix.length and trials[prefix.length - 1].trial_id != prefix.last_id
         ):
-            prefix.__init__(len(space))  # a different history: start again
+            prefix.__init__(len(space), len(signs))  # a different history: start again
         i = prefix.length
         while i < len(trials) and trials[i].is_finished:
-            prefix.add(_encode_finished(space, trials[i], sign), trials[i].trial_id)
+            prefix.add(_encode_finished(space, trials[i], signs), trials[i].trial_id)
             i += 1
         done, pruned = prefix.done.view(), prefix.pruned.view()
+        k = len(signs)
         tail_done, tail_pruned, pending = [], [], []
         for t in trials[i:]:
             if not t.is_finished:
                 if t.params:
                     pending.append(encode(space, dict(t.params)))
                 continue
-            entry = _encode_finished(space, t, sign)
+            entry = _encode_finished(space, t, signs)
             if entry is not None:
                 (tail_pruned if entry.step is not None else tail_done).append(entry)
         d = len(space)
@@ -116,46 +125,64 @@ class Observer:
             pruned_numbers=np.concatenate(
                 [pruned[3], [e.number for e in tail_pruned]]).astype(int),
             pending_x=_stack(pending, d),
+            losses=_concat(prefix.done.y[: prefix.done.n],
+                           [np.array(e.losses) for e in tail_done], k),
+            violation=np.concatenate([done[4], [e.violation for e in tail_done]]),
         )
 
 
-def _encode_finished(space: Space, t: FrozenTrial, sign: float) -> _Entry | None:
-    if t.state is TrialState.COMPLETE and t.value is not None and math.isfinite(t.value):
-        return _Entry(encode(space, dict(t.params)), sign * t.value, t.number, None)
+def violation(t: FrozenTrial) -> float:
+    """A trial's total constraint violation: the sum of its constraint values above 0."""
+    if t.constraints is None:
+        return 0.0
+    return float(sum(c for c in t.constraints if c > 0))
+
+
+def _encode_finished(space: Space, t: FrozenTrial, signs: tuple[float, ...]) -> _Entry | None:
+    values = t.values
+    if (t.state is TrialState.COMPLETE and values is not None and len(values) == len(signs)
+            and all(math.isfinite(v) for v in values)):
+        losses = tuple(s * v for s, v in zip(signs, values))
+        return _Entry(encode(space, dict(t.params)), losses[0], t.number, None, losses,
+                      violation(t))
     if t.state is TrialState.PRUNED and t.intermediate:
         step = max(t.intermediate)
         value = t.intermediate[step]
         if math.isfinite(value):
-            return _Entry(encode(space, dict(t.params)), sign * value, t.number, step)
+            return _Entry(encode(space, dict(t.params)), signs[0] * value, t.number, step,
+                          (math.nan,) * len(signs), 0.0)
     return None  # failed, or pruned before any report: nothing to learn from
 
 
 class _Rows:
-    """Growing arrays of (row, loss, step, number); the step is NaN for a complete trial.
-    Amortised O(1) appends, O(1) views."""
+    """Growing arrays of (row, loss, step, number, violation) and the rows' loss vectors
+    (``y``); the step is NaN for a complete trial.  Amortised O(1) appends, O(1) views."""
 
-    def __init__(self, d: int) -> None:
+    def __init__(self, d: int, k: int = 1) -> None:
         self.x = np.empty((16, d))
-        self.cols = np.empty((3, 16))
+        self.y = np.empty((16, k))
+        self.cols = np.empty((4, 16))
         self.n = 0
 
     def append(self, entry: _Entry) -> None:
         if self.n == len(self.x):
             self.x = np.concatenate([self.x, np.empty_like(self.x)])
+            self.y = np.concatenate([self.y, np.empty_like(self.y)])
             self.cols = np.concatenate([self.cols, np.empty_like(self.cols)], axis=1)
         step = math.nan if entry.step is None else entry.step
-        self.x[self.n], self.cols[:, self.n] = entry.row, (entry.loss, step, entry.number)
+        self.x[self.n], self.y[self.n] = entry.row, entry.losses
+        self.cols[:, self.n] = (entry.loss, step, entry.number, entry.violation)
         self.n += 1
 
-    def view(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(x, loss, step, number)."""
+    def view(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(x, loss, step, number, violation)."""
         cols = self.cols[:, : self.n]
-        return self.x[: self.n], cols[0], cols[1], cols[2]
+        return self.x[: self.n], cols[0], cols[1], cols[2], cols[3]
 
 
 class _Prefix:
-    def __init__(self, d: int) -> None:
-        self.done, self.pruned = _Rows(d), _Rows(d)
+    def __init__(self, d: int, k: int = 1) -> None:
+        self.done, self.pruned = _Rows(d, k), _Rows(d, k)
         self.length, self.last_id = 0, -1
 
     def add(self, entry: _Entry | None, trial_id: int) -> None:
@@ -170,6 +197,8 @@ class _Entry(NamedTuple):
     loss: float
     number: int
     step: int | None  # the last reported step of a pruned trial; None when complete
+    losses: tuple[float, ...]  # every objective's loss (NaNs for a pruned trial)
+    violation: float  # total constraint violation, 0 when feasible
 
 
 def _stack(rows: list[np.ndarray], d: int) -> np.ndarray:
