@@ -93,7 +93,9 @@ def test_a_resume_with_other_directions_is_one_error_and_writes_nothing(tmp_path
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"directions": ["maximize", "minimize"], "sampler": "tpe"}, "sampler: 'tpe' optimises one"),
+    ({"directions": ["maximize", "minimize"], "sampler": "gp"}, "sampler: 'gp' optimises one"),
+    ({"directions": ["maximize", "minimize"], "sampler": "cmaes"},
+     "sampler: 'cmaes' optimises one"),
     ({"directions": ["maximize", "minimize"], "sampler": "random", "pruner": "median"},
      "pruner: 'median' compares one objective"),
     ({"directions": []}, "directions: expected a non-empty list"),

@@ -189,8 +189,8 @@ def test_a_config_with_objectives_and_constraints_runs_end_to_end(tmp_path, caps
      "constraints.latency_ms: min 5 is above max 2"),
     ({"study": {"name": "iris-mo", "pruner": "median"}},
      "study.pruner: 'median' compares one objective's intermediate values"),
-    ({"study": {"name": "iris-mo", "sampler": "tpe"}},
-     "study.sampler: 'tpe' optimises one objective"),
+    ({"study": {"name": "iris-mo", "sampler": "gp"}},
+     "study.sampler: 'gp' optimises one objective"),
     ({"select": {"accuracy": -1}}, "select.accuracy: must not be negative"),
 ])
 def test_config_mistakes_name_their_path_exit_2_and_write_nothing(tmp_path, capsys, changes,
