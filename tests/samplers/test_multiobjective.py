@@ -10,14 +10,20 @@ import numpy as np
 import pytest
 
 import tunecycle as tc
-from tunecycle.pareto import hypervolume, losses
+from tunecycle.pareto import (
+    greedy_subset,
+    hypervolume,
+    hypervolume_contributions,
+    losses,
+    nondominated,
+)
 from tunecycle.protocols import History, TrialContext, trial_rng
 from tunecycle.records import FrozenTrial, TrialState
 from tunecycle.samplers.auto import AutoSampler
 from tunecycle.samplers.gp import GPSampler
 from tunecycle.samplers.nsga2 import NSGAIISampler, reference_directions
 from tunecycle.samplers.qmc import QMCSampler
-from tunecycle.samplers.tpe import TPESampler, mo_order
+from tunecycle.samplers.tpe import TPESampler, good_weights, mo_order
 
 SPACE = tc.Space({"x": tc.Float(0, 1), "k": tc.Int(1, 9), "c": tc.Categorical(["a", "b", "c"]),
                   "lr": tc.Float(1e-4, 1.0, log=True)})
@@ -130,17 +136,62 @@ def test_three_objectives_use_niching_and_stay_deterministic():
     assert len(a.trials) == 10 and np.all(a.crowd == 0)
 
 
-def test_mo_order_ranks_fronts_then_hypervolume_contribution():
+def test_mo_order_ranks_fronts_then_greedy_hypervolume_subset():
     pts = np.array([[0.0, 1.0], [0.5, 0.5], [0.55, 0.46], [1.0, 0.0], [1.0, 1.0], [0.6, 0.6]])
     order = np.argsort(mo_order(pts, np.zeros(6), n_good=2), kind="stable")
     assert set(order[:4]) == {0, 1, 2, 3}  # the first front before the dominated points
     assert set(order[4:]) == {4, 5}
-    # the front overflows the good group: its most contributing points come first (the
-    # extremes, against a reference 10% beyond the worst loss), the crowded pair last
-    assert set(order[:2]) == {0, 3}
+    # the front overflows the good group: greedy subset selection (reference 10% beyond the
+    # worst loss) takes the point of the largest box first, then an extreme, never both of
+    # the crowded pair
+    assert order[0] == 1 and order[1] in (0, 3)
+    order = np.argsort(mo_order(pts, np.zeros(6), n_good=3), kind="stable")
+    assert set(order[:3]) == {0, 1, 3}
     viol = np.array([0, 0, 0, 1.0, 0, 0])
     order = np.argsort(mo_order(pts, viol, n_good=2), kind="stable")
     assert order[-1] == 3  # infeasible after every feasible point
+
+
+def test_good_weights_follow_hypervolume_contribution():
+    pts = np.array([[0.0, 1.0], [0.5, 0.5], [0.52, 0.49], [1.0, 0.0], [0.8, 0.8]])
+    w = good_weights(pts, np.zeros(5))
+    assert w.max() == 1.0
+    assert w[4] < 1e-9  # dominated: the floor
+    assert w[2] < w[1] < w[0]  # the crowded pair shares its box, an extreme keeps its own
+    viol = np.array([0, 0, 0, 0, 1.0])
+    assert good_weights(pts, viol)[4] < 1e-9  # infeasible: the floor
+    assert np.all(good_weights(pts, np.array([1.0, 1, 1, 1, 0])) == 1.0)  # one feasible
+
+
+def test_hypervolume_contributions_2d_closed_form_matches_removal():
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        pts = np.round(rng.random((12, 2)), 1)
+        pts = np.vstack([pts, pts[:2]])  # repeats
+        ref = np.array([1.05, 1.05])
+        total = hypervolume(pts, ref)
+        removal = [total - hypervolume(np.delete(pts, i, axis=0), ref) for i in range(len(pts))]
+        assert np.allclose(hypervolume_contributions(pts, ref), np.maximum(removal, 0.0))
+        front = pts[nondominated(pts)]
+        total = hypervolume(front, ref)
+        removal = [total - hypervolume(np.delete(front, i, axis=0), ref)
+                   for i in range(len(front))]
+        assert np.allclose(hypervolume_contributions(front, ref), np.maximum(removal, 0.0))
+
+
+def test_greedy_subset_adds_the_largest_gain_each_step():
+    rng = np.random.default_rng(5)
+    for k in (2, 3):
+        pts = rng.random((14, k))
+        pts = pts[nondominated(pts)]
+        ref = np.full(k, 1.1)
+        chosen: list[int] = []
+        for _ in range(min(4, len(pts))):
+            base = hypervolume(pts[chosen], ref) if chosen else 0.0
+            gains = [-1.0 if i in chosen else hypervolume(pts[chosen + [i]], ref) - base
+                     for i in range(len(pts))]
+            chosen.append(int(np.argmax(gains)))
+        assert greedy_subset(pts, ref, 4).tolist() == chosen
 
 
 def test_single_objective_tpe_puts_infeasible_trials_in_the_bad_group():
