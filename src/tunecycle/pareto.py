@@ -9,9 +9,8 @@ them.
 
 For the samplers: ``constrained_ranks`` (Deb's constrained domination: every feasible point
 before every infeasible one, infeasible ones by total violation), ``crowding_distance``
-(NSGA-II's diversity measure within a front), ``hypervolume_contributions`` (what each point
-adds alone: MOTPE's weights of good trials) and ``greedy_subset`` (greedy hypervolume subset
-selection: MOTPE's cut through the boundary front).
+(NSGA-II's diversity measure within a front) and ``hypervolume_contributions`` (what each point
+adds alone: MOTPE's tie-break in the boundary front and its weights of good trials).
 """
 
 from __future__ import annotations
@@ -176,34 +175,6 @@ def _contributions_2d(pts: np.ndarray, ref: np.ndarray, inside: np.ndarray
     repeated[:-1] = dup[1:]
     out[first] = np.where(repeated[on_front], 0.0, gain)
     return np.maximum(out, 0.0)
-
-
-def greedy_subset(points: np.ndarray, reference: np.ndarray, k: int) -> np.ndarray:
-    """Indices of ``k`` of ``points`` (a front, losses) chosen greedily for hypervolume: each
-    step adds the point that adds the most to what the chosen ones cover (ties: the earlier
-    row).  Lazy evaluation: a point's gain only shrinks as the choice grows, so only the
-    best stale bound is recomputed.  Returned in the order chosen."""
-    pts = np.asarray(points, dtype=float)
-    ref = np.asarray(reference, dtype=float)
-    n = len(pts)
-    k = max(0, min(k, n))
-    bound = np.prod(np.maximum(ref - pts, 0.0), axis=1)  # gain against the empty choice
-    fresh = np.ones(n, dtype=bool)
-    chosen: list[int] = []
-    free = np.ones(n, dtype=bool)
-    while len(chosen) < k:
-        cand = np.flatnonzero(free)
-        i = int(cand[np.argmax(bound[cand])])  # argmax: the first of equal bounds
-        if fresh[i]:
-            chosen.append(i)
-            free[i] = False
-            fresh[:] = False
-            continue
-        picked = pts[chosen]
-        bound[i] = max(0.0, float(np.prod(np.maximum(ref - pts[i], 0.0)))
-                       - hypervolume(np.maximum(picked, pts[i]), ref)) if chosen else bound[i]
-        fresh[i] = True
-    return np.array(chosen, dtype=int)
 
 
 def constrained_ranks(points: np.ndarray, violation: np.ndarray | None = None) -> np.ndarray:

@@ -11,7 +11,6 @@ import pytest
 
 import tunecycle as tc
 from tunecycle.pareto import (
-    greedy_subset,
     hypervolume,
     hypervolume_contributions,
     losses,
@@ -136,17 +135,14 @@ def test_three_objectives_use_niching_and_stay_deterministic():
     assert len(a.trials) == 10 and np.all(a.crowd == 0)
 
 
-def test_mo_order_ranks_fronts_then_greedy_hypervolume_subset():
+def test_mo_order_ranks_fronts_then_hypervolume_contribution():
     pts = np.array([[0.0, 1.0], [0.5, 0.5], [0.55, 0.46], [1.0, 0.0], [1.0, 1.0], [0.6, 0.6]])
     order = np.argsort(mo_order(pts, np.zeros(6), n_good=2), kind="stable")
     assert set(order[:4]) == {0, 1, 2, 3}  # the first front before the dominated points
     assert set(order[4:]) == {4, 5}
-    # the front overflows the good group: greedy subset selection (reference 10% beyond the
-    # worst loss) takes the point of the largest box first, then an extreme, never both of
-    # the crowded pair
-    assert order[0] == 1 and order[1] in (0, 3)
-    order = np.argsort(mo_order(pts, np.zeros(6), n_good=3), kind="stable")
-    assert set(order[:3]) == {0, 1, 3}
+    # the front overflows the good group: its most contributing points come first (the
+    # extremes, against a reference 10% beyond the worst loss), the crowded pair last
+    assert set(order[:2]) == {0, 3}
     viol = np.array([0, 0, 0, 1.0, 0, 0])
     order = np.argsort(mo_order(pts, viol, n_good=2), kind="stable")
     assert order[-1] == 3  # infeasible after every feasible point
@@ -177,21 +173,6 @@ def test_hypervolume_contributions_2d_closed_form_matches_removal():
         removal = [total - hypervolume(np.delete(front, i, axis=0), ref)
                    for i in range(len(front))]
         assert np.allclose(hypervolume_contributions(front, ref), np.maximum(removal, 0.0))
-
-
-def test_greedy_subset_adds_the_largest_gain_each_step():
-    rng = np.random.default_rng(5)
-    for k in (2, 3):
-        pts = rng.random((14, k))
-        pts = pts[nondominated(pts)]
-        ref = np.full(k, 1.1)
-        chosen: list[int] = []
-        for _ in range(min(4, len(pts))):
-            base = hypervolume(pts[chosen], ref) if chosen else 0.0
-            gains = [-1.0 if i in chosen else hypervolume(pts[chosen + [i]], ref) - base
-                     for i in range(len(pts))]
-            chosen.append(int(np.argmax(gains)))
-        assert greedy_subset(pts, ref, 4).tolist() == chosen
 
 
 def test_single_objective_tpe_puts_infeasible_trials_in_the_bad_group():

@@ -26,9 +26,10 @@ good group only when too few trials completed to fill it (as under a halving pru
 
 Several objectives (MOTPE, Ozaki et al., 2020/2022): the same model, with the trials ordered
 for the split by non-dominated rank (``pareto.front_ranks``) and, inside the front that the
-good group's size cuts through, by greedy hypervolume subset selection (``pareto.greedy_subset``:
-the points that add most to what the already chosen ones cover, against a reference point 10%
-of the observed range beyond the worst loss of each objective).  In the good density each good
+good group's size cuts through, by hypervolume contribution (largest first; each point's
+contribution alone to its front, with a reference point 10% of the observed range beyond the
+worst loss of each objective; not MOTPE's greedy subset selection, which did no better on the
+development half of ``benchmarks/multiobjective.py``).  In the good density each good
 trial is weighted by its own hypervolume contribution to the good group (``good_weights``;
 dominated and infeasible good trials get a floor of 1e-12, so the good density is in effect the
 good group's front).  Multi-fidelity does not apply (pruners are refused there).
@@ -51,7 +52,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from tunecycle.pareto import constrained_ranks, greedy_subset, hypervolume_contributions
+from tunecycle.pareto import constrained_ranks, hypervolume_contributions
 from tunecycle.protocols import History, Sampler, TrialContext
 from tunecycle.samplers.fidelity import RowCache, observations_at
 from tunecycle.samplers.observe import Observations, Observer, encode
@@ -373,8 +374,7 @@ def good_weights(losses: np.ndarray, violation: np.ndarray) -> np.ndarray:
 
 def mo_order(losses: np.ndarray, violation: np.ndarray, n_good: int) -> np.ndarray:
     """Scores whose ascending order is MOTPE's: constrained front rank first; inside the front
-    that the first ``n_good`` places cut through, the points that greedy hypervolume subset
-    selection picks to fill the good group, in the order picked, then the rest of that front.
+    that the first ``n_good`` places cut through, the larger hypervolume contribution first.
     Ties elsewhere keep trial order."""
     ranks = constrained_ranks(losses, violation).astype(float)
     if not len(ranks):
@@ -387,9 +387,8 @@ def mo_order(losses: np.ndarray, violation: np.ndarray, n_good: int) -> np.ndarr
         feasible = losses[violation <= 0]
         low, high = feasible.min(axis=0), feasible.max(axis=0)
         reference = high + 0.1 * np.maximum(high - low, 1e-12)
-        need = n_good - (int(counts[cut - 1]) if cut else 0)
-        picked = greedy_subset(losses[members], reference, need)
-        order = np.concatenate([picked, np.setdiff1d(np.arange(len(members)), picked)])
+        gain = hypervolume_contributions(losses[members], reference)
+        order = np.argsort(-gain, kind="stable")
         ranks[members[order]] += (np.arange(len(members)) + 1) / (len(members) + 1)
     return ranks
 
