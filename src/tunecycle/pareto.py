@@ -10,7 +10,7 @@ them.
 For the samplers: ``constrained_ranks`` (Deb's constrained domination: every feasible point
 before every infeasible one, infeasible ones by total violation), ``crowding_distance``
 (NSGA-II's diversity measure within a front) and ``hypervolume_contributions`` (what each point
-of a front adds alone, MOTPE's tie-break).
+adds alone: MOTPE's tie-break in the boundary front and its weights of good trials).
 """
 
 from __future__ import annotations
@@ -51,14 +51,24 @@ def nondominated(points: np.ndarray) -> np.ndarray:
 
 def front_ranks(points: np.ndarray) -> np.ndarray:
     """Non-dominated sorting: rank 0 for the first front, 1 for the front once it is removed,
-    and so on (NSGA-II's ranks)."""
-    ranks = np.full(len(points), -1, dtype=int)
-    left = np.arange(len(points))
+    and so on (NSGA-II's ranks).  One (n, n) dominance matrix, then the fronts peeled off by
+    counting each point's remaining dominators."""
+    pts = np.asarray(points, dtype=float)
+    n = len(pts)
+    ranks = np.full(n, -1, dtype=int)
+    if n == 0:
+        return ranks
+    no_worse = np.all(pts[:, None, :] <= pts[None, :, :], axis=2)
+    better = np.any(pts[:, None, :] < pts[None, :, :], axis=2)
+    beats = no_worse & better  # beats[i, j]: row i dominates row j
+    dominators = beats.sum(axis=0)
+    front = np.flatnonzero(dominators == 0)
     rank = 0
-    while len(left):
-        mask = nondominated(points[left])
-        ranks[left[mask]] = rank
-        left = left[~mask]
+    while len(front):
+        ranks[front] = rank
+        dominators[front] = -1
+        dominators -= beats[front].sum(axis=0)
+        front = np.flatnonzero(dominators == 0)
         rank += 1
     return ranks
 
@@ -118,12 +128,52 @@ def _hypervolume_2d(pts: np.ndarray, ref: np.ndarray) -> float:
 
 def hypervolume_contributions(points: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Per point: the hypervolume lost when that point alone is removed (0 for a point that
-    another one dominates or repeats)."""
+    another one dominates or repeats, or that is not better than ``reference``).  Two
+    objectives: closed form along the front sorted by the first objective.  More: the box
+    between the point and the reference less what the others, clipped to that box, cover."""
     pts = np.asarray(points, dtype=float)
-    total = hypervolume(pts, reference)
-    out = np.empty(len(pts))
-    for i in range(len(pts)):
-        out[i] = total - hypervolume(np.delete(pts, i, axis=0), reference)
+    ref = np.asarray(reference, dtype=float)
+    n = len(pts)
+    out = np.zeros(n)
+    if n == 0:
+        return out
+    inside = np.all(pts < ref, axis=1)
+    if pts.shape[1] == 2:
+        closed = _contributions_2d(pts, ref, inside)
+        if closed is not None:
+            return closed
+    for i in np.flatnonzero(inside):
+        others = np.delete(pts, i, axis=0)
+        box = float(np.prod(ref - pts[i]))
+        out[i] = box - hypervolume(np.maximum(others, pts[i]), ref)
+    return np.maximum(out, 0.0)
+
+
+def _contributions_2d(pts: np.ndarray, ref: np.ndarray, inside: np.ndarray
+                      ) -> np.ndarray | None:
+    """Exclusive contributions for two objectives when the points inside the reference are
+    mutually non-dominated (repeats allowed): on the front sorted by the first objective, a
+    point's own rectangle reaches to its neighbours (the reference at the ends).  None when
+    some point is dominated (it could take over part of what its dominator loses)."""
+    out = np.zeros(len(pts))
+    idx = np.flatnonzero(inside)
+    order = idx[np.lexsort((pts[idx, 1], pts[idx, 0]))]
+    f1, f2 = pts[order, 0], pts[order, 1]
+    best_before = np.minimum.accumulate(np.concatenate([[np.inf], f2]))[:-1]
+    on_front = f2 < best_before  # what an earlier point dominates or repeats adds nothing
+    first = order[on_front]
+    g1, g2 = f1[on_front], f2[on_front]
+    right = np.append(g1[1:], ref[0])
+    upper = np.concatenate([[ref[1]], g2[:-1]])
+    gain = (right - g1) * (upper - g2)
+    # a point repeated later (same losses) shares its rectangle: removing one loses nothing
+    dup = np.zeros(len(order), dtype=bool)
+    dup[1:] = np.all(pts[order[1:]] == pts[order[:-1]], axis=1)
+    if not np.all(on_front | dup):
+        return None
+    repeated = np.zeros(len(order), dtype=bool)
+    repeated[:-1] = dup[1:]
+    out[first] = np.where(repeated[on_front], 0.0, gain)
     return np.maximum(out, 0.0)
 
 

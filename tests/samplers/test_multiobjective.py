@@ -10,14 +10,19 @@ import numpy as np
 import pytest
 
 import tunecycle as tc
-from tunecycle.pareto import hypervolume, losses
+from tunecycle.pareto import (
+    hypervolume,
+    hypervolume_contributions,
+    losses,
+    nondominated,
+)
 from tunecycle.protocols import History, TrialContext, trial_rng
 from tunecycle.records import FrozenTrial, TrialState
 from tunecycle.samplers.auto import AutoSampler
 from tunecycle.samplers.gp import GPSampler
 from tunecycle.samplers.nsga2 import NSGAIISampler, reference_directions
 from tunecycle.samplers.qmc import QMCSampler
-from tunecycle.samplers.tpe import TPESampler, mo_order
+from tunecycle.samplers.tpe import TPESampler, good_weights, mo_order
 
 SPACE = tc.Space({"x": tc.Float(0, 1), "k": tc.Int(1, 9), "c": tc.Categorical(["a", "b", "c"]),
                   "lr": tc.Float(1e-4, 1.0, log=True)})
@@ -141,6 +146,33 @@ def test_mo_order_ranks_fronts_then_hypervolume_contribution():
     viol = np.array([0, 0, 0, 1.0, 0, 0])
     order = np.argsort(mo_order(pts, viol, n_good=2), kind="stable")
     assert order[-1] == 3  # infeasible after every feasible point
+
+
+def test_good_weights_follow_hypervolume_contribution():
+    pts = np.array([[0.0, 1.0], [0.5, 0.5], [0.52, 0.49], [1.0, 0.0], [0.8, 0.8]])
+    w = good_weights(pts, np.zeros(5))
+    assert w.max() == 1.0
+    assert w[4] < 1e-9  # dominated: the floor
+    assert w[2] < w[1] < w[0]  # the crowded pair shares its box, an extreme keeps its own
+    viol = np.array([0, 0, 0, 0, 1.0])
+    assert good_weights(pts, viol)[4] < 1e-9  # infeasible: the floor
+    assert np.all(good_weights(pts, np.array([1.0, 1, 1, 1, 0])) == 1.0)  # one feasible
+
+
+def test_hypervolume_contributions_2d_closed_form_matches_removal():
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        pts = np.round(rng.random((12, 2)), 1)
+        pts = np.vstack([pts, pts[:2]])  # repeats
+        ref = np.array([1.05, 1.05])
+        total = hypervolume(pts, ref)
+        removal = [total - hypervolume(np.delete(pts, i, axis=0), ref) for i in range(len(pts))]
+        assert np.allclose(hypervolume_contributions(pts, ref), np.maximum(removal, 0.0))
+        front = pts[nondominated(pts)]
+        total = hypervolume(front, ref)
+        removal = [total - hypervolume(np.delete(front, i, axis=0), ref)
+                   for i in range(len(front))]
+        assert np.allclose(hypervolume_contributions(front, ref), np.maximum(removal, 0.0))
 
 
 def test_single_objective_tpe_puts_infeasible_trials_in_the_bad_group():

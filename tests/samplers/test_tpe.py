@@ -107,7 +107,8 @@ def test_good_group_is_the_best_share_of_all_finished_trials_pruned_ones_ranked_
     ploss = np.linspace(5.0, 1.0, 37)  # later ones lower
     rows = _Rows(x, np.array([2.0, 1.0, 3.0]), np.arange(3), pruned_x, step, ploss,
                  np.arange(3, 40), np.empty((0, 1)))
-    good, bad, n_finished_bad = TPESampler(gamma=0.15)._split(rows)
+    good, bad, n_finished_bad, weights = TPESampler(gamma=0.15)._split(rows)
+    assert weights is None  # one objective: the good group is unweighted
     # 40 finished -> 6 good: the three complete, then the three deepest-reaching pruned ones
     # with the lowest losses (indices 36, 33 and 30)
     assert sorted(good[:, 0].round(2)) == [0.1, 0.2, 0.3, 0.8, 0.83, 0.86]
@@ -124,7 +125,7 @@ def test_bad_rows_are_finished_trials_in_trial_order_then_running_ones():
     liar = np.array([[0.99]])
     rows = _Rows(x, loss, np.arange(0, 18, 2), pruned_x, np.array([3, 3]),
                  np.array([9.0, 9.0]), np.array([1, 17]), liar)
-    good, bad, n_finished_bad = TPESampler()._split(rows)
+    good, bad, n_finished_bad, _ = TPESampler()._split(rows)
     assert good[:, 0].tolist() == [0.3, 0.1]  # ceil(0.1 * 11) = 2: losses 0.5 and 1.0
     assert bad[:, 0].tolist() == [0.0, 0.95, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.99]
     assert n_finished_bad == 9
