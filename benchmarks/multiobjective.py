@@ -33,6 +33,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -178,17 +179,11 @@ def run_tunecycle(problem: Problem, sampler: str, seed: int, n_trials: int) -> d
 
     study = tc.create_study(sampler=sampler, seed=seed, directions=["minimize"] * problem.n_obj)
     space = _tc_space(problem)
-    rows, overhead = [], []
-    for _ in range(n_trials):
-        t0 = time.perf_counter()
-        trial = study.ask(space)
-        t1 = time.perf_counter()
-        values, cons = problem.evaluate(dict(trial.params))
-        t2 = time.perf_counter()
+
+    def tell(trial: Any, values: Any, cons: Any) -> None:
         study.tell(trial, list(values), constraints=cons)
-        overhead.append((t1 - t0) + (time.perf_counter() - t2))
-        rows.append((values, cons))
-    return {"rows": rows, "overhead": overhead}
+
+    return _ask_tell_loop(problem, n_trials, lambda: study.ask(space), tell)
 
 
 def run_optuna(problem: Problem, sampler: str, seed: int, n_trials: int) -> dict:
@@ -202,16 +197,25 @@ def run_optuna(problem: Problem, sampler: str, seed: int, n_trials: int) -> dict
             "optuna-gp": lambda: optuna.samplers.GPSampler(seed=seed, constraints_func=cf)}
     study = optuna.create_study(directions=["minimize"] * problem.n_obj, sampler=make[sampler]())
     space = _optuna_space(problem)
-    rows, overhead = [], []
-    for _ in range(n_trials):
-        t0 = time.perf_counter()
-        trial = study.ask(space)
-        t1 = time.perf_counter()
-        values, cons = problem.evaluate(dict(trial.params))
-        t2 = time.perf_counter()
+
+    def tell(trial: Any, values: Any, cons: Any) -> None:
         if cons is not None:
             trial.set_user_attr("c", list(cons))
         study.tell(trial, list(values))
+
+    return _ask_tell_loop(problem, n_trials, lambda: study.ask(space), tell)
+
+
+def _ask_tell_loop(problem: Problem, n_trials: int, ask: Any, tell: Any) -> dict:
+    """``n_trials`` rounds of ask, evaluate, tell; the overhead is the ask and tell time."""
+    rows, overhead = [], []
+    for _ in range(n_trials):
+        t0 = time.perf_counter()
+        trial = ask()
+        t1 = time.perf_counter()
+        values, cons = problem.evaluate(dict(trial.params))
+        t2 = time.perf_counter()
+        tell(trial, values, cons)
         overhead.append((t1 - t0) + (time.perf_counter() - t2))
         rows.append((values, cons))
     return {"rows": rows, "overhead": overhead}
