@@ -112,7 +112,7 @@ def run_tunecycle(n: int, url: str | None, seed: int) -> Recorder:
     rec.t0 = perf()
     study.optimize(obj, n_trials=n)
     rec.t_end = perf()
-    _check(len(study.get_trials(["complete"])), n, "tunecycle")
+    _check(len(study.get_trials(states=["complete"])), n, "tunecycle")
     _close_tunecycle(study)
     return rec
 
@@ -133,7 +133,7 @@ def run_tunecycle_asktell(n: int, url: str | None, seed: int) -> Recorder:
         p = trial.params
         study.tell(trial, rec.compute(p["x"], p["lr"], p["c"]))
     rec.t_end = perf()
-    _check(len(study.get_trials(["complete"])), n, "tunecycle ask/tell")
+    _check(len(study.get_trials(states=["complete"])), n, "tunecycle ask/tell")
     _close_tunecycle(study)
     return rec
 

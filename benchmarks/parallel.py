@@ -76,7 +76,7 @@ def _count(lib: str, url: str, name: str) -> int:
     if lib == "tunecycle":
         import tunecycle as tc
 
-        return len(tc.load_study(name, url).get_trials(["complete"]))
+        return len(tc.load_study(name, url).get_trials(states=["complete"]))
     import optuna
 
     s = optuna.load_study(study_name=name, storage=url)

@@ -57,11 +57,11 @@ def test_exception_fails_the_trial_and_the_study_continues():
         return x
 
     study.optimize(objective, n_trials=6)
-    failed = study.get_trials(["failed"])
+    failed = study.get_trials(states=["failed"])
     assert [t.number for t in failed] == [1, 3, 5]
     assert failed[0].fail_reason == "RuntimeError: bad luck 1"
     assert "x" in failed[0].params  # the suggestion made before the failure is kept
-    assert len(study.get_trials([tc.TrialState.COMPLETE])) == 3
+    assert len(study.get_trials(states=[tc.TrialState.COMPLETE])) == 3
 
 
 def test_stop_on_error_reraises_after_recording():
@@ -228,7 +228,7 @@ def test_n_trials_timeout_and_max_trials_limits():
     study.optimize(quadratic, n_trials=3)
     assert len(study.trials) == 3
     study.optimize(quadratic, max_trials=5)  # counts the study's finished trials
-    assert len(study.get_trials(["complete"])) == 5
+    assert len(study.get_trials(states=["complete"])) == 5
     study.optimize(quadratic, timeout=0.2)  # returns after about the timeout
     assert len(study.trials) > 5
 
@@ -243,7 +243,7 @@ def test_max_trials_ignores_failures_when_counting():
         return x
 
     study.optimize(flaky, max_trials=4)
-    assert len(study.get_trials(["complete"])) == 4
+    assert len(study.get_trials(states=["complete"])) == 4
     assert len(study.trials) == 6
 
 

@@ -25,6 +25,7 @@ class TrialState(str, enum.Enum):
     COMPLETE = "complete"
     PRUNED = "pruned"
     FAILED = "failed"
+    FAIL = "failed"  # Optuna's spelling: the same member (``TrialState.FAIL is TrialState.FAILED``)
 
     @property
     def is_finished(self) -> bool:
@@ -111,6 +112,11 @@ class FrozenTrial:
         if self.datetime_start is None or self.datetime_complete is None:
             return None
         return self.datetime_complete - self.datetime_start
+
+    @property
+    def intermediate_values(self) -> Mapping[int, float]:
+        """Optuna's name for :attr:`intermediate` (step -> reported value)."""
+        return self.intermediate
 
     @property
     def last_step(self) -> int | None:

@@ -163,7 +163,11 @@ class Study:
     def trials(self) -> list[FrozenTrial]:
         return self.storage.get_trials(self.study_id)
 
-    def get_trials(self, states: Sequence[TrialState | str] | None = None) -> list[FrozenTrial]:
+    def get_trials(
+        self, deepcopy: bool = True, states: Sequence[TrialState | str] | None = None
+    ) -> list[FrozenTrial]:
+        """The study's trials, optionally only those in ``states``.  ``deepcopy`` is Optuna's
+        argument and changes nothing here: the records are frozen, never shared live."""
         trials = self.storage.get_trials(self.study_id)
         if states is None:
             return trials

@@ -150,7 +150,7 @@ def test_demo_command_runs_the_built_in_example(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "best configuration" in proc.stdout and "confusion matrix" in proc.stdout
     study = tc.load_study("digits-demo", url)
-    assert len(study.get_trials(["complete"])) == 6
+    assert len(study.get_trials(states=["complete"])) == 6
     assert study.trials[0].params["model"] == "svm"  # the families' defaults run first
     assert study.user_attrs["test_metrics"]["accuracy"] > 0.9
     assert (tmp_path / "model" / "model.joblib").is_file()

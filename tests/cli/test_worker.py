@@ -30,7 +30,7 @@ def test_a_config_worker_runs_the_trials_only(tmp_path, config, capsys):
     assert main(["worker", "--study", "iris", "--storage", url, "--config", str(config)]) == 0
     assert "5 complete" in capsys.readouterr().out
     study = tc.load_study("iris", url)  # --study and --storage won over the config's
-    assert len(study.get_trials(["complete"])) == 5 and "test_metrics" not in study.user_attrs
+    assert len(study.get_trials(states=["complete"])) == 5 and "test_metrics" not in study.user_attrs
     # a second worker with a larger total continues the same study
     assert main(["worker", "--study", "iris", "--storage", url, "--config", str(config),
                  "--max-trials", "7", "--n-jobs", "2"]) == 0

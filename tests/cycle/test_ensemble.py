@@ -28,7 +28,7 @@ def _iris(kind, **kw):
 
 
 def _top(study, size):
-    done = sorted(study.get_trials(["complete"]), key=lambda t: (-t.value, t.number))
+    done = sorted(study.get_trials(states=["complete"]), key=lambda t: (-t.value, t.number))
     out, seen = [], []
     for t in done:
         if t.params not in seen:

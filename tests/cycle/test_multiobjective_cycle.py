@@ -37,7 +37,7 @@ def test_two_objectives_measure_each_trial_and_refit_and_test_the_front(tmp_path
     study = result.study
     assert [d.value for d in study.directions] == ["maximize", "minimize"]
     assert study.metric_names == ["accuracy", "latency_ms"]
-    complete = study.get_trials(["complete"])
+    complete = study.get_trials(states=["complete"])
     assert len(complete) == 8
     for t in complete:  # the second value is the trial's measured latency
         assert len(t.values) == 2 and 0 < t.values[0] <= 1 and t.values[1] > 0
@@ -97,7 +97,7 @@ def test_a_constraint_in_a_single_objective_cycle_is_respected():
     result = tc.tune("sklearn:iris", model=["knn", "random_forest"],
                      constraints={"model_size_kb": {"max": limit}}, n_trials=6,
                      sampler="random", validation=THREE_FOLDS, progress=False)
-    complete = result.study.get_trials(["complete"])
+    complete = result.study.get_trials(states=["complete"])
     sizes = {t.number: t.user_attrs["measures"]["model_size_kb"] for t in complete}
     for t in complete:
         assert t.constraints == pytest.approx((sizes[t.number] - limit,))
@@ -170,7 +170,7 @@ def test_a_config_with_objectives_and_constraints_runs_end_to_end(tmp_path, caps
     assert "objectives: accuracy (maximize), latency_ms (minimize)" in out
     assert "constraints: model_size_kb <= 30;" in out and "Pareto front" in out
     study = tc.load_study("iris-mo", f"sqlite:///{tmp_path}/mo.db")
-    assert study.n_objectives == 2 and len(study.get_trials(["complete"])) == 6
+    assert study.n_objectives == 2 and len(study.get_trials(states=["complete"])) == 6
     assert any(not t.feasible for t in study.trials)
     summary = json.loads((tmp_path / "model" / "summary.json").read_text())
     assert summary["goals"]["constraints"] == {"model_size_kb": {"max": 30.0}}
@@ -259,7 +259,7 @@ def test_a_worker_of_a_config_runs_trials_of_the_same_objectives(tmp_path):
     doc["study"]["n_trials"] = 3
     study = run_config(parse_config(doc), progress=False, search_only=True)
     assert study.n_objectives == 2 and study.metric_names == ["accuracy", "latency_ms"]
-    done = study.get_trials(["complete"])
+    done = study.get_trials(states=["complete"])
     assert len(done) == 3 and not (tmp_path / "model").exists()
     for t in done:
         assert t.values[1] == t.user_attrs["measures"]["latency_ms"]

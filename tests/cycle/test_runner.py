@@ -18,7 +18,7 @@ from tunecycle.cycle.splits import split_test
 
 def test_classification_end_to_end_saves_and_records_the_tested_model(tmp_path):
     result = tune("sklearn:iris", model="knn", n_trials=6, seed=0, output_dir=tmp_path)
-    assert result.family == "knn" and len(result.study.get_trials(["complete"])) == 6
+    assert result.family == "knn" and len(result.study.get_trials(states=["complete"])) == 6
     assert result.test_metrics["accuracy"] > 0.85
     assert {"balanced_accuracy", "f1_macro", "log_loss", "roc_auc"} <= set(result.test_metrics)
     assert np.asarray(result.confusion["matrix"]).sum() == 30  # 20% of 150 rows, once each
@@ -141,7 +141,7 @@ def test_search_only_runs_trials_without_the_final_test(tmp_path):
     url = f"sqlite:///{tmp_path}/workers.db"
     study = runner.search_only("sklearn:iris", model="knn", n_trials=4, storage=url,
                                study_name="shared", seed=0)
-    assert len(study.get_trials(["complete"])) == 4 and "test_metrics" not in study.user_attrs
+    assert len(study.get_trials(states=["complete"])) == 4 and "test_metrics" not in study.user_attrs
     again = runner.search_only("sklearn:iris", model="knn", n_trials=6, storage=url,
                                study_name="shared", seed=0)
     defaults = [t for t in again.trials if t.params == again.trials[0].params]

@@ -50,7 +50,7 @@ def test_declared_space_and_enqueued_trials(storage):
                    space=space, n_jobs=3)
     first = study.trials[0]
     assert dict(first.params) == {"x": 1.0, "k": 0} and first.value == 0.0
-    assert len(study.get_trials(["complete"])) == 6
+    assert len(study.get_trials(states=["complete"])) == 6
 
 
 def _reports(trial: tc.Trial) -> float:
@@ -67,7 +67,7 @@ def test_pruning_decisions_come_from_the_driver():
     study = tc.create_study(sampler="random", seed=0, pruner="median")
     study.enqueue({"x": 0.0})
     study.optimize(_reports, n_trials=30, n_jobs=2)
-    pruned = study.get_trials(["pruned"])
+    pruned = study.get_trials(states=["pruned"])
     assert pruned, "the median rule prunes some of 30 trials with values spread over [0, 1]"
     for t in pruned:
         last = t.user_attrs["stopped_at"]
@@ -88,16 +88,16 @@ def _flaky(trial: tc.Trial) -> float:
 def test_objective_errors_fail_the_trial_and_the_run_goes_on():
     study = tc.create_study(sampler="random", seed=0)
     study.optimize(_flaky, n_trials=8, n_jobs=2)
-    failed = {t.number: t.fail_reason for t in study.get_trials(["failed"])}
+    failed = {t.number: t.fail_reason for t in study.get_trials(states=["failed"])}
     assert failed == {2: "RuntimeError: bad luck", 4: "the objective returned NaN"}
-    assert len(study.get_trials(["complete"])) == 6
+    assert len(study.get_trials(states=["complete"])) == 6
 
 
 def test_stop_on_error_raises_the_objectives_exception():
     study = tc.create_study(sampler="random", seed=0)
     with pytest.raises(RuntimeError, match="bad luck"):
         study.optimize(_flaky, n_trials=20, n_jobs=2, stop_on_error=True)
-    assert not study.get_trials(["running"])  # nothing left running after the raise
+    assert not study.get_trials(states=["running"])  # nothing left running after the raise
     assert study.trials[2].state is TrialState.FAILED
 
 
@@ -116,8 +116,8 @@ def test_a_killed_worker_fails_its_trial_which_is_retried(fault_report):
     assert dead.state is TrialState.FAILED and "SIGKILL" in dead.fail_reason
     retry = next(t for t in trials if t.retry_of == 3)
     assert retry.state is TrialState.COMPLETE and dict(retry.params) == dict(dead.params)
-    assert len(study.get_trials(["complete"])) == 10
-    fault_report(f"faults injected: 1, trials lost: {10 - len(study.get_trials(['complete']))}")
+    assert len(study.get_trials(states=["complete"])) == 10
+    fault_report(f"faults injected: 1, trials lost: {10 - len(study.get_trials(states=['complete']))}")
 
 
 def _sleepy(trial: tc.Trial) -> float:
@@ -134,7 +134,7 @@ def test_trial_timeout_fails_only_the_slow_trial():
     assert time.monotonic() - started < 50  # the 60 s trial did not hold the run up
     slow = study.trials[1]
     assert slow.state is TrialState.FAILED and "timed out after 2 s" in slow.fail_reason
-    assert len(study.get_trials(["complete"])) == 4
+    assert len(study.get_trials(states=["complete"])) == 4
 
 
 def test_trial_timeout_works_with_one_job_too():

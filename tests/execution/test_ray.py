@@ -74,7 +74,7 @@ def test_a_dead_ray_task_fails_its_trial_which_is_retried(fault_report, local_ra
     retry = [t for t in trials if t.retry_of == 3]
     assert len(retry) == 1 and retry[0].state is TrialState.COMPLETE
     assert dict(retry[0].params) == dict(trials[3].params)
-    assert len(study.get_trials(["complete"])) == 8
+    assert len(study.get_trials(states=["complete"])) == 8
     fault_report("faults injected: 1 (Ray task killed), trials lost: 0")
 
 
@@ -92,13 +92,13 @@ def test_a_killed_driver_is_restarted_and_resumes_from_the_store(fault_report, l
     study = tc.create_study("resume", storage=url, sampler="random", seed=0, max_retries=1)
     first = _driver(local_ray, url)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(study.get_trials(["complete"])) < 5:
+    while time.monotonic() < deadline and len(study.get_trials(states=["complete"])) < 5:
         if first.poll() is not None:
             pytest.fail(f"the driver ended early: {first.communicate()}")
         time.sleep(0.1)
     first.send_signal(signal.SIGKILL)
     first.wait()
-    left_running = [t.number for t in study.get_trials(["running"])]
+    left_running = [t.number for t in study.get_trials(states=["running"])]
     second = _driver(local_ray, url)
     out, err = second.communicate(timeout=240)
     assert second.returncode == 0, err

@@ -119,7 +119,7 @@ def test_define_by_run_space_that_changes(name):
         return abs(math.log10(c) - 1)
 
     study.optimize(objective, n_trials=30)
-    done = study.get_trials(["complete"])
+    done = study.get_trials(states=["complete"])
     assert len(done) == 30
     for t in done:
         assert 1e-3 <= t.params["C"] <= 1e3

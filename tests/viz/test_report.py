@@ -71,7 +71,7 @@ def test_report_of_a_cycle_is_self_contained_and_complete(cycle_study, tmp_path)
     text = html.unescape(re.sub(r"<[^>]+>", " ", page))
     # the leaderboard: one row per complete trial (6 < top 10), best first
     board = page.split('class="leaderboard"')[1].split("</table>")[0]
-    done = cycle_study.get_trials(["complete"])
+    done = cycle_study.get_trials(states=["complete"])
     assert board.count("<tr>") == 1 + len(done)
     best = cycle_study.best_trial
     first_row = board.split("<tbody>")[1].split("</tr>")[0]

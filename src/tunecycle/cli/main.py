@@ -274,7 +274,7 @@ def cmd_studies(args: argparse.Namespace) -> int:
 
 def cmd_trials(args: argparse.Namespace) -> int:
     study = load_study(args.name, _storage_url(args))
-    trials = study.get_trials(args.state) if args.state else study.trials
+    trials = study.get_trials(states=args.state) if args.state else study.trials
     if args.limit:
         trials = trials[-args.limit:]
     if not trials:

@@ -79,7 +79,7 @@ def check_ensemble(kind: str | None, size: Any, keep: str, task: str | None = No
 
 def top_trials(study: Any, size: int) -> list[Any]:
     """The ``size`` best complete trials, best first, one per distinct configuration."""
-    done = [t for t in study.get_trials(["complete"]) if t.value is not None]
+    done = [t for t in study.get_trials(states=["complete"]) if t.value is not None]
     maximize = study.direction.value == "maximize"
     done.sort(key=lambda t: (-t.value if maximize else t.value, t.number))
     chosen, seen = [], set()

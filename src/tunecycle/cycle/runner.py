@@ -272,7 +272,7 @@ def _chosen_trials(study: Study, goals: Goals) -> tuple[FrozenTrial, list[Frozen
     objective) and how many complete trials are infeasible."""
     if goals.plain:
         return study.best_trial, [], 0
-    complete = study.get_trials(["complete"])
+    complete = study.get_trials(states=["complete"])
     n_infeasible = sum(not t.feasible for t in complete)
     if len(complete) == n_infeasible:
         said = ", ".join(b.said() for b in goals.constraints)

@@ -25,7 +25,7 @@ def format_result(result: TuneResult, top: int = 5) -> str:
     if result.front:
         lines += ["", *_front(result)]
     else:
-        done = sorted((t for t in study.get_trials(["complete"]) if t.feasible),
+        done = sorted((t for t in study.get_trials(states=["complete"]) if t.feasible),
                       key=lambda t: t.value, reverse=study.direction.value == "maximize")
         feasible = " feasible" if result.constraints else ""
         lines += ["", f"leaderboard (top {top}{feasible}):"]
@@ -71,7 +71,7 @@ def _goals(result: TuneResult) -> list[str]:
                                                 for n, d in zip(result.objectives, dirs)))
     if result.constraints:
         said = ", ".join(_bound(name, b) for name, b in result.constraints.items())
-        complete = len(result.study.get_trials(["complete"]))
+        complete = len(result.study.get_trials(states=["complete"]))
         lines.append(f"constraints: {said}; {result.n_infeasible} of {complete} complete "
                      "trials infeasible")
     return lines
