@@ -108,6 +108,12 @@ _FEASIBLE = or_(trials.c.feasible.is_(None), trials.c.feasible.is_(True))
 #: private system attribute: a random token of the write that made or claimed the row, so that
 #: a retry after a lost commit finds that row instead of making a second one; never shown
 _OP_KEY = "_op"
+#: the tables that mark an Optuna database, and what to do with one
+_OPTUNA_TABLES = frozenset({"studies", "trials", "version_info"})
+_IMPORT_HINT = (
+    "copy its studies into a tunecycle storage with `tunecycle import --from URL "
+    "--to sqlite:///tunecycle.db`"
+)
 
 
 class _StudyCache:
@@ -168,6 +174,8 @@ class SQLStorage(Storage):
         self._caches: dict[int, _StudyCache] = {}
         self._cache_lock = threading.Lock()
         if check_schema:
+            if target.backend == "sqlite" and target.path is not None:
+                self._refuse_optuna_file(target.path, create_schema)
             try:
                 self._ensure_schema(create_schema)
             except StorageUnavailableError:
@@ -235,6 +243,9 @@ class SQLStorage(Storage):
         if current == SCHEMA_HEAD:
             return
         if current is None:
+            if self._holds_optuna_tables():
+                self.close()
+                raise StorageURLError(_optuna_refusal(self._safe_url, create))
             if not create:  # a reader (the dashboard) does not write a schema
                 self.close()
                 raise StorageURLError(
@@ -248,6 +259,21 @@ class SQLStorage(Storage):
             f"uses {SCHEMA_HEAD!r}; run `tunecycle storage upgrade --storage URL` "
             "(with the newer of the two tunecycle versions)"
         )
+
+    def _refuse_optuna_file(self, path: Path, create: bool) -> None:
+        """Refuse an Optuna SQLite file before the first connection (which would switch it
+        to WAL, a write)."""
+        names = _sqlite_table_names(path)
+        if _OPTUNA_TABLES <= names and VERSION_TABLE not in names:
+            self.close()
+            raise StorageURLError(_optuna_refusal(self._safe_url, create))
+
+    def _holds_optuna_tables(self) -> bool:
+        """True when the database has Optuna's tables (a user's Optuna database)."""
+        from sqlalchemy import inspect
+
+        names = set(self._read(lambda conn: inspect(conn).get_table_names()))
+        return _OPTUNA_TABLES <= names
 
     def _schema_revision(self) -> str | None:
         def read(conn: Connection) -> str | None:
@@ -1061,6 +1087,33 @@ def _check_sqlite_file(target: StorageURL, create: bool) -> None:
         raise StorageURLError(
             f"storage {target.safe}: the directory {str(parent)!r} does not exist"
         )
+
+
+def _sqlite_table_names(path: Path) -> set[str]:
+    """The tables of an existing SQLite file, read without writing (read-only, no WAL)."""
+    try:
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+    except sqlite3.Error:
+        return set()
+    try:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        return {r[0] for r in rows}
+    except sqlite3.Error:  # not a database, or locked: the engine will say
+        return set()
+    finally:
+        conn.close()
+
+
+def _optuna_refusal(safe_url: str, create: bool) -> str:
+    """Why a database of Optuna's is not opened as a tunecycle store (a user switching from
+    Optuna expects their history there, not a new empty study beside it)."""
+    if not create:
+        return (f"storage {safe_url}: the database holds no tunecycle studies (it has no "
+                f"tunecycle tables; it holds Optuna's: {_IMPORT_HINT})")
+    return (f"storage {safe_url}: the database holds Optuna's tables, not tunecycle's, and "
+            f"tunecycle does not use Optuna's schema: {_IMPORT_HINT}; or, to keep tunecycle's "
+            "tables in this same database, run `tunecycle storage upgrade --storage URL` "
+            "once first")
 
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any, *, wal: bool = True) -> None:
