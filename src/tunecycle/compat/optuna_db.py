@@ -128,7 +128,10 @@ def import_optuna_study(
         raise UserError(f"to_name: names one study, but {len(plans)} are to be imported "
                         "(choose one with study_name)")
     created_file = _new_sqlite_file(to_storage)
-    store = get_storage(to_storage)
+    try:
+        store = get_storage(to_storage)
+    except StorageURLError as exc:
+        raise StorageURLError(f"to_storage: {str(exc).removeprefix('storage: ')}") from None
     made: list[int] = []
     try:
         names = _target_names(store, plans, to_name, if_exists)
@@ -436,8 +439,9 @@ def _target_names(store: Storage, plans: Sequence[_Plan], to_name: str | None,
         if name in taken:
             if if_exists == "error":
                 raise DuplicatedStudyError(
-                    f"to_name: the target {store.url} already holds a study named {name!r}; "
-                    "import it under another name, or pass if_exists='skip' or 'rename'"
+                    f"to_name: the target {_safe(store)} already holds a study named "
+                    f"{name!r}; nothing was imported: give it another name (to_name, --as), "
+                    "or skip or rename it (if_exists, --if-exists: skip or rename)"
                 )
             if if_exists == "skip":
                 out.append(None)
@@ -471,6 +475,14 @@ def _write(store: Storage, plan: _Plan, name: str, safe: str, made: list[int]) -
         counts[t.state.value] += 1
     return ImportedStudy(plan.source_name, name, len(plan.trials), counts, plan.running_failed,
                          plan.not_finite_failed)
+
+
+def _safe(store: Storage) -> str:
+    """The store's URL without a password."""
+    try:
+        return parse_storage_url(store.url).safe
+    except StorageURLError:
+        return store.url
 
 
 def _new_sqlite_file(to_storage: str | Storage) -> Path | None:

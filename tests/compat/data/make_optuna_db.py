@@ -22,7 +22,6 @@ sys.path.insert(0, str(HERE.parents[2]))  # the repository root: tests.compat is
 
 def main() -> None:
     import optuna
-
     from tests.compat.optuna_studies import make_optuna_studies, optuna_records
 
     version = optuna.__version__
