@@ -20,6 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from tunecycle.errors import UserError
@@ -181,6 +182,11 @@ class Storage(ABC):
     url: str = ""
     #: True when other processes may share this store (then running trials hold a lease)
     shared: bool = False
+    #: settings of the studies opened on this store, where the store carries them (Optuna's
+    #: ``RDBStorage(heartbeat_interval=, grace_period=, failed_trial_callback=)`` does):
+    #: ``heartbeat_interval``, ``grace_period``, ``max_retries``; ``create_study`` and
+    #: ``load_study`` use each one unless their caller gives it
+    study_defaults: Mapping[str, Any] = MappingProxyType({})
 
     # -- studies ------------------------------------------------------------------------------
     def create_study(
