@@ -34,8 +34,9 @@ def made(tmp_path_factory) -> Path:
     url = f"sqlite:///{folder / 'optuna.db'}"
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     for name, n in (("a", 5), ("b", 3)):
-        study = optuna.create_study(study_name=name, storage=url,
-                                    sampler=optuna.samplers.RandomSampler(seed=1))
+        study = optuna.create_study(
+            study_name=name, storage=url, sampler=optuna.samplers.RandomSampler(seed=1)
+        )
         study.optimize(_objective, n_trials=n)
     return folder / "optuna.db"
 
@@ -67,14 +68,20 @@ def test_import_copies_every_study_and_says_what_it_did(source, tmp_path, capsys
 
 def test_one_study_under_another_name_and_skipping_a_taken_one(source, tmp_path, capsys):
     target = f"sqlite:///{tmp_path / 'tc.db'}"
-    assert main(["import", "--from", str(source), "--study", "b", "--as", "bee",
-                 "--to", target]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == "imported 'b' as 'bee': 3 trials (2 complete, 1 pruned)"
+    assert (
+        main(["import", "--from", str(source), "--study", "b", "--as", "bee", "--to", target]) == 0
+    )
+    assert (
+        capsys.readouterr().out.splitlines()[0]
+        == "imported 'b' as 'bee': 3 trials (2 complete, 1 pruned)"
+    )
     tc.create_study("a", storage=target).storage.close()
     assert main(["import", "--from", str(source), "--to", target, "--if-exists", "skip"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[:2] == ["skipped 'a': the target already holds a study of that name",
-                         "imported 'b': 3 trials (2 complete, 1 pruned)"]
+    assert lines[:2] == [
+        "skipped 'a': the target already holds a study of that name",
+        "imported 'b': 3 trials (2 complete, 1 pruned)",
+    ]
     assert sorted(s.info.name for s in tc.list_studies(target)) == ["a", "b", "bee"]
     assert tc.load_study("a", target).trials == []
 
@@ -88,8 +95,10 @@ def _target_state(path: Path) -> bytes | None:
     [
         (["--study", "nope"], ("--study: no study named 'nope'", "it holds 'a', 'b'")),
         (["--study", "a", "--study", "b", "--as", "x"], ("--as: names one study, but 2",)),
-        (["--study", "a"], ("--as: the target", "already holds a study named 'a'",
-                            "nothing was imported")),
+        (
+            ["--study", "a"],
+            ("--as: the target", "already holds a study named 'a'", "nothing was imported"),
+        ),
     ],
     ids=["unknown-study", "as-with-two", "name-taken"],
 )

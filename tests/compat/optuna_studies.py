@@ -68,7 +68,9 @@ def make_optuna_studies(storage: Any) -> None:
     study.enqueue_trial({"x": 0.5, "layers": 3}, user_attrs={"why": "a guess"})  # waiting
 
     multi = optuna.create_study(
-        study_name="multi", storage=storage, directions=["minimize", "maximize"],
+        study_name="multi",
+        storage=storage,
+        directions=["minimize", "maximize"],
         sampler=optuna.samplers.NSGAIISampler(seed=3),
     )
     multi.set_metric_names(["loss", "gain"])
@@ -118,8 +120,13 @@ def _iso(when: Any) -> str | None:
     return None if when is None else when.isoformat()
 
 
-_STATES = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed", "RUNNING": "failed",
-           "WAITING": "waiting"}
+_STATES = {
+    "COMPLETE": "complete",
+    "PRUNED": "pruned",
+    "FAIL": "failed",
+    "RUNNING": "failed",
+    "WAITING": "waiting",
+}
 
 
 def assert_imported(study: Any, rec: dict[str, Any]) -> None:
@@ -177,5 +184,8 @@ def _same_distribution(ours: Any, spec: dict[str, Any], where: str) -> None:
         return
     assert isinstance(ours, Int if name == "IntDistribution" else Float), where
     assert (ours.low, ours.high, ours.log, ours.step) == (
-        attrs["low"], attrs["high"], attrs["log"], attrs["step"]
+        attrs["low"],
+        attrs["high"],
+        attrs["log"],
+        attrs["step"],
     ), where

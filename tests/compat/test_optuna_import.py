@@ -102,7 +102,8 @@ def test_the_source_is_not_written(tmp_path, optuna_files):
     after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name in before}
     assert after == before
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("tunecycle")) == [
-        "optuna.db", "optuna.log"
+        "optuna.db",
+        "optuna.log",
     ]
 
 
@@ -124,8 +125,7 @@ def test_an_imported_study_goes_on_from_its_history(tmp_path):
     skipping what the history holds (0 and 1 first, without one), proposes the other 2."""
     url = f"sqlite:///{tmp_path / 'optuna.db'}"
     grid = optuna.samplers.GridSampler({"c": [0, 1, 2, 3]}, seed=0)
-    study = optuna.create_study(study_name="grid", storage=url, sampler=grid,
-                                direction="maximize")
+    study = optuna.create_study(study_name="grid", storage=url, sampler=grid, direction="maximize")
     study.optimize(lambda t: float(t.suggest_categorical("c", [0, 1, 2, 3, 4, 5])), n_trials=4)
     import_optuna_study(url, "grid", _target(tmp_path))
 
@@ -144,9 +144,13 @@ def test_a_multi_objective_import_goes_on(tmp_path, optuna_files):
     ours = tc.load_study("mo", _target(tmp_path))
     front = {t.number for t in ours.best_trials}
     assert front and front <= {t.number for t in ours.trials if t.state is TrialState.COMPLETE}
-    ours.optimize(lambda t: (t.suggest_float("x", 0, 5) ** 2,
-                             (5 - t.params["x"]) ** 2 + (t.suggest_categorical("k", ["a", "b"])
-                                                         == "b")), n_trials=3)
+    ours.optimize(
+        lambda t: (
+            t.suggest_float("x", 0, 5) ** 2,
+            (5 - t.params["x"]) ** 2 + (t.suggest_categorical("k", ["a", "b"]) == "b"),
+        ),
+        n_trials=3,
+    )
     assert [t.number for t in ours.trials] == list(range(N_MULTI + 3))
     assert ours.metric_names == ["loss", "gain"]
 
@@ -160,8 +164,9 @@ def optuna_db(tmp_path, optuna_files) -> str:
 
 def test_a_name_taken_in_the_target_is_refused_skipped_or_renamed(tmp_path, optuna_db):
     url, target = optuna_db, _target(tmp_path)
-    tc.create_study("single", storage=target).optimize(lambda t: t.suggest_float("x", 0, 1),
-                                                       n_trials=2)
+    tc.create_study("single", storage=target).optimize(
+        lambda t: t.suggest_float("x", 0, 1), n_trials=2
+    )
     with pytest.raises(DuplicatedStudyError, match="already holds a study named 'single'"):
         import_optuna_study(url, to_storage=target)
     # nothing was written, not even the study whose name was free
@@ -209,25 +214,51 @@ def test_a_failed_import_leaves_no_partial_study(tmp_path, monkeypatch, optuna_d
 @pytest.mark.parametrize(
     ("given", "error", "says"),
     [
-        ({"from_url": "{db}", "study_name": "nope"}, StudyNotFoundError,
-         "study_name: no study named 'nope' in sqlite:///"),
+        (
+            {"from_url": "{db}", "study_name": "nope"},
+            StudyNotFoundError,
+            "study_name: no study named 'nope' in sqlite:///",
+        ),
         ({"from_url": "sqlite:///{dir}/missing.db"}, UserError, "from_url: no such file"),
         ({"from_url": "journal:{dir}/missing.log"}, UserError, "from_url: no such file"),
         ({"from_url": "{dir}/missing.log"}, UserError, "from_url: no such file"),
-        ({"from_url": "mysql://u@127.0.0.1/db"}, UserError,
-         "from_url: 'mysql://u@127.0.0.1/db' is not a supported URL"),
+        (
+            {"from_url": "mysql://u@127.0.0.1/db"},
+            UserError,
+            "from_url: 'mysql://u@127.0.0.1/db' is not a supported URL",
+        ),
         ({"from_url": "memory://"}, UserError, "from_url: memory:// is not an Optuna storage"),
-        ({"from_url": "{db}", "study_name": ["single", "multi"], "to_name": "both"}, UserError,
-         "to_name: names one study, but 2"),
-        ({"from_url": "{db}", "if_exists": "ask"}, UserError,
-         "if_exists: expected one of ['error', 'skip', 'rename'], got 'ask'"),
-        ({"from_url": "{db}", "to_storage": None}, UserError,
-         "to_storage: give the tunecycle storage"),
+        (
+            {"from_url": "{db}", "study_name": ["single", "multi"], "to_name": "both"},
+            UserError,
+            "to_name: names one study, but 2",
+        ),
+        (
+            {"from_url": "{db}", "if_exists": "ask"},
+            UserError,
+            "if_exists: expected one of ['error', 'skip', 'rename'], got 'ask'",
+        ),
+        (
+            {"from_url": "{db}", "to_storage": None},
+            UserError,
+            "to_storage: give the tunecycle storage",
+        ),
         ({"from_url": "{db}", "study_name": []}, UserError, "study_name: expected"),
         ({"from_url": "{db}", "to_name": ""}, UserError, "name: a study name must be"),
     ],
-    ids=["unknown-study", "missing-sqlite", "missing-journal", "missing-path", "mysql",
-         "memory", "to-name-of-two", "if-exists", "no-target", "no-names", "empty-to-name"],
+    ids=[
+        "unknown-study",
+        "missing-sqlite",
+        "missing-journal",
+        "missing-path",
+        "mysql",
+        "memory",
+        "to-name-of-two",
+        "if-exists",
+        "no-target",
+        "no-names",
+        "empty-to-name",
+    ],
 )
 def test_bad_input_is_one_clear_error(tmp_path, optuna_db, given, error, says):
     db = optuna_db

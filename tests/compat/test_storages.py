@@ -36,8 +36,9 @@ def _dead_owner() -> str:
 
 
 def test_rdb_storage_is_a_tunecycle_store_with_optuna_settings(db_url):
-    storage = RDBStorage(db_url, heartbeat_interval=5, failed_trial_callback=(
-        RetryFailedTrialCallback(max_retry=2)))
+    storage = RDBStorage(
+        db_url, heartbeat_interval=5, failed_trial_callback=(RetryFailedTrialCallback(max_retry=2))
+    )
     assert isinstance(storage, SQLStorage)
     study = optuna.create_study("s", storage=storage)
     assert (study.heartbeat_interval, study.grace_period, study.max_retries) == (5.0, 10.0, 2)
@@ -51,15 +52,20 @@ def test_rdb_storage_is_a_tunecycle_store_with_optuna_settings(db_url):
 
 
 def test_a_stale_trial_is_requeued_by_the_retry_callback(tmp_path):
-    storage = RDBStorage(f"sqlite:///{tmp_path / 'tc.db'}", grace_period=30,
-                         heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(1))
+    storage = RDBStorage(
+        f"sqlite:///{tmp_path / 'tc.db'}",
+        grace_period=30,
+        heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(1),
+    )
     study = optuna.create_study(storage=storage)
     lost = storage.start_trial(study.study_id, _dead_owner())
     storage.set_params(lost.trial_id, {"x": 0.5}, {"x": optuna.Float(0, 1)})
     fail_stale_trials(study)
     trials = study.trials
-    assert [(t.number, t.state) for t in trials] == [(0, TrialState.FAILED),
-                                                     (1, TrialState.WAITING)]
+    assert [(t.number, t.state) for t in trials] == [
+        (0, TrialState.FAILED),
+        (1, TrialState.WAITING),
+    ]
     assert trials[1].params == {"x": 0.5}
     assert RetryFailedTrialCallback.retried_trial_number(trials[1]) == 0
     assert RetryFailedTrialCallback.retry_history(trials[1]) == [0]
@@ -67,10 +73,15 @@ def test_a_stale_trial_is_requeued_by_the_retry_callback(tmp_path):
 
 
 def test_arguments_given_to_create_study_win(tmp_path):
-    storage = RDBStorage(f"sqlite:///{tmp_path / 'tc.db'}", heartbeat_interval=5,
-                         grace_period=7, failed_trial_callback=RetryFailedTrialCallback(2))
-    study = optuna.create_study(storage=storage, heartbeat_interval=3, grace_period=4,
-                                max_retries=1)
+    storage = RDBStorage(
+        f"sqlite:///{tmp_path / 'tc.db'}",
+        heartbeat_interval=5,
+        grace_period=7,
+        failed_trial_callback=RetryFailedTrialCallback(2),
+    )
+    study = optuna.create_study(
+        storage=storage, heartbeat_interval=3, grace_period=4, max_retries=1
+    )
     assert (study.heartbeat_interval, study.grace_period, study.max_retries) == (3.0, 4.0, 1)
     plain = optuna.create_study(storage=RDBStorage(f"sqlite:///{tmp_path / 'tc.db'}"))
     assert (plain.heartbeat_interval, plain.max_retries) == (10.0, 0)  # tunecycle's defaults
@@ -89,10 +100,17 @@ def test_retry_without_a_limit_and_unsupported_options():
     [
         ({"heartbeat_interval": 0}, "heartbeat_interval: expected a positive number"),
         ({"grace_period": -1}, "grace_period: expected a positive number"),
-        ({"failed_trial_callback": lambda study, trial: None},
-         "failed_trial_callback: tunecycle runs no function of yours"),
-        ({"heartbeat_stale_trial_callback": RetryFailedTrialCallback(1),
-          "failed_trial_callback": RetryFailedTrialCallback(1)}, "not both"),
+        (
+            {"failed_trial_callback": lambda study, trial: None},
+            "failed_trial_callback: tunecycle runs no function of yours",
+        ),
+        (
+            {
+                "heartbeat_stale_trial_callback": RetryFailedTrialCallback(1),
+                "failed_trial_callback": RetryFailedTrialCallback(1),
+            },
+            "not both",
+        ),
     ],
 )
 def test_bad_rdb_settings_are_refused_before_the_database_is_touched(tmp_path, kwargs, says):
@@ -127,16 +145,22 @@ def test_in_memory_storage_is_tunecycles():
     assert len(storage.get_trials(study.study_id)) == 2
 
 
-@pytest.mark.parametrize("make", [
-    lambda: optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend("x.log")),
-    lambda: optuna.storages.JournalStorage(None),
-    lambda: optuna.storages.journal.JournalRedisBackend("redis://localhost"),
-    lambda: optuna.storages.JournalFileStorage("x.log"),
-], ids=["file-backend", "journal-storage", "redis", "old-file-storage"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend("x.log")),
+        lambda: optuna.storages.JournalStorage(None),
+        lambda: optuna.storages.journal.JournalRedisBackend("redis://localhost"),
+        lambda: optuna.storages.JournalFileStorage("x.log"),
+    ],
+    ids=["file-backend", "journal-storage", "redis", "old-file-storage"],
+)
 def test_journal_storage_is_refused_with_what_to_use(make, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(UserError, match="tunecycle has no journal storage.*sqlite:///"
-                                        ".*tunecycle import --from journal:PATH"):
+    with pytest.raises(
+        UserError,
+        match="tunecycle has no journal storage.*sqlite:///.*tunecycle import --from journal:PATH",
+    ):
         make()
     assert list(tmp_path.iterdir()) == []
 

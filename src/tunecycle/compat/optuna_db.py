@@ -41,8 +41,9 @@ OPTUNA_METRIC_NAMES = "study:metric_names"
 OPTUNA_CONSTRAINTS = "constraints"
 #: study system attributes of tunecycle's own; an Optuna attribute of the same name is kept
 #: under ``optuna:<name>`` instead
-_OURS = frozenset({"sampler", "pruner", "seed", "seed_drawn", "max_retries", "metric_names",
-                   "imported_from"})
+_OURS = frozenset(
+    {"sampler", "pruner", "seed", "seed_drawn", "max_retries", "metric_names", "imported_from"}
+)
 _IF_EXISTS = ("error", "skip", "rename")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _OPTUNA_TABLES = frozenset({"studies", "trials", "version_info"})
@@ -78,8 +79,10 @@ class ImportedStudy:
         if self.running_failed:
             notes.append(f"{self.running_failed} still running in Optuna, imported as failed")
         if self.not_finite_failed:
-            notes.append(f"{self.not_finite_failed} complete with a value that is not finite, "
-                         "imported as failed")
+            notes.append(
+                f"{self.not_finite_failed} complete with a value that is not finite, "
+                "imported as failed"
+            )
         return line + ("; " + "; ".join(notes) if notes else "")
 
 
@@ -115,8 +118,9 @@ def import_optuna_study(
     ``tunecycle.load_study(name, to_storage)`` continues the study: its sampler reads the
     imported trials."""
     if to_storage is None:
-        raise UserError("to_storage: give the tunecycle storage to import into, e.g. "
-                        "'sqlite:///tuning.db'")
+        raise UserError(
+            "to_storage: give the tunecycle storage to import into, e.g. 'sqlite:///tuning.db'"
+        )
     if if_exists not in _IF_EXISTS:
         raise UserError(f"if_exists: expected one of {list(_IF_EXISTS)}, got {if_exists!r}")
     wanted = _wanted_names(study_name)
@@ -125,8 +129,10 @@ def import_optuna_study(
     source, safe = open_optuna_storage(from_url)
     plans = _read(source, safe, wanted)
     if to_name is not None and len(plans) != 1:
-        raise UserError(f"to_name: names one study, but {len(plans)} are to be imported "
-                        "(choose one with study_name)")
+        raise UserError(
+            f"to_name: names one study, but {len(plans)} are to be imported "
+            "(choose one with study_name)"
+        )
     created_file = _new_sqlite_file(to_storage)
     try:
         store = get_storage(to_storage)
@@ -162,8 +168,10 @@ def _optuna() -> Any:
     try:
         import optuna
     except ModuleNotFoundError:
-        raise UserError("from_url: reading an Optuna storage needs Optuna itself, which is not "
-                        "installed here: pip install optuna") from None
+        raise UserError(
+            "from_url: reading an Optuna storage needs Optuna itself, which is not "
+            "installed here: pip install optuna"
+        ) from None
     return optuna
 
 
@@ -180,23 +188,25 @@ def open_optuna_storage(from_url: str) -> tuple[Any, str]:
         try:
             return optuna.storages.JournalStorage(JournalFileBackend(where)), safe
         except Exception as exc:
-            raise UserError(f"from_url: cannot read {safe} as an Optuna journal file "
-                            f"({_first_line(exc)})") from None
+            raise UserError(
+                f"from_url: cannot read {safe} as an Optuna journal file ({_first_line(exc)})"
+            ) from None
     _check_optuna_tables(where, safe)
     try:
         storage = optuna.storages.RDBStorage(
             _read_only(where), engine_kwargs=_read_only_engine(where), skip_table_creation=True
         )
     except Exception as exc:
-        raise UserError(f"from_url: optuna {optuna.__version__} cannot read {safe} "
-                        f"({_first_line(exc)})") from None
+        raise UserError(
+            f"from_url: optuna {optuna.__version__} cannot read {safe} ({_first_line(exc)})"
+        ) from None
     return storage, safe
 
 
 def _parse_source(url: str) -> tuple[str, str, str]:
     """("journal", path, shown) or ("rdb", SQLAlchemy URL, shown)."""
     if url.startswith("journal:"):
-        rest = url[len("journal:"):]
+        rest = url[len("journal:") :]
         path = rest[2:] if rest.startswith("//") else rest
         return "journal", _existing_file(path, url), url
     if "://" not in url:  # a plain path: SQLite or a journal, by its first bytes
@@ -210,11 +220,12 @@ def _parse_source(url: str) -> tuple[str, str, str]:
         target = parse_storage_url(url)
     except StorageURLError as exc:
         text = str(exc).removeprefix("storage: ")
-        raise UserError(f"from_url: {text} (or journal:PATH for an Optuna journal file)") \
-            from None
+        raise UserError(f"from_url: {text} (or journal:PATH for an Optuna journal file)") from None
     if not target.is_sql:
-        raise UserError(f"from_url: {target.safe} is not an Optuna storage; give its database "
-                        "URL (sqlite:///optuna.db, postgresql://...) or journal:PATH")
+        raise UserError(
+            f"from_url: {target.safe} is not an Optuna storage; give its database "
+            "URL (sqlite:///optuna.db, postgresql://...) or journal:PATH"
+        )
     if target.backend == "sqlite":
         if target.path is None:
             raise UserError(f"from_url: {target.safe} is an empty in-memory database")
@@ -234,7 +245,7 @@ def _read_only(url: str) -> str:
     """A SQLite URL opened read-only (so that not even Optuna's own start-up writes)."""
     if not url.startswith("sqlite:///"):
         return url
-    path = Path(url[len("sqlite:///"):]).resolve()
+    path = Path(url[len("sqlite:///") :]).resolve()
     return f"sqlite:///file:{path}?mode=ro&uri=true"
 
 
@@ -264,8 +275,10 @@ def _check_optuna_tables(url: str, safe: str) -> None:
     if _OPTUNA_TABLES <= names:
         return
     if "tc_studies" in names:
-        raise UserError(f"from_url: {safe} is a tunecycle storage, not an Optuna one: open it "
-                        "with --storage / load_study, nothing to import")
+        raise UserError(
+            f"from_url: {safe} is a tunecycle storage, not an Optuna one: open it "
+            "with --storage / load_study, nothing to import"
+        )
     raise UserError(f"from_url: {safe} holds no Optuna studies (it has no Optuna tables)")
 
 
@@ -280,8 +293,7 @@ def _wanted_names(study_name: str | Sequence[str] | None) -> list[str] | None:
         return None
     names = [study_name] if isinstance(study_name, str) else list(study_name)
     if not names or not all(isinstance(n, str) and n for n in names):
-        raise UserError(f"study_name: expected a study name or a list of them, got "
-                        f"{study_name!r}")
+        raise UserError(f"study_name: expected a study name or a list of them, got {study_name!r}")
     return list(dict.fromkeys(names))
 
 
@@ -293,8 +305,9 @@ def _read(source: Any, safe: str, wanted: list[str] | None) -> list[_Plan]:
         wanted = list(studies)
     missing = [n for n in wanted if n not in studies]
     if missing:
-        raise StudyNotFoundError(f"study_name: no study named {missing[0]!r} in {safe} (it "
-                                 f"holds {_listing(studies)})")
+        raise StudyNotFoundError(
+            f"study_name: no study named {missing[0]!r} in {safe} (it holds {_listing(studies)})"
+        )
     plans = []
     for name in wanted:
         study = studies[name]
@@ -315,12 +328,15 @@ def _plan(study: Any, trials: Sequence[Any]) -> _Plan:
     system = dict(study.system_attrs)
     metric_names = system.pop(OPTUNA_METRIC_NAMES, None)
     if metric_names is not None and (
-        isinstance(metric_names, str) or len(metric_names) != len(directions)
+        isinstance(metric_names, str)
+        or len(metric_names) != len(directions)
         or len(set(metric_names)) != len(metric_names)
         or not all(isinstance(m, str) and m for m in metric_names)
     ):
-        raise UserError(f"study {name!r}: its metric names {metric_names!r} do not name its "
-                        f"{len(directions)} objective(s) once each")
+        raise UserError(
+            f"study {name!r}: its metric names {metric_names!r} do not name its "
+            f"{len(directions)} objective(s) once each"
+        )
     attrs = {(f"optuna:{k}" if k in _OURS else k): v for k, v in system.items()}
     converted, running, not_finite = [], 0, 0
     for ot in sorted(trials, key=lambda t: t.number):
@@ -330,8 +346,16 @@ def _plan(study: Any, trials: Sequence[Any]) -> _Plan:
         t = check_added_trial(t)
         check_objective_count(t, len(directions))
         converted.append(t)
-    return _Plan(name, directions, list(metric_names) if metric_names else None,
-                 dict(study.user_attrs), attrs, converted, running, not_finite)
+    return _Plan(
+        name,
+        directions,
+        list(metric_names) if metric_names else None,
+        dict(study.user_attrs),
+        attrs,
+        converted,
+        running,
+        not_finite,
+    )
 
 
 def _direction(d: Any, study: str) -> Direction:
@@ -356,8 +380,10 @@ def convert_trial(ot: Any, study: str = "") -> tuple[FrozenTrial, str | None]:
         ours = TrialState.COMPLETE
         if values is not None and not all(math.isfinite(v) for v in values):
             ours, why = TrialState.FAILED, "not finite"
-            reason = (f"imported from Optuna, where it completed with the value(s) {values}: "
-                      "tunecycle keeps only finite values")
+            reason = (
+                f"imported from Optuna, where it completed with the value(s) {values}: "
+                "tunecycle keeps only finite values"
+            )
             values = None
     elif state == "PRUNED":
         ours = TrialState.PRUNED
@@ -421,15 +447,17 @@ def distribution(d: Any, where: str = "distribution") -> Param:
         step = getattr(d, "step", getattr(d, "q", None))
         if kind.startswith("Int"):
             return Int(int(d.low), int(d.high), log=log, step=int(step or 1))
-        return Float(float(d.low), float(d.high), log=log,
-                     step=None if step is None else float(step))
+        return Float(
+            float(d.low), float(d.high), log=log, step=None if step is None else float(step)
+        )
     except (AttributeError, TypeError, ValueError) as exc:
         raise UserError(f"{where}: cannot use Optuna's {kind} here ({exc})") from None
 
 
 # -- the target -----------------------------------------------------------------------------------
-def _target_names(store: Storage, plans: Sequence[_Plan], to_name: str | None,
-                  if_exists: str) -> list[str | None]:
+def _target_names(
+    store: Storage, plans: Sequence[_Plan], to_name: str | None, if_exists: str
+) -> list[str | None]:
     """The name each study gets in the target (None: skipped), checked before any write."""
     taken = {s.info.name for s in store.list_studies()}
     out: list[str | None] = []
@@ -466,15 +494,24 @@ def _write(store: Storage, plan: _Plan, name: str, safe: str, made: list[int]) -
         store.set_study_attr(sid, key, value)
     for key, value in plan.system_attrs.items():
         store.set_study_attr(sid, key, value, system=True)
-    store.set_study_attr(sid, "imported_from", {"storage": safe, "study": plan.source_name},
-                         system=True)
-    counts = {s.value: 0 for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED,
-                                   TrialState.WAITING)}
+    store.set_study_attr(
+        sid, "imported_from", {"storage": safe, "study": plan.source_name}, system=True
+    )
+    counts = {
+        s.value: 0
+        for s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED, TrialState.WAITING)
+    }
     for t in plan.trials:
         store.add_trial(sid, t)
         counts[t.state.value] += 1
-    return ImportedStudy(plan.source_name, name, len(plan.trials), counts, plan.running_failed,
-                         plan.not_finite_failed)
+    return ImportedStudy(
+        plan.source_name,
+        name,
+        len(plan.trials),
+        counts,
+        plan.running_failed,
+        plan.not_finite_failed,
+    )
 
 
 def _safe(store: Storage) -> str:

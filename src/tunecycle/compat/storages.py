@@ -39,8 +39,9 @@ class RetryHeartbeatStaleTrialCallback:
         if max_retry is not None and (
             isinstance(max_retry, bool) or not isinstance(max_retry, int) or max_retry < 0
         ):
-            raise UserError(f"max_retry: expected a non-negative integer or None, got "
-                            f"{max_retry!r}")
+            raise UserError(
+                f"max_retry: expected a non-negative integer or None, got {max_retry!r}"
+            )
         if inherit_intermediate_values:
             warnings.warn(
                 "inherit_intermediate_values=True is not supported by tunecycle: a retried "
@@ -57,8 +58,10 @@ class RetryHeartbeatStaleTrialCallback:
         return UNLIMITED_RETRIES if self.max_retry is None else self.max_retry
 
     def __call__(self, study: Any, trial: FrozenTrial) -> None:
-        raise UserError("RetryFailedTrialCallback is not called in tunecycle: the store "
-                        "re-queues a stale trial itself (give the callback to RDBStorage)")
+        raise UserError(
+            "RetryFailedTrialCallback is not called in tunecycle: the store "
+            "re-queues a stale trial itself (give the callback to RDBStorage)"
+        )
 
     @staticmethod
     def retried_trial_number(trial: FrozenTrial) -> int | None:
@@ -100,8 +103,9 @@ class RDBStorage(SQLStorage):
         failed_trial_callback: Any = None,
         skip_table_creation: bool = False,
     ) -> None:
-        defaults = _study_defaults(heartbeat_interval, grace_period,
-                                   heartbeat_stale_trial_callback, failed_trial_callback)
+        defaults = _study_defaults(
+            heartbeat_interval, grace_period, heartbeat_stale_trial_callback, failed_trial_callback
+        )
         super().__init__(url, engine_kwargs=engine_kwargs, create_schema=not skip_table_creation)
         self.engine_kwargs = dict(engine_kwargs or {})
         self.skip_compatibility_check = skip_compatibility_check
@@ -121,8 +125,7 @@ def _study_defaults(
     failed_callback: Any,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, value in (("heartbeat_interval", heartbeat_interval),
-                        ("grace_period", grace_period)):
+    for name, value in (("heartbeat_interval", heartbeat_interval), ("grace_period", grace_period)):
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
@@ -131,13 +134,17 @@ def _study_defaults(
     if "heartbeat_interval" in out and "grace_period" not in out:
         out["grace_period"] = 2 * out["heartbeat_interval"]  # Optuna's default
     if stale_callback is not None and failed_callback is not None:
-        raise UserError("heartbeat_stale_trial_callback: give it or failed_trial_callback, "
-                        "not both")
+        raise UserError(
+            "heartbeat_stale_trial_callback: give it or failed_trial_callback, not both"
+        )
     callback = stale_callback if stale_callback is not None else failed_callback
     if callback is not None:
         if not isinstance(callback, RetryHeartbeatStaleTrialCallback):
-            field = ("heartbeat_stale_trial_callback" if stale_callback is not None
-                     else "failed_trial_callback")
+            field = (
+                "heartbeat_stale_trial_callback"
+                if stale_callback is not None
+                else "failed_trial_callback"
+            )
             raise UserError(
                 f"{field}: tunecycle runs no function of yours when a stale trial fails; it "
                 "can re-queue it: pass RetryFailedTrialCallback(max_retry=N) (or "
@@ -150,8 +157,9 @@ def _study_defaults(
 def fail_stale_trials(study: Any) -> None:
     """Fail the study's trials whose worker died or went silent past the grace period (and
     re-queue them, with ``max_retries``), as every tunecycle worker does on its own."""
-    study.storage.fail_stale_trials(study.study_id, study.grace_period,
-                                    max_retries=study.max_retries)
+    study.storage.fail_stale_trials(
+        study.study_id, study.grace_period, max_retries=study.max_retries
+    )
 
 
 # -- names tunecycle does not have: they fail at once, saying what to use ------------------------
@@ -170,8 +178,11 @@ def _refused(name: str, why: str) -> type:
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         raise UserError(f"{name}: {why}")
 
-    return type(name, (), {"__init__": __init__, "__doc__": f"Not in tunecycle: {why}.",
-                           "__module__": __name__})
+    return type(
+        name,
+        (),
+        {"__init__": __init__, "__doc__": f"Not in tunecycle: {why}.", "__module__": __name__},
+    )
 
 
 JournalStorage = _refused("JournalStorage", NO_JOURNAL)
