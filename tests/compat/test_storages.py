@@ -170,3 +170,13 @@ def test_grpc_proxy_is_refused():
         optuna.storages.GrpcStorageProxy(host="127.0.0.1", port=13000)
     with pytest.raises(UserError, match="no gRPC storage proxy"):
         optuna.storages.run_grpc_proxy_server(InMemoryStorage())
+
+
+def test_import_tunecycle_stays_light_and_storages_load_on_first_use():
+    code = (
+        "import sys, tunecycle\n"
+        "assert 'sqlalchemy' not in sys.modules and 'tunecycle.storages' not in sys.modules\n"
+        "assert tunecycle.storages.RDBStorage.__name__ == 'RDBStorage'\n"
+        "assert 'optuna' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
