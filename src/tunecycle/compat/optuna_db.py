@@ -127,7 +127,12 @@ def import_optuna_study(
     if to_name is not None:
         check_study_name(to_name)
     source, safe = open_optuna_storage(from_url)
-    plans = _read(source, safe, wanted)
+    try:
+        plans = _read(source, safe, wanted)
+    finally:
+        engine = getattr(source, "engine", None)  # an RDBStorage: its connections go now
+        if engine is not None:
+            engine.dispose()
     if to_name is not None and len(plans) != 1:
         raise UserError(
             f"to_name: names one study, but {len(plans)} are to be imported "
