@@ -45,6 +45,10 @@ _SAMPLER_CLASSES = {
 
 
 def __getattr__(name: str) -> object:  # samplers and the cycle load on first use
+    if name == "storages":  # Optuna's optuna.storages (needs SQLAlchemy)
+        import importlib
+
+        return importlib.import_module("tunecycle.storages")
     if name in _SAMPLER_CLASSES:
         from tunecycle import samplers
 

@@ -68,6 +68,9 @@ def create_study(
     prn = make_pruner(pruner)
     _check_objectives(dirs, smp, prn)
     store = get_storage(storage)
+    heartbeat_interval, grace_period, max_retries = _store_settings(
+        store, heartbeat_interval, grace_period, max_retries
+    )
     attrs = {"sampler": smp.describe(), "pruner": prn.describe(), "seed": smp.seed,
              "seed_drawn": given_seed is None, "max_retries": max_retries}
     created = True
@@ -96,6 +99,27 @@ def create_study(
                   constraints_func)
     study.created = created
     return study
+
+
+def _store_settings(
+    store: Storage,
+    heartbeat_interval: float,
+    grace_period: float | None,
+    max_retries: int,
+    *,
+    stored_retries: bool = False,
+) -> tuple[float, float | None, int]:
+    """The study settings, with those the store carries (``Storage.study_defaults``, e.g.
+    Optuna's ``RDBStorage(heartbeat_interval=...)``) in place of arguments left at their
+    defaults; a store's retry setting also wins over the one stored with the study."""
+    given = store.study_defaults
+    if heartbeat_interval == 10.0 and "heartbeat_interval" in given:
+        heartbeat_interval = float(given["heartbeat_interval"])
+    if grace_period is None and "grace_period" in given:
+        grace_period = float(given["grace_period"])
+    if (stored_retries or max_retries == 0) and "max_retries" in given:
+        max_retries = int(given["max_retries"])
+    return heartbeat_interval, grace_period, max_retries
 
 
 def _check_objectives(dirs: Sequence[Direction], smp: Sampler, prn: Pruner) -> None:
@@ -175,6 +199,9 @@ def load_study(
     )
     prn = make_pruner(pruner if pruner is not None else attrs.get("pruner"))
     retries = int(attrs.get("max_retries") or 0)
+    heartbeat_interval, grace_period, retries = _store_settings(
+        store, heartbeat_interval, grace_period, retries, stored_retries=True
+    )
     _check_objectives(info.directions, smp, prn)
     return _open(store, info, smp, prn, heartbeat_interval, grace_period, retries,
                  constraints_func)

@@ -1,5 +1,5 @@
 """The ``tunecycle`` command: run a tuning cycle from a YAML config; list, inspect, export and
-delete studies in a storage; serve the live dashboard over a storage.
+delete studies in a storage; import studies from Optuna; serve the live dashboard over a storage.
 
 User mistakes (a bad URL, a missing study, a bad argument) print one line on stderr and exit
 with status 2, without a traceback.  ``--storage`` defaults to ``$TUNECYCLE_STORAGE``.  The
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from tunecycle.api import delete_study, list_studies, load_study
-from tunecycle.errors import ConsecutiveFailuresError, TunecycleError
+from tunecycle.errors import ConsecutiveFailuresError, TunecycleError, UserError
 from tunecycle.records import FrozenTrial, TrialState
 from tunecycle.storage import get_storage, parse_storage_url
 
@@ -88,6 +88,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["upgrade"], help="upgrade: bring the schema to this version")
     _add_storage(p)
     p.set_defaults(func=cmd_storage)
+
+    p = sub.add_parser("import", help="copy studies, with their trials, from an Optuna "
+                                      "storage into a tunecycle storage")
+    p.add_argument("--from", dest="source", required=True, metavar="URL",
+                   help="the Optuna storage: sqlite:///optuna.db, postgresql://..., or "
+                        "journal:PATH (a JournalFileBackend file); a plain path to a SQLite "
+                        "or journal file is recognised")
+    p.add_argument("--study", action="append", metavar="NAME",
+                   help="a study to import (repeatable; default: every study)")
+    p.add_argument("--to", dest="target", default=os.environ.get("TUNECYCLE_STORAGE"),
+                   metavar="URL", help="the tunecycle storage (default: $TUNECYCLE_STORAGE)")
+    p.add_argument("--as", dest="to_name", metavar="NAME",
+                   help="the name in the target (one study; default: its Optuna name)")
+    p.add_argument("--if-exists", choices=["error", "skip", "rename"], default="error",
+                   help="when the target holds the name already: refuse before writing "
+                        "anything (default), skip that study, or import it as NAME-2")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("plot", help="draw one plot of a study to PNG, SVG or HTML")
     p.add_argument("kind", choices=PLOT_KINDS, help="which plot")
@@ -382,6 +399,30 @@ def cmd_storage(args: argparse.Namespace) -> int:
         raise CliError(f"--storage: {target.url!r} is not a database URL; nothing to upgrade")
     SQLStorage.upgrade_url(target.url)
     print(f"storage {target.safe} is at the current schema")
+    return 0
+
+
+#: the arguments of import_optuna_study, as the import command spells them
+_IMPORT_OPTIONS = {"from_url": "--from", "study_name": "--study", "to_storage": "--to",
+                   "to_name": "--as", "if_exists": "--if-exists"}
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from tunecycle.compat.optuna_db import import_optuna_study
+
+    if not args.target:
+        raise CliError("--to is required (or set TUNECYCLE_STORAGE)")
+    try:
+        results = import_optuna_study(args.source, args.study, args.target, args.to_name,
+                                      if_exists=args.if_exists)
+    except UserError as exc:  # name the option, not the Python argument
+        text = str(exc)
+        field, sep, rest = text.partition(": ")
+        raise CliError(f"{_IMPORT_OPTIONS[field]}: {rest}" if sep and field in _IMPORT_OPTIONS
+                       else text) from None
+    for result in results:
+        print(result.describe())
+    print(f"into {parse_storage_url(args.target).safe}")
     return 0
 
 

@@ -76,6 +76,7 @@ from tunecycle.space import Param, ParamValue
 from tunecycle.storage.base import (
     MAX_PAGE,
     Storage,
+    check_objective_count,
     check_query,
     dists_from_json,
     dists_to_json,
@@ -107,6 +108,12 @@ _FEASIBLE = or_(trials.c.feasible.is_(None), trials.c.feasible.is_(True))
 #: private system attribute: a random token of the write that made or claimed the row, so that
 #: a retry after a lost commit finds that row instead of making a second one; never shown
 _OP_KEY = "_op"
+#: the tables that mark an Optuna database, and what to do with one
+_OPTUNA_TABLES = frozenset({"studies", "trials", "version_info"})
+_IMPORT_HINT = (
+    "copy its studies into a tunecycle storage with `tunecycle import --from URL "
+    "--to sqlite:///tunecycle.db`"
+)
 
 
 class _StudyCache:
@@ -167,6 +174,8 @@ class SQLStorage(Storage):
         self._caches: dict[int, _StudyCache] = {}
         self._cache_lock = threading.Lock()
         if check_schema:
+            if target.backend == "sqlite" and target.path is not None:
+                self._refuse_optuna_file(target.path, create_schema)
             try:
                 self._ensure_schema(create_schema)
             except StorageUnavailableError:
@@ -234,6 +243,9 @@ class SQLStorage(Storage):
         if current == SCHEMA_HEAD:
             return
         if current is None:
+            if self._holds_optuna_tables():
+                self.close()
+                raise StorageURLError(_optuna_refusal(self._safe_url, create))
             if not create:  # a reader (the dashboard) does not write a schema
                 self.close()
                 raise StorageURLError(
@@ -247,6 +259,21 @@ class SQLStorage(Storage):
             f"uses {SCHEMA_HEAD!r}; run `tunecycle storage upgrade --storage URL` "
             "(with the newer of the two tunecycle versions)"
         )
+
+    def _refuse_optuna_file(self, path: Path, create: bool) -> None:
+        """Refuse an Optuna SQLite file before the first connection (which would switch it
+        to WAL, a write)."""
+        names = _sqlite_table_names(path)
+        if _OPTUNA_TABLES <= names and VERSION_TABLE not in names:
+            self.close()
+            raise StorageURLError(_optuna_refusal(self._safe_url, create))
+
+    def _holds_optuna_tables(self) -> bool:
+        """True when the database has Optuna's tables (a user's Optuna database)."""
+        from sqlalchemy import inspect
+
+        names = set(self._read(lambda conn: inspect(conn).get_table_names()))
+        return _OPTUNA_TABLES <= names
 
     def _schema_revision(self) -> str | None:
         def read(conn: Connection) -> str | None:
@@ -444,6 +471,47 @@ class SQLStorage(Storage):
                 insert(trials).values(study_id=study_id, number=number, seq=seq, **values)
             ).inserted_primary_key[0]
             return self._trial_in(conn, int(tid))
+
+        return self._write(run, lambda conn: self._written_by(conn, study_id, token))
+
+    def _add_trial(self, study_id: int, trial: FrozenTrial) -> FrozenTrial:
+        token = _new_token()  # finds this call's trial again after a lost commit
+        cons = trial.constraints
+        values = dict(
+            state=trial.state.value,
+            value=trial.value,
+            params=dump_json(dict(trial.params), "trial.params"),
+            distributions=dists_to_json(trial.distributions),
+            user_attrs=dump_json(dict(trial.user_attrs), "trial.user_attrs"),
+            system_attrs=dump_json({**trial.system_attrs, _OP_KEY: token}, "trial.system_attrs"),
+            fail_reason=trial.fail_reason,
+            datetime_start=trial.datetime_start,
+            datetime_complete=trial.datetime_complete,
+            objective_values=_json_list(trial.values),
+            constraint_values=_json_list(cons),
+            feasible=None if cons is None else all(c <= 0 for c in cons),
+        )
+
+        def run(conn: Connection) -> FrozenTrial:
+            row = conn.execute(
+                select(studies.c.directions).where(studies.c.study_id == study_id)
+            ).first()
+            if row is None:
+                raise StudyNotFoundError(f"no study with id {study_id} in {self._safe_url}")
+            check_objective_count(trial, len(json.loads(row.directions)) if row.directions else 1)
+            number = self._next_number(conn, study_id)
+            seq = self._next_seq(conn, study_id)
+            tid = int(
+                conn.execute(
+                    insert(trials).values(study_id=study_id, number=number, seq=seq, **values)
+                ).inserted_primary_key[0]
+            )
+            if trial.intermediate:
+                conn.execute(
+                    insert(intermediate),
+                    [dict(trial_id=tid, step=s, value=v) for s, v in trial.intermediate.items()],
+                )
+            return self._trial_in(conn, tid)
 
         return self._write(run, lambda conn: self._written_by(conn, study_id, token))
 
@@ -1019,6 +1087,33 @@ def _check_sqlite_file(target: StorageURL, create: bool) -> None:
         raise StorageURLError(
             f"storage {target.safe}: the directory {str(parent)!r} does not exist"
         )
+
+
+def _sqlite_table_names(path: Path) -> set[str]:
+    """The tables of an existing SQLite file, read without writing (read-only, no WAL)."""
+    try:
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+    except sqlite3.Error:
+        return set()
+    try:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        return {r[0] for r in rows}
+    except sqlite3.Error:  # not a database, or locked: the engine will say
+        return set()
+    finally:
+        conn.close()
+
+
+def _optuna_refusal(safe_url: str, create: bool) -> str:
+    """Why a database of Optuna's is not opened as a tunecycle store (a user switching from
+    Optuna expects their history there, not a new empty study beside it)."""
+    if not create:
+        return (f"storage {safe_url}: the database holds no tunecycle studies (it has no "
+                f"tunecycle tables; it holds Optuna's: {_IMPORT_HINT})")
+    return (f"storage {safe_url}: the database holds Optuna's tables, not tunecycle's, and "
+            f"tunecycle does not use Optuna's schema: {_IMPORT_HINT}; or, to keep tunecycle's "
+            "tables in this same database, run `tunecycle storage upgrade --storage URL` "
+            "once first")
 
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any, *, wal: bool = True) -> None:
