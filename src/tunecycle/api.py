@@ -67,6 +67,7 @@ def create_study(
         smp.noisy = bool(noisy)
     prn = make_pruner(pruner)
     _check_objectives(dirs, smp, prn)
+    constraints_func = _constraints(constraints_func, smp)
     store = get_storage(storage)
     attrs = {"sampler": smp.describe(), "pruner": prn.describe(), "seed": smp.seed,
              "seed_drawn": given_seed is None, "max_retries": max_retries}
@@ -109,6 +110,17 @@ def _check_objectives(dirs: Sequence[Direction], smp: Sampler, prn: Pruner) -> N
     if not isinstance(prn, NopPruner):
         raise UserError(f"pruner: {prn.name!r} compares one objective's intermediate values; "
                         f"a study of {len(dirs)} objectives takes no pruner")
+
+
+def _constraints(
+    given: Callable[[FrozenTrial], Sequence[float]] | None, smp: Sampler
+) -> Callable[[FrozenTrial], Sequence[float]] | None:
+    """The study's constraints: those given, else a sampler's own ``constraints_func``
+    (Optuna's spelling, ``TPESampler(constraints_func=f)``); the study evaluates them."""
+    own = getattr(smp, "constraints_func", None)
+    if given is not None and own is not None and given is not own:
+        raise UserError("constraints_func: the study's and the sampler's differ; give one")
+    return given if given is not None else own
 
 
 def _study_seed(seed: int | None, sampler: str | Sampler | None) -> int | None:
@@ -176,6 +188,7 @@ def load_study(
     prn = make_pruner(pruner if pruner is not None else attrs.get("pruner"))
     retries = int(attrs.get("max_retries") or 0)
     _check_objectives(info.directions, smp, prn)
+    constraints_func = _constraints(constraints_func, smp)
     return _open(store, info, smp, prn, heartbeat_interval, grace_period, retries,
                  constraints_func)
 
