@@ -165,6 +165,11 @@ class Pruner(ABC):
     @abstractmethod
     def should_prune(self, history: History, trial: FrozenTrial) -> bool: ...
 
+    def attach(self, study: Any) -> None:
+        """Called by each ``Study`` made with this pruner.  Built-in pruners read only the
+        history and ignore it; one in Optuna's protocol (``tunecycle.pruners.BasePruner``)
+        keeps the study, which Optuna's ``prune(study, trial)`` takes."""
+
     def describe(self) -> dict[str, Any]:
         """A JSON-safe description stored with the study; ``from_description`` reverses it."""
         return {"name": self.name}

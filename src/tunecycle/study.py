@@ -82,6 +82,7 @@ class Study:
         self.sampler = sampler
         self.pruner = pruner or NopPruner()
         sampler.attach(self)
+        self.pruner.attach(self)
         self.heartbeat_interval = float(heartbeat_interval)
         self.grace_period = float(
             grace_period if grace_period is not None else 6 * heartbeat_interval
