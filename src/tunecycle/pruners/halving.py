@@ -9,7 +9,10 @@ the value it reported there, read as a loss (``direction.sign() * value``; NaN i
 **NaN and bootstrap.**  A trial whose value at a rung is NaN fails the rung; with
 ``bootstrap_count`` (Optuna's argument), a rung fails every trial while ``bootstrap_count`` or
 fewer trials (the trial included) have reached it.  ``sha``'s defaults are Optuna's
-(``min_resource="auto"``, ``reduction_factor=4``); ``asha`` keeps ``1`` and ``3``.
+(``min_resource="auto"``, ``reduction_factor=4``); ``asha`` keeps ``1`` and ``3``.  An ``"auto"``
+resource (``min_resource`` of ``sha``, ``max_resource`` of ``hyperband``) is estimated when the
+first trial completes; the trials already finished then compete at no rung (Optuna records a
+rung value only when it judges a trial there, and it judged none of them).
 
 **When a decision is made.**  Only at the report that reaches a rung: ``should_prune`` looks at
 the trial's last step; if that is the step where it reached one or more rungs, each of those
@@ -152,11 +155,16 @@ class SuccessiveHalvingPruner(Described):
         )
         self.bootstrap_count = check_int("bootstrap_count", bootstrap_count, 0)
         self._resolved: int | None = None if min_resource == "auto" else int(min_resource)
+        #: trials that had finished when "auto" was estimated: they were never judged at a
+        #: rung, so (as in Optuna, which records rung values as it judges) they compete at none
+        self._unranked: frozenset[int] = frozenset()
 
     def resource(self, history: History | None = None) -> int | None:
         """``min_resource``, estimated from ``history`` when it is ``"auto"`` (None: not yet)."""
         if self._resolved is None and history is not None:
             self._resolved = estimate_min_resource(history)
+            if self._resolved is not None:
+                self._unranked = frozenset(t.number for t in history.trials if t.is_finished)
         return self._resolved
 
     def rungs(self, upto_step: int) -> list[int]:
@@ -181,6 +189,7 @@ class SuccessiveHalvingPruner(Described):
             eta=self.reduction_factor,
             rate=self.min_early_stopping_rate,
             sparse_promotes=self._sparse_promotes,
+            peer=(lambda t: t.number not in self._unranked) if self._unranked else None,
             bootstrap_count=self.bootstrap_count,
         )
 
@@ -241,6 +250,7 @@ class HyperbandPruner(Described):
         self._edges: list[float] = []
         self._cache: dict[int, int] = {}
         self._max: int | None = None
+        self._unranked: frozenset[int] = frozenset()  # as in SuccessiveHalvingPruner
         if max_resource != "auto":
             self._setup(int(max_resource))
 
@@ -276,6 +286,7 @@ class HyperbandPruner(Described):
             if not steps:
                 return False
             self._setup(max(steps) + 1)
+            self._unranked = frozenset(t.number for t in history.trials if t.is_finished)
         mine = self.bracket(trial.number)
         return halving_decision(
             history,
@@ -285,6 +296,6 @@ class HyperbandPruner(Described):
             rate=mine,
             sparse_promotes=False,
             max_resource=self._max,
-            peer=lambda t: self.bracket(t.number) == mine,
+            peer=lambda t: self.bracket(t.number) == mine and t.number not in self._unranked,
             bootstrap_count=self.bootstrap_count,
         )
