@@ -19,8 +19,9 @@ optuna = pytest.importorskip("optuna")
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
-def curves(seed: int, n: int = 24, steps: int = 12, sparse: bool = False,
-           nan: bool = False) -> list[dict[int, float]]:
+def curves(
+    seed: int, n: int = 24, steps: int = 12, sparse: bool = False, nan: bool = False
+) -> list[dict[int, float]]:
     """Noisy decreasing learning curves of different quality; with ``sparse`` some trials
     report every 2nd or 3rd step only, with ``nan`` a few values are NaN."""
     rng = np.random.default_rng(seed)
@@ -39,8 +40,9 @@ def curves(seed: int, n: int = 24, steps: int = 12, sparse: bool = False,
 
 
 def run_optuna(pruner, data, direction):
-    study = optuna.create_study(direction=direction, pruner=pruner,
-                                sampler=optuna.samplers.RandomSampler(seed=0))
+    study = optuna.create_study(
+        direction=direction, pruner=pruner, sampler=optuna.samplers.RandomSampler(seed=0)
+    )
     decisions = []
     for curve in data:
         t = study.ask()
@@ -80,22 +82,27 @@ def run_tunecycle(pruner, data, direction):
 # (optuna's pruner, ours) built from the same spelling
 SPECS = {
     "median": lambda m: m.MedianPruner(),
-    "median-options": lambda m: m.MedianPruner(n_startup_trials=2, n_warmup_steps=3,
-                                               interval_steps=2, n_min_trials=2),
+    "median-options": lambda m: m.MedianPruner(
+        n_startup_trials=2, n_warmup_steps=3, interval_steps=2, n_min_trials=2
+    ),
     "percentile-25": lambda m: m.PercentilePruner(25.0, n_startup_trials=3),
-    "percentile-75-interval": lambda m: m.PercentilePruner(75.0, n_startup_trials=2,
-                                                           n_warmup_steps=1, interval_steps=3),
+    "percentile-75-interval": lambda m: m.PercentilePruner(
+        75.0, n_startup_trials=2, n_warmup_steps=1, interval_steps=3
+    ),
     "threshold-upper": lambda m: m.ThresholdPruner(upper=1.1),
-    "threshold-both": lambda m: m.ThresholdPruner(lower=0.2, upper=1.0, n_warmup_steps=2,
-                                                  interval_steps=2),
+    "threshold-both": lambda m: m.ThresholdPruner(
+        lower=0.2, upper=1.0, n_warmup_steps=2, interval_steps=2
+    ),
     "patient": lambda m: m.PatientPruner(None, patience=2),
     "patient-delta": lambda m: m.PatientPruner(None, patience=1, min_delta=0.02),
     "patient-median": lambda m: m.PatientPruner(m.MedianPruner(n_startup_trials=2), patience=2),
     "sha-default": lambda m: m.SuccessiveHalvingPruner(),
-    "sha-options": lambda m: m.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3,
-                                                       min_early_stopping_rate=1),
-    "sha-bootstrap": lambda m: m.SuccessiveHalvingPruner(min_resource=2, reduction_factor=2,
-                                                         bootstrap_count=2),
+    "sha-options": lambda m: m.SuccessiveHalvingPruner(
+        min_resource=1, reduction_factor=3, min_early_stopping_rate=1
+    ),
+    "sha-bootstrap": lambda m: m.SuccessiveHalvingPruner(
+        min_resource=2, reduction_factor=2, bootstrap_count=2
+    ),
     "wilcoxon": lambda m: m.WilcoxonPruner(p_threshold=0.1),
     "wilcoxon-startup": lambda m: m.WilcoxonPruner(p_threshold=0.2, n_startup_steps=4),
 }
@@ -108,8 +115,10 @@ def test_decisions_equal_optunas(spec, direction, kind):
     if kind == "nan" and spec.startswith("wilcoxon"):
         pytest.skip("Optuna's Wilcoxon pruner warns on NaN and keeps the trial; tested below")
     sign = 1.0 if direction == "minimize" else -1.0
-    data = [{s: sign * v for s, v in c.items()}
-            for c in curves(len(spec) + len(kind), sparse=kind == "sparse", nan=kind == "nan")]
+    data = [
+        {s: sign * v for s, v in c.items()}
+        for c in curves(len(spec) + len(kind), sparse=kind == "sparse", nan=kind == "nan")
+    ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         want = run_optuna(SPECS[spec](optuna.pruners), data, direction)
@@ -137,8 +146,11 @@ def _trial(study, values, state="complete"):
         t.report(v, step)
     if state == "running":
         return t
-    study.tell(t, float(np.mean(values)) if state == "complete" else None,
-               state=None if state == "complete" else state)
+    study.tell(
+        t,
+        float(np.mean(values)) if state == "complete" else None,
+        state=None if state == "complete" else state,
+    )
     return t
 
 
@@ -236,13 +248,16 @@ def test_optuna_spellings_build_the_native_classes():
         P.WilcoxonPruner(p_threshold=1.5)
 
 
-@pytest.mark.parametrize("pruner", [
-    P.ThresholdPruner(lower=0.1, upper=5.0, n_warmup_steps=2),
-    P.WilcoxonPruner(p_threshold=0.05, n_startup_steps=3),
-    P.PatientPruner(P.MedianPruner(n_startup_trials=2), patience=4, min_delta=0.5),
-    P.SuccessiveHalvingPruner(bootstrap_count=1),
-    P.HyperbandPruner(min_resource=2, max_resource=30, bootstrap_count=1),
-])
+@pytest.mark.parametrize(
+    "pruner",
+    [
+        P.ThresholdPruner(lower=0.1, upper=5.0, n_warmup_steps=2),
+        P.WilcoxonPruner(p_threshold=0.05, n_startup_steps=3),
+        P.PatientPruner(P.MedianPruner(n_startup_trials=2), patience=4, min_delta=0.5),
+        P.SuccessiveHalvingPruner(bootstrap_count=1),
+        P.HyperbandPruner(min_resource=2, max_resource=30, bootstrap_count=1),
+    ],
+)
 def test_stored_descriptions_rebuild_the_pruner(tmp_path, pruner):
     url = f"sqlite:///{tmp_path / 'p.db'}"
     tc.create_study("s", storage=url, pruner=pruner)
@@ -279,8 +294,9 @@ class LastPlacePruner(tc.pruners.BasePruner):
         step = trial.last_step
         if step is None or step < self._warmup_steps:
             return False
-        others = study.get_trials(deepcopy=False,
-                                  states=(tc.TrialState.COMPLETE, tc.TrialState.PRUNED))
+        others = study.get_trials(
+            deepcopy=False, states=(tc.TrialState.COMPLETE, tc.TrialState.PRUNED)
+        )
         if len(others) < self._warmup_trials:
             return False
         this = trial.intermediate_values[step]
@@ -319,8 +335,7 @@ def test_user_written_pruner_is_not_stored(tmp_path):
     tc.create_study("u", storage=url, pruner=LastPlacePruner(1, 1))
     with pytest.raises(UserError, match="user-written pruner"):
         tc.load_study("u", url)
-    assert isinstance(tc.load_study("u", url, pruner=LastPlacePruner(1, 1)).pruner,
-                      LastPlacePruner)
+    assert isinstance(tc.load_study("u", url, pruner=LastPlacePruner(1, 1)).pruner, LastPlacePruner)
 
 
 def test_base_pruner_without_prune_says_so():

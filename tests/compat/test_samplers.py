@@ -33,20 +33,34 @@ def _fresh_warnings():
 
 # -- Optuna's constructor arguments build working samplers ---------------------------------
 OPTUNA_SPELLINGS = {
-    "tpe": lambda: S.TPESampler(n_startup_trials=4, n_ei_candidates=12, seed=1,
-                                multivariate=True, group=True, constant_liar=True,
-                                warn_independent_sampling=False, prior_weight=1.0),
+    "tpe": lambda: S.TPESampler(
+        n_startup_trials=4,
+        n_ei_candidates=12,
+        seed=1,
+        multivariate=True,
+        group=True,
+        constant_liar=True,
+        warn_independent_sampling=False,
+        prior_weight=1.0,
+    ),
     "random": lambda: S.RandomSampler(seed=1),
-    "qmc": lambda: S.QMCSampler(qmc_type="halton", scramble=True, seed=1,
-                                warn_asynchronous_seeding=False),
+    "qmc": lambda: S.QMCSampler(
+        qmc_type="halton", scramble=True, seed=1, warn_asynchronous_seeding=False
+    ),
     "gp": lambda: S.GPSampler(seed=1, n_startup_trials=4, deterministic_objective=True),
-    "cmaes": lambda: S.CmaEsSampler(x0={"x": 1.0, "y": 0.0}, sigma0=0.2, n_startup_trials=2,
-                                    seed=1, restart_strategy="ipop", popsize=6),
-    "nsga2": lambda: S.NSGAIISampler(population_size=6, mutation_prob=0.2, crossover_prob=0.8,
-                                     swapping_prob=0.4, seed=1),
+    "cmaes": lambda: S.CmaEsSampler(
+        x0={"x": 1.0, "y": 0.0},
+        sigma0=0.2,
+        n_startup_trials=2,
+        seed=1,
+        restart_strategy="ipop",
+        popsize=6,
+    ),
+    "nsga2": lambda: S.NSGAIISampler(
+        population_size=6, mutation_prob=0.2, crossover_prob=0.8, swapping_prob=0.4, seed=1
+    ),
     "nsga3": lambda: S.NSGAIIISampler(population_size=6, dividing_parameter=2, seed=1),
-    "partial": lambda: S.PartialFixedSampler({"y": -5.0}, S.TPESampler(seed=1,
-                                                                       n_startup_trials=3)),
+    "partial": lambda: S.PartialFixedSampler({"y": -5.0}, S.TPESampler(seed=1, n_startup_trials=3)),
 }
 
 
@@ -77,6 +91,7 @@ def test_optuna_arguments_map_onto_native_options():
 def test_tpe_n_startup_trials_is_followed():
     """Optuna's argument changes when the model starts: with n_startup_trials=3 the 4th trial
     comes from the model, with the default 10 it is still quasi-random."""
+
     def run(**kw):
         study = tc.create_study(sampler=S.TPESampler(seed=4, **kw))
         study.optimize(quadratic, n_trials=4)
@@ -113,21 +128,24 @@ def test_arguments_without_meaning_warn_once():
         S.CmaEsSampler(use_separable_cma=True)
 
 
-@pytest.mark.parametrize(("make", "match"), [
-    (lambda: S.TPESampler(n_startup_trails=3), "unexpected argument 'n_startup_trails'"),
-    (lambda: S.TPESampler(n_startup_trials=-1), "n_startup_trials"),
-    (lambda: S.TPESampler(constraints_func=3), "constraints_func must be callable"),
-    (lambda: S.CmaEsSampler(restart_strategy="bipop"), "restart_strategy='bipop'"),
-    (lambda: S.CmaEsSampler(inc_popsize=3), "inc_popsize=3"),
-    (lambda: S.CmaEsSampler(source_trials=[], sigma0=0.1), "without x0 and sigma0"),
-    (lambda: S.NSGAIISampler(crossover=object()), "crossover="),
-    (lambda: S.NSGAIISampler(mutation=object()), "mutation="),
-    (lambda: S.QMCSampler(qmc_type="lhs"), "qmc_type"),
-    (lambda: S.QMCSampler(independent_sampler="random"), "independent_sampler"),
-    (lambda: S.GridSampler({"x": [1]}, search_space={"x": [2]}), "once"),
-    (lambda: S.PartialFixedSampler({"x": 1}, "tpe"), "base_sampler"),
-    (lambda: S.NSGAIIISampler(reference_points=[[-1, 1]]), "reference_points"),
-])
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: S.TPESampler(n_startup_trails=3), "unexpected argument 'n_startup_trails'"),
+        (lambda: S.TPESampler(n_startup_trials=-1), "n_startup_trials"),
+        (lambda: S.TPESampler(constraints_func=3), "constraints_func must be callable"),
+        (lambda: S.CmaEsSampler(restart_strategy="bipop"), "restart_strategy='bipop'"),
+        (lambda: S.CmaEsSampler(inc_popsize=3), "inc_popsize=3"),
+        (lambda: S.CmaEsSampler(source_trials=[], sigma0=0.1), "without x0 and sigma0"),
+        (lambda: S.NSGAIISampler(crossover=object()), "crossover="),
+        (lambda: S.NSGAIISampler(mutation=object()), "mutation="),
+        (lambda: S.QMCSampler(qmc_type="lhs"), "qmc_type"),
+        (lambda: S.QMCSampler(independent_sampler="random"), "independent_sampler"),
+        (lambda: S.GridSampler({"x": [1]}, search_space={"x": [2]}), "once"),
+        (lambda: S.PartialFixedSampler({"x": 1}, "tpe"), "base_sampler"),
+        (lambda: S.NSGAIIISampler(reference_points=[[-1, 1]]), "reference_points"),
+    ],
+)
 def test_bad_arguments_give_clear_errors(make, match):
     with pytest.raises(ValueError, match=match):
         make()
@@ -154,11 +172,13 @@ def test_stored_descriptions_rebuild_with_optuna_arguments(tmp_path):
 def test_grid_sampler_ends_the_study_when_the_grid_is_done():
     grid = {"x": [-1.0, 0.0, 1.0], "y": [-5, 5]}
     study = tc.create_study(sampler=S.GridSampler(grid, seed=0))
-    study.optimize(lambda t: t.suggest_float("x", -10, 10) + t.suggest_int("y", -5, 5),
-                   n_trials=100)
+    study.optimize(
+        lambda t: t.suggest_float("x", -10, 10) + t.suggest_int("y", -5, 5), n_trials=100
+    )
     assert len(study.trials) == 6
     assert {(t.params["x"], t.params["y"]) for t in study.trials} == {
-        (x, y) for x in grid["x"] for y in grid["y"]}
+        (x, y) for x in grid["x"] for y in grid["y"]
+    }
 
 
 def test_qmc_unscrambled_starts_at_the_lower_bounds_like_optuna():
@@ -181,7 +201,8 @@ def test_brute_force_tries_every_branch_once_then_stops():
     study.optimize(objective, n_trials=50)
     got = sorted((t.params["kind"], t.params.get("n"), t.params.get("f")) for t in study.trials)
     assert got == [("a", n, None) for n in (1, 2, 3)] + [
-        ("b", None, f) for f in (0.0, 0.25, 0.5, 0.75, 1.0)]
+        ("b", None, f) for f in (0.0, 0.25, 0.5, 0.75, 1.0)
+    ]
     with pytest.raises(SearchSpaceExhausted):
         study.ask()
 
@@ -265,8 +286,9 @@ def test_cmaes_source_trials_need_a_complete_trial():
 def test_cmaes_x0_sets_the_initial_mean():
     sampler = S.CmaEsSampler(x0={"x0": 4.0, "x1": -4.0}, sigma0=0.05, seed=0)
     study = tc.create_study(sampler=sampler)
-    study.optimize(lambda t: t.suggest_float("x0", -5, 5) + t.suggest_float("x1", -5, 5),
-                   n_trials=3)
+    study.optimize(
+        lambda t: t.suggest_float("x0", -5, 5) + t.suggest_float("x1", -5, 5), n_trials=3
+    )
     later = study.trials[1:]  # the first define-by-run trial has no joint space yet
     assert all(abs(t.params["x0"] - 4.0) < 2 and abs(t.params["x1"] + 4.0) < 2 for t in later)
 
@@ -276,8 +298,9 @@ def test_sampler_constraints_func_reaches_the_study():
     def constraints(trial):
         return [trial.params["x"] - 1.0]  # feasible where x <= 1
 
-    study = tc.create_study(sampler=S.TPESampler(seed=0, constraints_func=constraints,
-                                                 n_startup_trials=5))
+    study = tc.create_study(
+        sampler=S.TPESampler(seed=0, constraints_func=constraints, n_startup_trials=5)
+    )
     assert study.constraints_func is constraints
     study.optimize(lambda t: (t.suggest_float("x", -3, 3) - 2.0) ** 2, n_trials=25)
     assert all(t.constraints is not None for t in study.trials)
@@ -294,12 +317,12 @@ def test_nsga2_constraints_func_and_study_constraints_must_agree():
         return [0.0]
 
     sampler = S.NSGAIISampler(constraints_func=c1)
-    study = tc.create_study(directions=["minimize", "minimize"], sampler=sampler,
-                            constraints_func=c1)
+    study = tc.create_study(
+        directions=["minimize", "minimize"], sampler=sampler, constraints_func=c1
+    )
     assert study.constraints_func is c1
     with pytest.raises(UserError, match="constraints_func"):
-        tc.create_study(directions=["minimize", "minimize"], sampler=sampler,
-                        constraints_func=c2)
+        tc.create_study(directions=["minimize", "minimize"], sampler=sampler, constraints_func=c2)
 
 
 def test_load_study_takes_the_samplers_constraints(tmp_path):
@@ -345,8 +368,7 @@ class LocalSearchSampler(tc.samplers.BaseSampler):
 
     def sample_independent(self, study, trial, param_name, param_distribution):
         self.events.append(("independent", trial.number))
-        return self._independent.sample_independent(study, trial, param_name,
-                                                     param_distribution)
+        return self._independent.sample_independent(study, trial, param_name, param_distribution)
 
     def before_trial(self, study, trial):
         self.events.append(("before", trial.number))
@@ -380,8 +402,11 @@ def test_user_written_sampler_drives_a_study():
 def test_user_written_sampler_with_a_declared_space():
     sampler = LocalSearchSampler(seed=1)
     study = tc.create_study(sampler=sampler)
-    study.optimize(lambda t: (t.params["x"] - 2) ** 2 + t.params["y"], n_trials=30,
-                   space={"x": tc.Float(-10, 10), "y": tc.Float(-5, 5)})
+    study.optimize(
+        lambda t: (t.params["x"] - 2) ** 2 + t.params["y"],
+        n_trials=30,
+        space={"x": tc.Float(-10, 10), "y": tc.Float(-5, 5)},
+    )
     assert len([n for kind, n in sampler.events if kind == "independent"]) == 2
     assert study.best_value < 0
 
@@ -414,8 +439,12 @@ def test_base_sampler_without_sample_independent_says_so():
 
 def test_base_sampler_needs_its_study():
     with pytest.raises(UserError, match="reads its study"):
-        LocalSearchSampler().propose_param("x", tc.Float(0, 1), tc.protocols.History.of([]),
-                                           tc.protocols.TrialContext(0, np.random.default_rng()))
+        LocalSearchSampler().propose_param(
+            "x",
+            tc.Float(0, 1),
+            tc.protocols.History.of([]),
+            tc.protocols.TrialContext(0, np.random.default_rng()),
+        )
 
 
 # -- tunecycle.search_space ------------------------------------------------------------------
@@ -436,11 +465,14 @@ def test_intersection_search_space():
     only_odd = [t for t in study.trials if t.number % 2]
     assert list(tc.search_space.intersection_search_space(only_odd)) == ["odd", "x"]
     assert list(tc.search_space.intersection_search_space(only_odd, include_pruned=True)) == [
-        "odd", "x"]
+        "odd",
+        "x",
+    ]
     assert tc.search_space.intersection_search_space([]) == {}
     iss = tc.search_space.IntersectionSearchSpace()
     assert list(iss.calculate(study)) == ["x"]
-    assert list(tc.search_space.IntersectionSearchSpace(include_pruned=True).calculate(
-        study)) == ["x"]
+    assert list(tc.search_space.IntersectionSearchSpace(include_pruned=True).calculate(study)) == [
+        "x"
+    ]
     study.optimize(lambda t: t.suggest_float("z", 0, 1), n_trials=1)  # no "x": empty now
     assert iss.calculate(study) == {}

@@ -30,8 +30,10 @@ class BasePruner(Pruner):
     def should_prune(self, history: History, trial: FrozenTrial) -> bool:
         study = self.__dict__.get("_tc_study")
         if study is None:
-            raise UserError(f"{type(self).__name__}: this pruner reads its study; use it "
-                            "through create_study(pruner=...) or load_study(pruner=...)")
+            raise UserError(
+                f"{type(self).__name__}: this pruner reads its study; use it "
+                "through create_study(pruner=...) or load_study(pruner=...)"
+            )
         return bool(self.prune(study, trial))
 
     def describe(self) -> dict[str, Any]:

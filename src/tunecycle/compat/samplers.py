@@ -71,8 +71,9 @@ def optuna_options(owner: str, given: Mapping[str, Any], rules: Mapping[str, Rul
         rule = rules.get(key)
         if rule is None:
             known = ", ".join(sorted(rules))
-            raise UserError(f"{owner}: unexpected argument {key!r} (Optuna's arguments "
-                            f"accepted here: {known})")
+            raise UserError(
+                f"{owner}: unexpected argument {key!r} (Optuna's arguments accepted here: {known})"
+            )
         if rule.to is not None:
             out[rule.to] = rule.convert(value) if rule.convert is not None else value
             continue
@@ -81,10 +82,14 @@ def optuna_options(owner: str, given: Mapping[str, Any], rules: Mapping[str, Rul
         if rule.refuse:
             raise UserError(f"{owner}: {key}={value!r} is not supported: {rule.note}")
         warn_once(owner, key, f"{key}={value!r} is ignored: {rule.note}")
-    if "constraints_func" in out and out["constraints_func"] is not None and not callable(
-            out["constraints_func"]):
-        raise UserError(f"{owner}: constraints_func must be callable, got "
-                        f"{out['constraints_func']!r}")
+    if (
+        "constraints_func" in out
+        and out["constraints_func"] is not None
+        and not callable(out["constraints_func"])
+    ):
+        raise UserError(
+            f"{owner}: constraints_func must be callable, got {out['constraints_func']!r}"
+        )
     return out
 
 
@@ -93,6 +98,7 @@ def _int_at_least(low: int, name: str) -> Callable[[Any], int]:
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise UserError(f"{name}: must be an integer >= {low}, got {value!r}")
         return value
+
     return check
 
 
@@ -101,13 +107,16 @@ def _sampler(name: str) -> Callable[[Any], Any]:
         if value is not None and not isinstance(value, Sampler):
             raise UserError(f"{name}: must be a sampler, got {value!r}")
         return value
+
     return check
 
 
 def _restart(value: Any) -> Any:
     if value not in (None, "ipop"):
-        raise UserError(f"CmaEsSampler: restart_strategy={value!r} is not supported: "
-                        "tunecycle's CMA-ES restarts by IPOP ('ipop') or not at all (None)")
+        raise UserError(
+            f"CmaEsSampler: restart_strategy={value!r} is not supported: "
+            "tunecycle's CMA-ES restarts by IPOP ('ipop') or not at all (None)"
+        )
     return value
 
 
@@ -119,12 +128,19 @@ TPE_ARGS: dict[str, Rule] = {
     "n_ei_candidates": Rule(to="n_candidates", convert=_int_at_least(1, "n_ei_candidates")),
     "constraints_func": _CONSTRAINTS,
     "multivariate": Rule(honoured=(True,), note="tunecycle's TPE is always multivariate"),
-    "group": Rule(honoured=(True,), note="tunecycle's TPE always models each conditional "
-                  "sub-space on its own (Optuna's group=True)"),
-    "constant_liar": Rule(honoured=(True,), note="tunecycle's TPE always counts running "
-                          "trials as bad ones (a constant liar)"),
-    "consider_prior": Rule(honoured=(True,), note="tunecycle's TPE always has a prior "
-                           "component (its weight is prior_weight)"),
+    "group": Rule(
+        honoured=(True,),
+        note="tunecycle's TPE always models each conditional "
+        "sub-space on its own (Optuna's group=True)",
+    ),
+    "constant_liar": Rule(
+        honoured=(True,),
+        note="tunecycle's TPE always counts running trials as bad ones (a constant liar)",
+    ),
+    "consider_prior": Rule(
+        honoured=(True,),
+        note="tunecycle's TPE always has a prior component (its weight is prior_weight)",
+    ),
     "consider_magic_clip": Rule(note="tunecycle's TPE sets its kernel widths by its own rule"),
     "consider_endpoints": Rule(note="tunecycle's TPE sets its kernel widths by its own rule"),
     "weights": Rule(note="tunecycle's TPE weighs the bad group by recency on its own ramp"),
@@ -134,15 +150,13 @@ TPE_ARGS: dict[str, Rule] = {
 GP_ARGS: dict[str, Rule] = {
     "n_startup_trials": Rule(to="n_startup", convert=_int_at_least(0, "n_startup_trials")),
     "constraints_func": _CONSTRAINTS,
-    "independent_sampler": Rule(to="independent_sampler",
-                                convert=_sampler("independent_sampler")),
+    "independent_sampler": Rule(to="independent_sampler", convert=_sampler("independent_sampler")),
     "deterministic_objective": Rule(to="noisy", convert=lambda v: not bool(v)),
     "warn_independent_sampling": _QUIET,
 }
 
 QMC_ARGS: dict[str, Rule] = {
-    "independent_sampler": Rule(to="independent_sampler",
-                                convert=_sampler("independent_sampler")),
+    "independent_sampler": Rule(to="independent_sampler", convert=_sampler("independent_sampler")),
     "warn_asynchronous_seeding": _QUIET,
     "warn_independent_sampling": _QUIET,
 }
@@ -150,17 +164,26 @@ QMC_ARGS: dict[str, Rule] = {
 NSGA_ARGS: dict[str, Rule] = {
     "swapping_prob": Rule(to="swap_prob"),
     "constraints_func": _CONSTRAINTS,
-    "mutation": Rule(refuse=True, note="tunecycle's NSGA-II mutates with its own polynomial "
-                     "mutation (set mutation_prob); leave mutation out"),
-    "crossover": Rule(refuse=True, note="tunecycle's NSGA-II crosses numeric parameters by "
-                      "SBX and categorical ones uniformly (set crossover_prob, swapping_prob); "
-                      "leave crossover out"),
-    "elite_population_selection_strategy": Rule(refuse=True, note="custom strategies are not "
-                                                "supported; leave the argument out"),
-    "child_generation_strategy": Rule(refuse=True, note="custom strategies are not supported; "
-                                      "leave the argument out"),
-    "after_trial_strategy": Rule(refuse=True, note="custom strategies are not supported; "
-                                 "leave the argument out"),
+    "mutation": Rule(
+        refuse=True,
+        note="tunecycle's NSGA-II mutates with its own polynomial "
+        "mutation (set mutation_prob); leave mutation out",
+    ),
+    "crossover": Rule(
+        refuse=True,
+        note="tunecycle's NSGA-II crosses numeric parameters by "
+        "SBX and categorical ones uniformly (set crossover_prob, swapping_prob); "
+        "leave crossover out",
+    ),
+    "elite_population_selection_strategy": Rule(
+        refuse=True, note="custom strategies are not supported; leave the argument out"
+    ),
+    "child_generation_strategy": Rule(
+        refuse=True, note="custom strategies are not supported; leave the argument out"
+    ),
+    "after_trial_strategy": Rule(
+        refuse=True, note="custom strategies are not supported; leave the argument out"
+    ),
 }
 
 CMAES_ARGS: dict[str, Rule] = {
@@ -170,12 +193,18 @@ CMAES_ARGS: dict[str, Rule] = {
     "x0": Rule(to="x0"),
     "source_trials": Rule(to="source_trials"),
     "warn_independent_sampling": _QUIET,
-    "consider_pruned_trials": Rule(honoured=(True,), note="tunecycle's CMA-ES always counts "
-                                   "pruned trials, ranked below every complete one"),
-    "inc_popsize": Rule(honoured=(-1, 2), refuse=True, note="IPOP doubles the population "
-                        "at each restart here (inc_popsize=2)"),
-    "use_separable_cma": Rule(honoured=(False,), note="tunecycle's CMA-ES adapts the full "
-                              "covariance matrix"),
+    "consider_pruned_trials": Rule(
+        honoured=(True,),
+        note="tunecycle's CMA-ES always counts pruned trials, ranked below every complete one",
+    ),
+    "inc_popsize": Rule(
+        honoured=(-1, 2),
+        refuse=True,
+        note="IPOP doubles the population at each restart here (inc_popsize=2)",
+    ),
+    "use_separable_cma": Rule(
+        honoured=(False,), note="tunecycle's CMA-ES adapts the full covariance matrix"
+    ),
     "with_margin": Rule(honoured=(True, False), note=""),  # discrete dims always keep a margin
     "lr_adapt": Rule(honoured=(False,), note="tunecycle's CMA-ES uses fixed learning rates"),
 }
@@ -224,8 +253,10 @@ class BaseSampler(Sampler):
     def _study(self) -> Any:
         study = self.__dict__.get("_tc_study")
         if study is None:
-            raise UserError(f"{type(self).__name__}: this sampler reads its study; use it "
-                            "through create_study(sampler=...) or load_study(sampler=...)")
+            raise UserError(
+                f"{type(self).__name__}: this sampler reads its study; use it "
+                "through create_study(sampler=...) or load_study(sampler=...)"
+            )
         return study
 
     def joint_space(self, history: History) -> Space | None:
@@ -254,8 +285,12 @@ class BaseSampler(Sampler):
         self.after_trial(self._study(), trial, trial.state, trial.values)
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "seed": self.seed, "noisy": self.noisy,
-                "class": type(self).__qualname__}
+        return {
+            "name": self.name,
+            "seed": self.seed,
+            "noisy": self.noisy,
+            "class": type(self).__qualname__,
+        }
 
     # -- helpers -------------------------------------------------------------------------
     def _value(
@@ -290,10 +325,15 @@ class BaseSampler(Sampler):
                 params = dict(live.params)
                 if so_far:
                     params.update(so_far)
-                return FrozenTrial(live.trial_id, number, TrialState.RUNNING,
-                                   params=params, distributions=dict(live.distributions),
-                                   intermediate=dict(live.intermediate),
-                                   user_attrs=dict(live.user_attrs))
+                return FrozenTrial(
+                    live.trial_id,
+                    number,
+                    TrialState.RUNNING,
+                    params=params,
+                    distributions=dict(live.distributions),
+                    intermediate=dict(live.intermediate),
+                    user_attrs=dict(live.user_attrs),
+                )
         for t in study.trials:
             if t.number == number:
                 return t
@@ -313,11 +353,14 @@ class PartialFixedSampler(Sampler):
 
     def __init__(self, fixed_params: Mapping[str, Any], base_sampler: Sampler):
         if not isinstance(fixed_params, Mapping):
-            raise UserError(f"PartialFixedSampler: fixed_params must be a mapping of name -> "
-                            f"value, got {fixed_params!r}")
+            raise UserError(
+                f"PartialFixedSampler: fixed_params must be a mapping of name -> "
+                f"value, got {fixed_params!r}"
+            )
         if not isinstance(base_sampler, Sampler):
-            raise UserError(f"PartialFixedSampler: base_sampler must be a sampler, got "
-                            f"{base_sampler!r}")
+            raise UserError(
+                f"PartialFixedSampler: base_sampler must be a sampler, got {base_sampler!r}"
+            )
         self.fixed_params = dict(fixed_params)
         self.base_sampler = base_sampler
         self.multi_objective = base_sampler.multi_objective
@@ -357,8 +400,11 @@ class PartialFixedSampler(Sampler):
         self, space: Space, history: History, contexts: Sequence[TrialContext]
     ) -> list[dict[str, ParamValue]]:
         free = self._free(space)
-        rest = (self.base_sampler.propose(free, history, contexts) if free is not None
-                else [{} for _ in contexts])
+        rest = (
+            self.base_sampler.propose(free, history, contexts)
+            if free is not None
+            else [{} for _ in contexts]
+        )
         out = []
         for other in rest:
             params: dict[str, ParamValue] = {}
@@ -378,13 +424,22 @@ class PartialFixedSampler(Sampler):
         value = self.fixed_params[name]
         if param.contains(value):
             return param.normalize(value)
-        warn_once("PartialFixedSampler", name, f"the fixed value {value!r} of {name!r} is "
-                  f"outside {param.to_dict()}; it is used all the same")
+        warn_once(
+            "PartialFixedSampler",
+            name,
+            f"the fixed value {value!r} of {name!r} is "
+            f"outside {param.to_dict()}; it is used all the same",
+        )
         return value
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "seed": self.seed, "noisy": self.noisy,
-                "fixed_params": self.fixed_params, "base_sampler": self.base_sampler.describe()}
+        return {
+            "name": self.name,
+            "seed": self.seed,
+            "noisy": self.noisy,
+            "fixed_params": self.fixed_params,
+            "base_sampler": self.base_sampler.describe(),
+        }
 
 
 # -- brute force ----------------------------------------------------------------------------
@@ -431,8 +486,10 @@ def _values(param: Param) -> list[ParamValue]:
         return list(param.choices)
     if isinstance(param, (Int, Float)) and param.is_discrete:
         return list(param.grid())
-    raise UserError(f"BruteForceSampler: parameter {param.name!r} is continuous "
-                    f"({param.to_dict()}); brute force needs a step or a finite set of values")
+    raise UserError(
+        f"BruteForceSampler: parameter {param.name!r} is continuous "
+        f"({param.to_dict()}); brute force needs a step or a finite set of values"
+    )
 
 
 class BruteForceSampler(Sampler):
@@ -494,8 +551,11 @@ class BruteForceSampler(Sampler):
         if node is None:
             free = values
         else:
-            free = [v for v in values if (c := node.children.get(_value_key(v))) is None
-                    or not c.exhausted()]
+            free = [
+                v
+                for v in values
+                if (c := node.children.get(_value_key(v))) is None or not c.exhausted()
+            ]
         pick = free or values
         value = pick[int(context.rng.integers(len(pick)))]
         chosen.append((name, value))

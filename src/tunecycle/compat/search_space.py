@@ -50,13 +50,17 @@ class IntersectionSearchSpace:
         if key != self._study_id:
             self._study_id, self._seen, self._common = key, set(), None
         new = [t for t in study.get_trials(deepcopy=False) if t.trial_id not in self._seen]
-        states = (TrialState.COMPLETE, TrialState.PRUNED) if self._include_pruned else (
-            TrialState.COMPLETE,)
+        states = (
+            (TrialState.COMPLETE, TrialState.PRUNED)
+            if self._include_pruned
+            else (TrialState.COMPLETE,)
+        )
         finished = [t for t in new if t.state in states]
         if finished:
             start = [] if self._common is None else [_carrier(self._common)]
             self._common = intersection_search_space(
-                [*start, *finished], include_pruned=self._include_pruned)
+                [*start, *finished], include_pruned=self._include_pruned
+            )
             self._seen.update(t.trial_id for t in finished)
         return dict(sorted((self._common or {}).items()))
 

@@ -65,15 +65,19 @@ class PercentilePruner(Described):
         complete = others(history, trial, (TrialState.COMPLETE,))
         if not complete or len(complete) < self.n_startup_trials:
             return False
-        if not first_in_interval(trial.intermediate, step, self.n_warmup_steps,
-                                 self.interval_steps):
+        if not first_in_interval(
+            trial.intermediate, step, self.n_warmup_steps, self.interval_steps
+        ):
             return False
         direction = history.direction
         mine = nan_best(direction, (v for s, v in trial.intermediate.items() if s <= step))
         if math.isnan(mine):
             return True
-        reference = [direction.sign() * float(t.intermediate[step])
-                     for t in complete if step in t.intermediate]
+        reference = [
+            direction.sign() * float(t.intermediate[step])
+            for t in complete
+            if step in t.intermediate
+        ]
         if len(reference) < self.n_min_trials:
             return False
         ref = np.asarray(reference, dtype=float)

@@ -35,8 +35,7 @@ class ThresholdPruner(Described):
         self.lower = _bound("lower", lower)
         self.upper = _bound("upper", upper)
         if self.lower is not None and self.upper is not None and self.lower > self.upper:
-            raise UserError(f"pruner: lower ({self.lower}) must not be above upper "
-                            f"({self.upper})")
+            raise UserError(f"pruner: lower ({self.lower}) must not be above upper ({self.upper})")
         self.n_warmup_steps = check_int("n_warmup_steps", n_warmup_steps, 0)
         self.interval_steps = check_int("interval_steps", interval_steps, 1)
 
@@ -44,8 +43,9 @@ class ThresholdPruner(Described):
         step = trial.last_step
         if step is None or step < self.n_warmup_steps:
             return False
-        if not first_in_interval(trial.intermediate, step, self.n_warmup_steps,
-                                 self.interval_steps):
+        if not first_in_interval(
+            trial.intermediate, step, self.n_warmup_steps, self.interval_steps
+        ):
             return False
         value = float(trial.intermediate[step])
         if math.isnan(value):

@@ -52,8 +52,11 @@ class WilcoxonPruner(Described):
         maximize = history.direction is Direction.MAXIMIZE
         from scipy.stats import wilcoxon  # scipy loads only when a decision is made
 
-        p = float(wilcoxon(diffs, alternative="less" if maximize else "greater",
-                           zero_method="zsplit").pvalue)
+        p = float(
+            wilcoxon(
+                diffs, alternative="less" if maximize else "greater", zero_method="zsplit"
+            ).pvalue
+        )
         if not p < self.p_threshold:
             return False
         my_mean = sum(mine.values()) / len(mine)
