@@ -338,3 +338,41 @@ def test_name_defaults_and_errors():
         make_pruner("nope")
     with pytest.raises(UserError):
         SuccessiveHalvingPruner(reduction_factor=1)
+
+
+def test_optuna_rules_are_registered_under_native_names():
+    from tunecycle.pruners import PatientPruner, ThresholdPruner, WilcoxonPruner
+
+    assert PRUNERS["threshold"] is ThresholdPruner
+    assert PRUNERS["wilcoxon"] is WilcoxonPruner
+    assert PRUNERS["patient"] is PatientPruner
+    assert type(make_pruner("wilcoxon")) is WilcoxonPruner
+    for p in (ThresholdPruner(upper=3.0), WilcoxonPruner(p_threshold=0.2),
+              PatientPruner("median", 2, min_delta=0.1)):
+        desc = p.describe()
+        assert type(make_pruner(desc)) is type(p)
+        assert make_pruner(desc).describe() == desc
+    with pytest.raises(UserError, match="needs options"):
+        make_pruner("patient")
+    with pytest.raises(UserError, match="lower, upper"):
+        make_pruner("threshold")
+
+
+def test_sha_auto_min_resource_is_fixed_when_a_trial_completes():
+    p = SuccessiveHalvingPruner()  # Optuna's defaults: min_resource "auto", eta 4
+    long = ft(0, {s: 1.0 for s in range(350)})  # last step 349: min_resource 3
+    assert decide(p, [], rung(1, {3: 9.0})) is False  # nothing complete: no decision
+    assert p.resource() is None
+    # rung 0 at step 3; trial 0, finished before the estimate, competes at no rung: alone
+    assert decide(p, [long], rung(1, {3: 9.0})) is False
+    assert p.resource() == 3
+    others = [long, rung(2, {3: 1.0}), rung(3, {3: 2.0}), rung(4, {3: 3.0})]
+    assert decide(p, others, rung(1, {3: 9.0})) is True  # n=4 (trial 0 left out), 3 better
+    assert p.rungs(60) == [3, 12, 48]
+
+
+def test_halving_nan_and_bootstrap():
+    p = ASHAPruner(bootstrap_count=2)
+    assert decide(p, [], rung(9, {1: 0.1})) is True  # alone at the rung: 1 <= 2
+    assert decide(p, [rung(0, {1: 5.0}), rung(1, {1: 6.0})], rung(9, {1: 0.1})) is False
+    assert decide(ASHAPruner(), [], rung(9, {1: float("nan")})) is True

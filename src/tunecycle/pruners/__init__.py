@@ -72,7 +72,12 @@ def make_pruner(spec: str | Mapping[str, Any] | Pruner | None) -> Pruner:
         return PRUNERS[name].from_description(dict(spec))
     if not isinstance(spec, str) or spec.lower() not in PRUNERS:
         raise UserError(f"pruner: {spec!r} is not one of {sorted(PRUNERS)} or a Pruner")
-    return PRUNERS[spec.lower()]()
+    cls = PRUNERS[spec.lower()]
+    try:
+        return cls()
+    except TypeError:  # a rule with required options (patient: patience)
+        raise UserError(f"pruner: {spec!r} needs options; pass an instance such as "
+                        f"{cls.__name__}(...)") from None
 
 
 __all__ = [

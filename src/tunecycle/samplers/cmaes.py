@@ -53,6 +53,16 @@ oldest 30%), the strategy restarts from a uniform random mean (drawn from ``(see
 or, unseeded, from a hash of the history) with ``sigma0`` and ``lambda`` doubled (at most 64
 times the initial ``lambda``).  ``restart=None`` never restarts.
 
+Where to start: the mean is the centre of the cube, or ``x0`` (a value per parameter, in the
+parameters' own units), or the best of the ``n_startup`` trials; ``sigma0`` is the step.  A
+*warm start* from an earlier study (``source_trials``, a list of its trials) replaces both:
+the best ``source_k`` of the source's complete trials (10% of them, at least 2), ranked in this
+study's direction, each taken as a small Gaussian (spread 0.1 in the unit cube), give the
+initial distribution, whose mean is theirs and whose covariance is that mixture's (after the
+warm-starting CMA-ES of Nomura et al., 2021); the source trials need the same parameters.  Only
+the two ends of the source's ranking are kept, so the study stores them with its sampler.
+Optuna's argument names are accepted too (``compat.samplers.CMAES_ARGS``).
+
 Deliberately not here: negative (active) weights, separable or diagonal variants for very large
 dimensions, constraint handling beyond the box, and multi-objective selection.  Define-by-run
 parameters met outside the joint space are drawn uniformly at random.
