@@ -5,6 +5,7 @@ storage names to objects.  Everything above the engine (the cycle, the CLI) goes
 from __future__ import annotations
 
 import secrets
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -197,8 +198,12 @@ def _stored_sampler(attrs: dict[str, Any]) -> Sampler:
     desc = dict(attrs.get("sampler") or {})
     desc.setdefault("seed", attrs.get("seed"))
     name = desc.get("name", "auto")
-    cls = sampler_class(name if name in sampler_names() else "auto")  # unknown: the default
-    return cls.from_description(desc)
+    if name not in sampler_names():  # a user-written or wrapping sampler is not rebuilt
+        warnings.warn(f"load_study: the study's sampler {desc.get('class', name)!r} cannot be "
+                      "rebuilt from the store; the default sampler is used (pass sampler= "
+                      "to load_study to go on with your own)", UserWarning, stacklevel=3)
+        return sampler_class("auto").from_description({"seed": desc.get("seed")})
+    return sampler_class(name).from_description(desc)
 
 
 def list_studies(storage: str | Storage) -> list[StudySummary]:

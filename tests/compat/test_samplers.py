@@ -476,3 +476,13 @@ def test_intersection_search_space():
     ]
     study.optimize(lambda t: t.suggest_float("z", 0, 1), n_trials=1)  # no "x": empty now
     assert iss.calculate(study) == {}
+
+
+def test_load_study_says_when_a_user_sampler_is_not_rebuilt(tmp_path):
+    url = f"sqlite:///{tmp_path / 'u.db'}"
+    tc.create_study("u", storage=url, sampler=LocalSearchSampler(), seed=5)
+    with pytest.warns(UserWarning, match="LocalSearchSampler"):
+        study = tc.load_study("u", url)
+    assert study.sampler.name == "auto" and study.sampler.seed == 5
+    again = tc.load_study("u", url, sampler=LocalSearchSampler())
+    assert isinstance(again.sampler, LocalSearchSampler)
