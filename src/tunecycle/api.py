@@ -5,6 +5,7 @@ storage names to objects.  Everything above the engine (the cycle, the CLI) goes
 from __future__ import annotations
 
 import secrets
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -67,6 +68,7 @@ def create_study(
         smp.noisy = bool(noisy)
     prn = make_pruner(pruner)
     _check_objectives(dirs, smp, prn)
+    constraints_func = _constraints(constraints_func, smp)
     store = get_storage(storage)
     heartbeat_interval, grace_period, max_retries = _store_settings(
         store, heartbeat_interval, grace_period, max_retries
@@ -133,6 +135,17 @@ def _check_objectives(dirs: Sequence[Direction], smp: Sampler, prn: Pruner) -> N
     if not isinstance(prn, NopPruner):
         raise UserError(f"pruner: {prn.name!r} compares one objective's intermediate values; "
                         f"a study of {len(dirs)} objectives takes no pruner")
+
+
+def _constraints(
+    given: Callable[[FrozenTrial], Sequence[float]] | None, smp: Sampler
+) -> Callable[[FrozenTrial], Sequence[float]] | None:
+    """The study's constraints: those given, else a sampler's own ``constraints_func``
+    (Optuna's spelling, ``TPESampler(constraints_func=f)``); the study evaluates them."""
+    own = getattr(smp, "constraints_func", None)
+    if given is not None and own is not None and given is not own:
+        raise UserError("constraints_func: the study's and the sampler's differ; give one")
+    return given if given is not None else own
 
 
 def _study_seed(seed: int | None, sampler: str | Sampler | None) -> int | None:
@@ -203,6 +216,7 @@ def load_study(
         store, heartbeat_interval, grace_period, retries, stored_retries=True
     )
     _check_objectives(info.directions, smp, prn)
+    constraints_func = _constraints(constraints_func, smp)
     return _open(store, info, smp, prn, heartbeat_interval, grace_period, retries,
                  constraints_func)
 
@@ -211,8 +225,12 @@ def _stored_sampler(attrs: dict[str, Any]) -> Sampler:
     desc = dict(attrs.get("sampler") or {})
     desc.setdefault("seed", attrs.get("seed"))
     name = desc.get("name", "auto")
-    cls = sampler_class(name if name in sampler_names() else "auto")  # unknown: the default
-    return cls.from_description(desc)
+    if name not in sampler_names():  # a user-written or wrapping sampler is not rebuilt
+        warnings.warn(f"load_study: the study's sampler {desc.get('class', name)!r} cannot be "
+                      "rebuilt from the store; the default sampler is used (pass sampler= "
+                      "to load_study to go on with your own)", UserWarning, stacklevel=3)
+        return sampler_class("auto").from_description({"seed": desc.get("seed")})
+    return sampler_class(name).from_description(desc)
 
 
 def list_studies(storage: str | Storage) -> list[StudySummary]:

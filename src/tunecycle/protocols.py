@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from tunecycle.compat.sampler_methods import OptunaSamplerMethods
 from tunecycle.records import Direction, FrozenTrial, TrialState
 from tunecycle.space import Param, ParamValue, Space
 
@@ -78,9 +79,11 @@ def trial_rng(seed: int | None, number: int, salt: int = 0) -> np.random.Generat
     return np.random.default_rng([seed, number, salt])
 
 
-class Sampler(ABC):
+class Sampler(OptunaSamplerMethods, ABC):
     """Proposes configurations.  Subclasses implement ``propose`` (and may override
-    ``propose_param``, ``joint_space``, ``exhausted``, ``describe``)."""
+    ``propose_param``, ``joint_space``, ``exhausted``, ``describe``, and the hooks ``attach``
+    and ``trial_ended``).  Optuna's method names (``sample_independent`` and the others) come
+    from ``tunecycle.compat.sampler_methods``."""
 
     #: the name under which ``create_study(sampler=...)`` finds this sampler
     name: str = ""
@@ -90,9 +93,27 @@ class Sampler(ABC):
     #: True when the sampler handles studies of several objectives (it reads
     #: ``history.directions`` and the trials' ``values``); ``create_study`` refuses the others
     multi_objective: bool = False
+    #: Optuna's ``constraints_func`` given to the sampler; ``create_study`` hands it to the
+    #: study when the study is given none (the study evaluates constraints, not the sampler)
+    constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None
 
     def __init__(self, seed: int | None = None):
         self.seed = seed
+
+    def attach(self, study: Any) -> None:
+        """Called by each ``Study`` made with this sampler.  Built-in samplers read only the
+        history and ignore it; one in Optuna's protocol (``tunecycle.samplers.BaseSampler``)
+        keeps the study, which Optuna's methods take as their first argument."""
+
+    def trial_ended(self, trial: FrozenTrial) -> None:
+        """Called by the study after a trial it ran (or was told about) has ended, with the
+        record as stored.  Built-in samplers ignore it (they re-read the history)."""
+
+    def _optuna_history(self, study: Any) -> History:
+        return study.history()
+
+    def _optuna_context(self, number: int, salt: int = 0) -> TrialContext:
+        return TrialContext(number, trial_rng(self.seed, number, salt))
 
     @abstractmethod
     def propose(
@@ -143,6 +164,11 @@ class Pruner(ABC):
 
     @abstractmethod
     def should_prune(self, history: History, trial: FrozenTrial) -> bool: ...
+
+    def attach(self, study: Any) -> None:
+        """Called by each ``Study`` made with this pruner.  Built-in pruners read only the
+        history and ignore it; one in Optuna's protocol (``tunecycle.pruners.BasePruner``)
+        keeps the study, which Optuna's ``prune(study, trial)`` takes."""
 
     def describe(self) -> dict[str, Any]:
         """A JSON-safe description stored with the study; ``from_description`` reverses it."""

@@ -81,6 +81,8 @@ class Study:
         self._info = info
         self.sampler = sampler
         self.pruner = pruner or NopPruner()
+        sampler.attach(self)
+        self.pruner.attach(self)
         self.heartbeat_interval = float(heartbeat_interval)
         self.grace_period = float(
             grace_period if grace_period is not None else 6 * heartbeat_interval
@@ -637,10 +639,12 @@ class Study:
                 state, value, values, reason = TrialState.FAILED, None, None, str(exc)
         params, dists = trial.take_pending()
         trial.mark_ended(state)
-        return self.storage.finish_trial(
+        frozen = self.storage.finish_trial(
             trial.trial_id, state, value, reason, params, dists, max_retries=retries,
             values=values, constraints=constraints,
         )
+        self.sampler.trial_ended(frozen)
+        return frozen
 
     def _constraints_of(self, trial: Trial, value: float | None,
                         values: Sequence[float] | None) -> tuple[float, ...]:

@@ -17,10 +17,12 @@ N_TRIALS, N_STEPS, ETA = 14, 10, 3
 
 
 def expected(reports: dict[int, dict[int, float]], gone: set[int], me: int, step: int,
-             rate: int, peers: set[int], cap: int | None) -> bool:
+             rate: int, peers: set[int], cap: int | None, leader_only: bool = False) -> bool:
     """The ASHA rule for a trial that reports every step: at a rung step ``ETA ** (rate + k)``
     (below ``cap`` when given) it is pruned unless fewer than ``ETA`` trials of ``peers`` have
-    reached the rung, or fewer than ``n // ETA`` of them are strictly better."""
+    reached the rung, or fewer than ``n // ETA`` of them are strictly better.  With
+    ``leader_only`` (successive halving, as in Hyperband's brackets), a rung that fewer than
+    ``ETA`` trials have reached promotes only a trial that none of them beats."""
     k = 0
     while (rung := ETA ** (rate + k)) <= step and (cap is None or rung < cap):
         k += 1
@@ -30,7 +32,10 @@ def expected(reports: dict[int, dict[int, float]], gone: set[int], me: int, step
         rivals = [r[rung] for n, r in reports.items()
                   if n != me and n in peers and n not in gone and rung in r]
         n = len(rivals) + 1
-        if n >= ETA and sum(v < mine for v in rivals) >= n // ETA:
+        better = sum(v < mine for v in rivals)
+        if n >= ETA and better >= n // ETA:
+            return True
+        if n < ETA and leader_only and better > 0:
             return True
     return False
 
@@ -76,7 +81,8 @@ def test_shuffled_reports_from_two_workers(storage_url, make_storage, unique_nam
         reports[number][step] = value
         rate, peers, cap = rate_and_peers(number)
         # pruned trials' rung values still count as competitors: only failed ones are left out
-        want = expected(reports, set(), number, step, rate, peers, cap)
+        want = expected(reports, set(), number, step, rate, peers, cap,
+                        leader_only=pruner_name == "hyperband")
         assert trial.should_prune() is want, (number, step)
         if want:
             owner[number].tell(trial, state="pruned")

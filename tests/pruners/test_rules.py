@@ -94,14 +94,31 @@ def test_median_needs_n_min_trials_at_the_step():
     assert decide(MedianPruner(n_min_trials=2), others, trial) is True  # median 0 < 1
 
 
-def test_median_ignores_running_and_failed_counts_pruned():
+def test_median_compares_with_complete_trials_only():
     trial = ft(9, {0: 2.5}, "running")
-    # running and failed trials with tiny values do not move the median (3)
-    noise = [flat(10 + i, -50.0, state=s) for i, s in enumerate(["running", "failed", "running"])]
+    # running, failed and pruned trials with tiny values do not move the median (3)
+    noise = [flat(10 + i, -50.0, state=s)
+             for i, s in enumerate(["running", "failed", "running", "pruned"])]
     assert decide(MedianPruner(), [*FIVE, *noise], trial) is False
-    # pruned trials at the step do: 0, 0, 1..5 -> median 2
-    pruned = [ft(20, {0: 0.0}, "pruned"), ft(21, {0: 0.0}, "pruned")]
-    assert decide(MedianPruner(), [*FIVE, *pruned], trial) is True
+    # complete ones do: 0, 0, 1..5 -> median 2
+    low = [ft(20, {0: 0.0}), ft(21, {0: 0.0})]
+    assert decide(MedianPruner(), [*FIVE, *low], trial) is True
+
+
+def test_median_reference_is_the_value_at_the_step():
+    # the others' values at step 2 are 1..5 (median 3) although each was 0 at step 0: the
+    # reference is what they reported at the step, not their best so far
+    others = [ft(i, {0: 0.0, 1: 9.0, 2: float(i + 1)}) for i in range(5)]
+    assert decide(MedianPruner(), others, ft(9, {0: 5.0, 1: 2.9, 2: 4.0}, "running")) is False
+    assert decide(MedianPruner(), others, ft(9, {0: 5.0, 1: 3.1, 2: 4.0}, "running")) is True
+
+
+def test_interval_judges_the_first_report_in_each_interval():
+    p = MedianPruner(n_warmup_steps=1, interval_steps=3)  # intervals start at 1, 4, 7
+    bad = ft(9, {0: 100.0, 2: 100.0}, "running")  # first report at or after 1: step 2
+    assert decide(p, FIVE, bad) is True
+    again = ft(9, {0: 100.0, 2: 100.0, 3: 100.0}, "running")  # step 3: same interval
+    assert decide(p, FIVE, again) is False
 
 
 def test_percentile_threshold():
@@ -117,9 +134,12 @@ def test_percentile_threshold():
 def test_percentile_nan_and_no_reports():
     assert decide(MedianPruner(), FIVE, ft(9, {}, "running")) is False
     assert decide(MedianPruner(), FIVE, ft(9, {0: float("nan")}, "running")) is True
-    with_nan = [*FIVE[:3], flat(3, float("nan")), flat(4, float("nan"))]  # median = 3
-    assert decide(MedianPruner(), with_nan, ft(9, {0: 2.9}, "running")) is False
-    assert decide(MedianPruner(), with_nan, ft(9, {0: 3.1}, "running")) is True
+    # NaN references are left out of the median: 1, 2, 3 -> 2
+    with_nan = [*FIVE[:3], flat(3, float("nan")), flat(4, float("nan"))]
+    assert decide(MedianPruner(), with_nan, ft(9, {0: 1.9}, "running")) is False
+    assert decide(MedianPruner(), with_nan, ft(9, {0: 2.1}, "running")) is True
+    # a NaN among the trial's own values is left out of its best so far
+    assert decide(MedianPruner(), FIVE, ft(9, {0: 2.0, 1: float("nan")}, "running")) is False
 
 
 @pytest.mark.parametrize("bad", [{"percentile": 101}, {"interval_steps": 0},
@@ -167,7 +187,7 @@ def rung(number: int, step_values: dict[int, float], state: str = "running") -> 
 @pytest.mark.parametrize("direction", ["minimize", "maximize"])
 def test_asha_and_sha_at_a_rung(direction):
     f = (lambda d: d) if direction == "minimize" else neg
-    asha, sha = ASHAPruner(), SuccessiveHalvingPruner()  # eta 3, rungs at steps 1, 3, 9
+    asha, sha = ASHAPruner(), SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)  # eta 3, rungs at steps 1, 3, 9
 
     def both(others_at_1, mine):
         others = [rung(i, f({0: 0.0, 1: v})) for i, v in enumerate(others_at_1)]
@@ -222,7 +242,7 @@ def test_asha_out_of_order_reports():
     before trials 0-2 reach rung 0 (step 1).  Each decision uses the history as it is at that
     moment; trials that ASHA prunes stop (state pruned).  The ``sha`` column is what ``sha``
     would answer on the same history."""
-    asha, sha = ASHAPruner(), SuccessiveHalvingPruner()  # eta 3
+    asha, sha = ASHAPruner(), SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)  # eta 3
     reports: dict[int, dict[int, float]] = {n: {} for n in range(5)}
     states = dict.fromkeys(range(5), "running")
     events = [  # (trial, step, value, asha prunes?, sha prunes?)
@@ -253,7 +273,7 @@ def test_halving_decision_does_not_depend_on_trial_numbers():
     for numbers in ([0, 1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 0], [3, 0, 5, 1, 4, 2]):
         trials = [rung(no, {1: v}) for no, v in zip(numbers, values)]
         h = History.of(trials)
-        for pruner in (ASHAPruner(), SuccessiveHalvingPruner()):
+        for pruner in (ASHAPruner(), SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)):
             got = [pruner.should_prune(h, t) for t in trials]
             assert got == [True, False, True, False, True, True], numbers
 
@@ -318,3 +338,41 @@ def test_name_defaults_and_errors():
         make_pruner("nope")
     with pytest.raises(UserError):
         SuccessiveHalvingPruner(reduction_factor=1)
+
+
+def test_optuna_rules_are_registered_under_native_names():
+    from tunecycle.pruners import PatientPruner, ThresholdPruner, WilcoxonPruner
+
+    assert PRUNERS["threshold"] is ThresholdPruner
+    assert PRUNERS["wilcoxon"] is WilcoxonPruner
+    assert PRUNERS["patient"] is PatientPruner
+    assert type(make_pruner("wilcoxon")) is WilcoxonPruner
+    for p in (ThresholdPruner(upper=3.0), WilcoxonPruner(p_threshold=0.2),
+              PatientPruner("median", 2, min_delta=0.1)):
+        desc = p.describe()
+        assert type(make_pruner(desc)) is type(p)
+        assert make_pruner(desc).describe() == desc
+    with pytest.raises(UserError, match="needs options"):
+        make_pruner("patient")
+    with pytest.raises(UserError, match="lower, upper"):
+        make_pruner("threshold")
+
+
+def test_sha_auto_min_resource_is_fixed_when_a_trial_completes():
+    p = SuccessiveHalvingPruner()  # Optuna's defaults: min_resource "auto", eta 4
+    long = ft(0, {s: 1.0 for s in range(350)})  # last step 349: min_resource 3
+    assert decide(p, [], rung(1, {3: 9.0})) is False  # nothing complete: no decision
+    assert p.resource() is None
+    # rung 0 at step 3; trial 0, finished before the estimate, competes at no rung: alone
+    assert decide(p, [long], rung(1, {3: 9.0})) is False
+    assert p.resource() == 3
+    others = [long, rung(2, {3: 1.0}), rung(3, {3: 2.0}), rung(4, {3: 3.0})]
+    assert decide(p, others, rung(1, {3: 9.0})) is True  # n=4 (trial 0 left out), 3 better
+    assert p.rungs(60) == [3, 12, 48]
+
+
+def test_halving_nan_and_bootstrap():
+    p = ASHAPruner(bootstrap_count=2)
+    assert decide(p, [], rung(9, {1: 0.1})) is True  # alone at the rung: 1 <= 2
+    assert decide(p, [rung(0, {1: 5.0}), rung(1, {1: 6.0})], rung(9, {1: 0.1})) is False
+    assert decide(ASHAPruner(), [], rung(9, {1: float("nan")})) is True

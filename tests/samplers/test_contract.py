@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 import tunecycle as tc
 from tunecycle.samplers import sampler_names
 
-MODEL_FREE = {"grid"}  # needs a discrete space; covered in test_first_samplers.py
+MODEL_FREE = {"grid", "brute_force"}  # need a discrete space; test_first_samplers.py and
+# tests/compat/test_samplers.py cover them
 NAMES = sorted(set(sampler_names()) - MODEL_FREE)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tunecycle.errors import UserError
@@ -31,6 +31,23 @@ def best_loss_upto(intermediate: Mapping[int, float], step: int, direction: Dire
     """The best (lowest) loss among the values reported at steps ``<= step``; ``+inf`` if none."""
     losses = [loss(direction, v) for s, v in intermediate.items() if s <= step]
     return min(losses, default=math.inf)
+
+
+def first_in_interval(
+    intermediate: Mapping[int, float], step: int, n_warmup_steps: int, interval_steps: int
+) -> bool:
+    """True when ``step`` (the trial's last report, ``>= n_warmup_steps``) is the trial's first
+    report in its interval: intervals start at ``n_warmup_steps + k * interval_steps``, and a
+    trial that reports sparsely is judged at its first report in each (Optuna's rule)."""
+    start = (step - n_warmup_steps) // interval_steps * interval_steps + n_warmup_steps
+    previous = max((s for s in intermediate if s != step), default=-1)
+    return previous < start
+
+
+def nan_best(direction: Direction, values: Iterable[float]) -> float:
+    """The best loss among ``values``, NaNs left out; NaN when all are NaN (or none)."""
+    losses = [direction.sign() * float(v) for v in values if not math.isnan(float(v))]
+    return min(losses) if losses else math.nan
 
 
 def others(history: History, trial: FrozenTrial, states: tuple[TrialState, ...]) -> list[FrozenTrial]:

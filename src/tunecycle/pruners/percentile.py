@@ -1,36 +1,38 @@
 """``percentile`` and ``median``: stop a trial whose best value so far is worse than a percentile
-of what other trials had reached by the same step.
+of the values other trials reported at the same step.  The rule is Optuna's, so a script moved
+from Optuna prunes the same trials.
 
 The rule, at the trial's current step ``s`` (its last reported step):
 
-1. no pruning while fewer than ``n_startup_trials`` other trials are *complete*;
-2. no pruning before step ``n_warmup_steps``, nor at steps where
-   ``(s - n_warmup_steps) % interval_steps != 0``;
-3. the reference trials are the other *complete or pruned* trials that reported a value at
-   exactly step ``s`` (running trials are left out: their values are still moving, and leaving
-   them out keeps the decision the same whatever order parallel workers report in); with fewer
-   than ``n_min_trials`` of them, no pruning;
-4. each trial is summarised by its **best value so far**: the best of its values at steps
-   ``<= s`` (the study direction decides "best").  Using best-so-far on both sides makes a noisy
-   dip at one step neither kill a good trial nor rescue a bad one;
+1. no pruning while no other trial is *complete*, or fewer than ``n_startup_trials`` are;
+2. no pruning before step ``n_warmup_steps``; after it, steps fall into intervals of
+   ``interval_steps`` starting at ``n_warmup_steps``, and a trial is judged only at its first
+   report in each interval (so at every ``interval_steps``-th step when it reports every step,
+   and still once per interval when it reports sparsely);
+3. the trial is summarised by its **best value so far** (the best of its values at steps
+   ``<= s``, NaNs left out); a trial whose values are all NaN is pruned;
+4. the reference values are those the other *complete* trials reported at exactly step ``s``
+   (running and pruned trials are left out, so the decision does not depend on the order in
+   which parallel workers report); with fewer than ``n_min_trials`` of them, no pruning;
 5. prune when the trial's best-so-far loss is strictly greater than the ``percentile``-th
-   percentile (linear interpolation) of the reference trials' best-so-far losses, where
-   loss = ``direction.sign() * value``.  So ``percentile=25`` keeps a trial only if it is within
-   the best quarter, and ``median`` is ``percentile=50``.  A trial whose values so far are all
-   NaN counts as worst and is pruned once the other conditions hold.
+   percentile (linear interpolation, NaNs left out) of the reference losses, where loss =
+   ``direction.sign() * value``.  So ``percentile=25`` keeps a trial only if it is within the
+   best quarter, and ``median`` is ``percentile=50``.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from tunecycle.protocols import History
 from tunecycle.pruners._common import (
-    FINISHED_OK,
     Described,
-    best_loss_upto,
     check_float,
     check_int,
+    first_in_interval,
+    nan_best,
     others,
 )
 from tunecycle.records import FrozenTrial, TrialState
@@ -38,7 +40,7 @@ from tunecycle.records import FrozenTrial, TrialState
 
 class PercentilePruner(Described):
     """Prune a trial whose best-so-far value is worse than the given percentile of the other
-    finished trials at the same step (rule in the module docstring)."""
+    complete trials' values at the same step (rule in the module docstring)."""
 
     name = "percentile"
 
@@ -60,21 +62,28 @@ class PercentilePruner(Described):
         step = trial.last_step
         if step is None or step < self.n_warmup_steps:
             return False
-        if (step - self.n_warmup_steps) % self.interval_steps:
+        complete = others(history, trial, (TrialState.COMPLETE,))
+        if not complete or len(complete) < self.n_startup_trials:
             return False
-        done = others(history, trial, FINISHED_OK)
-        if sum(t.state is TrialState.COMPLETE for t in done) < self.n_startup_trials:
+        if not first_in_interval(
+            trial.intermediate, step, self.n_warmup_steps, self.interval_steps
+        ):
             return False
         direction = history.direction
+        mine = nan_best(direction, (v for s, v in trial.intermediate.items() if s <= step))
+        if math.isnan(mine):
+            return True
         reference = [
-            best_loss_upto(t.intermediate, step, direction) for t in done if step in t.intermediate
+            direction.sign() * float(t.intermediate[step])
+            for t in complete
+            if step in t.intermediate
         ]
-        if len(reference) < max(self.n_min_trials, 1):
+        if len(reference) < self.n_min_trials:
             return False
-        # +inf (all-NaN trials) as the largest float, so that interpolating stays finite
-        ref = np.minimum(np.asarray(reference, dtype=float), np.finfo(float).max)
-        threshold = float(np.percentile(ref, self.percentile))
-        return best_loss_upto(trial.intermediate, step, direction) > threshold
+        ref = np.asarray(reference, dtype=float)
+        if np.isnan(ref).all():
+            return False
+        return mine > float(np.nanpercentile(ref, self.percentile))
 
 
 class MedianPruner(PercentilePruner):

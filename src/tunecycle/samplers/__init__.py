@@ -4,6 +4,10 @@ seeded generator per trial (see ``tunecycle.protocols.Sampler``).
 ``make_sampler(name, seed)`` builds one by name; ``auto`` is the default and picks among the
 others by space and budget (see ``samplers/auto.py``).  Sampler modules load on first use, so
 that ``import tunecycle`` does not pay for scipy.
+
+Optuna's names are here too: the built-in classes take Optuna's constructor arguments
+(``TPESampler(n_startup_trials=..., multivariate=True)``), and ``BaseSampler``,
+``PartialFixedSampler`` and ``BruteForceSampler`` come from ``tunecycle.compat.samplers``.
 """
 
 from __future__ import annotations
@@ -24,14 +28,27 @@ _REGISTRY: dict[str, str] = {
     "gp": "gp:GPSampler",
     "cmaes": "cmaes:CmaEsSampler",
     "nsga2": "nsga2:NSGAIISampler",
+    "nsga3": "nsga2:NSGAIIISampler",
+    "brute_force": "tunecycle.compat.samplers:BruteForceSampler",
 }
-_CLASSES = {ref.split(":")[1]: ref for ref in _REGISTRY.values()}
+#: Optuna's names that only the compatibility layer has (not buildable by a name alone)
+_COMPAT = {
+    "BaseSampler": "tunecycle.compat.samplers:BaseSampler",
+    "PartialFixedSampler": "tunecycle.compat.samplers:PartialFixedSampler",
+}
+_CLASSES = {**{ref.split(":")[1]: ref for ref in _REGISTRY.values()}, **_COMPAT}
+
+
+def _load(ref: str) -> Any:
+    module, cls = ref.split(":")
+    if "." not in module:
+        module = f"tunecycle.samplers.{module}"
+    return getattr(importlib.import_module(module), cls)
 
 
 def sampler_class(name: str) -> type[Sampler]:
     """The sampler class registered under ``name``."""
-    module, cls = _REGISTRY[name].split(":")
-    return getattr(importlib.import_module(f"tunecycle.samplers.{module}"), cls)
+    return _load(_REGISTRY[name])
 
 
 def sampler_names() -> list[str]:
@@ -53,8 +70,7 @@ def make_sampler(spec: str | Sampler | None, seed: int | None = None) -> Sampler
 
 def __getattr__(name: str) -> Any:  # TPESampler and friends, imported when first named
     if name in _CLASSES:
-        module, cls = _CLASSES[name].split(":")
-        return getattr(importlib.import_module(f"tunecycle.samplers.{module}"), cls)
+        return _load(_CLASSES[name])
     raise AttributeError(f"module 'tunecycle.samplers' has no attribute {name!r}")
 
 

@@ -53,6 +53,16 @@ oldest 30%), the strategy restarts from a uniform random mean (drawn from ``(see
 or, unseeded, from a hash of the history) with ``sigma0`` and ``lambda`` doubled (at most 64
 times the initial ``lambda``).  ``restart=None`` never restarts.
 
+Where to start: the mean is the centre of the cube, or ``x0`` (a value per parameter, in the
+parameters' own units), or the best of the ``n_startup`` trials; ``sigma0`` is the step.  A
+*warm start* from an earlier study (``source_trials``, a list of its trials) replaces both:
+the best ``source_k`` of the source's complete trials (10% of them, at least 2), ranked in this
+study's direction, each taken as a small Gaussian (spread 0.1 in the unit cube), give the
+initial distribution, whose mean is theirs and whose covariance is that mixture's (after the
+warm-starting CMA-ES of Nomura et al., 2021); the source trials need the same parameters.  Only
+the two ends of the source's ranking are kept, so the study stores them with its sampler.
+Optuna's argument names are accepted too (``compat.samplers.CMAES_ARGS``).
+
 Deliberately not here: negative (active) weights, separable or diagonal variants for very large
 dimensions, constraint handling beyond the box, and multi-objective selection.  Define-by-run
 parameters met outside the joint space are drawn uniformly at random.
@@ -64,13 +74,14 @@ import math
 import operator
 import threading
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
+from tunecycle.compat.samplers import CMAES_ARGS, optuna_options
 from tunecycle.errors import UserError
 from tunecycle.protocols import History, Sampler, TrialContext
 from tunecycle.records import TrialState
@@ -83,6 +94,8 @@ _MAX_POPSIZE_FACTOR = 64  # IPOP doubles lambda up to this multiple of the first
 _KEEP_CHECKPOINTS = 64  # recent per-generation states kept for cheap rewinds
 _DEDUPE_TRIES = 8
 _SALT_RESTART = 0x434D41  # "CMA"
+_WARM_GAMMA = 0.1  # the share of source trials a warm start is built from
+_WARM_ALPHA = 0.1  # each one's spread in the unit cube
 _FINISHED = frozenset({TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED})
 _MISSING = object()
 _by_number = operator.attrgetter("number")
@@ -215,8 +228,24 @@ class CmaEsSampler(Sampler):
         n_startup: int = 0,
         fallback: Sampler | None = None,
         restart: str | None = "ipop",
+        x0: Mapping[str, Any] | None = None,
+        source_trials: Sequence[Any] | None = None,
+        source_k: int | None = None,
+        **optuna: Any,
     ):
         super().__init__(seed)
+        opts = optuna_options("CmaEsSampler", optuna, CMAES_ARGS)
+        n_startup = opts.get("n_startup", n_startup)
+        fallback = opts.get("fallback", fallback)
+        restart = opts.get("restart", restart)
+        if source_trials is not None and (x0 is not None or sigma0 is not None):
+            raise UserError("CmaEsSampler: source_trials sets the initial mean and step "
+                            "itself; give it without x0 and sigma0")
+        if x0 is not None and not isinstance(x0, Mapping):
+            raise UserError(f"CmaEsSampler: x0 must be a mapping of parameter name -> "
+                            f"value, got {x0!r}")
+        self.x0 = dict(x0) if x0 is not None else None
+        self.source_trials, self.source_k = _warm_source(source_trials, source_k)
         if popsize is not None and (
             isinstance(popsize, bool) or not isinstance(popsize, int) or popsize < 2
         ):
@@ -283,6 +312,9 @@ class CmaEsSampler(Sampler):
             "n_startup": self.n_startup,
             "restart": self.restart,
             "fallback": self.fallback.describe(),
+            "x0": self.x0,
+            "source_trials": self.source_trials,
+            "source_k": self.source_k,
         }
 
     @classmethod
@@ -301,6 +333,9 @@ class CmaEsSampler(Sampler):
             n_startup=desc.get("n_startup", 0),
             fallback=fallback,
             restart=desc.get("restart", "ipop"),
+            x0=desc.get("x0"),
+            source_trials=desc.get("source_trials"),
+            source_k=desc.get("source_k"),
         )
         sampler.noisy = bool(desc.get("noisy", False))
         return sampler
@@ -463,7 +498,7 @@ class CmaEsSampler(Sampler):
         while cache.checkpoints and cache.checkpoints[-1][0] > same:
             cache.checkpoints.pop()
         if not cache.checkpoints:
-            cache.checkpoints.append((self.n_startup, self._initial_state(plan, usable)))
+            cache.checkpoints.append((self.n_startup, self._initial_state(plan, usable, sign)))
         pos, state = cache.checkpoints[-1]
         while pos + state.lam <= len(usable):
             block = usable[pos : pos + state.lam]
@@ -479,17 +514,58 @@ class CmaEsSampler(Sampler):
     def _initial_popsize(self, n: int) -> int:
         return self.popsize if self.popsize is not None else 4 + int(3 * math.log(n))
 
-    def _initial_state(self, plan: _Plan, usable: list[_Entry]) -> _State:
+    def _initial_state(self, plan: _Plan, usable: list[_Entry], sign: float = 1.0) -> _State:
         n = len(plan.params)
         mean = np.full(n, 0.5)
         startup = [e for e in usable[: self.n_startup] if e.complete]
-        if startup:
+        warm = self._warm_start(plan, sign) if self.source_trials else None
+        if warm is not None:
+            mean, sigma, cov = warm
+            state = _State.fresh(self._initial_popsize(n), mean, sigma)
+            state.C = cov
+            self._floor_discrete(plan, state, _Strategy.make(n, state.lam))
+            self._eigen(state)
+            return state
+        if self.x0 is not None:
+            mean = np.array([
+                p.to_unit(p.normalize(self.x0[name])) if name in self.x0 else 0.5
+                for name, p in zip(plan.names, plan.params)
+            ])
+        elif startup:
             best = min(startup, key=lambda e: (e.loss, e.number))
             mean = best.x.copy()
         state = _State.fresh(self._initial_popsize(n), mean, self.sigma0)
         self._floor_discrete(plan, state, _Strategy.make(n, state.lam))
         self._eigen(state)
         return state
+
+    def _warm_start(self, plan: _Plan, sign: float) -> tuple[np.ndarray, float, np.ndarray] | None:
+        """The initial distribution from earlier trials (``source_trials``), after the
+        warm-starting idea of Nomura et al. (2021): the best ``source_k`` of them, each taken
+        as a small Gaussian (standard deviation ``_WARM_ALPHA`` in the unit cube), summarised
+        by one Gaussian with their mean and the mixture's covariance; ``sigma`` is that
+        covariance's geometric-mean scale and ``C`` the rest.  None when no source trial has
+        every numeric parameter of the space."""
+        rows: list[tuple[float, np.ndarray]] = []
+        for src in self.source_trials or ():
+            params = src["params"]
+            try:
+                x = np.array([p.to_unit(p.normalize(params[name]))
+                              for name, p in zip(plan.names, plan.params)])
+            except (KeyError, ValueError):
+                continue
+            rows.append((sign * float(src["value"]), np.clip(x, 0.0, 1.0)))
+        if not rows:
+            return None
+        rows.sort(key=lambda r: r[0])
+        top = np.vstack([x for _, x in rows[: self.source_k or 1]])
+        n = top.shape[1]
+        mean = top.mean(axis=0)
+        dev = top - mean
+        cov = _WARM_ALPHA**2 * np.eye(n) + dev.T @ dev / len(top)
+        sign_det, logdet = np.linalg.slogdet(cov)
+        sigma = float(np.exp(logdet / (2 * n))) if sign_det > 0 else _WARM_ALPHA
+        return mean, sigma, cov / (sigma * sigma)
 
     def _tell(self, plan: _Plan, st: _State, block: list[_Entry]) -> None:
         """One generation of CMA-ES from the finished members ``block`` (len == lambda)."""
@@ -606,6 +682,36 @@ class CmaEsSampler(Sampler):
         self._floor_discrete(plan, fresh, _Strategy.make(n, lam))
         self._eigen(fresh)
         st.__dict__.update(fresh.__dict__)
+
+
+def _warm_source(
+    trials: Sequence[Any] | None, k: int | None
+) -> tuple[list[dict[str, Any]] | None, int | None]:
+    """The source trials kept for a warm start, JSON-safe (stored with the study): the
+    complete ones with a finite value; only the best and the worst ``k`` are needed (the
+    study's direction picks one end), with ``k`` the top ``_WARM_GAMMA`` share, at least 2."""
+    if trials is None:
+        return None, None
+    if isinstance(trials, (str, bytes)) or not isinstance(trials, Sequence):
+        raise UserError(f"CmaEsSampler: source_trials must be a list of trials, got {trials!r}")
+    rows = []
+    for t in trials:
+        if isinstance(t, Mapping):  # a stored description
+            params, value = t.get("params"), t.get("value")
+        else:
+            if getattr(t, "state", None) is not TrialState.COMPLETE:
+                continue
+            params, value = getattr(t, "params", None), getattr(t, "value", None)
+        if not isinstance(params, Mapping) or value is None or not math.isfinite(float(value)):
+            continue
+        rows.append({"params": dict(params), "value": float(value)})
+    if not rows:
+        raise UserError("CmaEsSampler: source_trials holds no complete trial with a value")
+    if k is None:
+        k = max(min(2, len(rows)), math.ceil(_WARM_GAMMA * len(rows)))
+    rows.sort(key=lambda r: r["value"])
+    kept = rows if len(rows) <= 2 * k else [*rows[:k], *rows[-k:]]
+    return kept, int(k)
 
 
 def _reflect(x: np.ndarray) -> np.ndarray:

@@ -75,6 +75,7 @@ from typing import Any
 
 import numpy as np
 
+from tunecycle.compat.samplers import GP_ARGS, optuna_options
 from tunecycle.errors import SpaceError
 from tunecycle.protocols import History, Sampler, TrialContext
 from tunecycle.samplers.fidelity import RowCache, observations_at
@@ -463,8 +464,18 @@ class GPSampler(Sampler):
         noisy: bool = False,
         n_candidates: int = 2048,
         multi_fidelity: bool = True,
+        **optuna: Any,
     ):
+        """``**optuna``: Optuna's arguments (``n_startup_trials``, ``constraints_func``,
+        ``independent_sampler``, ``deterministic_objective``), mapped by
+        ``compat.samplers.GP_ARGS``."""
         super().__init__(seed)
+        opts = optuna_options("GPSampler", optuna, GP_ARGS)
+        n_startup = opts.get("n_startup", n_startup)
+        noisy = opts.get("noisy", noisy)
+        self.constraints_func = opts.get("constraints_func")
+        #: the sampler of define-by-run parameters outside the joint space (None: uniform)
+        self.independent_sampler: Sampler | None = opts.get("independent_sampler")
         if n_startup is not None and (isinstance(n_startup, bool) or n_startup < 0):
             raise ValueError(f"n_startup: must be a non-negative integer, got {n_startup!r}")
         if n_candidates < 1:
@@ -522,6 +533,13 @@ class GPSampler(Sampler):
             out.append(space.from_unit(np.nan_to_num(u, nan=0.5)))
         return out
 
+
+    def propose_param(
+        self, name: str, param: Param, history: History, context: TrialContext
+    ) -> ParamValue:
+        if self.independent_sampler is not None:
+            return self.independent_sampler.propose_param(name, param, history, context)
+        return super().propose_param(name, param, history, context)
 
     def describe(self) -> dict[str, Any]:
         return {

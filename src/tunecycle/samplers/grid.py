@@ -29,8 +29,14 @@ class GridSampler(Sampler):
         seed: int | None = None,
         *,
         shuffle: bool = False,
+        search_space: Mapping[str, Sequence[Any]] | None = None,
     ):
+        """``values`` (Optuna's ``search_space``, by either name): the values per parameter."""
         super().__init__(seed)
+        if search_space is not None:
+            if values is not None:
+                raise SpaceError("GridSampler: give the grid once, as values or search_space")
+            values = search_space
         if values is not None and not isinstance(values, Mapping):
             raise SpaceError(f"grid values must be a mapping of name -> list, got {values!r}")
         self.values = {k: list(v) for k, v in (values or {}).items()}

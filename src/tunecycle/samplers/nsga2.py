@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from tunecycle.compat.samplers import NSGA_ARGS, optuna_options
 from tunecycle.pareto import constrained_ranks, crowding_distance
 from tunecycle.protocols import History, Sampler, TrialContext, trial_rng
 from tunecycle.records import FrozenTrial, TrialState
@@ -76,8 +77,15 @@ class NSGAIISampler(Sampler):
         eta_crossover: float = 15.0,
         eta_mutation: float = 20.0,
         mutation_prob: float | None = None,
+        **optuna: Any,
     ):
+        """``**optuna``: Optuna's ``swapping_prob`` (our ``swap_prob``) and
+        ``constraints_func``; its ``mutation``, ``crossover`` and strategy callables are
+        refused (``compat.samplers.NSGA_ARGS``)."""
         super().__init__(seed)
+        opts = optuna_options(type(self).__name__, optuna, NSGA_ARGS)
+        swap_prob = opts.get("swap_prob", swap_prob)
+        self.constraints_func = opts.get("constraints_func")
         if isinstance(population_size, bool) or int(population_size) < 2:
             raise ValueError(f"population_size: must be an integer >= 2, got {population_size!r}")
         for name, p in (("crossover_prob", crossover_prob), ("swap_prob", swap_prob)):
@@ -150,22 +158,29 @@ class NSGAIISampler(Sampler):
             if len(front) <= room:
                 chosen.extend(front.tolist())
                 continue
-            if losses.shape[1] >= 3 and viol[front[0]] <= 0:
+            if self._niching(losses.shape[1]) and viol[front[0]] <= 0:
                 rng = trial_rng(self.seed, generation, _NICHING_SALT)
                 chosen.extend(_niche_select(losses, chosen, front, room, rng,
-                                            self.population_size))
+                                            self._references(losses.shape[1])))
             else:
                 crowd = crowding_distance(losses[front])
                 chosen.extend(front[np.argsort(-crowd, kind="stable")[:room]].tolist())
         chosen_arr = np.array(sorted(chosen))
         ranks_c = ranks[chosen_arr]
         crowd = np.zeros(len(chosen_arr))
-        if losses.shape[1] < 3:
+        if not self._niching(losses.shape[1]):
             for r in np.unique(ranks_c):
                 at = np.flatnonzero(ranks_c == r)
                 if viol[chosen_arr[at[0]]] <= 0:
                     crowd[at] = crowding_distance(losses[chosen_arr[at]])
         return _Population(tuple(trials[i] for i in chosen_arr), ranks_c, crowd)
+
+    def _niching(self, n_objectives: int) -> bool:
+        """NSGA-III's niching instead of crowding distance (for 3 objectives or more)."""
+        return n_objectives >= 3
+
+    def _references(self, n_objectives: int) -> np.ndarray:
+        return reference_directions(n_objectives, self.population_size)
 
     # -- variation ----------------------------------------------------------------------------
     def _offspring(self, space: Space, pop: _Population, rng: np.random.Generator
@@ -238,6 +253,11 @@ def reference_directions(n_objectives: int, at_least: int) -> np.ndarray:
     divisions = 1
     while math.comb(divisions + n_objectives - 1, n_objectives - 1) < at_least:
         divisions += 1
+    return das_dennis(n_objectives, divisions)
+
+
+def das_dennis(n_objectives: int, divisions: int) -> np.ndarray:
+    """The Das-Dennis points on the unit simplex with ``divisions`` divisions per side."""
     points = []
     for bars in combinations(range(divisions + n_objectives - 1), n_objectives - 1):
         edges = (-1, *bars, divisions + n_objectives - 1)
@@ -246,7 +266,7 @@ def reference_directions(n_objectives: int, at_least: int) -> np.ndarray:
 
 
 def _niche_select(losses: np.ndarray, chosen: list[int], front: np.ndarray, room: int,
-                  rng: np.random.Generator, population_size: int) -> list[int]:
+                  rng: np.random.Generator, refs: np.ndarray) -> list[int]:
     """NSGA-III's niching: ``room`` members of ``front`` for the least crowded reference
     directions, given the members already ``chosen``."""
     pool = np.array(chosen + front.tolist())
@@ -256,7 +276,6 @@ def _niche_select(losses: np.ndarray, chosen: list[int], front: np.ndarray, room
     span = first.max(axis=0) - ideal
     span = np.where(span > 1e-12, span, np.maximum(pts.max(axis=0) - ideal, 1e-12))
     normed = (pts - ideal) / span
-    refs = reference_directions(losses.shape[1], population_size)
     unit = refs / np.linalg.norm(refs, axis=1, keepdims=True)
     along = normed @ unit.T  # (n, r) projections
     dist = np.sqrt(np.maximum((normed ** 2).sum(axis=1, keepdims=True) - along ** 2, 0.0))
@@ -278,3 +297,51 @@ def _niche_select(losses: np.ndarray, chosen: list[int], front: np.ndarray, room
         left.remove(i)
         counts[j] += 1
     return picked
+
+
+class NSGAIIISampler(NSGAIISampler):
+    """``sampler="nsga3"``: NSGA-III, the same sampler with reference-direction niching for any
+    number of objectives: ``reference_points`` (one row per direction, one column per
+    objective) or the Das-Dennis points of ``dividing_parameter`` divisions (Optuna's
+    arguments and defaults)."""
+
+    name = "nsga3"
+
+    def __init__(
+        self,
+        seed: int | None = None,
+        *,
+        reference_points: Any = None,
+        dividing_parameter: int = 3,
+        **kwargs: Any,
+    ):
+        super().__init__(seed, **kwargs)
+        if isinstance(dividing_parameter, bool) or not isinstance(dividing_parameter, int) or (
+                dividing_parameter < 1):
+            raise ValueError(f"dividing_parameter: must be an integer >= 1, got "
+                             f"{dividing_parameter!r}")
+        self.dividing_parameter = dividing_parameter
+        self.reference_points: list[list[float]] | None = None
+        if reference_points is not None:
+            refs = np.asarray(reference_points, dtype=float)
+            if refs.ndim != 2 or len(refs) < 1 or not np.isfinite(refs).all() or (
+                    refs < 0).any() or (refs.sum(axis=1) <= 0).any():
+                raise ValueError("reference_points: must be a 2-D array of non-negative "
+                                 "directions, one row each, not all zero")
+            self.reference_points = refs.tolist()
+
+    def _niching(self, n_objectives: int) -> bool:
+        return n_objectives >= 2
+
+    def _references(self, n_objectives: int) -> np.ndarray:
+        if self.reference_points is not None:
+            refs = np.asarray(self.reference_points, dtype=float)
+            if refs.shape[1] != n_objectives:
+                raise ValueError(f"reference_points: {refs.shape[1]} columns for a study of "
+                                 f"{n_objectives} objectives")
+            return refs
+        return das_dennis(n_objectives, self.dividing_parameter)
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "reference_points": self.reference_points,
+                "dividing_parameter": self.dividing_parameter}

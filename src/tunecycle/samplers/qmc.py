@@ -16,16 +16,39 @@ from typing import Any
 
 import numpy as np
 
+from tunecycle.compat.samplers import QMC_ARGS, optuna_options
+from tunecycle.errors import UserError
 from tunecycle.protocols import History, Sampler, TrialContext
-from tunecycle.space import ParamValue, Space
+from tunecycle.space import Param, ParamValue, Space
 
 
 class QMCSampler(Sampler):
     name = "qmc"
     multi_objective = True  # it never reads the values
 
-    def __init__(self, seed: int | None = None):
+    def __init__(
+        self,
+        seed: int | None = None,
+        *,
+        qmc_type: str = "sobol",
+        scramble: bool = True,
+        **optuna: Any,
+    ):
+        """``qmc_type``: ``"sobol"`` or ``"halton"``; ``scramble``: randomise the sequence by
+        the seed (tunecycle's default; Optuna's is ``scramble=False``, which starts at the
+        lower bounds).  ``**optuna``: Optuna's ``independent_sampler`` (for define-by-run
+        parameters outside the joint space) and its warning switches."""
         super().__init__(seed)
+        opts = optuna_options("QMCSampler", optuna, QMC_ARGS)
+        if not isinstance(qmc_type, str) or qmc_type.lower() not in ("sobol", "halton"):
+            raise UserError(f"QMCSampler: qmc_type must be 'sobol' or 'halton', got "
+                            f"{qmc_type!r}")
+        if not isinstance(scramble, bool):
+            raise UserError(f"QMCSampler: scramble must be True or False, got {scramble!r}")
+        self.qmc_type = qmc_type.lower()
+        self.scramble = scramble
+        #: the sampler of define-by-run parameters outside the joint space (None: uniform)
+        self.independent_sampler: Sampler | None = opts.get("independent_sampler")
         self._scramble: tuple[int | None, int] | None = None  # (seed it came from, scramble)
         self._points: dict[int, np.ndarray] = {}
         self._engines: dict[int, Any] = {}
@@ -45,8 +68,9 @@ class QMCSampler(Sampler):
 
             engine = self._engines.get(dim)
             if engine is None:
-                engine = self._engines[dim] = qmc.Sobol(
-                    dim, scramble=True, seed=scramble
+                kind = qmc.Sobol if self.qmc_type == "sobol" else qmc.Halton
+                engine = self._engines[dim] = kind(
+                    dim, scramble=self.scramble, seed=scramble
                 )
                 pts = np.empty((0, dim))
             want = max(2 * len(pts), 64, index + 1)
@@ -62,3 +86,12 @@ class QMCSampler(Sampler):
     ) -> list[dict[str, ParamValue]]:
         return [space.from_unit(self._point(len(space), ctx.number)) for ctx in contexts]
 
+    def propose_param(
+        self, name: str, param: Param, history: History, context: TrialContext
+    ) -> ParamValue:
+        if self.independent_sampler is not None:
+            return self.independent_sampler.propose_param(name, param, history, context)
+        return super().propose_param(name, param, history, context)
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "qmc_type": self.qmc_type, "scramble": self.scramble}

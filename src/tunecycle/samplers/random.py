@@ -19,6 +19,5 @@ class RandomSampler(Sampler):
     ) -> list[dict[str, ParamValue]]:
         return [space.from_unit(ctx.rng.random(len(space))) for ctx in contexts]
 
-
     def joint_space(self, history: History) -> Space | None:
         return None  # independent draws need no joint proposal, and no read of the history

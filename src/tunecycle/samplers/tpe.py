@@ -45,13 +45,14 @@ took before either existed (a golden test holds it to its recorded proposals).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from tunecycle.compat.samplers import TPE_ARGS, optuna_options
 from tunecycle.pareto import constrained_ranks, hypervolume_contributions
 from tunecycle.protocols import History, Sampler, TrialContext
 from tunecycle.samplers.fidelity import RowCache, observations_at
@@ -164,18 +165,30 @@ class TPESampler(Sampler):
         *,
         n_startup: int = 10,
         n_candidates: int = 24,
-        gamma: float = 0.1,
+        gamma: float | Callable[[int], int] = 0.1,
         max_good: int = 25,
-        prior_weight: float = 1.0,
+        prior_weight: float | None = 1.0,
         noisy: bool = False,
         multi_fidelity: bool = True,
+        **optuna: Any,
     ):
+        """``**optuna``: Optuna's arguments (``n_startup_trials``, ``n_ei_candidates``,
+        ``constraints_func``, ``multivariate``...), mapped by ``compat.samplers.TPE_ARGS``.
+        ``gamma`` may be Optuna's callable (finished trials -> size of the good group); it is
+        not stored, so a study loaded later uses the default share."""
         super().__init__(seed)
+        opts = optuna_options("TPESampler", optuna, TPE_ARGS)
+        n_startup = opts.get("n_startup", n_startup)
+        n_candidates = opts.get("n_candidates", n_candidates)
+        self.constraints_func = opts.get("constraints_func")
+        self._gamma_func = gamma if callable(gamma) else None
+        if callable(gamma):
+            gamma = 0.1
         self.n_startup = n_startup
         self.n_candidates = n_candidates
         self.gamma = gamma
         self.max_good = max_good
-        self.prior_weight = prior_weight
+        self.prior_weight = 1.0 if prior_weight is None else prior_weight
         self.noisy = noisy
         self.multi_fidelity = bool(multi_fidelity)
         self._startup = QMCSampler(seed)
@@ -222,6 +235,8 @@ class TPESampler(Sampler):
                 "multi_fidelity": self.multi_fidelity}
 
     def _n_good(self, n_finished: int) -> int:
+        if self._gamma_func is not None:  # Optuna's gamma(n): the good group's size
+            return int(min(max(1, n_finished), max(1, int(self._gamma_func(n_finished)))))
         return int(min(self.max_good, max(1, math.ceil(self.gamma * n_finished))))
 
     def _order(self, obs: Observations, several: bool) -> np.ndarray:
