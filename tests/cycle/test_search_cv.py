@@ -217,8 +217,12 @@ def test_bad_arguments(iris):
     X, y = iris
     with pytest.raises(TypeError, match="scipy.stats"):
         TuneSearchCV(SVC(), {"C": object()}).fit(X, y)
-    with pytest.raises(TypeError, match="list of dicts"):
-        TuneSearchCV(SVC(), [{"C": [1.0]}]).fit(X, y)
+    with pytest.raises(TypeError, match=r"param_distributions\[1\]: expected a dict"):
+        TuneSearchCV(SVC(), [{"C": [1.0]}, ["C"]]).fit(X, y)
+    with pytest.raises(TypeError, match=r"param_distributions\['C'\].*wrapped in a list"):
+        TuneSearchCV(SVC(), {"C": 1.0}).fit(X, y)
+    with pytest.raises(ValueError, match="verbose"):
+        TuneSearchCV(SVC(), {"C": [1.0]}, verbose=-1).fit(X, y)
     with pytest.raises(ValueError, match="n_trials"):
         TuneSearchCV(SVC(), {"C": [1.0]}, n_trials=0).fit(X, y)
     for bad in (0, -2, 1.5, True):
