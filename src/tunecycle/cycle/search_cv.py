@@ -351,8 +351,10 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
         objective = _Objective(self, codec, X, y, splits, fit_params, score_params, scorer,
                                names or ["score"], metric, first, n_candidates)
         study.optimize(objective, n_trials=n_candidates, timeout=self.timeout,
-                       space=codec.space, stop_on_error=self.error_score == "raise",
-                       n_jobs=self.n_jobs or 1,
+                       space=codec.space, n_jobs=self.n_jobs or 1,
+                       # a failed fit is caught in the trial (error_score); anything else
+                       # (bad data, a scorer's bad return) stops the search, as scikit-learn's
+                       stop_on_error=True,
                        # scikit-learn's contract: every candidate runs; failures are
                        # summed up below (FitFailedWarning, or all of them failed)
                        max_consecutive_failures=0)
