@@ -1,3 +1,4 @@
+# ruff: noqa: B007, B023, UP031, UP032, UP034  (kept as scikit-learn wrote them)
 """scikit-learn's search-estimator tests, pointed at ``TuneSearchCV``.
 
 Ported from scikit-learn 1.9.1, ``sklearn/model_selection/tests/test_search.py``
