@@ -55,8 +55,11 @@ def test_a_scorer_name_scikit_learn_knows_is_a_metric(iris_model):
 
 
 def test_bad_metrics_name_the_field():
-    with pytest.raises(MetricError, match=r"metric: 'no_such' is not a classification metric.*"
-                                          "scikit-learn scorer name"):
+    with pytest.raises(
+        MetricError,
+        match=r"metric: 'no_such' is not a classification metric.*"
+        "scikit-learn scorer name",
+    ):
         as_metric("no_such", "classification")
     with pytest.raises(MetricError, match="metric: expected a metric name, a scikit-learn scorer"):
         as_metric(3, "classification")
@@ -68,8 +71,9 @@ def test_bad_metrics_name_the_field():
 
 def test_tune_with_a_scorer_object_minimises_and_reports_it():
     scorer = make_scorer(mean_absolute_error, greater_is_better=False)
-    result = tune("sklearn:diabetes", model="linear", metric=scorer, n_trials=3, seed=0,
-                  progress=False)
+    result = tune(
+        "sklearn:diabetes", model="linear", metric=scorer, n_trials=3, seed=0, progress=False
+    )
     assert result.metric == "mean_absolute_error"
     assert result.study.direction.value == "minimize"
     assert result.best_value > 0  # the natural MAE, not its negation
@@ -79,12 +83,12 @@ def test_tune_with_a_scorer_object_minimises_and_reports_it():
 
 
 def test_tune_with_a_callable_and_a_scorer_name():
-    result = tune("sklearn:iris", model="knn", metric=macro_f1, n_trials=3, seed=0,
-                  progress=False)
+    result = tune("sklearn:iris", model="knn", metric=macro_f1, n_trials=3, seed=0, progress=False)
     assert result.metric == "macro_f1" and result.study.direction.value == "maximize"
     assert result.test_metrics["macro_f1"] == pytest.approx(result.test_metrics["f1_macro"])
-    named = tune("sklearn:iris", model="knn", metric="neg_log_loss", n_trials=2, seed=0,
-                 progress=False)
+    named = tune(
+        "sklearn:iris", model="knn", metric="neg_log_loss", n_trials=2, seed=0, progress=False
+    )
     assert named.metric == "neg_log_loss" and named.test_metrics["neg_log_loss"] < 0
 
 

@@ -91,8 +91,15 @@ def _as_scores(raw: Any, scorer: Any, error_score: Any) -> dict[str, float]:
     return out
 
 
-def _score(scorer: Any, estimator: Any, X: Any, y: Any, params: Mapping[str, Any],
-           error_score: Any, names: Sequence[str]) -> dict[str, float]:
+def _score(
+    scorer: Any,
+    estimator: Any,
+    X: Any,
+    y: Any,
+    params: Mapping[str, Any],
+    error_score: Any,
+    names: Sequence[str],
+) -> dict[str, float]:
     try:
         raw = scorer(estimator, X, **params) if y is None else scorer(estimator, X, y, **params)
     except Exception:
@@ -109,8 +116,17 @@ def _score(scorer: Any, estimator: Any, X: Any, y: Any, params: Mapping[str, Any
 
 
 def fit_and_score(
-    estimator: Any, X: Any, y: Any, train: Any, test: Any, *, fit_params: Mapping[str, Any],
-    score_params: Mapping[str, Any], scorer: Any, names: Sequence[str], return_train: bool,
+    estimator: Any,
+    X: Any,
+    y: Any,
+    train: Any,
+    test: Any,
+    *,
+    fit_params: Mapping[str, Any],
+    score_params: Mapping[str, Any],
+    scorer: Any,
+    names: Sequence[str],
+    return_train: bool,
     error_score: Any,
 ) -> dict[str, Any]:
     """Fit ``estimator`` (a fresh clone with the candidate's params) on ``train`` and score it;
@@ -127,25 +143,52 @@ def fit_and_score(
     except Exception:
         if error_score == "raise":
             raise
-        return {"status": "failed", "fit_time": time.perf_counter() - start, "score_time": 0.0,
-                "test": {}, "train": {}, "error": traceback.format_exc()}
+        return {
+            "status": "failed",
+            "fit_time": time.perf_counter() - start,
+            "score_time": 0.0,
+            "test": {},
+            "train": {},
+            "error": traceback.format_exc(),
+        }
     fit_time = time.perf_counter() - start
     start = time.perf_counter()
-    test_scores = _score(scorer, estimator, X_test, y_test, fold_params(score_params, n, test),
-                         error_score, names)
+    test_scores = _score(
+        scorer, estimator, X_test, y_test, fold_params(score_params, n, test), error_score, names
+    )
     score_time = time.perf_counter() - start
     train_scores = (
-        _score(scorer, estimator, X_train, y_train, fold_params(score_params, n, train),
-               error_score, names)
-        if return_train else {}
+        _score(
+            scorer,
+            estimator,
+            X_train,
+            y_train,
+            fold_params(score_params, n, train),
+            error_score,
+            names,
+        )
+        if return_train
+        else {}
     )
-    return {"status": "ok", "fit_time": fit_time, "score_time": score_time,
-            "test": test_scores, "train": train_scores, "error": None}
+    return {
+        "status": "ok",
+        "fit_time": fit_time,
+        "score_time": score_time,
+        "test": test_scores,
+        "train": train_scores,
+        "error": None,
+    }
 
 
-def progress_line(fold: int, n_folds: int, candidate: int, n_candidates: int,
-                  params: Mapping[str, Any], outcome: dict[str, Any] | None,
-                  verbose: int) -> str:
+def progress_line(
+    fold: int,
+    n_folds: int,
+    candidate: int,
+    n_candidates: int,
+    params: Mapping[str, Any],
+    outcome: dict[str, Any] | None,
+    verbose: int,
+) -> str:
     """The line printed for one fold at ``verbose`` >= 2 (START) or >= 3 (END with scores)."""
     head = f"[CV {fold + 1}/{n_folds}; {candidate + 1}/{n_candidates}]"
     shown = ", ".join(f"{k}={v}" for k, v in params.items())
@@ -169,8 +212,10 @@ def failure_summary(errors: Sequence[str]) -> str:
     """The failed fits grouped by their error, most frequent first (the text of scikit-learn's
     FitFailedWarning lists them the same way)."""
     rule = "-" * 80
-    return "\n".join(f"{rule}\n{count} fits failed with the following error:\n{error}"
-                     for error, count in Counter(errors).most_common())
+    return "\n".join(
+        f"{rule}\n{count} fits failed with the following error:\n{error}"
+        for error, count in Counter(errors).most_common()
+    )
 
 
 def warn_or_raise_failures(errors: Sequence[str], n_fits: int, error_score: Any) -> None:

@@ -15,8 +15,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import tunecycle as tc
 from tunecycle.cycle.search_cv import TuneSearchCV
 
-SEARCH = TuneSearchCV(LogisticRegression(), {"C": tc.Float(0.1, 10, log=True)}, n_trials=2,
-                      cv=2, random_state=0)
+SEARCH = TuneSearchCV(
+    LogisticRegression(), {"C": tc.Float(0.1, 10, log=True)}, n_trials=2, cv=2, random_state=0
+)
 
 
 @parametrize_with_checks([SEARCH])

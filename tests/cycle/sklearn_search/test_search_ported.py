@@ -98,8 +98,9 @@ from tunecycle.cycle.space_codec import SpaceCodec
 def grid(estimator, param_grid, **kwargs):
     """``GridSearchCV``'s role: ``n_trials`` is the size of the finite space, so every
     candidate runs once, in ``ParameterGrid``'s order."""
-    return TuneSearchCV(estimator, param_grid, n_trials=SpaceCodec(param_grid).grid_size(),
-                        **kwargs)
+    return TuneSearchCV(
+        estimator, param_grid, n_trials=SpaceCodec(param_grid).grid_size(), **kwargs
+    )
 
 
 def randomized(estimator, param_distributions, n_iter=10, **kwargs):
@@ -266,9 +267,7 @@ def test_grid_search_score_method():
 
     search_no_scoring = grid(clf, param_grid, scoring=None).fit(X, y)
     search_accuracy = grid(clf, param_grid, scoring="accuracy").fit(X, y)
-    search_no_score_method_auc = grid(LinearSVCNoScore(), param_grid, scoring="roc_auc").fit(
-        X, y
-    )
+    search_no_score_method_auc = grid(LinearSVCNoScore(), param_grid, scoring="roc_auc").fit(X, y)
     search_auc = grid(clf, param_grid, scoring="roc_auc").fit(X, y)
 
     # Check warning only occurs in situation where behavior changed:
@@ -884,7 +883,9 @@ def test_grid_search_cv_results():
     # Check if score and timing are reasonable
     assert all(cv_results["rank_test_score"] >= 1)
     assert (all(cv_results[k] >= 0) for k in score_keys if k != "rank_test_score")
-    assert (all(cv_results[k] <= 1) for k in score_keys if "time" not in k and k != "rank_test_score")
+    assert (
+        all(cv_results[k] <= 1) for k in score_keys if "time" not in k and k != "rank_test_score"
+    )
     # Check cv_results structure
     expected_cv_results_kinds = {
         "param_C": "i",
@@ -1347,9 +1348,7 @@ def test_search_cv_results_rank_tie_breaking():
         assert_almost_equal(cv_results["mean_test_score"][0], cv_results["mean_test_score"][1])
         assert_almost_equal(cv_results["mean_train_score"][0], cv_results["mean_train_score"][1])
         assert not np.allclose(cv_results["mean_test_score"][1], cv_results["mean_test_score"][2])
-        assert not np.allclose(
-            cv_results["mean_train_score"][1], cv_results["mean_train_score"][2]
-        )
+        assert not np.allclose(cv_results["mean_train_score"][1], cv_results["mean_train_score"][2])
         # 'min' rank should be assigned to the tied candidates
         assert_almost_equal(search.cv_results_["rank_test_score"], [1, 1, 3])
 
@@ -1672,8 +1671,9 @@ def test_parameters_sampler_replacement():
     # Adapted: scikit-learn checks ParameterSampler; the same contract is checked on the
     # candidates TuneSearchCV runs.  Its last part (99 distinct draws from a space of 1000)
     # is in NOT_APPLICABLE: a sampler may propose a candidate twice.
-    Xs, ys = make_classification(n_samples=20, n_features=3, n_informative=2,
-                                 n_redundant=0, random_state=0)
+    Xs, ys = make_classification(
+        n_samples=20, n_features=3, n_informative=2, n_redundant=0, random_state=0
+    )
     # raise warning if n_iter is bigger than total parameter space
     params = [
         {"first": [0, 1], "second": ["a", "b", "c"]},
