@@ -364,3 +364,28 @@ def test_callable_multimetric_scorer_in_worker_processes(iris):
     np.testing.assert_allclose(res["mean_test_acc"] + res["mean_test_err"], 1.0)
     assert search.best_score_ == pytest.approx(res["mean_test_acc"].max())
     assert search.score(X, y) == pytest.approx(two(search.best_estimator_, X, y)["acc"])
+
+
+def test_metadata_routing_with_a_generator_cv_and_groups(iris):
+    from sklearn import config_context
+    from sklearn.model_selection import GroupKFold, KFold
+
+    X, y = iris
+    with config_context(enable_metadata_routing=True):
+        folds = KFold(3, shuffle=True, random_state=0).split(X, y)  # consumed once, by fit
+        search = TuneSearchCV(LogisticRegression(max_iter=300), {"C": [0.1, 1.0]}, n_trials=2,
+                              cv=folds).fit(X, y)
+        assert search.n_splits_ == 3 and np.isfinite(search.cv_results_["mean_test_score"]).all()
+        est = (LogisticRegression(max_iter=300).set_fit_request(sample_weight=True)
+               .set_score_request(sample_weight=True))
+        weights = np.where(y == 0, 5.0, 1.0)
+        groups = np.arange(len(y)) % 3
+        weighted = TuneSearchCV(est, {"C": [0.1]}, n_trials=1, cv=GroupKFold(3)).fit(
+            X, y, groups=groups, sample_weight=weights)
+        plain = TuneSearchCV(est, {"C": [0.1]}, n_trials=1, cv=GroupKFold(3)).fit(
+            X, y, groups=groups)
+        # the routed weights reached the folds (groups reached the splitter)
+        assert weighted.cv_results_["split0_test_score"][0] != pytest.approx(
+            plain.cv_results_["split0_test_score"][0])
+        with pytest.raises(ValueError, match="groups"):
+            TuneSearchCV(est, {"C": [0.1]}, n_trials=1, cv=GroupKFold(3)).fit(X, y)

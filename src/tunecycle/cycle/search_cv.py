@@ -304,7 +304,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
         scorer = self._scorers()[1]
         router.add(scorer=scorer, method_mapping=MethodMapping()
                    .add(caller="score", callee="score").add(caller="fit", callee="score"))
-        router.add(splitter=check_cv(self.cv),
+        router.add(splitter=self.cv,  # as given: a generator must not be consumed here
                    method_mapping=MethodMapping().add(caller="fit", callee="split"))
         return router
 
