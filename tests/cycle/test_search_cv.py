@@ -217,8 +217,12 @@ def test_bad_arguments(iris):
     X, y = iris
     with pytest.raises(TypeError, match="scipy.stats"):
         TuneSearchCV(SVC(), {"C": object()}).fit(X, y)
-    with pytest.raises(TypeError, match="list of dicts"):
-        TuneSearchCV(SVC(), [{"C": [1.0]}]).fit(X, y)
+    with pytest.raises(TypeError, match=r"param_distributions\[1\]: expected a dict"):
+        TuneSearchCV(SVC(), [{"C": [1.0]}, ["C"]]).fit(X, y)
+    with pytest.raises(TypeError, match=r"param_distributions\['C'\].*wrapped in a list"):
+        TuneSearchCV(SVC(), {"C": 1.0}).fit(X, y)
+    with pytest.raises(ValueError, match="verbose"):
+        TuneSearchCV(SVC(), {"C": [1.0]}, verbose=-1).fit(X, y)
     with pytest.raises(ValueError, match="n_trials"):
         TuneSearchCV(SVC(), {"C": [1.0]}, n_trials=0).fit(X, y)
     for bad in (0, -2, 1.5, True):
@@ -295,3 +299,93 @@ def test_sklearn_estimator_checks(check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check("TuneSearchCV", clone(SMALL))
+
+
+def test_scipy_distributions_become_native_params_or_quantiles():
+    from scipy.stats import expon, loguniform, randint, uniform
+
+    from tunecycle.cycle.space_codec import SpaceCodec
+
+    codec = SpaceCodec({"a": uniform(1, 3), "b": loguniform(1e-3, 1), "c": randint(2, 5),
+                        "d": expon(scale=10)})
+    space = codec.space
+    assert (space["a"].low, space["a"].high, space["a"].log) == (1.0, 4.0, False)
+    assert (space["b"].low, space["b"].high, space["b"].log) == (1e-3, 1.0, True)
+    assert (space["c"].low, space["c"].high) == (2, 4)
+    assert codec.grid_size() is None  # continuous dims: sampled, never enumerated
+    decoded = codec.decode({"a": 2.0, "b": 0.1, "c": 3, "d": 0.5})
+    assert decoded["d"] == pytest.approx(expon(scale=10).ppf(0.5))
+    assert list(decoded) == ["a", "b", "c", "d"]
+
+
+def test_a_list_of_spaces_and_the_empty_space(iris, tmp_path):
+    X, y = iris
+    spaces = [{"kernel": ["linear"], "C": tc.Float(0.1, 10, log=True)},
+              {"kernel": ["rbf"], "gamma": ["scale", "auto"]}, {}]
+    url = f"sqlite:///{tmp_path / 'cv.db'}"
+    search = TuneSearchCV(SVC(), spaces, n_trials=6, cv=2, random_state=0, storage=url,
+                          study_name="svc").fit(X, y)
+    for params in search.cv_results_["params"]:
+        assert params in ({}, {"kernel": "rbf", "gamma": "scale"},
+                          {"kernel": "rbf", "gamma": "auto"}) or (
+            set(params) == {"kernel", "C"} and params["kernel"] == "linear")
+    again = TuneSearchCV(SVC(), spaces, n_trials=2, cv=2, random_state=0, storage=url,
+                         study_name="svc").fit(X, y)
+    assert list(again.cv_results_["trial_number"]) == [6, 7]
+    empty = TuneSearchCV(SVC(C=3.0), {}, n_trials=5, cv=2)
+    with pytest.warns(UserWarning, match="total space of parameters 1 is smaller than n_trials=5"):
+        empty.fit(X, y)
+    assert empty.cv_results_["params"] == [{}] and empty.best_estimator_.C == 3.0
+
+
+def test_verbose_levels_print_like_scikit_learn(iris, capsys):
+    X, y = iris
+    TuneSearchCV(SVC(), {"C": [0.5, 1.0]}, n_trials=2, cv=3, verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert out.strip() == "Fitting 3 folds for each of 2 candidates, totalling 6 fits"
+    TuneSearchCV(SVC(), {"C": [0.5, 1.0]}, n_trials=2, cv=3, verbose=2).fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 + 2 * 6 and lines[1] == "[CV 1/3; 1/2] START C=0.5"
+    assert lines[2].startswith("[CV 1/3; 1/2] END C=0.5; total time=")
+    assert "score=" not in "".join(lines)
+
+
+def test_callable_multimetric_scorer_in_worker_processes(iris):
+    X, y = iris
+
+    def two(est, X, y):
+        pred = est.predict(X)
+        return {"acc": float((pred == y).mean()), "err": float((pred != y).mean())}
+
+    search = TuneSearchCV(SVC(), {"C": tc.Float(0.1, 10, log=True)}, n_trials=4, cv=2,
+                          scoring=two, refit="acc", n_jobs=2, random_state=0).fit(X, y)
+    res = search.cv_results_
+    assert search.multimetric_ and {"mean_test_acc", "rank_test_err"} <= set(res)
+    np.testing.assert_allclose(res["mean_test_acc"] + res["mean_test_err"], 1.0)
+    assert search.best_score_ == pytest.approx(res["mean_test_acc"].max())
+    assert search.score(X, y) == pytest.approx(two(search.best_estimator_, X, y)["acc"])
+
+
+def test_metadata_routing_with_a_generator_cv_and_groups(iris):
+    from sklearn import config_context
+    from sklearn.model_selection import GroupKFold, KFold
+
+    X, y = iris
+    with config_context(enable_metadata_routing=True):
+        folds = KFold(3, shuffle=True, random_state=0).split(X, y)  # consumed once, by fit
+        search = TuneSearchCV(LogisticRegression(max_iter=300), {"C": [0.1, 1.0]}, n_trials=2,
+                              cv=folds).fit(X, y)
+        assert search.n_splits_ == 3 and np.isfinite(search.cv_results_["mean_test_score"]).all()
+        est = (LogisticRegression(max_iter=300).set_fit_request(sample_weight=True)
+               .set_score_request(sample_weight=True))
+        weights = np.where(y == 0, 5.0, 1.0)
+        groups = np.arange(len(y)) % 3
+        weighted = TuneSearchCV(est, {"C": [0.1]}, n_trials=1, cv=GroupKFold(3)).fit(
+            X, y, groups=groups, sample_weight=weights)
+        plain = TuneSearchCV(est, {"C": [0.1]}, n_trials=1, cv=GroupKFold(3)).fit(
+            X, y, groups=groups)
+        # the routed weights reached the folds (groups reached the splitter)
+        assert weighted.cv_results_["split0_test_score"][0] != pytest.approx(
+            plain.cv_results_["split0_test_score"][0])
+        with pytest.raises(ValueError, match="groups"):
+            TuneSearchCV(est, {"C": [0.1]}, n_trials=1, cv=GroupKFold(3)).fit(X, y)

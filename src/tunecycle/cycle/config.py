@@ -95,7 +95,7 @@ from pydantic import (
 from tunecycle.cycle.data import _BUNDLED, _FILE_SUFFIXES, _GENERATED, SYNTHETIC, TASKS
 from tunecycle.cycle.errors import MetricError
 from tunecycle.cycle.families import family_space, get_family
-from tunecycle.cycle.metrics import METRICS, default_metric, get_metric
+from tunecycle.cycle.metrics import METRICS, default_metric, get_metric, is_scorer_name
 from tunecycle.cycle.objectives import (
     FRONT_SIZE,
     MEASURES,
@@ -577,9 +577,11 @@ def check_config(cfg: CycleConfig) -> list[Problem]:
                 problems.append((where, _strip(str(exc), "metric: ")))
         elif metric in METRICS:
             task = METRICS[metric].task  # the metric tells the task the data must have
+        elif is_scorer_name(metric):
+            pass  # a scikit-learn scorer name: it fits the task the data turns out to have
         else:
             problems.append((where, f"unknown metric {metric!r}; choose one of "
-                                    f"{', '.join(METRICS)}"))
+                                    f"{', '.join(METRICS)} or a scikit-learn scorer name"))
     problems += _check_goals(cfg, task, metric)
     problems += _check_models(cfg, task)
     out = cfg.output.dir

@@ -19,6 +19,11 @@ scores.  When a value cannot be computed (a metric of another task, probabilitie
 without ``predict_proba``, ROC AUC on a single class, one cluster for the silhouette) a
 :class:`~tunecycle.cycle.errors.MetricError` says why.
 
+Besides these names, :func:`get_metric` takes any scikit-learn scorer name
+(``"neg_log_loss"``; its value is the scorer's, greater-is-better) and :func:`as_metric` a
+scorer object (``make_scorer(...)``: one with ``greater_is_better=False`` is reported by its
+natural value and minimised) or a callable ``scorer(estimator, X, y) -> float``.
+
 Deliberately not here: no metric is reimplemented (each is one call into ``sklearn.metrics``),
 no predictions are cached between metrics, and nothing about which metric a study should
 optimise beyond the task's default.
@@ -219,15 +224,80 @@ def metric_names(task: Task) -> list[str]:
 
 
 def get_metric(name: str, task: Task) -> Metric:
-    """The metric called ``name`` for ``task``; the error lists the valid names."""
+    """The metric called ``name`` for ``task``: one of ours, else a scikit-learn scorer name
+    (``"neg_log_loss"``, ``"average_precision"``, ...); the error lists the valid names."""
     valid = metric_names(task)
     metric = METRICS.get(name)
+    if metric is None and isinstance(name, str) and name in _sklearn_scorer_names():
+        return _scorer_metric(skm.get_scorer(name), task, name=name)
     if metric is None or metric.task != task:
         also = f" ({name!r} is a {metric.task} metric)" if metric is not None else ""
         raise MetricError(
-            f"metric: {name!r} is not a {task} metric{also}; choose one of {', '.join(valid)}"
+            f"metric: {name!r} is not a {task} metric{also}; choose one of {', '.join(valid)} "
+            "or a scikit-learn scorer name (sklearn.metrics.get_scorer_names())"
         )
     return metric
+
+
+def is_scorer_name(name: Any) -> bool:
+    """Whether scikit-learn knows ``name`` as a scorer (and we have no metric of that name)."""
+    return isinstance(name, str) and name not in METRICS and name in _sklearn_scorer_names()
+
+
+def _sklearn_scorer_names() -> set[str]:
+    return set(skm.get_scorer_names())
+
+
+def as_metric(metric: Any, task: Task) -> Metric:
+    """``metric`` as a :class:`Metric` of ``task``: a name (:func:`get_metric`), a scikit-learn
+    scorer (``make_scorer(...)``, ``get_scorer(...)``) or a callable ``scorer(estimator, X, y)
+    -> float``.  A scorer made with ``greater_is_better=False`` is reported by its natural value
+    and minimised; any other callable is greater-is-better, as scikit-learn's scorers are."""
+    _check_task(task)
+    if isinstance(metric, str):
+        return get_metric(metric, task)
+    if callable(metric):
+        return _scorer_metric(metric, task)
+    raise MetricError(
+        "metric: expected a metric name, a scikit-learn scorer (make_scorer(...)) or a "
+        f"callable scorer(estimator, X, y) -> float, got {metric!r} "
+        f"(of type {type(metric).__name__})"
+    )
+
+
+def _call_scorer(scorer: Any, sign: int, name: str, estimator: Any, X: Any, y: Any) -> float:
+    value = scorer(estimator, X) if y is None else scorer(estimator, X, y)
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise MetricError(
+            f"metric: the scorer {name!r} must return a number, got {value!r} "
+            f"(of type {type(value).__name__})"
+        )
+    return sign * float(value)
+
+
+def _scorer_metric(scorer: Any, task: Task, name: str | None = None) -> Metric:
+    """A Metric that calls a scikit-learn scorer (or any ``scorer(estimator, X, y)``)."""
+    score_func = getattr(scorer, "_score_func", None)
+    sign = int(getattr(scorer, "_sign", 1)) if score_func is not None and name is None else 1
+    if name is None:
+        source = score_func if score_func is not None else scorer
+        name = getattr(source, "__name__", None) or type(source).__name__
+        if name == "<lambda>":
+            name = "scorer"
+        if name in METRICS:  # not our metric of that name: keep the two apart
+            name = f"{name}_scorer"
+    response = getattr(scorer, "_response_method", ())
+    response = (response,) if isinstance(response, str) else tuple(response or ())
+    return Metric(
+        name=name,
+        task=task,
+        greater_is_better=sign > 0,
+        needs_proba=response == ("predict_proba",),
+        func=partial(_call_scorer, scorer, sign, name),
+        needs_y=task != "clustering",
+    )
 
 
 def default_metric(task: Task) -> Metric:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,14 @@ from tunecycle.cycle.data import Dataset, load_data
 from tunecycle.cycle.ensemble import Ensemble, build_ensemble, check_ensemble, top_trials
 from tunecycle.cycle.errors import DataError
 from tunecycle.cycle.families import build_estimator, family_defaults, family_space, get_family
-from tunecycle.cycle.metrics import Metric, confusion, default_metric, get_metric, metric_names
+from tunecycle.cycle.metrics import (
+    Metric,
+    as_metric,
+    confusion,
+    default_metric,
+    get_metric,
+    metric_names,
+)
 from tunecycle.cycle.objectives import (
     FRONT_SIZE,
     MEASURES,
@@ -137,7 +144,7 @@ def tune(
     model: str | Sequence[str] | None = None,
     target: str | None = None,
     task: str | None = None,
-    metric: str | None = None,
+    metric: str | Callable[..., float] | None = None,
     n_trials: int = 30,
     timeout: float | None = None,
     test_size: float = 0.2,
@@ -169,6 +176,11 @@ def tune(
     """Tune ``model`` (a family name, a list of them, or None for the task's defaults) on
     ``data`` (anything :func:`~tunecycle.cycle.data.load_data` takes, or a ``Dataset``).
 
+    ``metric``: a metric name (:mod:`tunecycle.cycle.metrics`, or any scikit-learn scorer
+    name such as ``"neg_log_loss"``), a scikit-learn scorer (``make_scorer(f1_score,
+    average="macro")``; one made with ``greater_is_better=False`` is minimised and reported by
+    its natural value) or a callable ``scorer(estimator, X, y) -> float`` (greater is better,
+    as scikit-learn's scorers are); reports name it after its function.
     ``space`` overrides the default spaces per family (``{"svm": {"C": tc.Float(0.1, 10)}}``).
     ``validation`` defaults to 5-fold cross-validation (stratified for classification).
     ``validation_ratio=tc.Float(0.1, 0.4)`` makes the holdout ratio a tuned hyperparameter
@@ -325,7 +337,7 @@ class _Plan:
 
     @classmethod
     def make(cls, data: Any, model: Any, target: str | None, task: str | None,
-             metric: str | None, test_size: float, validation: Validation | None,
+             metric: Any, test_size: float, validation: Validation | None,
              validation_ratio: Float | None, space: Mapping[str, Mapping[str, Any]] | None,
              seed: int, ensemble: str | None = None, ensemble_size: int = 5,
              ensemble_keep: str = "best", *, objectives: Sequence[str] | None = None,
@@ -385,7 +397,7 @@ class _Plan:
 
 
 def search_only(data: Any, *, model: Any = None, target: str | None = None,
-                task: str | None = None, metric: str | None = None, n_trials: int = 30,
+                task: str | None = None, metric: Any = None, n_trials: int = 30,
                 timeout: float | None = None, test_size: float = 0.2,
                 validation: Validation | None = None, validation_ratio: Float | None = None,
                 space: Mapping[str, Mapping[str, Any]] | None = None, sampler: Any = "auto",
@@ -428,11 +440,11 @@ def _check_checkpoints(names: list[str], tuned: Mapping[str, Any], search: Datas
                             f"{str(exc).removeprefix('init_from: ')}") from None
 
 
-def _metric(metric: str | None, objectives: Any, task: str) -> Metric:
-    """The metric asked for, else the first objective (its mistakes said as objectives.0),
-    else the task's default."""
-    if metric:
-        return get_metric(metric, task)
+def _metric(metric: Any, objectives: Any, task: str) -> Metric:
+    """The metric asked for (a name, a scikit-learn scorer or a callable), else the first
+    objective (its mistakes said as objectives.0), else the task's default."""
+    if metric is not None and not (isinstance(metric, str) and not metric):
+        return as_metric(metric, task)
     first = objectives[0] if isinstance(objectives, (list, tuple)) and objectives else None
     if isinstance(first, str) and first:
         try:
@@ -606,6 +618,8 @@ def _test_metrics(fitted: Any, test: Dataset, chosen: Metric) -> dict[str, float
         except UserError:
             if name == chosen.name:
                 raise
+    if chosen.name not in scores:  # a scikit-learn scorer or a callable given as the metric
+        scores[chosen.name] = chosen.score(fitted, test.X, truth)
     return scores
 
 

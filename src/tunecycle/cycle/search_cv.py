@@ -13,24 +13,33 @@ whose candidates are proposed by a tunecycle study.
 It follows the scikit-learn estimator contract: the constructor only stores its arguments,
 ``fit`` learns, learned attributes end in ``_``, and it can be cloned, nested in
 ``cross_val_score`` or tuned by another search.  Each trial clones the estimator, sets the
-proposed params and cross-validates it fold by fold with :func:`sklearn.model_selection.
-cross_validate` (so a pruner can stop a trial after any fold); the mean test score of the
-objective metric is told to the study (direction ``maximize``: scikit-learn scorers are
-greater-is-better).
+proposed params and evaluates it fold by fold (:mod:`tunecycle.cycle.cv_fold`), so a pruner
+can stop a trial after any fold; the mean test score of the objective metric is told to the
+study (direction ``maximize``: scikit-learn scorers are greater-is-better).  The folds are
+split once per ``fit``, so every candidate sees the same folds.
 
 Supported:
 
-- ``param_distributions``: a dict of estimator param name (``svc__C`` for pipelines) ->
-  ``tc.Float`` / ``tc.Int`` / ``tc.Categorical`` (flat choices) or a plain list of choices.  A
-  plain list may hold any objects (estimators, tuples, dicts): they are proposed by position.
-  Not supported: scipy.stats distributions, a list of dicts, conditional categoricals.
-- ``scoring``: None (the estimator's ``score``), a str, a callable, or several metrics as a
-  list/tuple/set of names or a dict of name -> scorer.  With several metrics ``refit`` must
-  name the metric that is optimised and selects ``best_*`` (or be False / a callable, which
-  optimise the first metric), as in ``GridSearchCV``.
+- ``param_distributions``: what :mod:`tunecycle.cycle.space_codec` accepts: a dict of estimator
+  param name (``svc__C`` for pipelines) -> ``tc.Float`` / ``tc.Int`` / ``tc.Categorical``, a list
+  of choices (any objects) or a ``scipy.stats`` distribution; a list of such dicts (a choice
+  between sub-spaces); ``{}`` (one candidate: the estimator as given).
+- a finite space (every entry a list, a ``Categorical``, an ``Int`` or a stepped ``Float``) with
+  no more candidates than ``n_trials`` is searched exhaustively: each candidate once, in
+  ``ParameterGrid``'s order, and a UserWarning says so when ``n_trials`` is larger.
+- ``scoring``: None (the estimator's ``score``), a str, a callable (returning a number, or a
+  dict of metric -> number: several metrics), or several metrics as a list/tuple/set of names
+  or a dict of name -> scorer.  With several metrics ``refit`` must name the metric that is
+  optimised and selects ``best_*`` (or be False / a callable, which optimise the first metric),
+  as in ``GridSearchCV``.
 - ``refit``: True / False / a metric name / a callable ``cv_results_ -> best index``.
 - ``error_score``: a number (nan by default) recorded for each failing fold, or ``"raise"``.
   A trial whose mean score is not finite is recorded as failed in the study.
+- fit params: ``groups`` goes to the splitter, ``sample_weight`` to the estimator's ``fit`` and
+  to the scorers that accept it (a warning names those that do not), the others to ``fit``.
+  With ``sklearn.set_config(enable_metadata_routing=True)`` they are routed by the requests of
+  the estimator, the scorers and the splitter instead (``get_metadata_routing``).
+- ``verbose``: 1 says how many fits will run, 2 adds a line per fit, 3 adds its scores.
 - ``pruner``: a tunecycle pruner (name or object); it sees the running mean after each fold.
   The folds a pruned trial did not run are nan in ``cv_results_``.
 - ``storage`` / ``study_name``: keep the trials in durable storage.  With a ``study_name``
@@ -38,13 +47,11 @@ Supported:
   ``cv_results_`` and ``best_*`` describe the trials of the latest ``fit`` only.
 - ``timeout``: stop proposing new trials after that many seconds (fewer than ``n_trials``
   rows then).
-
 - ``n_jobs``: trials at a time, in worker processes (``-1``: one per core); the folds of a
   trial run one after another in its worker.
 
-Not supported yet: ``verbose``, ``pre_dispatch``,
-``return_estimator``, and metadata routing of fit params to scorers (fit params go to the
-estimator's ``fit``; ``groups`` goes to the splitter).
+Not supported: ``pre_dispatch`` and ``return_estimator``.  ``cv_results_`` has one more key
+than scikit-learn's, ``trial_number`` (the study's number of each row).
 """
 
 from __future__ import annotations
@@ -55,24 +62,25 @@ import warnings
 from collections import defaultdict
 from collections.abc import Mapping
 from copy import deepcopy
+from inspect import signature
 from typing import Any
 
 import numpy as np
 from numpy.ma import MaskedArray
 from scipy.stats import rankdata
+from sklearn import get_config
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
-from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import check_scoring
-from sklearn.model_selection import check_cv, cross_validate
+from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state, get_tags
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, indexable
 
 from tunecycle.api import create_study
+from tunecycle.cycle.cv_fold import fit_and_score, progress_line, warn_or_raise_failures
+from tunecycle.cycle.space_codec import SpaceCodec
 from tunecycle.errors import TrialPruned
-from tunecycle.space import Categorical, Float, Int, Param, Space
-
-_SCALARS = (type(None), bool, int, float, str)
 
 
 def _check_refit(search: TuneSearchCV, attr: str) -> None:
@@ -98,63 +106,6 @@ def _estimator_has(attr: str):
     return check
 
 
-class _Codec:
-    """``param_distributions`` as a tunecycle space, and trial params back to estimator params
-    (a plain list with non-scalar choices is proposed by the position of the choice)."""
-
-    def __init__(self, distributions: Any):
-        if not isinstance(distributions, Mapping):
-            raise TypeError(
-                "param_distributions: expected a dict of estimator param name -> tc.Float, "
-                "tc.Int, tc.Categorical or a list of choices; got "
-                f"{type(distributions).__name__} (a list of dicts is not supported)"
-            )
-        if not distributions:
-            raise ValueError("param_distributions: give at least one parameter to tune")
-        space: dict[str, Param] = {}
-        self.by_index: dict[str, list[Any]] = {}
-        for name, dist in distributions.items():
-            if not isinstance(name, str) or not name or "." in name:
-                raise ValueError(
-                    f"param_distributions: {name!r} is not an estimator parameter name"
-                )
-            if isinstance(dist, Categorical):
-                if dist.branches:
-                    raise ValueError(
-                        f"param_distributions[{name!r}]: conditional categoricals (choices "
-                        "with sub-spaces) are not supported by TuneSearchCV"
-                    )
-                space[name] = dist
-            elif isinstance(dist, (Float, Int)):
-                space[name] = dist
-            elif isinstance(dist, (list, tuple)):
-                choices = list(dist)
-                if not choices:
-                    raise ValueError(f"param_distributions[{name!r}]: an empty list of choices")
-                if all(isinstance(c, _SCALARS) for c in choices) and _distinct(choices):
-                    space[name] = Categorical(choices)
-                else:
-                    self.by_index[name] = choices
-                    space[name] = Categorical(list(range(len(choices))))
-            else:
-                raise TypeError(
-                    f"param_distributions[{name!r}]: expected tc.Float, tc.Int, tc.Categorical "
-                    f"or a list of choices, got {type(dist).__name__} (scipy.stats "
-                    "distributions are not supported: use tc.Float(low, high, log=...))"
-                )
-        self.space = Space(space)
-
-    def decode(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            k: (self.by_index[k][v] if k in self.by_index else v) for k, v in params.items()
-        }
-
-
-def _distinct(choices: list[Any]) -> bool:
-    keys = [(type(c).__name__, c) for c in choices]
-    return len(set(keys)) == len(keys)
-
-
 def _seed(random_state: Any) -> int | None:
     if random_state is None:
         return None
@@ -163,14 +114,29 @@ def _seed(random_state: Any) -> int | None:
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
-_ROW = "cv_scores"  # trial user attribute: the per-fold scores and times of one candidate
+def _routing_enabled() -> bool:
+    return bool(get_config().get("enable_metadata_routing", False))
 
 
-def _row_of(trial: Any, codec: Any) -> dict[str, Any]:
-    """One candidate's row of ``cv_results_`` from what its trial recorded."""
-    stored = trial.user_attrs[_ROW]
-    row = {k: np.asarray(v, dtype=float) for k, v in stored.items() if k != "failures"}
-    return {"number": trial.number, "params": codec.decode(trial.params), **row}
+def _accepts_sample_weight(scorer: Any) -> bool:
+    accept = getattr(scorer, "_accept_sample_weight", None)
+    if callable(accept):
+        return bool(accept())
+    try:
+        return "sample_weight" in signature(scorer).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+_ROW = "cv_scores"  # trial user attribute: the fold outcomes of one candidate
+
+
+_MULTI_REFIT = (
+    "For multi-metric scoring, the parameter refit must be set to a scorer key or a "
+    "callable to refit an estimator with the best parameter setting on the whole data "
+    "and make the best_* attributes available for that metric. If this is not needed, "
+    "refit should be set to False explicitly. {!r} was passed."
+)
 
 
 class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
@@ -180,7 +146,8 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
     docstring for what each accepts and what is not supported.  ``sampler`` and ``pruner`` are
     tunecycle names or objects (``"auto"``, ``"tpe"``, ``"gp"``, ``"random"``, ``"qmc"``, ...);
     ``random_state`` seeds the sampler, so a seeded search proposes the same candidates.
-    ``n_jobs``: trials at a time in worker processes (``-1``: one per core).
+    ``n_jobs``: trials at a time in worker processes (``-1``: one per core).  ``verbose``: 0
+    prints nothing, 1 the number of fits, 2 a line per fit, 3 with its scores.
 
     Attributes (after ``fit``): ``cv_results_``, ``best_index_``, ``best_params_``,
     ``best_score_`` (not with a callable ``refit``), ``best_estimator_`` and ``refit_time_``
@@ -207,6 +174,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
         error_score: Any = np.nan,
         return_train_score: bool = False,
         timeout: float | None = None,
+        verbose: int = 0,
     ):
         self.estimator = estimator
         self.param_distributions = param_distributions
@@ -223,6 +191,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.error_score = error_score
         self.return_train_score = return_train_score
         self.timeout = timeout
+        self.verbose = verbose
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -232,6 +201,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
         tags.regressor_tags = deepcopy(sub.regressor_tags)
         tags.input_tags.pairwise = sub.input_tags.pairwise
         tags.input_tags.sparse = sub.input_tags.sparse
+        tags.array_api_support = sub.array_api_support
         return tags
 
     # -- checks ------------------------------------------------------------------------------
@@ -248,12 +218,20 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
             or self.n_jobs == 0 or self.n_jobs < -1
         ):
             raise ValueError(f"n_jobs: must be a positive integer, -1 or None, got {self.n_jobs!r}")
+        if not isinstance(self.verbose, numbers.Integral) or self.verbose < 0:
+            raise ValueError(f"verbose: must be a non-negative integer, got {self.verbose!r}")
 
-    def _scorers(self) -> tuple[Any, bool, str]:
-        """(scorer or dict of scorers, multimetric, the metric the study optimises)."""
+    def _scorers(self) -> tuple[Any, Any, list[str] | None, str]:
+        """(``scorer_``, the scorer a fold calls, the metric names (None: a callable that may
+        return several), the metric the study optimises)."""
         scoring = self.scoring
-        if scoring is None or isinstance(scoring, str) or callable(scoring):
-            return check_scoring(self.estimator, scoring=scoring), False, "score"
+        raise_exc = self.error_score == "raise"
+        if scoring is None or isinstance(scoring, str):
+            scorer = check_scoring(self.estimator, scoring=scoring)
+            return scorer, scorer, ["score"], "score"
+        if callable(scoring):
+            scorer = check_scoring(self.estimator, scoring=scoring)
+            return scorer, scorer, None, "score"
         if isinstance(scoring, (list, tuple, set)):
             names = list(scoring)
             if not names or not all(isinstance(n, str) for n in names) or len(set(names)) != len(names):
@@ -269,34 +247,97 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
             raise ValueError(
                 f"scoring: expected None, a str, a callable, a list or a dict, got {scoring!r}"
             )
-        if isinstance(self.refit, str) and self.refit in scorers:
-            return scorers, True, self.refit
+        metric = self._refit_metric(list(scorers))
+        combined = check_scoring(self.estimator, scoring=scorers, raise_exc=raise_exc)
+        return scorers, combined, list(scorers), metric
+
+    def _refit_metric(self, names: list[str]) -> str:
+        """The metric that several metrics optimise, from ``refit``."""
+        if isinstance(self.refit, str) and self.refit in names:
+            return self.refit
         if self.refit is False or callable(self.refit):
-            return scorers, True, next(iter(scorers))
-        raise ValueError(
-            "For multi-metric scoring, the parameter refit must be set to a scorer key or a "
-            "callable to refit an estimator with the best parameter setting on the whole data "
-            "and make the best_* attributes available for that metric. If this is not needed, "
-            f"refit should be set to False explicitly. {self.refit!r} was passed."
-        )
+            return names[0]
+        raise ValueError(_MULTI_REFIT.format(self.refit))
+
+    def _route(self, params: dict[str, Any], scorer: Any) -> tuple[dict, dict, dict]:
+        """(fit params of the estimator, score params of the scorer, split params)."""
+        if _routing_enabled():
+            routed = process_routing(self, "fit", **params)
+            return dict(routed.estimator.fit), dict(routed.scorer.score), \
+                dict(routed.splitter.split)
+        params = dict(params)
+        groups = params.pop("groups", None)
+        weights = params.get("sample_weight")
+        score_params = {}
+        if weights is not None and self._scorers_take_sample_weight(scorer):
+            score_params["sample_weight"] = weights
+        return params, score_params, {"groups": groups}
+
+    def _scorers_take_sample_weight(self, scorer: Any) -> bool:
+        name = type(self).__name__
+        if isinstance(scorer, Mapping):
+            accepted = []
+            for key, one in scorer.items():
+                accepted.append(_accepts_sample_weight(one))
+                if not accepted[-1]:
+                    warnings.warn(
+                        f"The scoring {key}={one} does not support sample_weight: its scores "
+                        f"are unweighted while {name} fits the estimator with sample_weight.",
+                        UserWarning, stacklevel=4,
+                    )
+            return any(accepted)
+        if not _accepts_sample_weight(scorer):
+            warnings.warn(
+                f"The scoring {scorer} does not support sample_weight: its scores are "
+                f"unweighted while {name} fits the estimator with sample_weight.",
+                UserWarning, stacklevel=4,
+            )
+            return False
+        return True
+
+    def get_metadata_routing(self) -> MetadataRouter:
+        """Where fit params go with metadata routing on: the estimator's ``fit``, the scorers
+        (from ``fit`` and ``score``) and the splitter's ``split``."""
+        router = MetadataRouter(owner=self)
+        router.add(estimator=self.estimator,
+                   method_mapping=MethodMapping().add(caller="fit", callee="fit"))
+        scorer = self._scorers()[1]
+        router.add(scorer=scorer, method_mapping=MethodMapping()
+                   .add(caller="score", callee="score").add(caller="fit", callee="score"))
+        router.add(splitter=self.cv,  # as given: a generator must not be consumed here
+                   method_mapping=MethodMapping().add(caller="fit", callee="split"))
+        return router
 
     # -- fit ---------------------------------------------------------------------------------
-    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> TuneSearchCV:
+    def fit(self, X: Any, y: Any = None, **params: Any) -> TuneSearchCV:
         """Run the search, then (with ``refit``) fit the best configuration on all of ``X``.
 
-        ``groups`` in ``fit_params`` goes to the cv splitter; the others to the estimator's
-        ``fit``.
+        ``groups`` in ``params`` goes to the cv splitter, ``sample_weight`` to the estimator's
+        ``fit`` and the scorers, the others to ``fit`` (with metadata routing on: where the
+        requests say).
         """
         self._check_args()
-        codec = _Codec(self.param_distributions)
-        scorers, multimetric, objective_metric = self._scorers()
-        groups = fit_params.pop("groups", None)
-        X, y, groups = indexable(X, y, groups)
+        codec = SpaceCodec(self.param_distributions)
+        scorer_attr, scorer, names, metric = self._scorers()
+        X, y = indexable(X, y)
+        fit_params, score_params, split_params = self._route(params, scorer_attr)
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
-        splits = list(cv.split(X, y, groups))
+        expected = cv.get_n_splits(X, y, **split_params)
+        splits = list(cv.split(X, y, **split_params))
+        if not splits:
+            raise ValueError(
+                "No fits were performed. Was the CV iterator empty? Were there no candidates?"
+            )
+        if len(splits) != expected:
+            raise ValueError(
+                "cv.split and cv.get_n_splits return inconsistent results. Expected "
+                f"{expected} splits, got {len(splits)}"
+            )
         n_splits = len(splits)
-        names = list(scorers) if multimetric else ["score"]
-        error_score = self.error_score
+        n_candidates, exhaustive = self._budget(codec)
+        if self.verbose > 0:
+            print(f"Fitting {n_splits} folds for each of {n_candidates} candidates, "
+                  f"totalling {n_candidates * n_splits} fits")
 
         study = create_study(
             name=self.study_name, direction="maximize", sampler=self.sampler,
@@ -304,87 +345,40 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
             load_if_exists=self.study_name is not None, pruner=self.pruner,
         )
         first = max((t.number for t in study.trials), default=-1) + 1
-
-        def objective(trial: Any) -> float:
-            params = codec.decode(trial.params)
-            nan = np.full(n_splits, np.nan)
-            row = {
-                "fit_time": nan.copy(), "score_time": nan.copy(),
-                **{f"test_{n}": nan.copy() for n in names},
-                **({f"train_{n}": nan.copy() for n in names} if self.return_train_score else {}),
-            }
-            failures: list[str] = []
-            try:
-                return fold_by_fold(trial, params, row, failures)
-            finally:  # kept with the trial, so that it reaches this process from any worker
-                trial.set_user_attr(_ROW, {**{k: v.tolist() for k, v in row.items()},
-                                           "failures": failures})
-
-        def fold_by_fold(trial: Any, params: dict[str, Any], row: dict[str, Any],
-                         failures: list[str]) -> float:
-            for k, (train, test) in enumerate(splits):
-                est = clone(self.estimator).set_params(**clone(params, safe=False))
-                start = time.perf_counter()
-                try:
-                    out = cross_validate(
-                        est, X, y, scoring=scorers, cv=[(train, test)], params=fit_params,
-                        return_train_score=self.return_train_score, error_score="raise",
-                    )
-                except Exception as exc:
-                    if error_score == "raise":
-                        raise
-                    failures.append(f"{type(exc).__name__}: {exc}")
-                    row["fit_time"][k] = time.perf_counter() - start
-                    row["score_time"][k] = 0.0
-                    for key in row:
-                        if key.startswith(("test_", "train_")):
-                            row[key][k] = error_score
-                else:
-                    row["fit_time"][k] = out["fit_time"][0]
-                    row["score_time"][k] = out["score_time"][0]
-                    for key in row:
-                        if key.startswith(("test_", "train_")):
-                            row[key][k] = out[key][0]
-                running = float(np.mean(row[f"test_{objective_metric}"][: k + 1]))
-                if k < n_splits - 1 and np.isfinite(running):
-                    trial.report(running, k)
-                    if trial.should_prune():
-                        raise TrialPruned(f"pruned after fold {k}")
-            return float(np.mean(row[f"test_{objective_metric}"]))
-
-        study.optimize(objective, n_trials=int(self.n_trials), timeout=self.timeout,
-                       space=codec.space, stop_on_error=error_score == "raise",
-                       n_jobs=self.n_jobs or 1,
+        if exhaustive:
+            for point in codec.grid():
+                study.enqueue(point)
+        objective = _Objective(self, codec, X, y, splits, fit_params, score_params, scorer,
+                               names or ["score"], metric, first, n_candidates)
+        study.optimize(objective, n_trials=n_candidates, timeout=self.timeout,
+                       space=codec.space, n_jobs=self.n_jobs or 1,
+                       # a failed fit is caught in the trial (error_score); anything else
+                       # (bad data, a scorer's bad return) stops the search, as scikit-learn's
+                       stop_on_error=True,
                        # scikit-learn's contract: every candidate runs; failures are
                        # summed up below (FitFailedWarning, or all of them failed)
                        max_consecutive_failures=0)
-        mine = [t for t in study.trials if t.number >= first and _ROW in t.user_attrs]
-        rows = [_row_of(t, codec) for t in mine]
-        failures = [f for t in mine for f in t.user_attrs[_ROW]["failures"]]
-        if not rows:
+        mine = sorted((t for t in study.trials if t.number >= first and _ROW in t.user_attrs),
+                      key=lambda t: t.number)
+        if not mine:
             raise ValueError(f"TuneSearchCV: study {study.name!r} ran no trial")
-        n_fits = len(rows) * n_splits
-        if failures:
-            if len(failures) == n_fits:
-                raise ValueError(
-                    f"All the {n_fits} fits failed. It is very likely that your model is "
-                    "misconfigured. You can try to debug the error by setting "
-                    f"error_score='raise'. First error: {failures[0]}"
-                )
-            warnings.warn(
-                f"{len(failures)} fits failed out of a total of {n_fits}. The score on these "
-                f"train-test partitions for these parameters will be set to {error_score}. "
-                f"First error: {failures[0]}",
-                FitFailedWarning,
-                stacklevel=2,
-            )
-
+        folds = [f for t in mine for f in t.user_attrs[_ROW] if f is not None]
+        warn_or_raise_failures([f["error"] for f in folds if f["status"] == "failed"],
+                               len(folds), self.error_score)
+        names = _metric_names(folds, names)
+        multimetric = names != ["score"] or isinstance(scorer_attr, Mapping)
+        if multimetric and not isinstance(scorer_attr, Mapping):  # a callable's dict
+            metric = self._refit_metric(names)
+        pruned = np.array([t.state.name == "PRUNED" for t in mine])
+        rows = [_row_of(t, codec, names, n_splits, self.error_score) for t in mine]
         results = _format_results(rows, names, n_splits, self.return_train_score)
+        _warn_non_finite(results, names, self.return_train_score, ~pruned)
         self.multimetric_ = multimetric
-        self.scorer_ = scorers
+        self.scorer_ = scorer_attr
         self.n_splits_ = n_splits
         self.study_ = study
         self.cv_results_ = results
+        self._refit_metric_name = metric
 
         if self.refit or not multimetric:
             if callable(self.refit):
@@ -395,10 +389,8 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
                     raise IndexError("best_index_ index out of range")
                 self.best_index_ = int(index)
             else:
-                self.best_index_ = int(results[f"rank_test_{objective_metric}"].argmin())
-                self.best_score_ = float(
-                    results[f"mean_test_{objective_metric}"][self.best_index_]
-                )
+                self.best_index_ = int(results[f"rank_test_{metric}"].argmin())
+                self.best_score_ = float(results[f"mean_test_{metric}"][self.best_index_])
             self.best_params_ = results["params"][self.best_index_]
 
         if self.refit:
@@ -413,6 +405,20 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
             if hasattr(best, "feature_names_in_"):
                 self.feature_names_in_ = best.feature_names_in_
         return self
+
+    def _budget(self, codec: SpaceCodec) -> tuple[int, bool]:
+        """(how many candidates run, whether they are the whole finite space)."""
+        size = codec.grid_size()
+        n = int(self.n_trials)
+        if size is None or size > n:
+            return n, False
+        if size < n:
+            warnings.warn(
+                f"The total space of parameters {size} is smaller than n_trials={n}. Running "
+                f"{size} trial{'s' if size != 1 else ''}: each candidate once.",
+                UserWarning, stacklevel=3,
+            )
+        return size, True
 
     # -- delegation --------------------------------------------------------------------------
     @property
@@ -442,11 +448,34 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
 
     def score(self, X: Any, y: Any = None, **params: Any) -> float:
         """The score of the best estimator on the given data, by ``scorer_`` (the ``refit``
-        metric with several metrics)."""
+        metric with several metrics).  ``params`` (with metadata routing on) go to the scorer."""
         _check_refit(self, "score")
         check_is_fitted(self)
-        scorer = self.scorer_[self.refit] if self.multimetric_ else self.scorer_
-        return scorer(self.best_estimator_, X, y, **params)
+        if params and not _routing_enabled():
+            raise ValueError(
+                f"{type(self).__name__}.score got {sorted(params)}: passing extra keyword "
+                "arguments to score is only supported if enable_metadata_routing=True (set "
+                "it with sklearn.set_config)"
+            )
+        score_params = process_routing(self, "score", **params).scorer.score if params else {}
+        if isinstance(self.scorer_, Mapping):
+            return self.scorer_[self.refit](self.best_estimator_, X, y, **score_params)
+        value = self.scorer_(self.best_estimator_, X, y, **score_params)
+        if self.multimetric_:  # a callable that returns several metrics
+            return value[self._refit_metric_name]
+        return value
+
+    def _sk_visual_block_(self):
+        """The HTML diagram shows the best estimator once refitted, else the estimator."""
+        from sklearn.utils._repr_html.estimator import _VisualBlock
+
+        if hasattr(self, "best_estimator_"):
+            key, estimator = "best_estimator_", self.best_estimator_
+        else:
+            key, estimator = "estimator", self.estimator
+        return _VisualBlock("parallel", [estimator],
+                            names=[f"{key}: {type(estimator).__name__}"],
+                            name_details=[str(estimator)])
 
     @available_if(_estimator_has("score_samples"))
     def score_samples(self, X: Any) -> Any:
@@ -482,6 +511,104 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
     def inverse_transform(self, X: Any) -> Any:
         check_is_fitted(self)
         return self.best_estimator_.inverse_transform(X)
+
+
+class _Objective:
+    """One trial: the candidate's folds one after another, each outcome kept with the trial
+    (so that it reaches this process from any worker); the mean test score of ``metric``."""
+
+    def __init__(self, search: TuneSearchCV, codec: SpaceCodec, X: Any, y: Any, splits: list,
+                 fit_params: dict, score_params: dict, scorer: Any, names: list[str],
+                 metric: str, first: int, n_candidates: int):
+        self.search, self.codec, self.X, self.y, self.splits = search, codec, X, y, splits
+        self.fit_params, self.score_params, self.scorer = fit_params, score_params, scorer
+        self.names, self.metric, self.first, self.n_candidates = names, metric, first, n_candidates
+
+    def __call__(self, trial: Any) -> float:
+        params = self.codec.decode(trial.params)
+        outcomes: list[dict[str, Any] | None] = [None] * len(self.splits)
+        try:
+            return self._folds(trial, params, outcomes)
+        finally:
+            trial.set_user_attr(_ROW, outcomes)
+
+    def _metric_of(self, scores: Mapping[str, float]) -> str:
+        if self.metric in scores:
+            return self.metric
+        refit = self.search.refit
+        if isinstance(refit, str) and refit in scores:
+            return refit
+        return next(iter(scores))
+
+    def _folds(self, trial: Any, params: dict[str, Any], outcomes: list) -> float:
+        search, n_splits = self.search, len(self.splits)
+        candidate = trial.number - self.first
+        values: list[float] = []
+        for k, (train, test) in enumerate(self.splits):
+            estimator = clone(search.estimator).set_params(**clone(params, safe=False))
+            if search.verbose > 1:
+                print(progress_line(k, n_splits, candidate, self.n_candidates, params, None,
+                                    search.verbose))
+            outcome = fit_and_score(
+                estimator, self.X, self.y, train, test, fit_params=self.fit_params,
+                score_params=self.score_params, scorer=self.scorer, names=self.names,
+                return_train=search.return_train_score, error_score=search.error_score,
+            )
+            outcomes[k] = outcome
+            if search.verbose > 1:
+                print(progress_line(k, n_splits, candidate, self.n_candidates, params, outcome,
+                                    search.verbose))
+            if outcome["status"] == "ok":
+                values.append(outcome["test"][self._metric_of(outcome["test"])])
+            else:
+                values.append(float(search.error_score))
+            running = float(np.mean(values))
+            if k < n_splits - 1 and np.isfinite(running):
+                trial.report(running, k)
+                if trial.should_prune():
+                    raise TrialPruned(f"pruned after fold {k}")
+        return float(np.mean(values))
+
+
+def _metric_names(folds: list[dict[str, Any]], known: list[str] | None) -> list[str]:
+    """The metrics of the search: the scorers' names, or those a callable returned."""
+    if known is not None:
+        return known
+    for fold in folds:
+        if fold["status"] == "ok":
+            return list(fold["test"])
+    return ["score"]
+
+
+def _row_of(trial: Any, codec: SpaceCodec, names: list[str], n_splits: int,
+            error_score: Any) -> dict[str, Any]:
+    """One candidate's row of ``cv_results_`` from the fold outcomes its trial recorded:
+    a failed fold scores ``error_score``, a fold that did not run (pruned) nan."""
+    outcomes = trial.user_attrs[_ROW]
+    row: dict[str, Any] = {"number": trial.number, "params": codec.decode(trial.params)}
+    for key in ("fit_time", "score_time"):
+        row[key] = np.array([np.nan if o is None else o[key] for o in outcomes], dtype=float)
+    for part in ("test", "train"):
+        for name in names:
+            row[f"{part}_{name}"] = np.array(
+                [np.nan if o is None else (o[part].get(name, np.nan) if o["status"] == "ok"
+                                           else error_score) for o in outcomes],
+                dtype=float,
+            )
+    return row
+
+
+def _warn_non_finite(results: dict[str, Any], names: list[str], train: bool,
+                     ran: np.ndarray) -> None:
+    """scikit-learn's warning when a candidate that ran every fold has a non-finite mean."""
+    for part in ("test", "train") if train else ("test",):
+        for name in names:
+            means = results[f"mean_{part}_{name}"]
+            if not np.isfinite(means[ran]).all():
+                warnings.warn(
+                    f"One or more of the {part} scores are non-finite: {means}",
+                    category=UserWarning, stacklevel=3,
+                )
 
 
 def _format_results(
