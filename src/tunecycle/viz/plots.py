@@ -21,7 +21,9 @@ import base64
 import html
 import io
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -53,10 +55,31 @@ _INACTIVE_Y = -0.12
 _CMAP = "viridis"
 
 
+#: what makes a new figure (``figsize=`` -> Figure); :func:`figures_from` swaps it, e.g. for
+#: pyplot's ``plt.figure`` so that ``plt.show()`` / ``plt.savefig`` see the plot
+_FACTORY: ContextVar[Callable[..., Figure] | None] = ContextVar("tunecycle_figure_factory",
+                                                                default=None)
+
+
 def _figure(size: tuple[float, float] = _SIZE) -> Figure:
+    factory = _FACTORY.get()
+    if factory is not None:
+        return factory(figsize=size)
     from matplotlib.figure import Figure
 
     return Figure(figsize=size, layout="constrained")
+
+
+@contextmanager
+def figures_from(factory: Callable[..., Figure]) -> Iterator[None]:
+    """Within the block, the plots make their figures with ``factory(figsize=...)`` (for
+    instance ``functools.partial(pyplot.figure, layout="constrained")``) instead of an
+    unmanaged ``Figure``."""
+    token = _FACTORY.set(factory)
+    try:
+        yield
+    finally:
+        _FACTORY.reset(token)
 
 
 @dataclass(frozen=True)

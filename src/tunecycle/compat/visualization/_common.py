@@ -141,18 +141,12 @@ def coordinate(axis: vd.ParamAxis, value: Any) -> float:
 
 
 def int_ticks(axis: vd.ParamAxis, most: int = 10) -> list[int]:
-    """Integer tick values for an integer axis (every step when few, else evenly thinned);
-    a log axis gets the powers of ten and their 2 and 5 multiples within range."""
+    """Integer tick values for an integer axis (see :func:`tunecycle.viz.data.int_tick_values`;
+    a Float with an integer step counts as one)."""
     p = axis.param
-    low, high = int(p.low), int(p.high)  # type: ignore[attr-defined]
-    if is_log(axis):
-        ticks = [m * 10 ** e for e in range(0, int(math.log10(max(high, 1))) + 1)
-                 for m in (1, 2, 5) if low <= m * 10 ** e <= high]
-        return sorted(set([low, *ticks, high]))
-    step = int(getattr(p, "step", 1) or 1)
-    n = (high - low) // step + 1
-    stride = step * max(1, math.ceil(n / most))
-    return list(range(low, high + 1, stride))
+    if isinstance(p, Float):
+        p = Int(int(p.low), int(p.high), step=int(p.step or 1))
+    return vd.int_tick_values(p, most)  # type: ignore[arg-type]
 
 
 def grid(axis: vd.ParamAxis, values: Sequence[float], n: int = 60) -> np.ndarray:
@@ -227,11 +221,12 @@ def with_targets(trials: Sequence[FrozenTrial],
     return out
 
 
-def pareto_data(study: Any, target_names: Sequence[str] | None,
-                targets: Callable[[FrozenTrial], Sequence[float]] | None,
-                constraints_func: Callable[[FrozenTrial], Sequence[float]] | None
-                ) -> vd.FrontData:
-    """The front of a study of 2 or 3 objectives (or of what ``targets`` gives)."""
+def pareto_inputs(study: Any, target_names: Sequence[str] | None,
+                  targets: Callable[[FrozenTrial], Sequence[float]] | None,
+                  constraints_func: Callable[[FrozenTrial], Sequence[float]] | None
+                  ) -> tuple[list[FrozenTrial], tuple[Direction, ...], tuple[str, ...]]:
+    """(trials valued by ``targets`` with ``constraints_func``'s constraints, directions,
+    objective names) for a Pareto front of 2 or 3 objectives."""
     src = read(study)
     trials = feasible_with(with_targets(src.trials, targets), constraints_func)
     if targets is None:
@@ -242,7 +237,7 @@ def pareto_data(study: Any, target_names: Sequence[str] | None,
         dirs = src.directions
         default_names = src.objective_names()
     else:
-        done = [t for t in trials if t.state is TrialState.COMPLETE]
+        done = [t for t in trials if t.state is TrialState.COMPLETE and t.values is not None]
         k = len(done[0].values) if done else 2  # type: ignore[arg-type]
         if k not in (2, 3):
             raise ValueError(f"targets: must return 2 or 3 values per trial, got {k}")
@@ -254,4 +249,25 @@ def pareto_data(study: Any, target_names: Sequence[str] | None,
         if len(target_names) != k:
             raise ValueError(f"target_names: {len(target_names)} names for {k} objectives")
         names = tuple(str(n) for n in target_names)
+    return trials, tuple(dirs), names
+
+
+def pareto_data(study: Any, target_names: Sequence[str] | None,
+                targets: Callable[[FrozenTrial], Sequence[float]] | None,
+                constraints_func: Callable[[FrozenTrial], Sequence[float]] | None
+                ) -> vd.FrontData:
+    """The front of a study of 2 or 3 objectives (or of what ``targets`` gives)."""
+    trials, dirs, names = pareto_inputs(study, target_names, targets, constraints_func)
     return vd.front(trials, dirs, names)
+
+
+def check_reference(src: Source, reference_point: Sequence[float]) -> list[float]:
+    """``reference_point`` checked: one finite number per objective of a study of several."""
+    if not src.multi:
+        raise ValueError("study: the hypervolume needs a study of two or more objectives; "
+                         "this one has one")
+    ref = np.asarray(reference_point, dtype=float).ravel()
+    if ref.shape != (len(src.directions),) or not np.all(np.isfinite(ref)):
+        raise ValueError(f"reference_point: expected {len(src.directions)} finite values (one "
+                         f"per objective), got {list(np.asarray(reference_point).ravel())!r}")
+    return ref.tolist()

@@ -558,14 +558,8 @@ def plot_hypervolume_history(study: Any, reference_point: Sequence[float]) -> go
     ``reference_point`` (one value per objective, worse than the trials that should count)."""
     go = _go()
     src = vc.read(study)
-    if not src.multi:
-        raise ValueError("study: the hypervolume needs a study of two or more objectives; "
-                         "this one has one")
-    ref = np.asarray(reference_point, dtype=float).ravel()
-    if ref.shape != (len(src.directions),):
-        raise ValueError(f"reference_point: expected {len(src.directions)} values (one per "
-                         f"objective), got {list(np.asarray(reference_point).ravel())!r}")
-    h = vd.hypervolume_history(src.trials, src.directions, None, ref.tolist())
+    ref = vc.check_reference(src, reference_point)
+    h = vd.hypervolume_history(src.trials, src.directions, None, ref)
     fig = go.Figure(go.Scatter(x=list(h.numbers), y=list(h.hypervolume), mode="lines+markers",
                                name="Hypervolume", line={"color": _BLUE}))
     fig.update_layout(title={"text": "Hypervolume History Plot"}, template="plotly_white",
