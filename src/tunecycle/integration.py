@@ -5,7 +5,18 @@ library (XGBoost, scikit-learn, MLflow, ...) when first used."""
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for readers and type checkers; at run time __getattr__ loads them
+    from tunecycle.compat.integration import (
+        CatBoostPruningCallback,
+        LightGBMPruningCallback,
+        MLflowCallback,
+        TensorBoardCallback,
+        WeightsAndBiasesCallback,
+    )
+    from tunecycle.compat.integration_sklearn import OptunaSearchCV
+    from tunecycle.integrations.xgboost import XGBoostPruningCallback
 
 __all__ = [
     "CatBoostPruningCallback", "LightGBMPruningCallback", "MLflowCallback", "OptunaSearchCV",

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import tunecycle as tc
-from tests.integrations.test_integrations import WARMUP, check, run_study
+from tests.integrations.test_integrations import check, run_study
 from tunecycle.records import TrialState
 
 N_ROUNDS = 12

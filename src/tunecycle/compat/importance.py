@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from tunecycle.compat.visualization import _common as vc
+from tunecycle.compat import plot_inputs as vc
 from tunecycle.records import Direction, FrozenTrial
 from tunecycle.space import Categorical, Float, Int
 from tunecycle.viz import data as vd

@@ -23,7 +23,7 @@ import importlib.util
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tunecycle.integrations.catboost import CatBoostPruningCallback as _CatBoost
 from tunecycle.integrations.lightgbm import LightGBMPruningCallback as _LightGBM
@@ -31,6 +31,10 @@ from tunecycle.integrations.mlflow import MLflowCallback as _MLflow
 from tunecycle.integrations.tensorboard import TensorBoardCallback as _TensorBoard
 from tunecycle.integrations.wandb import WandbCallback as _Wandb
 from tunecycle.records import FrozenTrial
+
+if TYPE_CHECKING:  # loaded by __getattr__ on first use (XGBoost, scikit-learn)
+    from tunecycle.compat.integration_sklearn import OptunaSearchCV
+    from tunecycle.integrations.xgboost import XGBoostPruningCallback
 
 
 class LightGBMPruningCallback(_LightGBM):
@@ -190,7 +194,7 @@ class MLflowCallback(_MLflow):
 
                 # Optuna's trial.study (the Optuna-style trial), else the study that
                 # drives a native trial
-                study = getattr(trial, "study", None) or getattr(trial, "_driver")
+                study = getattr(trial, "study", None) or trial._driver
                 if self.tracking_uri is not None:
                     mlflow.set_tracking_uri(self.tracking_uri)
                 exp = self._experiment_id(study.name)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from tunecycle.compat.visualization._common import direction_of
+from tunecycle.compat.plot_inputs import direction_of
 from tunecycle.cycle.search_cv import TuneSearchCV
 from tunecycle.records import Direction
 

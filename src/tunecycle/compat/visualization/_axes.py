@@ -14,15 +14,14 @@ array of them.  matplotlib loads on the first call.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tunecycle.compat.visualization import _common as vc
-from tunecycle.records import Direction, FrozenTrial, TrialState
+from tunecycle.compat import plot_inputs as vc
+from tunecycle.records import FrozenTrial, TrialState
 from tunecycle.viz import data as vd
 
 if TYPE_CHECKING:

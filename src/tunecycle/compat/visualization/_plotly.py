@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tunecycle.compat.visualization import _common as vc
+from tunecycle.compat import plot_inputs as vc
 from tunecycle.records import Direction, FrozenTrial, TrialState
 from tunecycle.viz import data as vd
 
@@ -175,7 +175,7 @@ def plot_param_importances(study: Any, evaluator: BaseImportanceEvaluator | None
         vc.check_target([src], target, target_name)
     fig = go.Figure()
     fig.update_layout(title={"text": "Hyperparameter Importances"}, template="plotly_white",
-                      xaxis={"title": {"text": f"Hyperparameter Importance"}},
+                      xaxis={"title": {"text": "Hyperparameter Importance"}},
                       yaxis={"title": {"text": "Hyperparameter"}}, showlegend=False)
     done = [t for t in src.trials if t.state is TrialState.COMPLETE]
     if not done:

@@ -1,6 +1,6 @@
-"""What the plotly and the matplotlib halves of ``tunecycle.visualization`` share: reading a
-study (or several) into trials and directions, Optuna's ``target=`` rule, and parameter axes
-in natural coordinates.
+"""What the plots of ``tunecycle.visualization`` (plotly and matplotlib) and the evaluators of
+``tunecycle.importance`` share: reading a study (or several) into trials and directions,
+Optuna's ``target=`` rule, and parameter axes in natural coordinates.
 
 Optuna's rule for one-objective plots: in a study of several objectives, ``target`` (a
 function of a trial) must say what to plot, else ``ValueError``; a ``target`` with the default
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from tunecycle.records import Direction, FrozenTrial, TrialState
-from tunecycle.space import Categorical, Float, Int
+from tunecycle.space import Float, Int
 from tunecycle.viz import data as vd
 
 DEFAULT_TARGET_NAME = "Objective Value"
