@@ -331,3 +331,26 @@ def test_matplotlib_pareto_front_marks_infeasible(mo_study):
     assert "infeasible" in labels
     infeasible = [c for c in ax.collections if c.get_label() == "infeasible"][0]
     assert len(infeasible.get_offsets()) == sum(not t.feasible for t in _complete(mo_study))
+
+
+# -- side by side with Optuna 5 ---------------------------------------------------------------------
+def test_titles_and_axes_match_optunas_on_the_same_trials(study):
+    optuna = pytest.importorskip("optuna")
+    import optuna.visualization as ov
+
+    from tests.compat.test_importance import _optuna_copy
+
+    _, copy = _optuna_copy(study)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    for name in ("plot_optimization_history", "plot_slice", "plot_edf", "plot_timeline",
+                 "plot_param_importances", "plot_contour", "plot_rank",
+                 "plot_parallel_coordinate"):
+        ours, theirs = getattr(vis, name)(study), getattr(ov, name)(copy)
+        assert ours.layout.title.text == theirs.layout.title.text, name
+    ours, theirs = vis.plot_optimization_history(study), ov.plot_optimization_history(copy)
+    assert [d.name for d in ours.data][:2] == [d.name for d in theirs.data][:2]
+    assert list(ours.data[1].y) == pytest.approx(list(theirs.data[1].y))  # the best line
+    assert ours.layout.yaxis.title.text == theirs.layout.yaxis.title.text
+    seeded = optuna.importance.FanovaImportanceEvaluator(seed=0)  # Optuna's default is unseeded
+    ours, theirs = vis.plot_param_importances(study), ov.plot_param_importances(copy, seeded)
+    assert ours.data[0].y[-1] == theirs.data[0].y[-1] == "x"  # the top bar

@@ -119,7 +119,7 @@ def plot_optimization_history(study: Any, *, target: vc.Target | None = None,
             fig.add_trace(go.Scatter(x=list(h.numbers), y=list(h.best), mode="lines",
                                      name=f"Best Value{suffix}", line={"color": _RED}
                                      if len(sources) == 1 else None))
-        if bad:
+        if bad or len(sources) == 1:  # Optuna's figure always has this trace (maybe empty)
             fig.add_trace(go.Scatter(x=[h.numbers[i] for i in bad], y=[h.values[i] for i in bad],
                                      mode="markers", name=f"Infeasible Trial{suffix}",
                                      marker={"color": _GREY}, showlegend=False))
