@@ -116,7 +116,7 @@ def test_history_best_line_is_the_running_best(study):
 
 def test_history_with_target_has_no_best_line_and_several_studies_share_it(study):
     fig = vis.plot_optimization_history(study, target=lambda t: -t.value, target_name="neg")
-    assert [d.name for d in fig.data] == ["neg"]
+    assert [d.name for d in fig.data] == ["neg", "Infeasible Trial"]  # no "Best Value"
     assert list(fig.data[0].y) == [-t.value for t in _complete(study)]
     two = vis.plot_optimization_history([study, study])
     assert len([d for d in two.data if d.name.startswith("Best Value")]) == 2
