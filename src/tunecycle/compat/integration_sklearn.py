@@ -90,7 +90,7 @@ class OptunaSearchCV(TuneSearchCV):
     @property
     def pruner(self) -> Any:
         if not self.enable_pruning:
-            return None
+            return "none"  # explicit: not the study default (Optuna's median rule)
         if self.study is not None and type(self.study.pruner).__name__ != "NopPruner":
             return self.study.pruner
         return "median"
