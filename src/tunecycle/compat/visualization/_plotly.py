@@ -84,7 +84,7 @@ def _axis_layout(axis: vd.ParamAxis) -> dict[str, Any]:
 def _empty(title: str, message: str | None = None) -> go.Figure:
     go = _go()
     fig = go.Figure()
-    fig.update_layout(title={"text": title}, template="plotly_white")
+    fig.update_layout(title={"text": title})
     if message:
         fig.add_annotation(text=message, showarrow=False, xref="paper", yref="paper",
                            x=0.5, y=0.5)
@@ -102,7 +102,7 @@ def plot_optimization_history(study: Any, *, target: vc.Target | None = None,
     sources = vc.read_many(study)
     vc.check_target(sources, target, target_name)
     fig = go.Figure()
-    fig.update_layout(title={"text": "Optimization History Plot"}, template="plotly_white",
+    fig.update_layout(title={"text": "Optimization History Plot"},
                       xaxis={"title": {"text": "Trial"}}, yaxis={"title": {"text": target_name}})
     histories = [(s, vd.history(vc.with_target(s, target), s.directions[0])) for s in sources]
     if error_bar and len(sources) > 1:
@@ -174,7 +174,7 @@ def plot_param_importances(study: Any, evaluator: BaseImportanceEvaluator | None
     if target is not None and target_name == vc.DEFAULT_TARGET_NAME:
         vc.check_target([src], target, target_name)
     fig = go.Figure()
-    fig.update_layout(title={"text": "Hyperparameter Importances"}, template="plotly_white",
+    fig.update_layout(title={"text": "Hyperparameter Importances"},
                       xaxis={"title": {"text": "Hyperparameter Importance"}},
                       yaxis={"title": {"text": "Hyperparameter"}}, showlegend=False)
     done = [t for t in src.trials if t.state is TrialState.COMPLETE]
@@ -221,7 +221,7 @@ def plot_parallel_coordinate(study: Any, params: list[str] | None = None, *,
             "reversescale": dirn is Direction.MINIMIZE,
             "colorbar": {"title": {"text": target_name}}}
     fig = go.Figure(go.Parcoords(dimensions=dims, line=line, labelangle=30, labelside="bottom"))
-    fig.update_layout(title={"text": title}, template="plotly_white")
+    fig.update_layout(title={"text": title})
     return fig
 
 
@@ -287,7 +287,7 @@ def plot_slice(study: Any, params: list[str] | None = None, *,
             row=1, col=j)
         fig.update_xaxes(row=1, col=j, **_axis_layout(s.axis))
     fig.update_yaxes(title={"text": target_name}, row=1, col=1)
-    fig.update_layout(title={"text": title}, template="plotly_white")
+    fig.update_layout(title={"text": title})
     return fig
 
 
@@ -335,7 +335,7 @@ def plot_contour(study: Any, params: list[str] | None = None, *,
                     layout_y["title"] = None
                 fig.update_xaxes(row=cell[0], col=cell[1], **layout_x)
                 fig.update_yaxes(row=cell[0], col=cell[1], **layout_y)
-    fig.update_layout(title={"text": title}, template="plotly_white")
+    fig.update_layout(title={"text": title})
     return fig
 
 
@@ -377,7 +377,7 @@ def plot_intermediate_values(study: Any) -> go.Figure:
     src = vc.read(study)
     curves = vd.intermediate(src.trials)
     fig = go.Figure()
-    fig.update_layout(title={"text": "Intermediate Values Plot"}, template="plotly_white",
+    fig.update_layout(title={"text": "Intermediate Values Plot"},
                       xaxis={"title": {"text": "Step"}},
                       yaxis={"title": {"text": "Intermediate Value"}},
                       showlegend=len(curves) <= 20)
@@ -404,7 +404,7 @@ def plot_edf(study: Any, *, target: vc.Target | None = None,
     vc.check_target(sources, target, target_name)
     fig = go.Figure()
     fig.update_layout(title={"text": "Empirical Distribution Function Plot"},
-                      template="plotly_white", xaxis={"title": {"text": target_name}},
+                      xaxis={"title": {"text": target_name}},
                       yaxis={"title": {"text": "Cumulative Probability"}, "range": [0, 1.02]})
     for src in sources:
         e = vd.edf(vc.with_target(src, target))
@@ -468,7 +468,7 @@ def plot_rank(study: Any, params: list[str] | None = None, *,
                     ly["title"] = None
                 fig.update_xaxes(row=i + 1, col=j + 1, **lx)
                 fig.update_yaxes(row=i + 1, col=j + 1, **ly)
-    fig.update_layout(title={"text": title}, template="plotly_white")
+    fig.update_layout(title={"text": title})
     return fig
 
 
@@ -487,7 +487,7 @@ def plot_timeline(study: Any, n_recent_trials: int | None = None) -> go.Figure:
     if n_recent_trials is not None:
         started = started[-n_recent_trials:]
     fig = go.Figure()
-    fig.update_layout(title={"text": "Timeline Plot"}, template="plotly_white",
+    fig.update_layout(title={"text": "Timeline Plot"},
                       xaxis={"title": {"text": "Datetime"}, "type": "date"},
                       yaxis={"title": {"text": "Trial"}}, barmode="overlay")
     for state in TrialState:
@@ -549,7 +549,7 @@ def plot_pareto_front(study: Any, *, target_names: list[str] | None = None,
         fig.update_layout(**titles)
     else:
         fig.update_layout(scene=titles)
-    fig.update_layout(title={"text": "Pareto-front Plot"}, template="plotly_white")
+    fig.update_layout(title={"text": "Pareto-front Plot"})
     return fig
 
 
@@ -562,7 +562,7 @@ def plot_hypervolume_history(study: Any, reference_point: Sequence[float]) -> go
     h = vd.hypervolume_history(src.trials, src.directions, None, ref)
     fig = go.Figure(go.Scatter(x=list(h.numbers), y=list(h.hypervolume), mode="lines+markers",
                                name="Hypervolume", line={"color": _BLUE}))
-    fig.update_layout(title={"text": "Hypervolume History Plot"}, template="plotly_white",
+    fig.update_layout(title={"text": "Hypervolume History Plot"},
                       xaxis={"title": {"text": "Trial"}},
                       yaxis={"title": {"text": "Hypervolume"}})
     return fig
