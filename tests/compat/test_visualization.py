@@ -354,3 +354,10 @@ def test_titles_and_axes_match_optunas_on_the_same_trials(study):
     seeded = optuna.importance.FanovaImportanceEvaluator(seed=0)  # Optuna's default is unseeded
     ours, theirs = vis.plot_param_importances(study), ov.plot_param_importances(copy, seeded)
     assert ours.data[0].y[-1] == theirs.data[0].y[-1] == "x"  # the top bar
+
+
+def test_matplotlib_slice_puts_integers_on_integer_ticks(study):
+    panels = {ax.get_xlabel(): ax for ax in vm.plot_slice(study)}
+    ticks = list(panels["n"].get_xticks())
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    assert [t.get_text() for t in panels["n"].get_xticklabels()] == [str(int(t)) for t in ticks]

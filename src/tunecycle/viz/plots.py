@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from tunecycle.errors import UserError
 from tunecycle.records import Direction, FrozenTrial, TrialState
+from tunecycle.space import Int
 from tunecycle.viz import data as vd
 
 if TYPE_CHECKING:
@@ -327,6 +328,8 @@ def plot_slice(source: Any, params: Sequence[str] | None = None, *,
 
             ax.set_xscale("log")
             ax.xaxis.set_minor_formatter(NullFormatter())
+        if isinstance(s.axis.param, Int):  # integers on their own ticks
+            ax.set_xticks([int(v) for v in s.axis.labels], s.axis.labels)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(data):]:
         ax.set_axis_off()
