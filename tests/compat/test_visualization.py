@@ -361,3 +361,9 @@ def test_matplotlib_slice_puts_integers_on_integer_ticks(study):
     ticks = list(panels["n"].get_xticks())
     assert ticks and all(float(t).is_integer() for t in ticks)
     assert [t.get_text() for t in panels["n"].get_xticklabels()] == [str(int(t)) for t in ticks]
+
+
+def test_the_terminator_plot_says_why_it_is_missing():
+    for module in (vis, vm):
+        with pytest.raises(AttributeError, match="no terminator"):
+            module.plot_terminator_improvement  # noqa: B018

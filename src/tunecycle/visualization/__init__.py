@@ -24,9 +24,18 @@ __all__ = [
 ]
 
 
+_MISSING = {
+    "plot_terminator_improvement": "tunecycle has no terminator (Optuna's optuna.terminator); "
+                                   "stop a study with optimize(timeout=) or a callback that "
+                                   "calls study.stop()",
+}
+
+
 def __getattr__(name: str):  # ``tunecycle.visualization.matplotlib`` without importing it
     if name == "matplotlib":
         import importlib
 
         return importlib.import_module("tunecycle.visualization.matplotlib")
+    if name in _MISSING:
+        raise AttributeError(f"tunecycle.visualization.{name}: {_MISSING[name]}")
     raise AttributeError(f"module 'tunecycle.visualization' has no attribute {name!r}")

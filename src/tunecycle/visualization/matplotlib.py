@@ -23,3 +23,11 @@ __all__ = [
     "plot_intermediate_values", "plot_optimization_history", "plot_parallel_coordinate",
     "plot_param_importances", "plot_pareto_front", "plot_rank", "plot_slice", "plot_timeline",
 ]
+
+
+def __getattr__(name: str):
+    from tunecycle.visualization import _MISSING
+
+    if name in _MISSING:
+        raise AttributeError(f"tunecycle.visualization.matplotlib.{name}: {_MISSING[name]}")
+    raise AttributeError(f"module 'tunecycle.visualization.matplotlib' has no attribute {name!r}")
