@@ -117,8 +117,7 @@ class MLflowCallback:
         if self.nest_trials:
             tags["mlflow.parentRunId"] = self._parent(study, exp)
         start = _ms(trial.datetime_start) or int(time.time() * 1000)
-        run = self.client.create_run(exp, start_time=start, run_name=run_name(study.name, trial))
-        run_id = run.info.run_id
+        run_id = self._trial_run(exp, start, study, trial)
         try:
             params = [Param(_key(k), str(param_value(v))[:_MAX_PARAM])
                       for k, v in trial.params.items()]
@@ -136,6 +135,11 @@ class MLflowCallback:
         finally:
             self.client.set_terminated(run_id, status=_STATUS.get(trial.state, "FAILED"),
                                        end_time=_ms(trial.datetime_complete))
+
+    def _trial_run(self, exp: str, start: int, study: Any, trial: FrozenTrial) -> str:
+        """The id of the run a trial is logged to (a new one here)."""
+        run = self.client.create_run(exp, start_time=start, run_name=run_name(study.name, trial))
+        return run.info.run_id
 
     def _log_batch(self, run_id: str, metrics: list, params: list, tags: list) -> None:
         for i in range(0, max(len(params), len(tags), 1), _BATCH):

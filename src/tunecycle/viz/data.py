@@ -87,6 +87,10 @@ def _axis(name: str, param: Param) -> ParamAxis:
         return ParamAxis(name, param, "categorical", tuple((i + 0.5) / n for i in range(n)),
                          tuple(format_value(c) for c in param.choices))
     log = isinstance(param, (Float, Int)) and param.log
+    if isinstance(param, Int):  # ticks on the integers themselves, not between them
+        values = int_tick_values(param)
+        return ParamAxis(name, param, "log" if log else "linear",
+                         tuple(param.to_unit(v) for v in values), tuple(str(v) for v in values))
     labels: list[str] = []
     ticks: list[float] = []
     for u in _NUMERIC_TICKS:
@@ -96,6 +100,39 @@ def _axis(name: str, param: Param) -> ParamAxis:
         ticks.append(u)
         labels.append(label)
     return ParamAxis(name, param, "log" if log else "linear", tuple(ticks), tuple(labels))
+
+
+def int_tick_values(param: Int, most: int = 6) -> list[int]:
+    """Integer values to put ticks at (about ``most`` of them at most): every value of a short
+    range, else ``low`` and the multiples of a round stride (1, 2 or 5 times a power of ten
+    steps); on a log scale ``low``, ``high`` and the powers of ten between them (with their 2
+    and 5 multiples when there is room)."""
+    low, high = int(param.low), int(param.high)
+    if high <= low:
+        return [low]
+    if param.log:
+        top = int(math.log10(high)) + 1
+        for mults in ((1, 2, 5), (1,)):
+            inner = sorted({m * 10 ** e for e in range(top) for m in mults
+                            if low < m * 10 ** e < high})
+            if len(inner) <= most - 2:
+                break
+        while len(inner) > most - 2:
+            inner = inner[::2]
+        return [low, *inner, high]
+    step = int(param.step or 1)
+    n = (high - low) // step + 1
+    if n <= most:
+        return list(range(low, high + 1, step))
+    raw = (n - 1) / (most - 1)
+    scale = 10 ** math.floor(math.log10(raw))
+    stride = step * next(m * scale for m in (1, 2, 5, 10) if m * scale >= raw)
+    first = -(-low // stride) * stride  # the first multiple of the stride at or above low
+    values = [low] + [v for v in range(first, high + 1, stride)
+                      if v > low and (v - low) % step == 0]
+    if len(values) > 1 and values[1] - low < stride / 2:
+        values.pop(1)  # too close to low to label both
+    return values
 
 
 def _infer_param(values: Sequence[Any]) -> Param:

@@ -59,9 +59,11 @@ def param_importances(
     *,
     n_trees: int = 64,
     seed: int = 0,
+    max_depth: int | None = None,
 ) -> Importance:
     """fANOVA main-effect importances of ``params`` (default: every parameter) from the
-    complete trials; needs at least two of them."""
+    complete trials; needs at least two of them.  ``max_depth`` bounds the forest's trees
+    (None: grown until their leaves are pure)."""
     done = complete_trials(trials)
     if len(done) < 2:
         raise UserError(
@@ -76,7 +78,7 @@ def param_importances(
         raise UserError("importance: the study's trials have no parameters")
     X = _encode(done, [axes[n] for n in names], np.random.default_rng(seed))
     y = np.array([float(t.value) for t in done])  # type: ignore[arg-type]
-    shares = _forest_shares(X, y, n_trees, seed)
+    shares = _forest_shares(X, y, n_trees, seed, max_depth)
     mean = shares.mean(axis=0)
     std = shares.std(axis=0)
     total = float(mean.sum())
@@ -101,12 +103,13 @@ def _encode(trials: Sequence[FrozenTrial], axes: Sequence[ParamAxis],
     return X
 
 
-def _forest_shares(X: np.ndarray, y: np.ndarray, n_trees: int, seed: int) -> np.ndarray:
+def _forest_shares(X: np.ndarray, y: np.ndarray, n_trees: int, seed: int,
+                   max_depth: int | None = None) -> np.ndarray:
     """Per tree, each column's main-effect share of the tree's variance (trees x columns)."""
     from sklearn.ensemble import RandomForestRegressor
 
     forest = RandomForestRegressor(n_estimators=n_trees, random_state=seed, n_jobs=1,
-                                   min_samples_leaf=1)
+                                   min_samples_leaf=1, max_depth=max_depth)
     forest.fit(X, y)
     rows = [_tree_shares(est.tree_, X.shape[1]) for est in forest.estimators_]
     return np.array(rows)

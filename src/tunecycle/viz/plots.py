@@ -21,7 +21,9 @@ import base64
 import html
 import io
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from tunecycle.errors import UserError
 from tunecycle.records import Direction, FrozenTrial, TrialState
+from tunecycle.space import Int
 from tunecycle.viz import data as vd
 
 if TYPE_CHECKING:
@@ -53,10 +56,31 @@ _INACTIVE_Y = -0.12
 _CMAP = "viridis"
 
 
+#: what makes a new figure (``figsize=`` -> Figure); :func:`figures_from` swaps it, e.g. for
+#: pyplot's ``plt.figure`` so that ``plt.show()`` / ``plt.savefig`` see the plot
+_FACTORY: ContextVar[Callable[..., Figure] | None] = ContextVar("tunecycle_figure_factory",
+                                                                default=None)
+
+
 def _figure(size: tuple[float, float] = _SIZE) -> Figure:
+    factory = _FACTORY.get()
+    if factory is not None:
+        return factory(figsize=size)
     from matplotlib.figure import Figure
 
     return Figure(figsize=size, layout="constrained")
+
+
+@contextmanager
+def figures_from(factory: Callable[..., Figure]) -> Iterator[None]:
+    """Within the block, the plots make their figures with ``factory(figsize=...)`` (for
+    instance ``functools.partial(pyplot.figure, layout="constrained")``) instead of an
+    unmanaged ``Figure``."""
+    token = _FACTORY.set(factory)
+    try:
+        yield
+    finally:
+        _FACTORY.reset(token)
 
 
 @dataclass(frozen=True)
@@ -304,6 +328,8 @@ def plot_slice(source: Any, params: Sequence[str] | None = None, *,
 
             ax.set_xscale("log")
             ax.xaxis.set_minor_formatter(NullFormatter())
+        if isinstance(s.axis.param, Int):  # integers on their own ticks
+            ax.set_xticks([int(v) for v in s.axis.labels], s.axis.labels)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(data):]:
         ax.set_axis_off()
