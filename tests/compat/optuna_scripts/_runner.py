@@ -31,13 +31,13 @@ import json
 import math
 import os
 import re
-import sys
-import traceback
-import types
 import resource
 import subprocess
+import sys
 import tempfile
 import time
+import traceback
+import types
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,8 +76,7 @@ class Run:
     cpu_s: float
 
 
-def launch(name: str, backend: str, timeout: float = 120.0,
-           extra_path: str | None = None) -> Run:
+def launch(name: str, backend: str, timeout: float = 120.0, extra_path: str | None = None) -> Run:
     """Run the folder's script ``name`` under ``backend`` in a fresh directory."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env.update(SCRIPT_ENV)
@@ -91,9 +90,20 @@ def launch(name: str, backend: str, timeout: float = 120.0,
         report_path = Path(tmp) / "report.json"
         try:
             done = subprocess.run(
-                [sys.executable, str(FOLDER / "_runner.py"), "--backend", backend,
-                 str(FOLDER / f"{name}.py"), str(report_path)],
-                cwd=work, env=env, capture_output=True, text=True, timeout=timeout)
+                [
+                    sys.executable,
+                    str(FOLDER / "_runner.py"),
+                    "--backend",
+                    backend,
+                    str(FOLDER / f"{name}.py"),
+                    str(report_path),
+                ],
+                cwd=work,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
             returncode, stdout, stderr = done.returncode, done.stdout, done.stderr
         except subprocess.TimeoutExpired as exc:
             returncode = -9
@@ -102,19 +112,27 @@ def launch(name: str, backend: str, timeout: float = 120.0,
         report = json.loads(report_path.read_text()) if report_path.exists() else None
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Run(name, backend, returncode, stdout, stderr, report,
-               time.perf_counter() - start, cpu)
+    return Run(name, backend, returncode, stdout, stderr, report, time.perf_counter() - start, cpu)
+
 
 IMPORT_RULES: list[tuple[re.Pattern[str], str]] = [
     # optuna_integration first: "optuna" is a prefix of it
-    (re.compile(r"^(\s*)import optuna_integration\s*$"),
-     r"\1import tunecycle.integration as optuna_integration"),
-    (re.compile(r"^(\s*)from optuna_integration(\.[\w.]+)? import "),
-     r"\1from tunecycle.integration\2 import "),
-    (re.compile(r"^(\s*)import optuna(\s+as\s+\w+)?\s*$"),
-     lambda m: f"{m.group(1)}import tunecycle{m.group(2) or ' as optuna'}"),
-    (re.compile(r"^(\s*)import optuna(\.[\w.]+)\s*$"),
-     r"\1import tunecycle\2; import tunecycle as optuna"),
+    (
+        re.compile(r"^(\s*)import optuna_integration\s*$"),
+        r"\1import tunecycle.integration as optuna_integration",
+    ),
+    (
+        re.compile(r"^(\s*)from optuna_integration(\.[\w.]+)? import "),
+        r"\1from tunecycle.integration\2 import ",
+    ),
+    (
+        re.compile(r"^(\s*)import optuna(\s+as\s+\w+)?\s*$"),
+        lambda m: f"{m.group(1)}import tunecycle{m.group(2) or ' as optuna'}",
+    ),
+    (
+        re.compile(r"^(\s*)import optuna(\.[\w.]+)\s*$"),
+        r"\1import tunecycle\2; import tunecycle as optuna",
+    ),
     (re.compile(r"^(\s*)from optuna(\.[\w.]+)? import "), r"\1from tunecycle\2 import "),
 ]
 
@@ -124,7 +142,7 @@ def swap_imports(source: str) -> tuple[str, int]:
     out, changed = [], 0
     for line in source.splitlines(keepends=True):
         body = line.rstrip("\r\n")
-        end = line[len(body):]
+        end = line[len(body) :]
         for pattern, repl in IMPORT_RULES:
             new = pattern.sub(repl, body, count=1)
             if new != body:
@@ -223,9 +241,13 @@ def _capture_plotly(shown: list[dict[str, Any]]) -> None:
 
     class Capture(ExternalRenderer):
         def render(self, fig_dict: dict[str, Any]) -> None:
-            title = (fig_dict.get("layout", {}).get("title") or {})
-            shown.append({"traces": len(fig_dict.get("data", [])),
-                          "title": title.get("text") if isinstance(title, dict) else title})
+            title = fig_dict.get("layout", {}).get("title") or {}
+            shown.append(
+                {
+                    "traces": len(fig_dict.get("data", [])),
+                    "title": title.get("text") if isinstance(title, dict) else title,
+                }
+            )
 
     pio.renderers["tunecycle_capture"] = Capture()
     pio.renderers.default = "tunecycle_capture"
@@ -243,8 +265,12 @@ def _files(root: str) -> list[str]:
 def _error(exc: BaseException, script: str) -> dict[str, Any]:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == script]
     last = frames[-1] if frames else None
-    return {"type": type(exc).__name__, "message": str(exc).splitlines()[0] if str(exc) else "",
-            "line": last.lineno if last else None, "code": last.line if last else None}
+    return {
+        "type": type(exc).__name__,
+        "message": str(exc).splitlines()[0] if str(exc) else "",
+        "line": last.lineno if last else None,
+        "code": last.line if last else None,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -259,8 +285,13 @@ def main(argv: list[str] | None = None) -> int:
     swaps = 0
     if args.backend == "tunecycle":
         source, swaps = swap_imports(source)
-    report: dict[str, Any] = {"backend": args.backend, "swapped_lines": swaps, "error": None,
-                              "figures": [], "studies": []}
+    report: dict[str, Any] = {
+        "backend": args.backend,
+        "swapped_lines": swaps,
+        "error": None,
+        "figures": [],
+        "studies": [],
+    }
     package = __import__(args.backend)
     recorder = _Recorder(package)
     if re.search(r"plotly|visualization", source):

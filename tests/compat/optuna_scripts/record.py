@@ -56,15 +56,22 @@ def main(argv: list[str] | None = None) -> int:
         run = launch(name, args.backend, timeout=600, extra_path=args.extra_path)
         total += run.cpu_s
         error = (run.report or {}).get("error") or {}
-        print(f"{name:48s} rc={run.returncode:<3d} cpu {run.cpu_s:5.1f}s  "
-              f"{error.get('type', '')} {error.get('message', '')[:90]}", flush=True)
+        print(
+            f"{name:48s} rc={run.returncode:<3d} cpu {run.cpu_s:5.1f}s  "
+            f"{error.get('type', '')} {error.get('message', '')[:90]}",
+            flush=True,
+        )
         if args.backend == "tunecycle":
             continue
         if run.returncode != 0:
             print(run.stderr[-3000:], file=sys.stderr)
             return 1
-        recorded[name] = {"optuna": optuna.__version__, "stdout": _lines(run.stdout),
-                          "report": run.report, "cpu_s": round(run.cpu_s, 1)}
+        recorded[name] = {
+            "optuna": optuna.__version__,
+            "stdout": _lines(run.stdout),
+            "report": run.report,
+            "cpu_s": round(run.cpu_s, 1),
+        }
     print(f"total cpu {total:.0f}s")
     if args.backend == "optuna":
         EXPECTATIONS.write_text(json.dumps(dict(sorted(recorded.items())), indent=1) + "\n")
