@@ -29,8 +29,9 @@ _default_handler: logging.Handler | None = None
 
 def create_default_formatter() -> logging.Formatter:
     """The format of the default handler's lines: time, level, logger, message."""
-    return logging.Formatter("[%(levelname)s %(asctime)s %(name)s] %(message)s",
-                             datefmt="%Y-%m-%d %H:%M:%S")
+    return logging.Formatter(
+        "[%(levelname)s %(asctime)s %(name)s] %(message)s", datefmt="%Y-%m-%d %H:%M:%S"
+    )
 
 
 def _root() -> logging.Logger:
@@ -79,8 +80,9 @@ def set_verbosity(verbosity: int) -> None:
     """Set the level of the ``tunecycle`` logger: ``INFO`` shows a line per finished trial,
     ``WARNING`` only warnings (a failed trial and its reason), ``ERROR`` hides those too."""
     if isinstance(verbosity, bool) or not isinstance(verbosity, int):
-        raise ValueError(f"verbosity: expected a logging level such as tunecycle.logging.INFO, "
-                         f"got {verbosity!r}")
+        raise ValueError(
+            f"verbosity: expected a logging level such as tunecycle.logging.INFO, got {verbosity!r}"
+        )
     _configure()
     _root().setLevel(verbosity)
 

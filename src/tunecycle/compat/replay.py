@@ -25,16 +25,23 @@ def replay_value(
     is returned with a warning (as Optuna does); a call whose kind (float, int, categorical)
     or choices differ from the stored distribution's is a ``SpaceError``."""
     if name not in params:
-        raise SpaceError(f"parameter {name!r}: no value in this {what} (it holds "
-                         f"{sorted(params)}); give it when the {what} is made")
+        raise SpaceError(
+            f"parameter {name!r}: no value in this {what} (it holds "
+            f"{sorted(params)}); give it when the {what} is made"
+        )
     value = params[name]
     stored = known.get(name)
     if stored is not None and _incompatible(stored, param):
-        raise SpaceError(f"parameter {name!r}: suggested as {param.to_dict()}, but this {what} "
-                         f"holds it as {stored.to_dict()}")
+        raise SpaceError(
+            f"parameter {name!r}: suggested as {param.to_dict()}, but this {what} "
+            f"holds it as {stored.to_dict()}"
+        )
     if not param.contains(value):
-        warnings.warn(f"parameter {name!r}: the value {value!r} of this {what} is outside "
-                      f"{param.to_dict()}", UserWarning, stacklevel=4)
+        warnings.warn(
+            f"parameter {name!r}: the value {value!r} of this {what} is outside {param.to_dict()}",
+            UserWarning,
+            stacklevel=4,
+        )
         return value
     return param.normalize(value)
 
@@ -61,13 +68,15 @@ class LegacySuggestMixin:
         return self.suggest_float(name, low, high)
 
     def suggest_loguniform(self, name: str, low: float, high: float) -> float:
-        self._legacy("suggest_loguniform(name, low, high)",
-                     "suggest_float(name, low, high, log=True)")
+        self._legacy(
+            "suggest_loguniform(name, low, high)", "suggest_float(name, low, high, log=True)"
+        )
         return self.suggest_float(name, low, high, log=True)
 
     def suggest_discrete_uniform(self, name: str, low: float, high: float, q: float) -> float:
-        self._legacy("suggest_discrete_uniform(name, low, high, q)",
-                     "suggest_float(name, low, high, step=q)")
+        self._legacy(
+            "suggest_discrete_uniform(name, low, high, q)", "suggest_float(name, low, high, step=q)"
+        )
         return self.suggest_float(name, low, high, step=q)
 
 
@@ -80,8 +89,9 @@ class ReplayMixin(LegacySuggestMixin):
     _replay_what = "frozen trial"
 
     def _replay(self, name: str, param: Param) -> ParamValue:
-        return replay_value(self.params, self.distributions, name, param.named(name),
-                            self._replay_what)
+        return replay_value(
+            self.params, self.distributions, name, param.named(name), self._replay_what
+        )
 
     def suggest_float(
         self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
@@ -98,4 +108,3 @@ class ReplayMixin(LegacySuggestMixin):
     def suggest_categorical(self, name: str, choices: Sequence[ParamValue]) -> ParamValue:
         """The stored value of categorical parameter ``name`` (checked against ``choices``)."""
         return self._replay(name, Categorical(list(choices)))
-

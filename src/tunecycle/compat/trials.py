@@ -87,8 +87,9 @@ def _values(value: Any, values: Any) -> tuple[float, ...] | None:
         if math.isnan(v):
             raise UserError(f"values: objective {i}'s value is NaN")
         if math.isinf(v):
-            raise UserError(f"values: objective {i}'s value is {v}; tunecycle stores finite "
-                            "values only")
+            raise UserError(
+                f"values: objective {i}'s value is {v}; tunecycle stores finite values only"
+            )
         out.append(float(v))
     if not out:
         raise UserError("values: must not be empty")
@@ -101,17 +102,23 @@ def _params(
     prm = dict(params or {})
     dists = dict(distributions or {})
     if set(prm) != set(dists):
-        raise UserError(f"params: the parameters {sorted(prm)} and the distributions "
-                        f"{sorted(dists)} must name the same ones")
+        raise UserError(
+            f"params: the parameters {sorted(prm)} and the distributions "
+            f"{sorted(dists)} must name the same ones"
+        )
     out: dict[str, Param] = {}
     for name, dist in dists.items():
         if not isinstance(dist, Param):
-            raise UserError(f"distributions: {name!r} is {dist!r}, not a distribution "
-                            "(FloatDistribution, IntDistribution, CategoricalDistribution)")
+            raise UserError(
+                f"distributions: {name!r} is {dist!r}, not a distribution "
+                "(FloatDistribution, IntDistribution, CategoricalDistribution)"
+            )
         dist = dist.named(name)
         if not dist.contains(prm[name]):
-            raise UserError(f"params: the value {prm[name]!r} of {name!r} is outside its "
-                            f"distribution {dist.to_dict()}")
+            raise UserError(
+                f"params: the value {prm[name]!r} of {name!r} is outside its "
+                f"distribution {dist.to_dict()}"
+            )
         prm[name] = dist.normalize(prm[name])
         out[name] = dist
     return prm, out
@@ -123,8 +130,7 @@ def _intermediate(steps: Mapping[int, float] | None) -> dict[int, float]:
         if isinstance(step, bool) or not isinstance(step, numbers.Integral):
             raise UserError(f"intermediate_values: step {step!r} is not an integer")
         if isinstance(v, (bool, str, bytes)) or not isinstance(v, numbers.Real):
-            raise UserError(f"intermediate_values: the value at step {step} is {v!r}, "
-                            "not a number")
+            raise UserError(f"intermediate_values: the value at step {step} is {v!r}, not a number")
         out[int(step)] = float(v)
     return out
 
@@ -135,8 +141,11 @@ def _constraints(given: Mapping[str, float] | Sequence[float] | None) -> tuple[f
     items = list(given.values()) if isinstance(given, Mapping) else list(given)
     out = []
     for i, c in enumerate(items):
-        if isinstance(c, (bool, str, bytes)) or not isinstance(c, numbers.Real) \
-                or not math.isfinite(c):
+        if (
+            isinstance(c, (bool, str, bytes))
+            or not isinstance(c, numbers.Real)
+            or not math.isfinite(c)
+        ):
             raise UserError(f"constraints: constraint {i} is {c!r}, not a finite number")
         out.append(float(c))
     return tuple(out)
@@ -242,8 +251,7 @@ class FixedTrial(ReplayMixin):
         self._user_attrs[key] = value
 
     def set_constraints(self, values: Sequence[float] | float) -> None:
-        self._constraints = _constraints([values] if isinstance(values, numbers.Real)
-                                         else values)
+        self._constraints = _constraints([values] if isinstance(values, numbers.Real) else values)
 
     def __repr__(self) -> str:
         return f"FixedTrial(number={self.number}, params={self._given!r})"
