@@ -863,3 +863,190 @@ def test_study_summary_and_points(storage_url, make_storage, unique_name):
         store.get_study_summary(987654)
     with pytest.raises(StudyNotFoundError):
         store.get_trial_points(987654)
+
+
+# -- trials made elsewhere: add_trial ------------------------------------------------------------
+def _made(state, number=99, **fields):
+    """A trial as another store or a user would hand it over (its id and number are ignored)."""
+    return FrozenTrial(trial_id=12345, number=number, state=state, **fields)
+
+
+def test_add_trial_keeps_every_field_and_numbers_it_next(storage_url, make_storage, unique_name):
+    from datetime import datetime
+
+    store = make_storage(storage_url)
+    sid = store.create_study(unique_name(), Direction.MINIMIZE).study_id
+    started = store.start_trial(sid, OWNER)  # number 0, still running
+    start, end = datetime(2024, 5, 6, 7, 8, 9, 123456), datetime(2024, 5, 6, 7, 9, 10, 654321)
+    dists = {
+        "lr": Float(1e-5, 1e-1, log=True),
+        "width": Float(0.0, 1.0, step=0.25),
+        "layers": Int(1, 9, step=2),
+        "opt": Categorical(["adam", "sgd", None]),
+    }
+    params = {"lr": 3e-4, "width": 0.75, "layers": 5, "opt": None}
+    done = store.add_trial(
+        sid,
+        _made(
+            TrialState.COMPLETE,
+            value=0.125,
+            params=params,
+            distributions=dists,
+            intermediate={0: 0.9, 3: 0.4, 7: 0.125},
+            user_attrs={"note": "from a notebook", "nested": [1, {"a": None}]},
+            system_attrs={"origin": "optuna"},
+            datetime_start=start,
+            datetime_complete=end,
+            constraints=(-1.0, 0.0),
+        ),
+    )
+    assert (done.number, done.state, done.value, done.values) == (1, TrialState.COMPLETE, 0.125,
+                                                                  (0.125,))
+    pruned = store.add_trial(
+        sid, _made(TrialState.PRUNED, value=0.5, intermediate={0: 0.7, 1: 0.5},
+                   params={"lr": 1e-2}, distributions={"lr": dists["lr"]})
+    )
+    failed = store.add_trial(
+        sid, _made(TrialState.FAILED, fail_reason="ValueError: boom", params={"layers": 3},
+                   distributions={"layers": dists["layers"]}, constraints=(2.0,))
+    )
+    after = store.start_trial(sid, OWNER)  # numbering goes on without a gap
+    assert [pruned.number, failed.number, after.number] == [2, 3, 4]
+
+    seen = {t.number: t for t in make_storage(storage_url).get_trials(sid)}
+    assert sorted(seen) == [0, 1, 2, 3, 4]
+    assert seen[0].trial_id == started.trial_id and seen[0].state is TrialState.RUNNING
+    t = seen[1]
+    assert snapshot(t) == snapshot(done)
+    assert dict(t.params) == params and dict(t.distributions) == dists
+    assert dict(t.intermediate) == {0: 0.9, 3: 0.4, 7: 0.125}
+    assert dict(t.user_attrs) == {"note": "from a notebook", "nested": [1, {"a": None}]}
+    assert dict(t.system_attrs) == {"origin": "optuna"}
+    assert (t.datetime_start, t.datetime_complete) == (start, end)
+    assert t.constraints == (-1.0, 0.0) and t.feasible and t.owner is None
+    p = seen[2]
+    assert (p.state, p.value, dict(p.intermediate)) == (TrialState.PRUNED, 0.5, {0: 0.7, 1: 0.5})
+    assert p.datetime_start is not None and p.datetime_complete is not None  # filled in: now
+    f = seen[3]
+    assert (f.state, f.value, f.values, f.fail_reason) == (
+        TrialState.FAILED, None, None, "ValueError: boom"
+    )
+    assert f.constraints == (2.0,) and not f.feasible
+    # an added trial counts like any other: summaries, queries and the change cursor see it
+    summary = store.get_study_summary(sid)
+    assert summary.counts[TrialState.COMPLETE] == 1 and summary.best_value == 0.125
+    assert [x.number for x in store.query_trials(sid, states=["pruned"]).trials] == [2]
+    changed = {x.number for x in store.trials_changed_since(sid, 0).trials}
+    assert changed == {0, 1, 2, 3, 4}
+    # a finished added trial is final
+    with pytest.raises(TrialStateError):
+        store.finish_trial(done.trial_id, TrialState.COMPLETE, 1.0)
+
+
+def test_add_trial_to_a_study_of_several_objectives(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    sid = store.create_study(unique_name(), [Direction.MINIMIZE, Direction.MAXIMIZE]).study_id
+    t = store.add_trial(sid, _made(TrialState.COMPLETE, values=[1.5, -2]))
+    assert (t.value, t.values) == (None, (1.5, -2.0))
+    got = make_storage(storage_url).get_trials(sid)[0]
+    assert (got.value, got.values) == (None, (1.5, -2.0))
+    with pytest.raises(UserError, match=r"trial.values: the study has 2 objectives, the trial "
+                                        r"has 1 values"):
+        store.add_trial(sid, _made(TrialState.COMPLETE, value=1.0))
+    with pytest.raises(UserError, match="trial.values: the study has 2 objectives"):
+        store.add_trial(sid, _made(TrialState.COMPLETE, values=(1.0, 2.0, 3.0)))
+    assert len(make_storage(storage_url).get_trials(sid)) == 1
+
+
+def test_add_trial_waiting_is_queued(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    sid = store.create_study(unique_name(), Direction.MINIMIZE).study_id
+    queued = store.add_trial(
+        sid, _made(TrialState.WAITING, params={"x": 2}, distributions={"x": Int(0, 4)},
+                   user_attrs={"why": "a guess"})
+    )
+    assert (queued.number, queued.state, queued.datetime_complete) == (0, TrialState.WAITING, None)
+    claimed = store.start_trial(sid, OWNER)
+    assert (claimed.trial_id, dict(claimed.params), dict(claimed.user_attrs)) == (
+        queued.trial_id, {"x": 2}, {"why": "a guess"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("trial", "message"),
+    [
+        (_made(TrialState.RUNNING), r"trial.state: only a complete, pruned, failed or waiting"),
+        (_made(TrialState.COMPLETE), r"trial.values: a complete trial needs its value"),
+        (_made(TrialState.COMPLETE, value=float("nan")), r"trial.values\[0\]: nan is not a finite"),
+        (_made(TrialState.COMPLETE, values=(1.0, float("inf"))), r"trial.values\[1\]: inf"),
+        (_made(TrialState.COMPLETE, values=("1",)), r"trial.values\[0\]: '1' is not a finite"),
+        (_made(TrialState.FAILED, value=1.0), r"trial.values: a failed trial has no values"),
+        (_made(TrialState.COMPLETE, value=1.0, constraints=(float("nan"),)),
+         r"trial.constraints: constraint 0: nan is not a finite number"),
+        (_made(TrialState.COMPLETE, value=1.0, params={"x": 5}, distributions={"x": Int(0, 4)}),
+         r"trial.params\['x'\]: 5 is not in its distribution Int"),
+        (_made(TrialState.COMPLETE, value=1.0, params={"x": "b"},
+               distributions={"x": Categorical(["a"])}), r"trial.params\['x'\]: 'b' is not in"),
+        (_made(TrialState.COMPLETE, value=1.0, distributions={"x": Int(0, 4)}),
+         r"trial.distributions\['x'\]: the trial has no param 'x'"),
+        (_made(TrialState.COMPLETE, value=1.0, params={"x": 1}, distributions={"x": (0, 4)}),
+         r"trial.distributions\['x'\]: expected a distribution"),
+        (_made(TrialState.PRUNED, intermediate={"a": 1.0}), r"trial.intermediate: step 'a'"),
+        (_made(TrialState.PRUNED, intermediate={1: "x"}), r"trial.intermediate\[1\]: 'x' is not"),
+        (_made(TrialState.COMPLETE, value=1.0, user_attrs={"o": Opaque()}),
+         r"trial.user_attrs\['o'\]: value is not JSON-serialisable"),
+        (_made(TrialState.COMPLETE, value=1.0, datetime_start="yesterday"),
+         r"trial.datetime_start: expected a datetime"),
+        ("not a trial", r"trial: expected a FrozenTrial, got str"),
+    ],
+)
+def test_add_trial_refuses_a_bad_trial_and_writes_nothing(
+    storage_url, make_storage, unique_name, trial, message
+):
+    store = make_storage(storage_url)
+    sid = store.create_study(unique_name(), Direction.MINIMIZE).study_id
+    with pytest.raises(UserError, match=message):
+        store.add_trial(sid, trial)
+    assert make_storage(storage_url).get_trials(sid) == []
+    assert store.add_trial(sid, _made(TrialState.COMPLETE, value=1.0)).number == 0
+
+
+def test_add_trial_to_an_unknown_study(storage_url, make_storage):
+    with pytest.raises(StudyNotFoundError):
+        make_storage(storage_url).add_trial(987654, _made(TrialState.COMPLETE, value=1.0))
+
+
+def test_add_trial_numbers_stay_gap_free_under_concurrency(storage_url, make_storage, unique_name):
+    store = make_storage(storage_url)
+    sid = store.create_study(unique_name(), Direction.MINIMIZE).study_id
+    stores = [make_storage(storage_url) for _ in range(3)]
+    added: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    go = threading.Barrier(len(stores))
+
+    def work(s, k):
+        try:
+            go.wait()
+            for i in range(10):
+                if (i + k) % 2:
+                    n = s.add_trial(sid, _made(TrialState.COMPLETE, value=float(i),
+                                               intermediate={0: 1.0, 1: float(i)})).number
+                    with lock:
+                        added.append(n)
+                else:
+                    s.start_trial(sid, OWNER)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(s, k)) for k, s in enumerate(stores)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert not errors, errors
+    trials = make_storage(storage_url).get_trials(sid)
+    assert [t.number for t in trials] == list(range(30))
+    complete = [t for t in trials if t.state is TrialState.COMPLETE]
+    assert sorted(t.number for t in complete) == sorted(added) and len(added) == 15
+    assert all(t.intermediate == {0: 1.0, 1: t.value} for t in complete)

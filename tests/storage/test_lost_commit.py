@@ -217,3 +217,26 @@ def test_retry_seconds_come_from_the_argument_or_the_environment(fresh_sql_url, 
         SQLStorage(fresh_sql_url)
     with pytest.raises(UserError, match="retry_seconds: must be a number"):
         SQLStorage(fresh_sql_url, retry_seconds=-1)
+
+
+def test_add_trial_after_a_lost_commit_adds_one_trial(store, study_id):
+    from tunecycle.records import FrozenTrial
+
+    made = FrozenTrial(0, 0, TrialState.COMPLETE, value=0.5, intermediate={0: 1.0, 1: 0.5},
+                       system_attrs={"origin": "elsewhere"})
+    with lose_connection(store) as kills:
+        t = store.add_trial(study_id, made)
+    assert kills == [1] and t.number == 0 and t.value == 0.5
+    trials = store.get_trials(study_id)
+    assert len(trials) == 1 and trials[0].intermediate == {0: 1.0, 1: 0.5}
+    assert trials[0].system_attrs == {"origin": "elsewhere"}  # the token is private
+    assert store.start_trial(study_id, "me:1").number == 1  # no gap
+
+
+def test_add_trial_lost_before_commit_is_simply_done_again(store, study_id):
+    from tunecycle.records import FrozenTrial
+
+    with lose_connection(store, after_commit=False) as kills:
+        t = store.add_trial(study_id, FrozenTrial(0, 0, TrialState.FAILED, fail_reason="x"))
+    assert kills == [1] and t.number == 0
+    assert [x.fail_reason for x in store.get_trials(study_id)] == ["x"]

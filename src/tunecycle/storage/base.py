@@ -12,10 +12,14 @@ samplers or of how trials are scheduled.
 from __future__ import annotations
 
 import json
+import math
+import numbers
 import os
 import socket
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from tunecycle.errors import UserError
@@ -28,8 +32,9 @@ from tunecycle.records import (
     TrialPage,
     TrialPoints,
     TrialState,
+    check_constraints,
 )
-from tunecycle.space import Param, ParamValue, param_from_dict
+from tunecycle.space import Categorical, Param, ParamValue, param_from_dict
 
 _HOST = socket.gethostname()
 
@@ -229,6 +234,26 @@ class Storage(ABC):
     ) -> FrozenTrial:
         """Add a waiting trial with fixed params; the next ``start_trial`` claims it."""
 
+    def add_trial(self, study_id: int, trial: FrozenTrial) -> FrozenTrial:
+        """Store a trial made elsewhere (another study, another store, by hand) as the study's
+        next one, and return it as stored.
+
+        ``trial`` is complete, pruned or failed (or waiting: then it is queued like
+        :meth:`enqueue_trial`), and keeps its values, constraints, params, distributions,
+        intermediate values, attributes, fail reason and its own start and end times (a
+        finished trial without them gets the current time).  Its ``trial_id`` and ``number``
+        are ignored: the store numbers it next in the study, atomically and without gaps,
+        like :meth:`start_trial`.  Everything is checked before anything is written (a
+        ``UserError`` naming the field): the state, one finite value per objective for a
+        complete trial, finite constraints, each param inside its distribution."""
+        return self._add_trial(study_id, check_added_trial(trial))
+
+    @abstractmethod
+    def _add_trial(self, study_id: int, trial: FrozenTrial) -> FrozenTrial:
+        """Store a trial checked by :func:`check_added_trial`; the backend checks its number
+        of values against the study's objectives (:func:`check_objective_count`) in the same
+        transaction that numbers and writes it."""
+
     @abstractmethod
     def start_trial(
         self,
@@ -376,3 +401,128 @@ def stale_reason(t: FrozenTrial, now: float, grace_seconds: float) -> str | None
             f"(grace {grace_seconds:g} s)"
         )
     return None
+
+
+#: the states a trial may have when it is added with ``Storage.add_trial``
+ADDABLE_STATES = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED, TrialState.WAITING)
+
+
+def check_added_trial(trial: Any) -> FrozenTrial:
+    """``trial`` as ``Storage.add_trial`` stores it (params normalised, values as floats,
+    missing times filled in), or a ``UserError`` naming the field that is wrong."""
+    if not isinstance(trial, FrozenTrial):
+        raise UserError(f"trial: expected a FrozenTrial, got {type(trial).__name__}")
+    state = trial.state
+    if state not in ADDABLE_STATES:
+        raise UserError(
+            f"trial.state: only a complete, pruned, failed or waiting trial can be added, "
+            f"got {getattr(state, 'value', state)!r}"
+        )
+    values = _checked_values(trial)
+    constraints = None
+    if trial.constraints is not None:
+        try:
+            constraints = check_constraints(trial.constraints)
+        except ValueError as exc:
+            raise UserError(f"trial.constraints: {exc}") from None
+    params, dists = _checked_params(trial)
+    steps = _checked_steps(trial.intermediate)
+    dump_json(dict(trial.user_attrs), "trial.user_attrs")
+    dump_json(dict(trial.system_attrs), "trial.system_attrs")
+    if trial.fail_reason is not None and not isinstance(trial.fail_reason, str):
+        raise UserError(f"trial.fail_reason: expected a string, got {trial.fail_reason!r}")
+    now = datetime.now()
+    start = _naive(trial.datetime_start, "trial.datetime_start")
+    end = _naive(trial.datetime_complete, "trial.datetime_complete")
+    if state is TrialState.WAITING:
+        end = None
+    else:
+        start = start or now
+        end = end or now
+    value = values[0] if values is not None and len(values) == 1 else None
+    return replace(
+        trial,
+        value=value,
+        values=values,
+        constraints=constraints,
+        params=params,
+        distributions=dists,
+        intermediate=steps,
+        user_attrs=dict(trial.user_attrs),
+        system_attrs=dict(trial.system_attrs),
+        datetime_start=start,
+        datetime_complete=end,
+        owner=None,
+        heartbeat=None,
+        retry_of=None,
+    )
+
+
+def check_objective_count(trial: FrozenTrial, n_objectives: int) -> None:
+    """A ``UserError`` when an added trial's values do not match the study's objectives."""
+    if trial.values is not None and len(trial.values) != n_objectives:
+        raise UserError(
+            f"trial.values: the study has {n_objectives} objective"
+            f"{'s' if n_objectives != 1 else ''}, the trial has {len(trial.values)} values"
+        )
+
+
+def _checked_values(trial: FrozenTrial) -> tuple[float, ...] | None:
+    values = trial.values
+    if values is None:
+        if trial.state is TrialState.COMPLETE:
+            raise UserError("trial.values: a complete trial needs its value(s)")
+        return None
+    if trial.state in (TrialState.FAILED, TrialState.WAITING):
+        raise UserError(f"trial.values: a {trial.state.value} trial has no values, got {values!r}")
+    out = []
+    for i, v in enumerate(values):
+        if not _is_real(v) or not math.isfinite(float(v)):
+            raise UserError(f"trial.values[{i}]: {v!r} is not a finite number")
+        out.append(float(v))
+    return tuple(out)
+
+
+def _checked_params(trial: FrozenTrial) -> tuple[dict[str, ParamValue], dict[str, Param]]:
+    params = dict(trial.params)
+    dists: dict[str, Param] = {}
+    for name, dist in trial.distributions.items():
+        if not isinstance(dist, Param):
+            raise UserError(
+                f"trial.distributions[{name!r}]: expected a distribution (Float, Int or "
+                f"Categorical), got {type(dist).__name__}"
+            )
+        if name not in params:
+            raise UserError(f"trial.distributions[{name!r}]: the trial has no param {name!r}")
+        if not dist.contains(params[name]):
+            raise UserError(
+                f"trial.params[{name!r}]: {params[name]!r} is not in its distribution {dist!r}"
+            )
+        params[name] = dist.normalize(params[name])
+        dists[name] = dist.flat() if isinstance(dist, Categorical) else dist
+    dump_json(params, "trial.params")
+    return params, dists
+
+
+def _checked_steps(steps: Mapping[Any, Any]) -> dict[int, float]:
+    out: dict[int, float] = {}
+    for step, value in steps.items():
+        if not isinstance(step, numbers.Integral) or isinstance(step, bool):
+            raise UserError(f"trial.intermediate: step {step!r} is not an integer")
+        if not _is_real(value):
+            raise UserError(f"trial.intermediate[{step}]: {value!r} is not a number")
+        out[int(step)] = float(value)
+    return out
+
+
+def _is_real(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _naive(when: Any, what: str) -> datetime | None:
+    """A datetime as the stores keep it: naive, in local time."""
+    if when is None:
+        return None
+    if not isinstance(when, datetime):
+        raise UserError(f"{what}: expected a datetime, got {when!r}")
+    return when if when.tzinfo is None else when.astimezone().replace(tzinfo=None)

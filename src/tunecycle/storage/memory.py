@@ -31,6 +31,7 @@ from tunecycle.space import Param, ParamValue
 from tunecycle.storage.base import (
     MAX_PAGE,
     Storage,
+    check_objective_count,
     check_query,
     dump_json,
     finished_values,
@@ -181,6 +182,28 @@ class InMemoryStorage(Storage):
                 retry_of=retry_of,
             )
             self._waiting.setdefault(study_id, deque()).append(t.number)
+            return t
+
+    def _add_trial(self, study_id: int, trial: FrozenTrial) -> FrozenTrial:
+        with self._lock:
+            check_objective_count(trial, len(self._study(study_id).directions))
+            t = self._add(
+                study_id,
+                state=trial.state,
+                value=trial.value,
+                values=trial.values,
+                constraints=trial.constraints,
+                params=dict(trial.params),
+                distributions=dict(trial.distributions),
+                intermediate=dict(trial.intermediate),
+                user_attrs=dict(trial.user_attrs),
+                system_attrs=dict(trial.system_attrs),
+                fail_reason=trial.fail_reason,
+                datetime_start=trial.datetime_start,
+                datetime_complete=trial.datetime_complete,
+            )
+            if t.state is TrialState.WAITING:
+                self._waiting.setdefault(study_id, deque()).append(t.number)
             return t
 
     def start_trial(

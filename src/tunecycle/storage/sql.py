@@ -76,6 +76,7 @@ from tunecycle.space import Param, ParamValue
 from tunecycle.storage.base import (
     MAX_PAGE,
     Storage,
+    check_objective_count,
     check_query,
     dists_from_json,
     dists_to_json,
@@ -444,6 +445,47 @@ class SQLStorage(Storage):
                 insert(trials).values(study_id=study_id, number=number, seq=seq, **values)
             ).inserted_primary_key[0]
             return self._trial_in(conn, int(tid))
+
+        return self._write(run, lambda conn: self._written_by(conn, study_id, token))
+
+    def _add_trial(self, study_id: int, trial: FrozenTrial) -> FrozenTrial:
+        token = _new_token()  # finds this call's trial again after a lost commit
+        cons = trial.constraints
+        values = dict(
+            state=trial.state.value,
+            value=trial.value,
+            params=dump_json(dict(trial.params), "trial.params"),
+            distributions=dists_to_json(trial.distributions),
+            user_attrs=dump_json(dict(trial.user_attrs), "trial.user_attrs"),
+            system_attrs=dump_json({**trial.system_attrs, _OP_KEY: token}, "trial.system_attrs"),
+            fail_reason=trial.fail_reason,
+            datetime_start=trial.datetime_start,
+            datetime_complete=trial.datetime_complete,
+            objective_values=_json_list(trial.values),
+            constraint_values=_json_list(cons),
+            feasible=None if cons is None else all(c <= 0 for c in cons),
+        )
+
+        def run(conn: Connection) -> FrozenTrial:
+            row = conn.execute(
+                select(studies.c.directions).where(studies.c.study_id == study_id)
+            ).first()
+            if row is None:
+                raise StudyNotFoundError(f"no study with id {study_id} in {self._safe_url}")
+            check_objective_count(trial, len(json.loads(row.directions)) if row.directions else 1)
+            number = self._next_number(conn, study_id)
+            seq = self._next_seq(conn, study_id)
+            tid = int(
+                conn.execute(
+                    insert(trials).values(study_id=study_id, number=number, seq=seq, **values)
+                ).inserted_primary_key[0]
+            )
+            if trial.intermediate:
+                conn.execute(
+                    insert(intermediate),
+                    [dict(trial_id=tid, step=s, value=v) for s, v in trial.intermediate.items()],
+                )
+            return self._trial_in(conn, tid)
 
         return self._write(run, lambda conn: self._written_by(conn, study_id, token))
 
