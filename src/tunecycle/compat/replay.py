@@ -108,3 +108,14 @@ class ReplayMixin(LegacySuggestMixin):
     def suggest_categorical(self, name: str, choices: Sequence[ParamValue]) -> ParamValue:
         """The stored value of categorical parameter ``name`` (checked against ``choices``)."""
         return self._replay(name, Categorical(list(choices)))
+
+    def report(self, value: float, step: int) -> None:
+        """Nothing: a replayed trial is never pruned (as Optuna's ``FrozenTrial``)."""
+
+    def should_prune(self) -> bool:
+        """Always False: a replayed trial is never pruned."""
+        return False
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Nothing: the record is immutable, so an attribute set while replaying is not kept
+        (Optuna's ``FrozenTrial`` keeps it on the object, never in the study)."""
