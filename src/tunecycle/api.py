@@ -8,12 +8,14 @@ and Optuna's own functions of this level (``copy_study``, ``get_all_study_summar
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from tunecycle.compat.study import OptunaStudySummary, summaries
+from tunecycle.display import hide_password
 from tunecycle.errors import DuplicatedStudyError, StudyNotFoundError, UserError
 from tunecycle.execution import run_elsewhere
 from tunecycle.protocols import NopPruner, Pruner, Sampler
@@ -23,6 +25,8 @@ from tunecycle.samplers import make_sampler, sampler_class, sampler_names
 from tunecycle.storage import Storage, get_storage
 from tunecycle.storage.base import check_study_name
 from tunecycle.study import Study
+
+log = logging.getLogger("tunecycle.api")
 
 
 def create_study(
@@ -107,6 +111,8 @@ def create_study(
     study = _open(store, info, smp, prn, heartbeat_interval, grace_period, max_retries,
                   constraints_func)
     study.created = created
+    log.info("study %r %s in %s", name, "created" if created else "loaded",
+             hide_password(store.url))
     return study
 
 

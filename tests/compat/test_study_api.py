@@ -98,7 +98,7 @@ def test_study_summaries_have_optunas_attributes(tmp_path):
     two = mine[1]
     assert len(two.directions) == 2 and two.best_trial is None
     with pytest.raises(UserError, match="directions"):
-        two.direction
+        _ = two.direction
     assert all(s.best_trial is None for s in tc.get_all_study_summaries(ours_url, False))
 
 
@@ -416,7 +416,7 @@ def test_optunas_top_level_names_exist():
     assert tc.exceptions.OptunaError is tc.TunecycleError
     assert issubclass(tc.exceptions.DuplicatedStudyError, tc.exceptions.OptunaError)
     with pytest.raises(AttributeError):
-        tc.no_such_module
+        _ = tc.no_such_module
 
 
 def test_import_tunecycle_stays_light():
