@@ -392,14 +392,25 @@ class Study(OptunaStudyMixin):
         *,
         reason: str | None = None,
         constraints: Sequence[float] | None = None,
+        values: float | Sequence[float] | None = None,
+        skip_if_finished: bool = False,
     ) -> FrozenTrial:
         """Finish a trial: ``tell(t, 0.93)``, ``tell(t, [0.93, 12.5])`` (several objectives),
         ``tell(t, state="pruned")``, ``tell(t, state="fail")``; ``constraints=[...]`` records
         its constraint values (each <= 0 is satisfied).
 
         A value that is not a finite number (or not one per objective) fails the trial with the
-        reason.
+        reason.  Optuna's keywords: ``values=`` is ``value``; ``skip_if_finished=True`` returns
+        an already finished trial as it is instead of raising ``TrialStateError``.
         """
+        if values is not None:
+            if value is not None:
+                raise UserError("tell: give value= or values= (Optuna's name), not both")
+            value = values  # type: ignore[assignment]
+        if skip_if_finished:
+            done = self._finished_record(trial)
+            if done is not None:
+                return done
         live = trial if isinstance(trial, Trial) else self._live_by_number(trial)
         if constraints is not None:
             live.set_constraints(constraints)

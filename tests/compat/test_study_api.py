@@ -426,3 +426,34 @@ def test_import_tunecycle_stays_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- tell's Optuna keywords ------------------------------------------------------------------
+def test_tell_takes_values_and_skip_if_finished_like_optuna():
+    def script(mod):
+        study = mod.create_study(directions=["minimize", "maximize"])
+        trial = study.ask()
+        trial.suggest_float("x", 0, 1)
+        first = study.tell(trial, values=[1.0, 2.0])
+        again = study.tell(trial, values=[5.0, 6.0], skip_if_finished=True)
+        by_number = study.tell(0, values=[7.0, 8.0], skip_if_finished=True)
+        with pytest.raises((RuntimeError, ValueError)):  # told twice without the flag
+            study.tell(trial, values=[5.0, 6.0])
+        return [tuple(t.values) for t in (first, again, by_number)]
+
+    assert script(tc) == script(optuna) == [(1.0, 2.0)] * 3
+    with pytest.raises(UserError, match="not both"):
+        study = tc.create_study()
+        study.tell(study.ask(), 1.0, values=1.0)
+
+
+def test_set_constraint_names_the_values_in_order():
+    study = tc.create_study(pruner="none")
+    trial = study.ask()
+    trial.set_constraint("memory", 0.5)
+    trial.set_constraint("latency", -1.0)
+    trial.set_constraint("memory", -0.25)  # set again: replaced in place
+    done = study.tell(trial, 1.0)
+    assert done.constraints == (-0.25, -1.0) and done.feasible
+    with pytest.raises(UserError, match="key"):
+        study.ask().set_constraint("", 1.0)

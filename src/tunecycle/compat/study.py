@@ -162,6 +162,16 @@ class OptunaStudyMixin:
         for t in trials:
             self.add_trial(t)
 
+    def _finished_record(self, trial: Any) -> FrozenTrial | None:
+        """The stored record of ``trial`` (a live trial or a number) if it has finished, for
+        ``tell(skip_if_finished=True)``; None when it is still running (or unknown)."""
+        if isinstance(trial, int) and not isinstance(trial, bool):
+            found = [t for t in self.get_trials() if t.number == trial]
+            record = found[0] if found else None
+        else:
+            record = self.storage.get_trial(trial.trial_id)
+        return record if record is not None and record.is_finished else None
+
     # -- the data frame ----------------------------------------------------------------------
     def trials_dataframe(
         self, attrs: Sequence[str] = DEFAULT_ATTRS, multi_index: bool = False

@@ -273,6 +273,18 @@ class TrialCompatMixin(LegacySuggestMixin):
     def datetime_start(self) -> datetime | None:
         return self._record.datetime_start
 
+    def set_constraint(self, key: str, value: float) -> None:
+        """Optuna 5's named constraint (<= 0 is satisfied): the trial's constraint values are
+        the named ones in the order first set (``trial.constraints`` is that tuple)."""
+        if not isinstance(key, str) or not key:
+            raise UserError(f"set_constraint: key must be a non-empty string, got {key!r}")
+        named: dict[str, float] = getattr(self, "_named_constraints", None) or {}
+        named = {**named, key: value}
+        self.set_constraints(list(named.values()))  # checks the values
+        self._named_constraints = named
+
+    set_constraints: Any  # the live trial's own
+
 
 BaseTrial.register(FixedTrial)
 
