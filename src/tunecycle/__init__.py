@@ -12,11 +12,28 @@
 
 Importing this package loads the engine only; scikit-learn, PyTorch, Ray and plotting load when
 the parts that need them are used.
+
+Optuna's top-level names work too (``import tunecycle as optuna``): ``create_study(study_name=,
+...)``, ``load_study``, ``delete_study``, ``copy_study``, ``get_all_study_summaries``,
+``get_all_study_names``, ``Study``, ``Trial``, ``FixedTrial``, ``create_trial``,
+``TrialPruned`` and the modules ``distributions``, ``exceptions``, ``logging``, ``trial``,
+``study``, ``samplers``, ``pruners``, ``visualization``, ``importance``, ``integration``,
+``search_space``, ``storages`` (loaded on first use); see docs/howto/optuna.md.
 """
 
 from __future__ import annotations
 
-from tunecycle.api import create_study, delete_study, list_studies, load_study
+import importlib
+
+from tunecycle.api import (
+    copy_study,
+    create_study,
+    delete_study,
+    get_all_study_names,
+    get_all_study_summaries,
+    list_studies,
+    load_study,
+)
 from tunecycle.errors import (
     ConsecutiveFailuresError,
     DuplicatedStudyError,
@@ -31,7 +48,7 @@ from tunecycle.protocols import History, Pruner, Sampler
 from tunecycle.records import Direction, FrozenTrial, StudySummary, TrialState
 from tunecycle.space import Categorical, Float, Int, Space
 from tunecycle.study import Study
-from tunecycle.trial import Trial
+from tunecycle.trial import FixedTrial, Trial, create_trial
 
 # No NullHandler on the "tunecycle" logger: without any logging set-up, its warnings (a failed
 # trial and its reason, an outage of the store) reach stderr through Python's last-resort
@@ -44,11 +61,21 @@ _SAMPLER_CLASSES = {
 }
 
 
-def __getattr__(name: str) -> object:  # samplers and the cycle load on first use
-    if name == "storages":  # Optuna's optuna.storages (needs SQLAlchemy)
-        import importlib
+#: Optuna's module names (``optuna.visualization``, ...), imported when first read
+_SUBMODULES = {
+    "distributions", "exceptions", "importance", "integration", "logging", "pruners",
+    "samplers", "search_space", "storages", "study", "trial", "visualization",
+}
 
-        return importlib.import_module("tunecycle.storages")
+
+def __getattr__(name: str) -> object:  # samplers, the cycle and Optuna's modules load on use
+    if name in _SUBMODULES:
+        try:
+            return importlib.import_module(f"tunecycle.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"tunecycle.{name}":  # a library that module needs: say which
+                raise
+            raise AttributeError(f"module 'tunecycle' has no attribute {name!r}") from None
     if name in _SAMPLER_CLASSES:
         from tunecycle import samplers
 
@@ -76,6 +103,7 @@ __all__ = [
     "ConsecutiveFailuresError",
     "Direction",
     "DuplicatedStudyError",
+    "FixedTrial",
     "Float",
     "FrozenTrial",
     "GPSampler",
@@ -99,8 +127,12 @@ __all__ = [
     "TuneSearchCV",
     "TunecycleError",
     "UserError",
+    "copy_study",
     "create_study",
+    "create_trial",
     "delete_study",
+    "get_all_study_names",
+    "get_all_study_summaries",
     "list_studies",
     "load_model",
     "load_study",

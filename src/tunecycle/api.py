@@ -1,24 +1,33 @@
 """The front door: create, load, list and delete studies by name, resolving sampler, pruner and
 storage names to objects.  Everything above the engine (the cycle, the CLI) goes through here.
+
+Optuna's spellings are accepted too (``study_name=``, ``load_study(study_name=, storage=)``),
+and Optuna's own functions of this level (``copy_study``, ``get_all_study_summaries``,
+``get_all_study_names``) are here, built on :mod:`tunecycle.compat.study`.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import warnings
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from tunecycle.errors import DuplicatedStudyError, UserError
+from tunecycle.compat.study import OptunaStudySummary, summaries
+from tunecycle.display import hide_password
+from tunecycle.errors import DuplicatedStudyError, StudyNotFoundError, UserError
 from tunecycle.execution import run_elsewhere
 from tunecycle.protocols import NopPruner, Pruner, Sampler
 from tunecycle.pruners import make_pruner
-from tunecycle.records import Direction, FrozenTrial, StudySummary, parse_directions
+from tunecycle.records import Direction, FrozenTrial, StudySummary, TrialState, parse_directions
 from tunecycle.samplers import make_sampler, sampler_class, sampler_names
 from tunecycle.storage import Storage, get_storage
 from tunecycle.storage.base import check_study_name
 from tunecycle.study import Study
+
+log = logging.getLogger("tunecycle.api")
 
 
 def create_study(
@@ -36,8 +45,14 @@ def create_study(
     heartbeat_interval: float = 10.0,
     grace_period: float | None = None,
     max_retries: int = 0,
+    study_name: str | None = None,
 ) -> Study:
     """Create a study (or, with ``load_if_exists``, continue the one of that name).
+
+    ``study_name`` is Optuna's name of ``name``.  The pruner: a name (``"median"``,
+    ``"none"``, ...) or a pruner object; without one, a study of one objective prunes by the
+    median rule (``MedianPruner()``: after 5 trials, from step 0), as Optuna's does, and a
+    study of several objectives prunes nothing (``pruner="none"`` turns pruning off).
 
     ``storage`` is None (in memory), ``"sqlite:///path.db"`` or a PostgreSQL URL.  On load,
     trials left running by a process that died are failed at once (same host) or after the
@@ -58,6 +73,7 @@ def create_study(
         raise UserError(f"seed: must be an integer or None, got {seed!r}")
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise UserError(f"max_retries: must be a non-negative integer, got {max_retries!r}")
+    name = _one_name(name, study_name)
     dirs = parse_directions(direction, directions)
     if name is None:
         name = f"study-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
@@ -66,7 +82,7 @@ def create_study(
     smp = make_sampler(sampler, given_seed if given_seed is not None else _draw_seed())
     if noisy is not None:
         smp.noisy = bool(noisy)
-    prn = make_pruner(pruner)
+    prn = make_pruner(pruner if pruner is not None else _default_pruner(dirs))
     _check_objectives(dirs, smp, prn)
     constraints_func = _constraints(constraints_func, smp)
     store = get_storage(storage)
@@ -100,6 +116,8 @@ def create_study(
     study = _open(store, info, smp, prn, heartbeat_interval, grace_period, max_retries,
                   constraints_func)
     study.created = created
+    log.info("study %r %s in %s", name, "created" if created else "loaded",
+             hide_password(store.url))
     return study
 
 
@@ -122,6 +140,20 @@ def _store_settings(
     if (stored_retries or max_retries == 0) and "max_retries" in given:
         max_retries = int(given["max_retries"])
     return heartbeat_interval, grace_period, max_retries
+
+
+def _one_name(name: str | None, study_name: str | None, field: str = "study_name") -> str | None:
+    """``name`` or Optuna's ``study_name``: the same study, so both given must agree."""
+    if study_name is None:
+        return name
+    if name is not None and name != study_name:
+        raise UserError(f"{field}: {study_name!r} and name={name!r} differ; give one of them")
+    return study_name
+
+
+def _default_pruner(dirs: Sequence[Direction]) -> str:
+    """Optuna's default: the median rule for one objective; several take no pruner."""
+    return "median" if len(dirs) == 1 else "none"
 
 
 def _check_objectives(dirs: Sequence[Direction], smp: Sampler, prn: Pruner) -> None:
@@ -190,21 +222,29 @@ def _open(
 
 
 def load_study(
-    name: str,
-    storage: str | Storage | None,
+    name: str | None = None,
+    storage: str | Storage | None = None,
     sampler: str | Sampler | None = None,
     *,
     pruner: str | Pruner | None = None,
     heartbeat_interval: float = 10.0,
     grace_period: float | None = None,
     constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+    study_name: str | None = None,
 ) -> Study:
-    """Open an existing study; without ``sampler`` the one it was created with is rebuilt.
+    """Open an existing study; without ``sampler`` (or ``pruner``) the one it was created with
+    is rebuilt.  ``study_name`` is Optuna's name of ``name``; without either, the storage's
+    only study is opened (more than one is an error that lists them).
 
     Nothing is created: a SQLite file that does not exist, or a database without tunecycle's
     tables, is a ``StorageURLError``."""
-    check_study_name(name)
+    name = _one_name(name, study_name)
+    if storage is None:
+        raise UserError("storage: load_study needs the storage URL (or Storage) of the study")
     store = get_storage(storage, create=False)
+    if name is None:
+        name = _only_study(store)
+    check_study_name(name)
     info = store.get_study(name)
     attrs = dict(info.system_attrs)
     smp = (
@@ -233,13 +273,81 @@ def _stored_sampler(attrs: dict[str, Any]) -> Sampler:
     return sampler_class(name).from_description(desc)
 
 
+def _only_study(store: Storage) -> str:
+    names = [s.info.name for s in store.list_studies()]
+    if len(names) != 1:
+        raise UserError(f"study_name: {store.url} holds {len(names)} studies "
+                        f"{sorted(names)}; name the one to load")
+    return names[0]
+
+
 def list_studies(storage: str | Storage) -> list[StudySummary]:
     """The studies in ``storage``, which must exist (nothing is created)."""
     return get_storage(storage, create=False).list_studies()
 
 
-def delete_study(name: str, storage: str | Storage) -> None:
-    """Delete a study and its trials from ``storage``, which must exist."""
+def delete_study(
+    name: str | None = None, storage: str | Storage | None = None, *,
+    study_name: str | None = None,
+) -> None:
+    """Delete a study and its trials from ``storage``, which must exist (``study_name`` is
+    Optuna's name of ``name``)."""
+    name = _one_name(name, study_name)
+    if name is None:
+        raise UserError("study_name: name the study to delete")
+    if storage is None:
+        raise UserError("storage: delete_study needs the storage URL (or Storage) of the study")
     check_study_name(name)
     store = get_storage(storage, create=False)
     store.delete_study(store.get_study(name).study_id)
+
+
+def get_all_study_names(storage: str | Storage) -> list[str]:
+    """Optuna's name: the names of the studies in ``storage`` (which must exist)."""
+    return [s.info.name for s in list_studies(storage)]
+
+
+def get_all_study_summaries(
+    storage: str | Storage, include_best_trial: bool = True
+) -> list[OptunaStudySummary]:
+    """Optuna's summaries of the studies in ``storage``: ``study_name``, ``direction(s)``,
+    ``best_trial`` (None when ``include_best_trial=False``, for several objectives, or
+    without a complete trial), ``user_attrs``, ``system_attrs``, ``n_trials``,
+    ``datetime_start`` (when the first trial started) and ``study_id``.  The native
+    :func:`list_studies` has counts by state instead."""
+    return summaries(get_storage(storage, create=False), include_best_trial)
+
+
+def copy_study(
+    *,
+    from_study_name: str,
+    from_storage: str | Storage,
+    to_storage: str | Storage,
+    to_study_name: str | None = None,
+) -> None:
+    """Copy a study into another storage (or under another name): its directions, user
+    attributes, sampler and pruner settings, and every finished or waiting trial with its
+    state, values, params, distributions, intermediate values, attributes and times.
+
+    Trials still running in the source are left out (their outcome is not known yet); a
+    study of the target name that already exists is a ``DuplicatedStudyError``, and nothing
+    is written then."""
+    check_study_name(from_study_name)
+    src = get_storage(from_storage, create=False)
+    info = src.get_study(from_study_name)
+    target = to_study_name if to_study_name is not None else from_study_name
+    check_study_name(target)
+    dst = get_storage(to_storage)
+    try:
+        dst.get_study(target)
+    except StudyNotFoundError:
+        pass
+    else:
+        raise DuplicatedStudyError(f"study {target!r} already exists in {dst.url}; "
+                                   "copy_study writes a new study")
+    made = dst.create_study(target, info.directions, system_attrs=dict(info.system_attrs))
+    for key, value in info.user_attrs.items():
+        dst.set_study_attr(made.study_id, key, value)
+    for t in src.get_trials(info.study_id):
+        if t.state is not TrialState.RUNNING:
+            dst.add_trial(made.study_id, t)

@@ -57,6 +57,21 @@ def failure_line(trial: FrozenTrial) -> str:
     return f"trial {trial.number} failed: {first}"
 
 
+def finished_line(trial: FrozenTrial, best: FrozenTrial | None) -> str:
+    """The INFO line of a complete or pruned trial: its values, params and the best so far
+    (shown with ``tunecycle.logging.set_verbosity(tunecycle.logging.INFO)``)."""
+    if trial.state is TrialState.PRUNED:
+        text = f"trial {trial.number} pruned at step {trial.last_step}"
+    else:
+        vals = trial.values or ()
+        shown = f"value {vals[0]:.6g}" if len(vals) == 1 else f"values {list(vals)}"
+        text = f"trial {trial.number} complete: {shown}"
+    text += f", params {dict(trial.params)}"
+    if best is not None and best.value is not None:
+        text += f"; best is trial {best.number} ({best.value:.6g})"
+    return text
+
+
 def summary_line(counts: Counter) -> str:
     done = sum(counts.values())
     parts = [f"{counts[s]} {s.value}" for s in (TrialState.COMPLETE, TrialState.PRUNED,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from tunecycle.compat.replay import ReplayMixin
 from tunecycle.errors import UserError
 from tunecycle.space import Param, ParamValue
 
@@ -52,8 +53,9 @@ class Direction(str, enum.Enum):
     def parse(cls, value: Direction | str) -> Direction:
         if isinstance(value, Direction):
             return value
+        text = value.value if isinstance(value, enum.Enum) else value  # Optuna's StudyDirection
         try:
-            return cls(str(value).lower())
+            return cls(str(text).lower())
         except ValueError:
             raise UserError(f"direction: {value!r} is not 'minimize' or 'maximize'") from None
 
@@ -67,13 +69,16 @@ class Direction(str, enum.Enum):
 
 
 @dataclass(frozen=True)
-class FrozenTrial:
+class FrozenTrial(ReplayMixin):
     """A snapshot of one trial as the store holds it.
 
     ``values`` holds one number per objective; ``value`` is the single objective's value, and
     None in a study of several objectives (read ``values`` there).  ``constraints``, where
     given, holds the trial's constraint values: each one <= 0 is satisfied (Optuna's
     convention), and a trial with any above 0 is infeasible: never best, never on the front.
+
+    ``suggest_float``/``suggest_int``/``suggest_categorical`` return the stored params (Optuna's
+    replay: ``objective(study.best_trial)`` runs the objective with the best trial's values).
     """
 
     trial_id: int

@@ -3,10 +3,16 @@
 ``Study`` is given its storage, sampler and pruner (``tunecycle.api.create_study`` resolves
 names to objects); it never looks inside them.  It runs trials in this process, one after
 another; parallel and distributed execution build on the same ask/tell calls.
+
+Optuna's names of this module (``optuna.study``) are here too: ``StudyDirection``,
+``MaxTrialsCallback`` (from :mod:`tunecycle.compat.study`), and ``create_study``,
+``load_study``, ``delete_study``, ``copy_study``, ``get_all_study_summaries``,
+``get_all_study_names`` (read from :mod:`tunecycle.api` on first use).
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import threading
@@ -16,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from tunecycle.compat.study import MaxTrialsCallback, OptunaStudyMixin, StudyDirection
 from tunecycle.display import hide_password, study_html
 from tunecycle.errors import (
     ConsecutiveFailuresError,
@@ -26,7 +33,7 @@ from tunecycle.errors import (
     UserError,
 )
 from tunecycle.pareto import best_trials as pareto_front
-from tunecycle.progress import ProgressBar, failure_line, summary_line
+from tunecycle.progress import ProgressBar, failure_line, finished_line, summary_line
 from tunecycle.protocols import History, NopPruner, Pruner, Sampler, TrialContext, trial_rng
 from tunecycle.records import (
     Direction,
@@ -57,8 +64,11 @@ _FRAME_COLUMNS = ("number", "state", "value", "datetime_start", "datetime_comple
                   "fail_reason")
 
 
-class Study:
-    """A named search for the best configuration, persisted in a storage."""
+class Study(OptunaStudyMixin):
+    """A named search for the best configuration, persisted in a storage.
+
+    Optuna's other names for the same things (``enqueue_trial``, ``add_trial``,
+    ``trials_dataframe``, ...) come from :class:`tunecycle.compat.study.OptunaStudyMixin`."""
 
     def __init__(
         self,
@@ -384,14 +394,25 @@ class Study:
         *,
         reason: str | None = None,
         constraints: Sequence[float] | None = None,
+        values: float | Sequence[float] | None = None,
+        skip_if_finished: bool = False,
     ) -> FrozenTrial:
         """Finish a trial: ``tell(t, 0.93)``, ``tell(t, [0.93, 12.5])`` (several objectives),
         ``tell(t, state="pruned")``, ``tell(t, state="fail")``; ``constraints=[...]`` records
         its constraint values (each <= 0 is satisfied).
 
         A value that is not a finite number (or not one per objective) fails the trial with the
-        reason.
+        reason.  Optuna's keywords: ``values=`` is ``value``; ``skip_if_finished=True`` returns
+        an already finished trial as it is instead of raising ``TrialStateError``.
         """
+        if values is not None:
+            if value is not None:
+                raise UserError("tell: give value= or values= (Optuna's name), not both")
+            value = values  # type: ignore[assignment]
+        if skip_if_finished:
+            done = self._finished_record(trial)
+            if done is not None:
+                return done
         live = trial if isinstance(trial, Trial) else self._live_by_number(trial)
         if constraints is not None:
             live.set_constraints(constraints)
@@ -478,7 +499,7 @@ class Study:
         max_trials: int | None = None,
         space: Mapping[str, Any] | Space | None = None,
         stop_on_error: bool = False,
-        callbacks: Sequence[Callback] = (),
+        callbacks: Sequence[Callback] | None = (),
         progress: bool = False,
         n_jobs: int = 1,
         backend: str | None = None,
@@ -487,6 +508,9 @@ class Study:
         resources_per_trial: Mapping[str, float] | None = None,
         address: str | None = None,
         max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+        catch: type[BaseException] | Sequence[type[BaseException]] | None = None,
+        gc_after_trial: bool = False,
+        show_progress_bar: bool | None = None,
     ) -> None:
         """Run trials until ``n_trials`` have run in this call, ``timeout`` seconds have passed,
         the study holds ``max_trials`` complete or pruned trials, the sampler runs out of
@@ -506,6 +530,11 @@ class Study:
         this process.  ``trial_timeout`` fails a trial that runs longer (its worker is
         killed); ``deterministic=True`` makes a seeded parallel run repeatable: trial k is
         proposed from the trials numbered up to k - n_jobs only, once they have all finished.
+
+        Optuna's arguments: ``show_progress_bar`` is ``progress``; ``gc_after_trial=True``
+        collects garbage after each trial; ``catch=(ValueError, ...)`` switches to Optuna's
+        rule: an exception of those types fails its trial and the run goes on, any other
+        fails its trial and is raised (without ``catch``, tunecycle's rule above holds).
         """
         _check_limit("n_trials", n_trials)
         _check_limit("max_trials", max_trials)
@@ -524,10 +553,12 @@ class Study:
                 "optimize: n_jobs, backend and trial_timeout need a study made by "
                 "tunecycle.create_study or load_study"
             )
+        rule, callbacks = self._optuna_options(catch, callbacks, gc_after_trial, stop_on_error)
+        progress = bool(progress or show_progress_bar)
         declared = as_space(space) if space is not None else None
         self._stop.clear()
         self._fail_stale()
-        loop = Loop(self, n_trials, timeout, max_trials, stop_on_error, callbacks, progress,
+        loop = Loop(self, n_trials, timeout, max_trials, rule, callbacks, progress,
                     max_consecutive_failures)
         beat = _Heartbeat(self) if self.storage.shared else None
         try:
@@ -579,7 +610,8 @@ class Study:
         self._fail_stale()
         return True
 
-    def _run(self, objective: Objective, trial: Trial, stop_on_error: bool) -> FrozenTrial:
+    def _run(self, objective: Objective, trial: Trial,
+             stop_on_error: bool | Callable[[BaseException], bool]) -> FrozenTrial:
         try:
             out = evaluate(objective, trial)
         except KeyboardInterrupt:
@@ -590,7 +622,7 @@ class Study:
             raise
         frozen = self._finish(trial, out.state, out.value, out.reason, values=out.values,
                               constraints=out.constraints)
-        if stop_on_error and out.error is not None:
+        if out.error is not None and reraises(stop_on_error, out.error):
             raise out.error
         return frozen
 
@@ -694,6 +726,12 @@ def _untaken(space: Space, taken: set[str], rng: Any) -> dict | None:
     except UserError:  # a grid too large to enumerate: keep the sampler's choice
         return None
     return free[int(rng.integers(len(free)))] if free else None
+
+
+def reraises(rule: bool | Callable[[BaseException], bool], error: BaseException) -> bool:
+    """Whether ``optimize`` raises the exception that failed a trial: ``stop_on_error``, or
+    the rule made from Optuna's ``catch`` (True for a type not caught)."""
+    return bool(rule(error)) if callable(rule) else bool(rule)
 
 
 def _check_limit(name: str, value: int | None) -> None:
@@ -800,7 +838,7 @@ class Loop:
         n_trials: int | None,
         timeout: float | None,
         max_trials: int | None,
-        stop_on_error: bool,
+        stop_on_error: bool | Callable[[BaseException], bool],
         callbacks: Sequence[Callback],
         progress: bool,
         max_consecutive_failures: int | None = None,
@@ -835,6 +873,8 @@ class Loop:
             self._failing.append(frozen)
         else:
             self._failing.clear()
+            if log.isEnabledFor(logging.INFO):  # tunecycle.logging.set_verbosity(INFO)
+                log.info("%s", finished_line(frozen, self._best_for_log()))
         if self._bar is not None:
             self._bar.update(frozen, self.counts)
         for cb in self.callbacks:
@@ -847,6 +887,19 @@ class Loop:
                 f"(max_consecutive_failures={limit}); the first of them, "
                 f"{failure_line(first)}"
             )
+
+    def raises(self, error: BaseException) -> bool:
+        """Whether the exception that failed a trial of this call is raised (see
+        :func:`reraises`)."""
+        return reraises(self.stop_on_error, error)
+
+    def _best_for_log(self) -> FrozenTrial | None:
+        if self.study.n_objectives > 1:
+            return None
+        try:
+            return self.study.best_trial
+        except UserError:  # no feasible complete trial yet
+            return None
 
     def close(self) -> None:
         summary = summary_line(self.counts)
@@ -872,3 +925,19 @@ def _progress_bar(study: Study, n_trials: int | None, max_trials: int | None) ->
         except UserError:  # no complete trial yet
             pass
     return bar
+
+
+#: Optuna's functions of ``optuna.study``: tunecycle.api's, read on first use (api imports
+#: this module, so they cannot be imported here at load time)
+_API_NAMES = ("copy_study", "create_study", "delete_study", "get_all_study_names",
+              "get_all_study_summaries", "load_study")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API_NAMES:
+        return getattr(importlib.import_module("tunecycle.api"), name)
+    raise AttributeError(f"module 'tunecycle.study' has no attribute {name!r}")
+
+
+__all__ = ["Loop", "MaxTrialsCallback", "ParallelOptions", "Study", "StudyDirection",
+           *_API_NAMES]

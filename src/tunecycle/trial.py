@@ -1,6 +1,8 @@
 """The live trial an objective receives: ``suggest_*``, ``report``, ``should_prune``.
 
-The names follow Optuna's, so an Optuna objective migrates by changing its import.  A trial
+The names follow Optuna's, so an Optuna objective migrates by changing its import; Optuna's
+other trial names (``create_trial``, ``FixedTrial``, ``BaseTrial``, ``FrozenTrial``,
+``TrialState``) are importable from here too (they live in :mod:`tunecycle.compat.trials`).  A trial
 asks its driver (the study) for values it does not already have; it buffers define-by-run
 suggestions and writes them with the next report, heartbeat or the trial's end, so that a
 suggestion costs no database round trip.  This module does not know which sampler or pruner
@@ -16,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from tunecycle.compat.trials import BaseTrial, FixedTrial, TrialCompatMixin, create_trial
 from tunecycle.errors import (
     SpaceError,
     StorageUnavailableError,
@@ -40,7 +43,7 @@ class TrialDriver(Protocol):
 log = logging.getLogger("tunecycle.trial")
 
 
-class Trial:
+class Trial(TrialCompatMixin):
     """One evaluation of the objective, live while it runs."""
 
     def __init__(
@@ -301,3 +304,17 @@ def evaluate(objective: Callable[[Trial], Any], trial: Trial) -> Outcome:
         return Outcome(TrialState.FAILED, None, str(exc))
     return Outcome(TrialState.COMPLETE, values[0] if len(values) == 1 else None, values=values,
                    constraints=trial.constraints)
+
+
+BaseTrial.register(Trial)
+
+__all__ = [
+    "BaseTrial",
+    "FixedTrial",
+    "FrozenTrial",
+    "Outcome",
+    "Trial",
+    "TrialState",
+    "create_trial",
+    "evaluate",
+]

@@ -370,7 +370,9 @@ class _Plan:
             name=name or f"{self.ds.name}-{'+'.join(self.names)}",
             direction=None if several else self.chosen.direction,
             directions=self.goals.directions if several else None, sampler=sampler,
-            pruner=pruner, storage=storage, seed=self.seed, load_if_exists=True,
+            # no pruner unless asked for (the study's own default is the median rule)
+            pruner=pruner if pruner is not None else "none", storage=storage, seed=self.seed,
+            load_if_exists=True,
             max_retries=max_retries,
         )
         if several:

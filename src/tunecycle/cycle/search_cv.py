@@ -342,7 +342,8 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
         study = create_study(
             name=self.study_name, direction="maximize", sampler=self.sampler,
             storage=self.storage, seed=_seed(self.random_state),
-            load_if_exists=self.study_name is not None, pruner=self.pruner,
+            load_if_exists=self.study_name is not None,
+            pruner=self.pruner if self.pruner is not None else "none",  # no pruning unless asked
         )
         first = max((t.number for t in study.trials), default=-1) + 1
         if exhaustive:

@@ -249,7 +249,7 @@ class _Run:
                                     values=outcome.values, constraints=outcome.constraints)
         self._release(slot, trial)
         self.loop.record(frozen)
-        if self.loop.stop_on_error and outcome.error is not None:
+        if outcome.error is not None and self.loop.raises(outcome.error):
             raise outcome.error
 
     def _expire(self, busy: list[_Slot]) -> bool:
