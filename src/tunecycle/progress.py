@@ -58,17 +58,16 @@ def failure_line(trial: FrozenTrial) -> str:
 
 
 def finished_line(trial: FrozenTrial, best: FrozenTrial | None) -> str:
-    """The INFO line of a complete or pruned trial: its values, params and the best so far
-    (shown with ``tunecycle.logging.set_verbosity(tunecycle.logging.INFO)``)."""
+    """The INFO line of a complete or pruned trial, worded as Optuna's (scripts and habits
+    match on "Trial N finished with value"): its values, params and the best so far (shown
+    with ``tunecycle.logging.set_verbosity(tunecycle.logging.INFO)``)."""
     if trial.state is TrialState.PRUNED:
-        text = f"trial {trial.number} pruned at step {trial.last_step}"
-    else:
-        vals = trial.values or ()
-        shown = f"value {vals[0]:.6g}" if len(vals) == 1 else f"values {list(vals)}"
-        text = f"trial {trial.number} complete: {shown}"
-    text += f", params {dict(trial.params)}"
+        return f"Trial {trial.number} pruned at step {trial.last_step}."
+    vals = trial.values or ()
+    shown = f"value: {vals[0]:.6g}" if len(vals) == 1 else f"values: {list(vals)}"
+    text = f"Trial {trial.number} finished with {shown} and parameters: {dict(trial.params)}."
     if best is not None and best.value is not None:
-        text += f"; best is trial {best.number} ({best.value:.6g})"
+        text += f" Best is trial {best.number} with value: {best.value:.6g}."
     return text
 
 

@@ -91,6 +91,8 @@ class Rule:
 
 
 SAME = Rule("the same as under Optuna", lambda ours, theirs: ours == theirs)
+FIRST_SAME = Rule("the first the same as under Optuna (an enqueued trial)",
+                  lambda ours, theirs: ours[:1] == theirs[:1])
 SOME = Rule("above 0 exactly when Optuna's is", lambda ours, theirs: (ours > 0) == (theirs > 0))
 
 
@@ -179,7 +181,9 @@ SPECS: dict[str, Spec] = {
     "ex_catboost_simple": Spec("CatBoost parameters", every(n_trials=SAME, best=at_least(0.85))),
     "ex_pytorch_simple": Spec(
         "a PyTorch MLP, reported per epoch, under the default pruner",
-        every(n_trials=SAME, n_reports=at_least(6), best=at_least(0.5)),
+        # no bound on the best accuracy: 6 unseeded trials of 2 epochs each (Optuna: 0.56 in the
+        # recorded run; tunecycle has drawn 0.20) say nothing about either sampler
+        every(n_trials=SAME, n_reports=at_least(6)),
     ),
     "ex_visualization_plot_study": Spec(
         "optuna.visualization's plotly figures, shown",
@@ -252,53 +256,24 @@ SPECS: dict[str, Spec] = {
     ),
     "tut_20_013_wilcoxon_pruner": Spec(
         "WilcoxonPruner cutting evaluations short (the objective returns, so trials COMPLETE)",
-        every(n_trials=SAME, COMPLETE=SAME, first_params=SAME, n_reports=at_most(199)),
+        every(n_trials=SAME, COMPLETE=SAME, first_params=FIRST_SAME, n_reports=at_most(199)),
         printed={r"^Number of evaluation: (\d+)": at_most(199)},
     ),
 }
 
-# Scripts that fail or behave differently on tunecycle's main (d38dd61): name -> the first
-# reason.  Strict xfails: when one starts to pass, its test fails until the entry is removed.
+# Scripts that fail or behave differently on tunecycle: name -> the reason (each listed in
+# docs/howto/optuna.md).  Strict xfails: when one starts to pass, its test fails until its
+# entry is removed.
 KNOWN_GAPS: dict[str, str] = {
-    "ex_basic_pruning": "behaves differently: 0 trials pruned (Optuna: some), the default "
-    "pruner is none where Optuna's is MedianPruner",
-    "ex_basic_quadratic_constraint": "TPESampler(constraints_func=) refused (TypeError); then "
-    "trial.system_attrs['constraints']",
-    "ex_faq_enqueue_trial": "Study.enqueue_trial missing",
-    "ex_faq_max_trials_callback": "tunecycle.study.MaxTrialsCallback missing; then "
-    "create_study(study_name=), trials_dataframe().state",
-    "ex_lightgbm_integration": "optuna.integration missing (attribute of the package), so "
-    "LightGBMPruningCallback fails every trial",
-    "ex_samplers_simulated_annealing_sampler": "tunecycle.samplers.BaseSampler missing; then "
-    "tunecycle.search_space, study.StudyDirection",
-    "ex_samplers_warm_starting_cma": "CmaEsSampler(source_trials=) refused (TypeError)",
-    "ex_sklearn_optuna_search_cv_simple": "optuna.distributions not an attribute of the package "
-    "(the module exists but is not loaded); then "
-    "optuna.integration.OptunaSearchCV",
-    "ex_visualization_plot_pareto_front": "optuna.visualization missing",
-    "ex_visualization_plot_study": "tunecycle.visualization missing",
-    "ex_xgboost_integration": "optuna.integration missing (attribute of the package), so "
-    "XGBoostPruningCallback fails every trial",
-    "tut_10_003_efficient_optimization_algorithms": "optuna.logging missing (get_logger); then "
-    "Optuna's 'Trial N finished/pruned' lines",
-    "tut_10_005_visualization": "tunecycle.visualization missing",
-    "tut_20_001_rdb": "optuna.logging missing; then create_study(study_name=), "
-    "trials_dataframe(attrs=)",
-    "tut_20_003_attributes": "get_all_study_summaries missing",
-    "tut_20_005_user_defined_sampler": "samplers.BaseSampler missing; then "
-    "optuna.search_space.intersection_search_space",
-    "tut_20_006_user_defined_pruner": "pruners.BasePruner missing; then the private module "
-    "optuna.trial._state (TrialState) the tutorial imports",
-    "tut_20_007_optuna_callback": "optuna.logging missing; then Optuna's 'Trial N pruned.' lines",
-    "tut_20_008_specify_params": "Study.enqueue_trial missing; then add_trial, "
-    "trial.create_trial, optuna.distributions attribute",
-    "tut_20_009_ask_and_tell": "optuna.distributions not an attribute of the package (the "
-    "module exists but is not loaded)",
-    "tut_20_010_reuse_best_trial": "FrozenTrial.suggest_float missing (replaying the best "
-    "trial's parameters)",
-    "tut_20_011_journal_storage": "optuna.logging missing; then optuna.storages.JournalStorage, "
-    "storages.journal.JournalFileBackend, create_study(study_name=)",
-    "tut_20_013_wilcoxon_pruner": "pruners.WilcoxonPruner missing",
+    "tut_10_003_efficient_optimization_algorithms": "behaves differently: prints the default "
+    "sampler's class, AutoSampler where Optuna's is TPESampler (a deliberate difference, see "
+    "docs/howto/optuna.md)",
+    "tut_20_006_user_defined_pruner": "imports Optuna's private module optuna.trial._state "
+    "(TrialState is public as optuna.trial.TrialState)",
+    "tut_20_009_ask_and_tell": "behaves differently: the studies made without a sampler get "
+    "AutoSampler where Optuna's default is TPESampler (deliberate, see docs/howto/optuna.md)",
+    "tut_20_011_journal_storage": "JournalStorage/JournalFileBackend: tunecycle has no journal "
+    "storage (refused with a message pointing to SQLite and `tunecycle import`)",
 }
 
 

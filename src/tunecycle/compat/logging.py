@@ -1,11 +1,13 @@
 """Optuna's ``optuna.logging`` functions, acting on tunecycle's ``tunecycle`` logger.
 
 tunecycle stays quiet at INFO by default (warnings, such as a failed trial's reason, still
-reach stderr), where Optuna prints an INFO line per finished trial.  Calling any function of
-this module first gives the ``tunecycle`` logger a handler of its own on stderr and stops it
-propagating to the root logger, as Optuna does for its logger; then ``set_verbosity(INFO)``
-shows a line per finished trial (and the other INFO lines), ``set_verbosity(WARNING)`` hides
-them again.  Code that never calls this module sees tunecycle's logging unchanged.
+reach stderr), where Optuna prints an INFO line per finished trial.  Code written for Optuna
+uses this module, so its first use switches to Optuna's behaviour: the ``tunecycle`` logger
+gets a handler of its own on stderr, stops propagating to the root logger, and (unless a level
+was set on it already) shows INFO, a line per finished trial worded as Optuna's
+("Trial 3 finished with value: ..."); ``set_verbosity(WARNING)`` hides them again.
+``get_logger("optuna")`` is the ``tunecycle`` logger.  Code that never calls this module sees
+tunecycle's logging unchanged.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ def _configure() -> None:
         root = _root()
         root.addHandler(handler)
         root.propagate = False
+        if root.level == logging.NOTSET:  # Optuna's default verbosity, for Optuna's habits
+            root.setLevel(logging.INFO)
 
 
 def _reset() -> None:
@@ -65,13 +69,18 @@ def _reset() -> None:
 
 
 def get_logger(name: str) -> logging.Logger:
-    """The logger called ``name`` (a script's own ``get_logger(__name__)``, say)."""
+    """The logger called ``name`` (a script's own ``get_logger(__name__)``, say); Optuna's
+    own logger names (``"optuna"``, ``"optuna.study"``) mean tunecycle's (``"tunecycle"``...),
+    so a handler added to ``get_logger("optuna")`` receives tunecycle's lines."""
     _configure()
+    if name == "optuna" or name.startswith("optuna."):
+        name = _ROOT + name[len("optuna"):]
     return logging.getLogger(name)
 
 
 def get_verbosity() -> int:
-    """The level of the ``tunecycle`` logger: ``WARNING`` unless set (Optuna's is ``INFO``)."""
+    """The level of the ``tunecycle`` logger: ``INFO`` once this module is used (as Optuna's),
+    unless a level was set on it before."""
     _configure()
     return _root().getEffectiveLevel()
 
