@@ -28,8 +28,8 @@ class TrialState(str, enum.Enum):
     FAILED = "failed"
     FAIL = "failed"  # Optuna's spelling: the same member (``TrialState.FAIL is TrialState.FAILED``)
 
-    @property
     def is_finished(self) -> bool:
+        """Complete, pruned or failed (a method, as Optuna's ``TrialState.is_finished()``)."""
         return self in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED)
 
     @classmethod
@@ -133,7 +133,7 @@ class FrozenTrial(ReplayMixin):
 
     @property
     def is_finished(self) -> bool:
-        return self.state.is_finished
+        return self.state.is_finished()
 
 
 @dataclass(frozen=True)

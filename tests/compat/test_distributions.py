@@ -51,3 +51,12 @@ def test_trial_state_fail_is_failed_and_intermediate_values():
     study.optimize(objective, n_trials=1)
     frozen = study.get_trials(deepcopy=False, states=[tc.TrialState.COMPLETE])[0]
     assert frozen.intermediate_values == {3: 0.5}
+
+
+def test_trial_state_is_finished_is_a_method_as_in_optuna():
+    optuna = pytest.importorskip("optuna")
+    for ours, theirs in [(tc.TrialState.COMPLETE, optuna.trial.TrialState.COMPLETE),
+                         (tc.TrialState.FAIL, optuna.trial.TrialState.FAIL),
+                         (tc.TrialState.RUNNING, optuna.trial.TrialState.RUNNING),
+                         (tc.TrialState.WAITING, optuna.trial.TrialState.WAITING)]:
+        assert ours.is_finished() == theirs.is_finished()

@@ -66,7 +66,7 @@ def create_trial(
         user_attrs=dict(user_attrs or {}),
         system_attrs=dict(system_attrs or {}),
         datetime_start=None if st is TrialState.WAITING else now,
-        datetime_complete=now if st.is_finished else None,
+        datetime_complete=now if st.is_finished() else None,
         constraints=_constraints(constraints),
     )
 
