@@ -106,10 +106,6 @@ class FrozenTrial(ReplayMixin):
             object.__setattr__(self, "values", tuple(float(v) for v in self.values))
         if self.constraints is not None and not isinstance(self.constraints, tuple):
             object.__setattr__(self, "constraints", tuple(float(c) for c in self.constraints))
-        if self.constraints is not None and "constraints" not in self.system_attrs:
-            # where Optuna keeps them: scripts read trial.system_attrs["constraints"]
-            object.__setattr__(self, "system_attrs",
-                               {**self.system_attrs, "constraints": list(self.constraints)})
 
     @property
     def feasible(self) -> bool:

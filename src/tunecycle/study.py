@@ -669,6 +669,9 @@ class Study(OptunaStudyMixin):
                 constraints = self._constraints_of(trial, value, values)
             except ValueError as exc:
                 state, value, values, reason = TrialState.FAILED, None, None, str(exc)
+            else:  # also where Optuna's constraints_func puts them (scripts read it there)
+                self.storage.set_trial_attr(trial.trial_id, "constraints", list(constraints),
+                                            system=True)
         params, dists = trial.take_pending()
         trial.mark_ended(state)
         frozen = self.storage.finish_trial(

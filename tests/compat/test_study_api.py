@@ -457,3 +457,23 @@ def test_set_constraint_names_the_values_in_order():
     assert done.constraints == (-0.25, -1.0) and done.feasible
     with pytest.raises(UserError, match="key"):
         study.ask().set_constraint("", 1.0)
+
+
+def test_constraints_func_values_are_also_in_system_attrs_as_in_optuna():
+    optuna = pytest.importorskip("optuna")
+
+    def objective(trial):
+        return trial.suggest_float("x", -1, 1)
+
+    def constraints(trial):
+        return (trial.params["x"] - 0.5,)
+
+    ours = tc.create_study(sampler=tc.samplers.TPESampler(seed=0, constraints_func=constraints))
+    ours.optimize(objective, n_trials=4)
+    theirs = optuna.create_study(
+        sampler=optuna.samplers.TPESampler(seed=0, constraints_func=constraints))
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    theirs.optimize(objective, n_trials=4)
+    for t in ours.trials:
+        assert t.system_attrs["constraints"] == [t.params["x"] - 0.5] == list(t.constraints)
+    assert all(list(t.system_attrs["constraints"]) == [t.params["x"] - 0.5] for t in theirs.trials)
