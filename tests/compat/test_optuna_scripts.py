@@ -190,7 +190,9 @@ SPECS: dict[str, Spec] = {
     ),
     "ex_visualization_plot_study": Spec(
         "optuna.visualization's plotly figures, shown",
-        every(n_trials=SAME, PRUNED=SOME, best=at_least(0.8)),
+        # no PRUNED rule: of 8 unseeded trials only the last 3 can be pruned (the median rule's
+        # 5 start-up trials), and under either library none of them is, now and then
+        every(n_trials=SAME, best=at_least(0.8)),
     ),
     "ex_visualization_plot_pareto_front": Spec(
         "plot_pareto_front of two objectives", every(n_trials=SAME, pareto=at_least(5))
