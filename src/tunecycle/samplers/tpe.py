@@ -50,7 +50,6 @@ from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from tunecycle.compat.samplers import TPE_ARGS, optuna_options
 from tunecycle.pareto import constrained_ranks, hypervolume_contributions
@@ -120,7 +119,7 @@ class _Mixture:
             coef = np.concatenate(
                 [-0.5 * inv, c * inv,
                  -0.5 * c * c * inv - np.log(s * math.sqrt(2 * math.pi) * inside)], axis=1)
-        return np.where(np.isnan(coef), 0.0, coef)
+        return np.where(np.tile(np.isnan(c), 3), 0.0, coef)
 
     def _categorical_terms(self, x: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
         """A categorical dim as (points' one-hot choices (m, k), components' log kernel per
@@ -404,6 +403,21 @@ class TPESampler(Sampler):
         log_ints = np.array([_log_int(dim.param) for dim in space.dims], dtype=float)
         return _Mixture(centres, log_w, sigma, np.clip(keep, 0.0, 1.0), n_choices, bins,
                         log_ints.reshape(d, 2))
+
+
+def ndtr(x: np.ndarray) -> np.ndarray:
+    """The standard normal CDF (``scipy.special.ndtr``, imported on first use: scipy takes
+    most of a second to import, and the start-up trials need none of it)."""
+    from scipy.special import ndtr as _ndtr
+
+    return _ndtr(x)
+
+
+def ndtri(p: np.ndarray) -> np.ndarray:
+    """The standard normal quantile (``scipy.special.ndtri``, imported on first use)."""
+    from scipy.special import ndtri as _ndtri
+
+    return _ndtri(p)
 
 
 _WEIGHT_FLOOR = 1e-12
