@@ -107,6 +107,21 @@ def test_a_space_without_numeric_dims_goes_to_the_fallback():
     assert sampler.distribution(tc.Space(space), study.history()) is None
 
 
+def test_the_default_fallbacks_categorical_is_modelled_after_every_choice_was_tried():
+    """The categorical part alone is a tiny discrete space, tried through in a few trials;
+    TPE must keep modelling it then (it used to draw at random once every choice was taken)."""
+    space = {"x": tc.Float(-3, 3), "y": tc.Float(-3, 3),
+             "c": tc.Categorical(["bad", "good", "worse"])}
+    late = []
+    for seed in range(3):
+        study = tc.create_study(sampler=CmaEsSampler(seed=seed))
+        study.optimize(lambda t: t.params["x"] ** 2 + t.params["y"] ** 2
+                       + {"good": 0, "bad": 1, "worse": 2}[t.params["c"]],
+                       n_trials=60, space=space)
+        late += [t.params["c"] for t in study.trials[-20:]]
+    assert late.count("good") >= 40  # seen: 50 of 60; at random (as before): 21 of 60
+
+
 def test_the_default_fallback_is_tpe_when_available():
     sampler = CmaEsSampler(seed=4)
     try:

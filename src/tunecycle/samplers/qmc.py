@@ -1,4 +1,5 @@
-"""Quasi-random search with scrambled Sobol points (scipy.stats.qmc).
+"""Quasi-random search with scrambled Sobol points (those of scipy.stats.qmc, computed by
+:mod:`tunecycle.samplers.sobol` without importing scipy) or Halton points (scipy.stats.qmc).
 
 Trial number ``n`` takes the ``n``-th point of the study's sequence, so workers sharing a
 store never repeat a point and need no shared counter.  The scramble is fixed by the seed (one
@@ -19,6 +20,7 @@ import numpy as np
 from tunecycle.compat.samplers import QMC_ARGS, optuna_options
 from tunecycle.errors import UserError
 from tunecycle.protocols import History, Sampler, TrialContext
+from tunecycle.samplers.sobol import ScrambledSobol, sobol_engine
 from tunecycle.space import Param, ParamValue, Space
 
 
@@ -64,22 +66,33 @@ class QMCSampler(Sampler):
         scramble = self._scramble_seed()
         pts = self._points.get(dim)
         if pts is None or index >= len(pts):
-            from scipy.stats import qmc
-
             engine = self._engines.get(dim)
             if engine is None:
-                kind = qmc.Sobol if self.qmc_type == "sobol" else qmc.Halton
-                engine = self._engines[dim] = kind(
-                    dim, scramble=self.scramble, seed=scramble
-                )
+                engine = self._engines[dim] = self._engine(dim, scramble)
                 pts = np.empty((0, dim))
             want = max(2 * len(pts), 64, index + 1)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # balance warnings for non-powers of two
-                more = engine.random(want - len(pts))
+            if isinstance(engine, ScrambledSobol):
+                more = engine.points(np.arange(len(pts), want))
+            else:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # balance warnings for non-powers of two
+                    more = engine.random(want - len(pts))
             pts = np.vstack([pts, more])
             self._points[dim] = pts
         return pts[index]
+
+    def _engine(self, dim: int, scramble: int) -> Any:
+        """Sobol points from :mod:`tunecycle.samplers.sobol` (the same as scipy's, without
+        importing ``scipy.stats``); Halton points, or Sobol where its table cannot be read,
+        from ``scipy.stats.qmc``."""
+        if self.qmc_type == "sobol":
+            engine = sobol_engine(dim, scramble, self.scramble)
+            if engine is not None:
+                return engine
+        from scipy.stats import qmc
+
+        kind = qmc.Sobol if self.qmc_type == "sobol" else qmc.Halton
+        return kind(dim, scramble=self.scramble, seed=scramble)
 
     def propose(
         self, space: Space, history: History, contexts: Sequence[TrialContext]
