@@ -110,7 +110,7 @@ def test_prior_trials_are_not_the_new_studys_trials():
     assert study.prior is not None and len(study.prior) == 20
     assert study.trials == []
     with pytest.raises(UserError, match="no complete trial"):
-        study.best_trial
+        _ = study.best_trial
     study.optimize(quadratic(2, 2), n_trials=4, space=SPACE)
     assert len(study.trials) == 4 and study.storage.count_trials(
         study.study_id, (tc.TrialState.COMPLETE,)) == 4
@@ -249,3 +249,18 @@ def test_a_warm_study_starts_near_the_priors_optimum(sampler):
     warm = np.mean([first_distance(True, s) for s in range(4)])
     cold = np.mean([first_distance(False, s) for s in range(4)])
     assert warm < 0.6 * cold, (warm, cold)
+
+
+def test_enqueue_prior_maps_the_best_onto_a_changed_space():
+    src = source_study(n=15)
+    ranked = sorted(src.trials, key=lambda t: t.value)
+    narrow = {"x": tc.Float(-5, 5), "y": tc.Float(-5, 5), "z": tc.Int(0, 3)}
+    study = tc.create_study(sampler="random", warm_start=src)
+    numbers = study.enqueue_prior(2, narrow)
+    assert numbers == [0, 1]
+    study.optimize(lambda t: quadratic(2, 2)(t) + t.params["z"], n_trials=2, space=narrow)
+    for t, best in zip(study.trials, ranked):
+        assert (t.params["x"], t.params["y"]) == (best.params["x"], best.params["y"])
+        assert t.params["z"] in range(4)  # new: the sampler's
+    with pytest.raises(UserError, match="enqueue_prior: study .* has no warm start"):
+        tc.create_study().enqueue_prior(1)

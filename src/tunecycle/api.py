@@ -83,8 +83,9 @@ def create_study(
     drop the trial, new parameters are free; the prior's weight halves after
     ``warm_start_half_life`` own trials (rules in ``docs/howto/warm-start.md``).  The link is
     stored with the study, so ``load_study`` warm-starts again from the same trials.
-    ``warm_start_enqueue=k`` also enqueues the prior's ``k`` best configurations on a new
-    study: they then run as its own first trials.
+    ``warm_start_enqueue=k`` also enqueues the prior's ``k`` best configurations, as they
+    were, on a new study: they then run as its own first trials (``study.enqueue_prior(k,
+    space)`` maps them onto a changed space first).
 
     ``study_name`` is Optuna's name of ``name``.  The pruner: a name (``"median"``,
     ``"none"``, ...) or a pruner object; without one, a study of one objective prunes by the
@@ -161,8 +162,7 @@ def create_study(
                   constraints_func, prior)
     study.created = created
     if created and prior is not None and warm_start_enqueue:
-        for params in prior.best_params(None, warm_start_enqueue):
-            study.enqueue(params, user_attrs={"warm_start": "enqueued from the prior"})
+        study.enqueue_prior(warm_start_enqueue)
     log.info("study %r %s in %s", name, "created" if created else "loaded",
              hide_password(store.url))
     return study

@@ -285,6 +285,20 @@ class Study(OptunaStudyMixin):
         t = self.storage.enqueue_trial(self.study_id, dict(params), user_attrs=user_attrs)
         return t.number
 
+    def enqueue_prior(self, k: int, space: Mapping[str, Any] | Space | None = None) -> list[int]:
+        """Queue the ``k`` best configurations of a warm start's prior (``create_study(
+        warm_start=...)``) as this study's own next trials; returns their numbers.  With
+        ``space``, each is mapped onto it first (shared parameters by name; a trial whose
+        values the space cannot hold is skipped; new parameters are left to the sampler);
+        without, they are queued as they were."""
+        if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+            raise UserError(f"enqueue_prior: k must be a non-negative integer, got {k!r}")
+        if self.prior is None:
+            raise UserError(f"enqueue_prior: study {self.name!r} has no warm start prior")
+        target = as_space(space) if space is not None else None
+        return [self.enqueue(params, user_attrs={"warm_start": "enqueued from the prior"})
+                for params in self.prior.best_params(target, k)]
+
     def ask(
         self, space: Mapping[str, Any] | Space | None = None, n: int | None = None
     ) -> Trial | list[Trial]:
