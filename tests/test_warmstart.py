@@ -158,6 +158,7 @@ def test_direction_mismatch_and_several_objectives_are_refused_naming_warm_start
     ([42], "warm_start: 42 is not a study"),
     ([], "warm_start: expected a study"),
     ("sqlite:///x.db::", "names no study"),
+    ("sqlite:///missing.db::old", "warm_start: .*missing.db"),
 ])
 def test_bad_references_are_clear_errors(ref, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -264,3 +265,17 @@ def test_enqueue_prior_maps_the_best_onto_a_changed_space():
         assert t.params["z"] in range(4)  # new: the sampler's
     with pytest.raises(UserError, match="enqueue_prior: study .* has no warm start"):
         tc.create_study().enqueue_prior(1)
+
+
+def test_copy_study_keeps_the_link_pointing_at_the_source(tmp_path):
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    source_study(url, "first", n=6)
+    tc.create_study("second", storage=url, warm_start="first")
+    other = f"sqlite:///{tmp_path / 'b.db'}"
+    tc.copy_study(from_study_name="second", from_storage=url, to_storage=other)
+    assert len(tc.load_study("second", storage=other).prior) == 6
+    memory = tc.create_study("m1", sampler="random", seed=0)
+    memory.optimize(quadratic(2, 2), n_trials=4, space=SPACE)
+    tc.create_study("m2", storage=memory.storage, warm_start="m1")
+    tc.copy_study(from_study_name="m2", from_storage=memory.storage, to_storage=other)
+    assert len(tc.load_study("m2", storage=other).prior) == 4

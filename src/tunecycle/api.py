@@ -366,15 +366,23 @@ def _source(item: Any, store: Storage) -> tuple[Storage, str]:
             url, _, src_name = item.rpartition("::")
             if not src_name:
                 raise UserError(f"warm_start: {item!r} names no study after '::'")
-            return get_storage(url, create=False), src_name
+            return _open_source(url), src_name
         return store, item
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], str):
         where = item[0]
         if not isinstance(where, (str, Storage)):
             raise UserError(f"warm_start: {item!r}: the storage must be a URL or a Storage")
-        return get_storage(where, create=False), item[1]
+        return _open_source(where), item[1]
     raise UserError(f"warm_start: {item!r} is not a study, 'storage-url::name' or "
                     "(storage, name)")
+
+
+def _open_source(where: str | Storage) -> Storage:
+    """A source's storage, which must exist (nothing is created)."""
+    try:
+        return get_storage(where, create=False)
+    except UserError as exc:
+        raise UserError(f"warm_start: {exc}") from None
 
 
 def _same_store(a: Storage, b: Storage) -> bool:
@@ -391,6 +399,25 @@ def _absolute(url: str) -> str:
 
 def _link(prior: Prior) -> dict[str, Any]:
     return {"version": 1, "half_life": prior.half_life, "sources": list(prior.sources)}
+
+
+def _relinked(link: dict[str, Any], src: Storage) -> dict[str, Any]:
+    """A warm start link copied out of ``src``: sources that lived beside the study there are
+    named by ``src``'s URL (or, for an in-memory ``src``, hold their trials)."""
+    sources = []
+    for s in link.get("sources", []):
+        s = dict(s)
+        if s.get("storage") is None and "trials" not in s:
+            if parse_storage_url(src.url).is_sql:
+                s["storage"] = _absolute(src.url)
+            else:
+                info = src.get_study(s["study"])
+                kept = [t for t in src.get_trials(info.study_id) if t.number < s["until"]]
+                s["storage"] = "memory://"
+                s["trials"] = [{"params": dict(t.params), "value": t.value, "number": t.number}
+                               for t in usable_trials(kept, s["study"])]
+        sources.append(s)
+    return {**link, "sources": sources}
 
 
 def _stored_prior(attrs: dict[str, Any], store: Storage,
@@ -505,7 +532,10 @@ def copy_study(
     else:
         raise DuplicatedStudyError(f"study {target!r} already exists in {dst.url}; "
                                    "copy_study writes a new study")
-    made = dst.create_study(target, info.directions, system_attrs=dict(info.system_attrs))
+    attrs = dict(info.system_attrs)
+    if attrs.get(_WARM_ATTR) and not _same_store(src, dst):
+        attrs[_WARM_ATTR] = _relinked(attrs[_WARM_ATTR], src)
+    made = dst.create_study(target, info.directions, system_attrs=attrs)
     for key, value in info.user_attrs.items():
         dst.set_study_attr(made.study_id, key, value)
     for t in src.get_trials(info.study_id):

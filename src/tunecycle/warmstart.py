@@ -49,7 +49,7 @@ from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
 
 #: the number of own trials after which the prior's weight has halved
 DEFAULT_HALF_LIFE = 20.0
-_MAX_SPACES = 16  # mapped spaces kept per prior (define-by-run asks in several spaces)
+_MAX_SPACES = 64  # mapped spaces kept per prior (define-by-run asks one per parameter)
 
 
 @dataclass(frozen=True)
