@@ -95,7 +95,7 @@ def _digits(seed: int) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits
 
     x, y = load_digits(return_X_y=True)
-    idx = np.random.default_rng(seed).permutation(len(y))[:300]
+    idx = np.random.default_rng(seed).permutation(len(y))[:200]
     return x[idx] / 16.0, y[idx]
 
 
@@ -201,15 +201,21 @@ def first_study(prob: Problem, f: Callable[[dict], float], seed: int) -> tc.Stud
 
 
 def own_curve(values: list[float]) -> list[float]:
+    """The best own value after each budget (NaN past the trials run)."""
     best = np.minimum.accumulate(values)
-    return [float(best[b - 1]) for b in BUDGETS]
+    return [float(best[b - 1]) if b <= len(best) else math.nan for b in BUDGETS]
+
+
+#: trials per study for each sampler (``--trials auto=20``: the GP's cost on a busy machine)
+TRIALS: dict[str, int] = {}
 
 
 def run_tunecycle(prob: Problem, f: Callable[[dict], float], sampler: str, seed: int,
                   prior: tc.Study | None, half_life: float) -> list[float]:
     study = tc.create_study(sampler=sampler, seed=seed, warm_start=prior,
                             warm_start_half_life=half_life)
-    study.optimize(lambda t: f(t.params), n_trials=BUDGETS[-1], space=prob.target_space)
+    study.optimize(lambda t: f(t.params), n_trials=TRIALS.get(sampler, BUDGETS[-1]),
+                   space=prob.target_space)
     return own_curve([t.value for t in study.trials])
 
 
@@ -273,12 +279,12 @@ def summary(results: dict[str, dict[str, np.ndarray]], probs: list[Problem]) -> 
         ratios = []
         for p in probs:
             r = results[p.name]
-            floor = min(v.min() for v in r.values())
+            floor = min(np.nanmin(v) for v in r.values())
             spread = max(v[:, 0].max() for v in r.values()) - floor
             eps = 1e-3 * spread + 1e-12
             ratios.append(np.log((r[arm] - floor + eps) / (r[cold].mean(axis=0) - floor + eps)))
         g = np.exp(np.concatenate(ratios).mean(axis=0))
-        lines.append(f"| {arm} | {cold} | " + " | ".join(f"{x:.2f}" for x in g) + " |")
+        lines.append(f"| {arm} | {cold} | " + " | ".join(_num(x, ".2f") for x in g) + " |")
     return lines
 
 
@@ -287,8 +293,12 @@ def table(prob: Problem, r: dict[str, np.ndarray]) -> list[str]:
              "| arm | best @10 | best @20 | best @50 |", "|---|---:|---:|---:|"]
     for arm, v in r.items():
         m = v.mean(axis=0)
-        lines.append(f"| {arm} | " + " | ".join(f"{x:.4g}" for x in m) + " |")
+        lines.append(f"| {arm} | " + " | ".join(_num(x, ".4g") for x in m) + " |")
     return lines + [""]
+
+
+def _num(x: float, fmt: str) -> str:
+    return "—" if math.isnan(x) else format(x, fmt)
 
 
 def main() -> None:
@@ -299,7 +309,10 @@ def main() -> None:
                     help="half lives to compare on the development half only")
     ap.add_argument("--half-life", type=float, default=tc.warmstart.DEFAULT_HALF_LIFE)
     ap.add_argument("--only", nargs="*", default=None, help="problem names")
+    ap.add_argument("--trials", nargs="*", default=[], metavar="SAMPLER=N",
+                    help="fewer trials for a sampler, e.g. auto=20 (default 50)")
     args = ap.parse_args()
+    TRIALS.update({k: int(v) for k, v in (a.split("=") for a in args.trials)})
     warnings.filterwarnings("ignore")
     from threadpoolctl import threadpool_limits
 
@@ -316,6 +329,7 @@ def main() -> None:
         print(f"<!-- {p.name}: {time.time() - t:.0f} s -->", flush=True)
     print(f"\nmachine: {platform.processor() or platform.machine()}, python "
           f"{platform.python_version()}; {args.seeds} seeds; half life {half_lives}; "
+          f"trials {TRIALS or 50}; "
           f"{time.time() - t0:.0f} s in all\n")
     for half in halves:
         part = [p for p in probs if p.half == half]

@@ -236,8 +236,9 @@ def test_a_source_that_is_gone_is_one_warning_on_load(tmp_path):
 
 @pytest.mark.parametrize("sampler", ["tpe", "gp", "cmaes", "auto"])
 def test_a_warm_study_starts_near_the_priors_optimum(sampler):
-    """The first proposals on a shifted quadratic: closer to its optimum warm than cold,
-    over several seeds (the margin: warm at most 60% of cold's mean distance)."""
+    """The first proposals on a shifted quadratic come closer to its optimum warm than cold,
+    over several seeds (the margin: the closest of the first 6 trials, on average over the
+    seeds, at most 60% of cold's distance; TPE makes every other early trial quasi-random)."""
     src = tc.create_study(sampler="random", seed=11)
     src.optimize(quadratic(2, 2), n_trials=40, space=SPACE)
 
@@ -245,7 +246,7 @@ def test_a_warm_study_starts_near_the_priors_optimum(sampler):
         study = tc.create_study(sampler=sampler, seed=seed, warm_start=src if warm else None)
         study.optimize(quadratic(2.5, 2.5), n_trials=6, space=SPACE)
         xy = np.array([[t.params["x"], t.params["y"]] for t in study.trials])
-        return float(np.linalg.norm(xy - 2.5, axis=1).mean())
+        return float(np.linalg.norm(xy - 2.5, axis=1).min())
 
     warm = np.mean([first_distance(True, s) for s in range(4)])
     cold = np.mean([first_distance(False, s) for s in range(4)])

@@ -118,3 +118,22 @@ def test_a_conditional_space_uses_prior_rows_of_each_branch():
     branch_a = [p for p in picks if p["model"] == "a"]
     assert len(branch_a) >= 8
     assert np.mean([abs(p["a.u"] - 0.8) for p in branch_a]) < 0.2
+
+
+def test_tpe_keeps_every_other_early_trial_quasi_random_when_warm():
+    """Until the study has n_startup own trials, odd-numbered trials take the Sobol point a
+    cold study would (so a misleading prior cannot keep every own trial in its corner);
+    even-numbered ones follow the prior."""
+    prior = make_prior(60)
+    history = own_history(4, prior)
+    tpe, qmc = make_sampler("tpe", 5), QMCSampler(5)
+    for number in (5, 7):
+        ctx = [TrialContext(number, trial_rng(5, number))]
+        assert tpe.propose(SPACE, history, ctx) == qmc.propose(SPACE, history, ctx)
+    evens = np.array([[p["x"], p["y"]] for p in (
+        tpe.propose(SPACE, history, [TrialContext(n, trial_rng(5, n))])[0]
+        for n in (4, 6, 8, 10))])
+    assert mean_distance(evens, PRIOR_OPT) < 0.3
+    later = own_history(12, prior)  # n_startup own trials: the model proposes every trial
+    ctx = [TrialContext(13, trial_rng(5, 13))]
+    assert tpe.propose(SPACE, later, ctx) != qmc.propose(SPACE, later, ctx)

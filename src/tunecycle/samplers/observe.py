@@ -149,6 +149,17 @@ def with_prior(obs: Observations, space: Space, history: History) -> Observation
     return replace(obs, prior=rows) if rows.n else obs
 
 
+def in_startup(obs: Observations, n_startup: int, number: int) -> bool:
+    """Whether trial ``number`` takes a quasi-random start-up point: while fewer than
+    ``n_startup`` trials (own and prior together) have a value; and, in a warm-started study
+    with fewer than ``n_startup`` own trials, every odd-numbered trial, so that the own data
+    covers the space whatever the prior says (a misleading prior cannot keep every own trial
+    in its corner)."""
+    if obs.n_finished + n_prior(obs) < n_startup:
+        return True
+    return obs.prior is not None and obs.n_finished < n_startup and number % 2 == 1
+
+
 def n_prior(obs: Observations) -> int:
     """How many prior trials fit the observed space (0 without a warm start)."""
     return obs.prior.n if obs.prior is not None else 0

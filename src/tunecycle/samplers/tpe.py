@@ -46,7 +46,9 @@ into good and bad by their own ranking (the same ``gamma`` share, so a new task 
 level of loss does not matter) and join the good and bad mixtures as extra components, each
 weighted ``Prior.weight(n)`` against an own trial (fading as own trials arrive, rule in
 :mod:`tunecycle.warmstart`); free dims (new parameters) are uniform in them.  Prior trials
-count towards ``n_startup``, so a rich prior starts modelling at the first trial.
+count towards ``n_startup``, so a rich prior starts modelling at the first trial; until the
+study has ``n_startup`` own trials every odd-numbered trial is still a Sobol point
+(``observe.in_startup``), so a misleading prior cannot keep the own trials in its corner.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ from tunecycle.compat.samplers import TPE_ARGS, optuna_options
 from tunecycle.pareto import constrained_ranks, hypervolume_contributions
 from tunecycle.protocols import History, Sampler, TrialContext
 from tunecycle.samplers.fidelity import RowCache, observations_at
-from tunecycle.samplers.observe import Observations, Observer, encode, n_prior
+from tunecycle.samplers.observe import Observations, Observer, encode, in_startup
 from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
 from tunecycle.warmstart import PriorRows
@@ -220,7 +222,7 @@ class TPESampler(Sampler):
         taken = _taken(space, history) if space.is_discrete and not self.noisy else None
         liars: list[np.ndarray] = []
         for ctx in contexts:
-            if obs.n_finished + n_prior(obs) < self.n_startup:
+            if in_startup(obs, self.n_startup, ctx.number):
                 params = self._startup.propose(space, history, [ctx])[0]
             else:
                 params = self._propose_one(space, obs, liars, ctx.rng, taken)
