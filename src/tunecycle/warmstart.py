@@ -48,7 +48,7 @@ from tunecycle.records import Direction, FrozenTrial, TrialState
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
 
 #: the number of own trials after which the prior's weight has halved
-DEFAULT_HALF_LIFE = 20.0
+DEFAULT_HALF_LIFE = 5.0
 _MAX_SPACES = 64  # mapped spaces kept per prior (define-by-run asks one per parameter)
 
 
