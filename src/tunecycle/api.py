@@ -1,6 +1,11 @@
 """The front door: create, load, list and delete studies by name, resolving sampler, pruner and
 storage names to objects.  Everything above the engine (the cycle, the CLI) goes through here.
 
+Warm start (``create_study(warm_start=...)``): the source studies are read here, checked
+against the new study's direction, and handed to the study as a :class:`~tunecycle.warmstart.Prior`;
+the link to them is stored with the study (system attribute ``warm_start``), so
+``load_study`` warm-starts again from the same trials.
+
 Optuna's spellings are accepted too (``study_name=``, ``load_study(study_name=, storage=)``),
 and Optuna's own functions of this level (``copy_study``, ``get_all_study_summaries``,
 ``get_all_study_names``) are here, built on :mod:`tunecycle.compat.study`.
@@ -17,7 +22,12 @@ from typing import Any
 
 from tunecycle.compat.study import OptunaStudySummary, summaries
 from tunecycle.display import hide_password
-from tunecycle.errors import DuplicatedStudyError, StudyNotFoundError, UserError
+from tunecycle.errors import (
+    DuplicatedStudyError,
+    StorageUnavailableError,
+    StudyNotFoundError,
+    UserError,
+)
 from tunecycle.execution import run_elsewhere
 from tunecycle.protocols import NopPruner, Pruner, Sampler
 from tunecycle.pruners import make_pruner
@@ -25,7 +35,20 @@ from tunecycle.records import Direction, FrozenTrial, StudySummary, TrialState, 
 from tunecycle.samplers import make_sampler, sampler_class, sampler_names
 from tunecycle.storage import Storage, get_storage
 from tunecycle.storage.base import check_study_name
+from tunecycle.storage.urls import parse_storage_url
 from tunecycle.study import Study
+from tunecycle.warmstart import (
+    DEFAULT_HALF_LIFE,
+    Prior,
+    PriorTrial,
+    check_direction,
+    usable_trials,
+)
+
+#: one earlier study to warm-start from: a ``Study``, ``"name"`` (in the new study's storage),
+#: ``"storage-url::name"``, or ``(storage or URL, name)``
+WarmSource = Any
+_WARM_ATTR = "warm_start"
 
 log = logging.getLogger("tunecycle.api")
 
@@ -46,8 +69,23 @@ def create_study(
     grace_period: float | None = None,
     max_retries: int = 0,
     study_name: str | None = None,
+    warm_start: WarmSource | Sequence[WarmSource] | None = None,
+    warm_start_half_life: float = DEFAULT_HALF_LIFE,
+    warm_start_enqueue: int = 0,
 ) -> Study:
     """Create a study (or, with ``load_if_exists``, continue the one of that name).
+
+    ``warm_start``: earlier studies whose complete trials inform this study's sampler without
+    being its trials (not in ``study.trials``, not counted by ``n_trials``, never best): a
+    ``Study``, a name in this study's storage, ``"sqlite:///old.db::name"`` (a storage URL,
+    ``::``, the study name), ``(storage, name)``, or a list of these.  Their directions must
+    be this study's (one objective).  Parameters map by name, values the new space cannot hold
+    drop the trial, new parameters are free; the prior's weight halves after
+    ``warm_start_half_life`` own trials (rules in ``docs/howto/warm-start.md``).  The link is
+    stored with the study, so ``load_study`` warm-starts again from the same trials.
+    ``warm_start_enqueue=k`` also enqueues the prior's ``k`` best configurations, as they
+    were, on a new study: they then run as its own first trials (``study.enqueue_prior(k,
+    space)`` maps them onto a changed space first).
 
     ``study_name`` is Optuna's name of ``name``.  The pruner: a name (``"median"``,
     ``"none"``, ...) or a pruner object; without one, a study of one objective prunes by the
@@ -78,6 +116,7 @@ def create_study(
     if name is None:
         name = f"study-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
     check_study_name(name)  # before the storage is opened: a bad name creates no file
+    _check_enqueue(warm_start_enqueue, warm_start)
     given_seed = _study_seed(seed, sampler)
     smp = make_sampler(sampler, given_seed if given_seed is not None else _draw_seed())
     if noisy is not None:
@@ -89,8 +128,12 @@ def create_study(
     heartbeat_interval, grace_period, max_retries = _store_settings(
         store, heartbeat_interval, grace_period, max_retries
     )
+    prior = (_read_warm_start(warm_start, store, name, dirs, warm_start_half_life)
+             if warm_start is not None else None)
     attrs = {"sampler": smp.describe(), "pruner": prn.describe(), "seed": smp.seed,
              "seed_drawn": given_seed is None, "max_retries": max_retries}
+    if prior is not None:
+        attrs[_WARM_ATTR] = _link(prior)
     created = True
     try:
         info = store.create_study(name, dirs, system_attrs=attrs)
@@ -113,9 +156,13 @@ def create_study(
         stored = info.system_attrs.get("seed")
         if given_seed is None and stored is not None:  # continue with the study's own seed
             smp.seed = stored
+        if prior is None:
+            prior = _stored_prior(info.system_attrs, store, dirs)
     study = _open(store, info, smp, prn, heartbeat_interval, grace_period, max_retries,
-                  constraints_func)
+                  constraints_func, prior)
     study.created = created
+    if created and prior is not None and warm_start_enqueue:
+        study.enqueue_prior(warm_start_enqueue)
     log.info("study %r %s in %s", name, "created" if created else "loaded",
              hide_password(store.url))
     return study
@@ -205,6 +252,7 @@ def _open(
     grace_period: float | None,
     max_retries: int,
     constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+    prior: Prior | None = None,
 ) -> Study:
     study = Study(
         store,
@@ -216,6 +264,7 @@ def _open(
         max_retries=max_retries,
         executor=run_elsewhere,
         constraints_func=constraints_func,
+        prior=prior,
     )
     study._fail_stale()
     return study
@@ -257,8 +306,146 @@ def load_study(
     )
     _check_objectives(info.directions, smp, prn)
     constraints_func = _constraints(constraints_func, smp)
+    prior = _stored_prior(attrs, store, info.directions)
     return _open(store, info, smp, prn, heartbeat_interval, grace_period, retries,
-                 constraints_func)
+                 constraints_func, prior)
+
+
+# -- warm start ------------------------------------------------------------------------------
+
+
+def _check_enqueue(k: Any, warm_start: Any) -> None:
+    if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+        raise UserError(f"warm_start_enqueue: must be a non-negative integer, got {k!r}")
+    if k and warm_start is None:
+        raise UserError("warm_start_enqueue: enqueues the best trials of warm_start's studies; "
+                        "give warm_start too")
+
+
+def _read_warm_start(given: Any, store: Storage, name: str, dirs: Sequence[Direction],
+                     half_life: float) -> Prior:
+    """The prior of a new study: every source read, checked and linked."""
+    items = [given] if isinstance(given, (Study, str, tuple)) else given
+    if not isinstance(items, Sequence) or not items:
+        raise UserError(f"warm_start: expected a study, 'storage-url::name', (storage, name) "
+                        f"or a non-empty list of them, got {given!r}")
+    trials: list[PriorTrial] = []
+    links: list[dict[str, Any]] = []
+    for item in items:
+        src, src_name = _source(item, store)
+        if src_name == name and _same_store(src, store):
+            raise UserError(f"warm_start: study {name!r} cannot warm-start from itself")
+        try:
+            info = src.get_study(src_name)
+        except StudyNotFoundError:
+            raise UserError(f"warm_start: no study named {src_name!r} in "
+                            f"{hide_password(src.url)}") from None
+        check_direction(dirs, info.directions, src_name)
+        records = src.get_trials(info.study_id)
+        usable = usable_trials(records, src_name)
+        trials += usable
+        link: dict[str, Any] = {"study": src_name, "n_trials": len(usable),
+                                "until": max((t.number for t in records), default=-1) + 1}
+        if _same_store(src, store):
+            link["storage"] = None
+        elif parse_storage_url(src.url).is_sql:
+            link["storage"] = _absolute(src.url)
+        else:  # another in-memory store cannot be reopened: keep the trials themselves
+            link["storage"] = "memory://"
+            link["trials"] = [{"params": dict(t.params), "value": t.value, "number": t.number}
+                              for t in usable]
+        links.append(link)
+    return Prior(trials, dirs[0], half_life, tuple(links))
+
+
+def _source(item: Any, store: Storage) -> tuple[Storage, str]:
+    if isinstance(item, Study):
+        return item.storage, item.name
+    if isinstance(item, str):
+        if "::" in item:
+            url, _, src_name = item.rpartition("::")
+            if not src_name:
+                raise UserError(f"warm_start: {item!r} names no study after '::'")
+            return _open_source(url), src_name
+        return store, item
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], str):
+        where = item[0]
+        if not isinstance(where, (str, Storage)):
+            raise UserError(f"warm_start: {item!r}: the storage must be a URL or a Storage")
+        return _open_source(where), item[1]
+    raise UserError(f"warm_start: {item!r} is not a study, 'storage-url::name' or "
+                    "(storage, name)")
+
+
+def _open_source(where: str | Storage) -> Storage:
+    """A source's storage, which must exist (nothing is created)."""
+    try:
+        return get_storage(where, create=False)
+    except UserError as exc:
+        raise UserError(f"warm_start: {exc}") from None
+
+
+def _same_store(a: Storage, b: Storage) -> bool:
+    return a is b or (parse_storage_url(a.url).is_sql and a.url == b.url)
+
+
+def _absolute(url: str) -> str:
+    """A storage URL that reopens from any directory, without its password (never stored)."""
+    target = parse_storage_url(url)
+    if target.path is not None:
+        return f"sqlite:///{target.path.resolve()}"
+    return hide_password(url).replace(":***@", "@")
+
+
+def _link(prior: Prior) -> dict[str, Any]:
+    return {"version": 1, "half_life": prior.half_life, "sources": list(prior.sources)}
+
+
+def _relinked(link: dict[str, Any], src: Storage) -> dict[str, Any]:
+    """A warm start link copied out of ``src``: sources that lived beside the study there are
+    named by ``src``'s URL (or, for an in-memory ``src``, hold their trials)."""
+    sources = []
+    for s in link.get("sources", []):
+        s = dict(s)
+        if s.get("storage") is None and "trials" not in s:
+            if parse_storage_url(src.url).is_sql:
+                s["storage"] = _absolute(src.url)
+            else:
+                info = src.get_study(s["study"])
+                kept = [t for t in src.get_trials(info.study_id) if t.number < s["until"]]
+                s["storage"] = "memory://"
+                s["trials"] = [{"params": dict(t.params), "value": t.value, "number": t.number}
+                               for t in usable_trials(kept, s["study"])]
+        sources.append(s)
+    return {**link, "sources": sources}
+
+
+def _stored_prior(attrs: dict[str, Any], store: Storage,
+                  dirs: Sequence[Direction]) -> Prior | None:
+    """The prior a stored link describes, read again; a source that cannot be read is one
+    warning, and the study goes on without it."""
+    link = attrs.get(_WARM_ATTR)
+    if not link:
+        return None
+    trials: list[PriorTrial] = []
+    for src in link.get("sources", []):
+        if "trials" in src:
+            trials += [PriorTrial(t["params"], float(t["value"]), src["study"], t["number"])
+                       for t in src["trials"]]
+            continue
+        try:
+            where = store if src.get("storage") is None else get_storage(src["storage"],
+                                                                         create=False)
+            info = where.get_study(src["study"])
+            records = [t for t in where.get_trials(info.study_id) if t.number < src["until"]]
+        except (UserError, StorageUnavailableError) as exc:
+            warnings.warn(f"warm_start: source study {src.get('study')!r} cannot be read "
+                          f"({exc}); the study goes on without its trials", UserWarning,
+                          stacklevel=3)
+            continue
+        trials += usable_trials(records, src["study"])
+    return Prior(trials, dirs[0], float(link.get("half_life", DEFAULT_HALF_LIFE)),
+                 tuple(link.get("sources", [])))
 
 
 def _stored_sampler(attrs: dict[str, Any]) -> Sampler:
@@ -345,7 +532,10 @@ def copy_study(
     else:
         raise DuplicatedStudyError(f"study {target!r} already exists in {dst.url}; "
                                    "copy_study writes a new study")
-    made = dst.create_study(target, info.directions, system_attrs=dict(info.system_attrs))
+    attrs = dict(info.system_attrs)
+    if attrs.get(_WARM_ATTR) and not _same_store(src, dst):
+        attrs[_WARM_ATTR] = _relinked(attrs[_WARM_ATTR], src)
+    made = dst.create_study(target, info.directions, system_attrs=attrs)
     for key, value in info.user_attrs.items():
         dst.set_study_attr(made.study_id, key, value)
     for t in src.get_trials(info.study_id):

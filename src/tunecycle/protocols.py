@@ -21,14 +21,21 @@ import numpy as np
 from tunecycle.compat.sampler_methods import OptunaSamplerMethods
 from tunecycle.records import Direction, FrozenTrial, TrialState
 from tunecycle.space import Param, ParamValue, Space
+from tunecycle.warmstart import Prior
 
 
 class History:
-    """Read-only view of a study's trials, as of the moment a plug-in first reads it."""
+    """Read-only view of a study's trials, as of the moment a plug-in first reads it.
+
+    ``prior``: earlier studies' trials that a warm-started study learns from (None otherwise);
+    they are not among ``trials``.  Model-based samplers read it through
+    ``samplers/observe.py`` (mapped onto their space, with the fading weight); the others
+    ignore it."""
 
     def __init__(self, load: Callable[[], Sequence[FrozenTrial]],
-                 direction: Direction | Sequence[Direction]):
+                 direction: Direction | Sequence[Direction], prior: Prior | None = None):
         self._load = load
+        self.prior = prior if prior is not None and len(prior) else None
         #: one per objective; ``direction`` is the first (the only one, in most studies)
         self.directions: tuple[Direction, ...] = (
             (direction,) if isinstance(direction, Direction) else tuple(direction))
@@ -36,13 +43,14 @@ class History:
 
     @classmethod
     def of(cls, trials: Sequence[FrozenTrial],
-           direction: Direction | str | Sequence[Direction | str] = "minimize") -> History:
+           direction: Direction | str | Sequence[Direction | str] = "minimize",
+           prior: Prior | None = None) -> History:
         """A history over given trials (tests and offline analysis); ``direction`` may be a
         list of directions, one per objective."""
         frozen = tuple(trials)
         if isinstance(direction, (Direction, str)):
-            return cls(lambda: frozen, Direction.parse(direction))
-        return cls(lambda: frozen, tuple(Direction.parse(d) for d in direction))
+            return cls(lambda: frozen, Direction.parse(direction), prior)
+        return cls(lambda: frozen, tuple(Direction.parse(d) for d in direction), prior)
 
     @cached_property
     def trials(self) -> tuple[FrozenTrial, ...]:

@@ -46,6 +46,7 @@ from tunecycle.records import (
 from tunecycle.space import Param, ParamValue, Space, as_space
 from tunecycle.storage.base import Storage, current_owner
 from tunecycle.trial import Trial, evaluate
+from tunecycle.warmstart import Prior
 
 if TYPE_CHECKING:
     import pandas
@@ -82,6 +83,7 @@ class Study(OptunaStudyMixin):
         max_retries: int = 0,
         executor: Executor | None = None,
         constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+        prior: Prior | None = None,
     ):
         if heartbeat_interval <= 0:
             raise UserError(f"heartbeat_interval: must be > 0, got {heartbeat_interval!r}")
@@ -103,6 +105,9 @@ class Study(OptunaStudyMixin):
         #: ``f(trial) -> [c1, c2, ...]`` called on each trial that completes (each value <= 0
         #: is satisfied); Optuna's convention.  Not stored: pass it again to ``load_study``
         self.constraints_func = constraints_func
+        #: earlier studies' trials that inform the sampler (``create_study(warm_start=...)``);
+        #: never this study's trials, never counted, never best
+        self.prior = prior if prior is not None and len(prior) else None
         #: True when ``create_study`` made this study now (not when it loaded an existing one)
         self.created = False
         self._executor = executor
@@ -187,7 +192,8 @@ class Study(OptunaStudyMixin):
         return [t for t in trials if t.state in wanted]
 
     def history(self) -> History:
-        return History(lambda: self.storage.get_trials(self.study_id), self.directions)
+        return History(lambda: self.storage.get_trials(self.study_id), self.directions,
+                       self.prior)
 
     @property
     def best_trial(self) -> FrozenTrial:
@@ -278,6 +284,20 @@ class Study(OptunaStudyMixin):
             raise UserError(f"enqueue: params must be a mapping of name -> value, got {params!r}")
         t = self.storage.enqueue_trial(self.study_id, dict(params), user_attrs=user_attrs)
         return t.number
+
+    def enqueue_prior(self, k: int, space: Mapping[str, Any] | Space | None = None) -> list[int]:
+        """Queue the ``k`` best configurations of a warm start's prior (``create_study(
+        warm_start=...)``) as this study's own next trials; returns their numbers.  With
+        ``space``, each is mapped onto it first (shared parameters by name; a trial whose
+        values the space cannot hold is skipped; new parameters are left to the sampler);
+        without, they are queued as they were."""
+        if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+            raise UserError(f"enqueue_prior: k must be a non-negative integer, got {k!r}")
+        if self.prior is None:
+            raise UserError(f"enqueue_prior: study {self.name!r} has no warm start prior")
+        target = as_space(space) if space is not None else None
+        return [self.enqueue(params, user_attrs={"warm_start": "enqueued from the prior"})
+                for params in self.prior.best_params(target, k)]
 
     def ask(
         self, space: Mapping[str, Any] | Space | None = None, n: int | None = None

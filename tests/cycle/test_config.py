@@ -254,3 +254,29 @@ def test_a_tracker_whose_library_is_missing_names_the_extra(tracker, monkeypatch
     text = problem(with_(tracking={tracker: section[tracker]}))
     assert text == f"tracking.{tracker}: {tracker} is not installed: pip install " \
                    f"'tunecycle[{tracker}]'"
+
+
+def test_warm_start_in_the_config_informs_the_second_run(tmp_path):
+    url = f"sqlite:///{tmp_path}/t.db"
+    first = with_(study={"name": "v1", "storage": url, "n_trials": 3, "seed": 0,
+                         "sampler": "tpe"}, output={"dir": None})
+    run_config(parse_config(first), progress=False)
+    second = with_(study={"name": "v2", "storage": url, "n_trials": 2, "seed": 1,
+                          "sampler": "tpe", "warm_start": f"{url}::v1"}, output={"dir": None})
+    cfg = parse_config(second)
+    assert cfg.study.warm_start == [f"{url}::v1"]
+    result = run_config(cfg, progress=False)
+    assert len(result.study.trials) == 2  # the first run's trials are not the second's
+    assert len(result.study.prior) == 3
+    assert tc.load_study("v2", url).system_attrs["warm_start"]["sources"][0]["study"] == "v1"
+
+
+def test_warm_start_mistakes_name_their_paths(tmp_path):
+    doc = with_(study={"warm_start": ["", "nosuchscheme://x::a", "ok"]},
+                objectives=["accuracy", "latency_ms"])
+    with pytest.raises(ConfigError) as err:
+        parse_config(doc)
+    text = str(err.value)
+    assert "study.warm_start: only a study of one objective" in text
+    assert "study.warm_start.0: '' names no study" in text
+    assert "study.warm_start.1:" in text and "study.warm_start.2" not in text

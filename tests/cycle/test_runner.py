@@ -175,3 +175,16 @@ def test_a_search_whose_every_trial_fails_stops_with_the_first_reason(tmp_path):
              study_name="fails", max_consecutive_failures=4)
     trials = tc.load_study("fails", url).trials
     assert len(trials) == 4 and all(t.state is tc.TrialState.FAILED for t in trials)
+
+
+def test_tune_warm_starts_from_an_earlier_search(tmp_path):
+    url = f"sqlite:///{tmp_path}/cycle.db"
+    first = tune("sklearn:iris", model="knn", n_trials=4, storage=url, study_name="a", seed=0,
+                 sampler="tpe", progress=False)
+    # a widened space: the first study's values all fit, p is fixed now (a removed parameter)
+    second = tune("sklearn:iris", model="knn", n_trials=3, storage=url, study_name="b",
+                  seed=1, sampler="tpe", warm_start=first.study, progress=False,
+                  space={"knn": {"n_neighbors": tc.Int(1, 60), "p": None}})
+    assert len(second.study.trials) == 3
+    assert len(second.study.prior) == 4
+    assert {t.number for t in second.study.trials} == {0, 1, 2}

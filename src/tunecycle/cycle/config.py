@@ -15,6 +15,8 @@ study:                        # all optional
   n_trials: 30                # the study holds this many finished trials at the end
   timeout: null               # seconds
   seed: 0
+  warm_start: [sqlite:///tuning.db::iris-knn-v1]  # optional: earlier studies that inform the
+                              # sampler (storage-url::name, or a name in study.storage)
 data:
   source: sklearn:iris        # or a .csv/.parquet path, or {source: sklearn:make_blobs, n_samples: 300},
                               # or synthetic:sequences (a seeded sequence task for rnn/transformer)
@@ -161,6 +163,13 @@ class StudySection(_Section):
     max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES
     # backend ray: what each trial's task asks for ({cpu: 1, gpu: 0.25}: four trials a GPU)
     resources_per_trial: dict[str, float] | None = None
+    # earlier studies whose trials inform the sampler: "storage-url::name" or a name in storage
+    warm_start: list[str] | None = None
+
+    @field_validator("warm_start", mode="before")
+    @classmethod
+    def _warm_start(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
     @field_validator("n_trials", mode="before")
     @classmethod
@@ -725,6 +734,30 @@ def _check_study(cfg: CycleConfig) -> list[Problem]:
         problems.append(("study.name", why))
     if s.storage is not None:
         problems.extend(("study.storage", why) for why in _storage_problems(s.storage))
+    problems.extend(_warm_start_problems(cfg))
+    return problems
+
+
+def _warm_start_problems(cfg: CycleConfig) -> list[Problem]:
+    """``study.warm_start``: each entry a study name or ``storage-url::name`` whose URL reads;
+    one objective only.  Whether the studies exist is known when the storage opens."""
+    problems: list[Problem] = []
+    refs = cfg.study.warm_start
+    if refs is None:
+        return problems
+    if not refs:
+        problems.append(("study.warm_start", "is empty; leave it out for a cold start"))
+    if cfg.objectives is not None and len(cfg.objectives) > 1:
+        problems.append(("study.warm_start", "only a study of one objective can be "
+                                             f"warm-started; objectives has {len(cfg.objectives)}"))
+    for i, ref in enumerate(refs):
+        url, sep, name = ref.rpartition("::")
+        if not (name if sep else ref).strip():
+            problems.append((f"study.warm_start.{i}", f"{ref!r} names no study"))
+        elif sep:
+            problems.extend((f"study.warm_start.{i}", why) for why in _storage_problems(url))
+        elif (why := study_name_problem(ref)) is not None:
+            problems.append((f"study.warm_start.{i}", why))
     return problems
 
 
@@ -924,6 +957,7 @@ def _run(cfg: CycleConfig, progress: bool, search_only: bool, trackers: list[Any
         max_retries=cfg.study.max_retries,
         max_consecutive_failures=cfg.study.max_consecutive_failures,
         resources_per_trial=cfg.study.resources_per_trial,
+        warm_start=cfg.study.warm_start,
         callbacks=trackers,
         objectives=cfg.objectives,
         constraints={name: b.model_dump(exclude_none=True)

@@ -172,6 +172,7 @@ def tune(
     constraints: Mapping[str, Mapping[str, float]] | None = None,
     select: str | Mapping[str, float] | None = None,
     front_size: int = FRONT_SIZE,
+    warm_start: Any = None,
 ) -> TuneResult:
     """Tune ``model`` (a family name, a list of them, or None for the task's defaults) on
     ``data`` (anything :func:`~tunecycle.cycle.data.load_data` takes, or a ``Dataset``).
@@ -219,12 +220,18 @@ def tune(
     metric, i.e. the best metric within the constraints) or ``{objective: weight}`` (losses
     scaled to [0, 1] over the front, lowest weighted sum).  The constraints are judged when a
     trial ends: continuing a study with other bounds does not judge its old trials again.
+
+    ``warm_start``: earlier studies (a ``Study``, ``"storage-url::name"``, a name in
+    ``storage``, or a list of them) whose trials inform the sampler of this search without
+    being its trials, e.g. the study of a first run on older data or on a narrower space
+    (``create_study(warm_start=...)``; rules in ``docs/howto/warm-start.md``).  One objective
+    only.
     """
     plan = _Plan.make(data, model, target, task, metric, test_size, validation,
                       validation_ratio, space, seed, ensemble, ensemble_size, ensemble_keep,
                       objectives=objectives, constraints=constraints, select=select,
                       front_size=front_size, pruner=pruner)
-    study = plan.open_study(study_name, sampler, pruner, storage, max_retries)
+    study = plan.open_study(study_name, sampler, pruner, storage, max_retries, warm_start)
     plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout,
                 resources_per_trial, max_consecutive_failures, callbacks)
     ds, chosen, search, test = plan.ds, plan.chosen, plan.search_part, plan.test
@@ -362,7 +369,7 @@ class _Plan:
                    seed, goals)
 
     def open_study(self, name: str | None, sampler: Any, pruner: Any, storage: str | None,
-                   max_retries: int = 0) -> Study:
+                   max_retries: int = 0, warm_start: Any = None) -> Study:
         """Create the study, or continue the one of that name (its directions must match);
         a study of several objectives is named after them (``set_metric_names``)."""
         several = self.goals.several
@@ -374,6 +381,7 @@ class _Plan:
             pruner=pruner if pruner is not None else "none", storage=storage, seed=self.seed,
             load_if_exists=True,
             max_retries=max_retries,
+            warm_start=warm_start,
         )
         if several:
             study.set_metric_names(list(self.goals.objectives))
@@ -409,13 +417,14 @@ def search_only(data: Any, *, model: Any = None, target: str | None = None,
                 max_retries: int = 0, resources_per_trial: Mapping[str, float] | None = None,
                 max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
                 callbacks: Sequence[Callback] = (), objectives: Sequence[str] | None = None,
-                constraints: Mapping[str, Mapping[str, float]] | None = None) -> Study:
+                constraints: Mapping[str, Mapping[str, float]] | None = None,
+                warm_start: Any = None) -> Study:
     """The search part of :func:`tune` only, for a worker that shares a study with others
     (``tunecycle worker --config``): no refit, no test; returns the study."""
     plan = _Plan.make(data, model, target, task, metric, test_size, validation,
                       validation_ratio, space, seed, objectives=objectives,
                       constraints=constraints, pruner=pruner)
-    study = plan.open_study(study_name, sampler, pruner, storage, max_retries)
+    study = plan.open_study(study_name, sampler, pruner, storage, max_retries, warm_start)
     plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout,
                 resources_per_trial, max_consecutive_failures, callbacks)
     return study

@@ -158,7 +158,7 @@ class _Run:
     def _view(self, number: int) -> History:
         cut = number - self.options.n_jobs
         seen = [t for t in self.study.trials if t.number <= cut and t.is_finished]
-        return History.of(seen, self.study.directions)
+        return History.of(seen, self.study.directions, self.study.prior)
 
     def _start(self, slot: _Slot, trial: Trial) -> None:
         if slot.worker is None:

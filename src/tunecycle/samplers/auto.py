@@ -30,6 +30,10 @@ DTLZ2 with 3 objectives, the constrained BNH; 5 seeds) our MOTPE led after 100 t
 normalised hypervolume 0.707 against NSGA-II's 0.656) and NSGA-II after 300 (0.821 against
 0.776), so the switch sits between the two budgets; the validation half was not looked at.
 
+Warm start (``history.prior``, :mod:`tunecycle.warmstart`): the prior trials that fit the
+space count towards ``n_startup`` in step 1, so a rich prior skips the quasi-random start and
+the GP (or TPE) models the prior from the first trial; both read the prior themselves.
+
 Define-by-run parameters outside the joint space are TPE's.  Every choice is made from the
 space and the history alone, so a resumed or shared study makes the same choices.
 """
@@ -82,7 +86,8 @@ class AutoSampler(Sampler):
         n_complete = sum(1 for t in history.trials if t.state is TrialState.COMPLETE)
         if len(history.directions) > 1:
             return self._choose_several(n_complete)
-        if n_complete < self.n_startup and choose_level(history.trials, self.n_startup) is None:
+        known = n_complete + (len(history.prior.mapped(space)) if history.prior else 0)
+        if known < self.n_startup and choose_level(history.trials, self.n_startup) is None:
             self._qmc.seed = self.seed  # create_study may have set the seed after __init__
             return self._qmc
         if _gp_friendly(space, self.gp_max_dims) and n_complete < self.gp_max_trials:

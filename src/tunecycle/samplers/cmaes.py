@@ -61,6 +61,9 @@ study's direction, each taken as a small Gaussian (spread 0.1 in the unit cube),
 initial distribution, whose mean is theirs and whose covariance is that mixture's (after the
 warm-starting CMA-ES of Nomura et al., 2021); the source trials need the same parameters.  Only
 the two ends of the source's ranking are kept, so the study stores them with its sampler.
+A warm-started study (``history.prior``, :mod:`tunecycle.warmstart`) takes the same path with
+the prior trials that hold every numeric parameter (mapped onto them) when ``source_trials``
+is not given; after that start CMA-ES learns from the study's own trials only.
 Optuna's argument names are accepted too (``compat.samplers.CMAES_ARGS``).
 
 Deliberately not here: negative (active) weights, separable or diagonal variants for very large
@@ -86,6 +89,7 @@ from tunecycle.errors import UserError
 from tunecycle.protocols import History, Sampler, TrialContext
 from tunecycle.records import TrialState
 from tunecycle.space import Float, Int, Param, ParamValue, Space
+from tunecycle.warmstart import Prior
 
 _TOL_X = 1e-11  # restart when every continuous dim's spread is below this (unit cube)
 _TOL_FUN = 1e-12  # restart when the best loss is this flat over the recent generations
@@ -498,7 +502,8 @@ class CmaEsSampler(Sampler):
         while cache.checkpoints and cache.checkpoints[-1][0] > same:
             cache.checkpoints.pop()
         if not cache.checkpoints:
-            cache.checkpoints.append((self.n_startup, self._initial_state(plan, usable, sign)))
+            cache.checkpoints.append(
+                (self.n_startup, self._initial_state(plan, usable, sign, history.prior)))
         pos, state = cache.checkpoints[-1]
         while pos + state.lam <= len(usable):
             block = usable[pos : pos + state.lam]
@@ -514,11 +519,15 @@ class CmaEsSampler(Sampler):
     def _initial_popsize(self, n: int) -> int:
         return self.popsize if self.popsize is not None else 4 + int(3 * math.log(n))
 
-    def _initial_state(self, plan: _Plan, usable: list[_Entry], sign: float = 1.0) -> _State:
+    def _initial_state(self, plan: _Plan, usable: list[_Entry], sign: float = 1.0,
+                       prior: Prior | None = None) -> _State:
         n = len(plan.params)
         mean = np.full(n, 0.5)
         startup = [e for e in usable[: self.n_startup] if e.complete]
-        warm = self._warm_start(plan, sign) if self.source_trials else None
+        source, k = self.source_trials, self.source_k
+        if not source and prior is not None:  # a warm start's prior
+            source, k = prior.as_source(Space(dict(zip(plan.names, plan.params))))
+        warm = self._warm_start(plan, sign, source, k) if source else None
         if warm is not None:
             mean, sigma, cov = warm
             state = _State.fresh(self._initial_popsize(n), mean, sigma)
@@ -539,7 +548,8 @@ class CmaEsSampler(Sampler):
         self._eigen(state)
         return state
 
-    def _warm_start(self, plan: _Plan, sign: float) -> tuple[np.ndarray, float, np.ndarray] | None:
+    def _warm_start(self, plan: _Plan, sign: float, source: Sequence[Mapping[str, Any]],
+                    k: int | None) -> tuple[np.ndarray, float, np.ndarray] | None:
         """The initial distribution from earlier trials (``source_trials``), after the
         warm-starting idea of Nomura et al. (2021): the best ``source_k`` of them, each taken
         as a small Gaussian (standard deviation ``_WARM_ALPHA`` in the unit cube), summarised
@@ -547,7 +557,7 @@ class CmaEsSampler(Sampler):
         covariance's geometric-mean scale and ``C`` the rest.  None when no source trial has
         every numeric parameter of the space."""
         rows: list[tuple[float, np.ndarray]] = []
-        for src in self.source_trials or ():
+        for src in source:
             params = src["params"]
             try:
                 x = np.array([p.to_unit(p.normalize(params[name]))
@@ -558,7 +568,7 @@ class CmaEsSampler(Sampler):
         if not rows:
             return None
         rows.sort(key=lambda r: r[0])
-        top = np.vstack([x for _, x in rows[: self.source_k or 1]])
+        top = np.vstack([x for _, x in rows[: k or 1]])
         n = top.shape[1]
         mean = top.mean(axis=0)
         dev = top - mean

@@ -56,6 +56,19 @@ How a proposal is made:
   surrogate learns that the infeasible region is bad, and expected improvement moves away from
   it).  Without constraints nothing changes.
 
+- **Warm start** (``history.prior``, :mod:`tunecycle.warmstart`).  The prior trials that fit
+  the space (at most 100: the best 50 and 50 spread over the rest of the ranking) join the
+  GP's data with their own transformed losses (the prior and the own trials are each
+  standardised on their own, so a task on another level of loss fits; with fewer than three
+  own trials they are transformed together), and each prior point carries extra noise variance
+  ``n / half_life`` for ``n`` finished own trials: exact at the start, fading as own trials
+  arrive.  A free dim (a parameter the prior lacks) takes a fixed random value in the prior
+  points.  Prior trials count towards the start-up, so a rich prior models from the first
+  trial, but until the study has the start-up's count of own trials every odd-numbered trial
+  still takes its Sobol point (a misleading prior locked the GP into its corner on the
+  development half of ``benchmarks/warm_start.py`` without it); the incumbent is the best
+  posterior mean at the own trials once there are any.
+
 What it deliberately does not do (yet): learn from failed trials (only kept from being
 repeated), model the budget as an input, warp inputs, model several objectives, scale beyond a few
 hundred trials (each fit is O(n^3)) or to high dimensions (no trust region).  Define-by-run
@@ -79,7 +92,7 @@ from tunecycle.compat.samplers import GP_ARGS, optuna_options
 from tunecycle.errors import SpaceError
 from tunecycle.protocols import History, Sampler, TrialContext
 from tunecycle.samplers.fidelity import RowCache, observations_at
-from tunecycle.samplers.observe import Observations, Observer, encode
+from tunecycle.samplers.observe import Observations, Observer, encode, n_prior
 from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
 
@@ -91,6 +104,7 @@ _N_REFINE = 5  # candidates refined by L-BFGS-B
 _N_TOP = 5  # best trials whose neighbourhoods are searched
 _PER_TOP = 64  # perturbations per best trial
 _ONE_THREAD = 262_144  # m * n * k under which OpenBLAS multiplies on one thread
+_MAX_PRIOR = 100  # a warm start's prior points the GP keeps
 
 
 # -- inputs: unit cube -> model columns ----------------------------------------------------
@@ -343,18 +357,20 @@ def _sq_diffs(x: np.ndarray) -> np.ndarray:
 
 
 def _neg_log_posterior(
-    theta: np.ndarray, d2: np.ndarray, y: np.ndarray, prior: _Prior
+    theta: np.ndarray, d2: np.ndarray, y: np.ndarray, prior: _Prior,
+    extra: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
     """-(log marginal likelihood + log prior) and its gradient in the log hyperparameters.
 
-    ``d2`` holds the inputs' squared differences per column (:func:`_sq_diffs`).
+    ``d2`` holds the inputs' squared differences per column (:func:`_sq_diffs`); ``extra``:
+    noise variance added per observation (a warm start's faded prior points), fixed.
     """
     width, n = d2.shape[2], len(y)
     inv_ls2 = np.exp(-2.0 * theta[:width])
     s2, noise = math.exp(theta[width]), math.exp(theta[width + 1])
     kf, dk = _matern52(np.einsum("abj,j->ab", d2, inv_ls2))
     try:
-        chol = _cholesky(s2 * kf + noise * np.eye(n))
+        chol = _cholesky(s2 * kf + _noise_matrix(noise, n, extra))
     except np.linalg.LinAlgError:
         return 1e10, np.zeros_like(theta)
     k_inv = _inverse(chol)
@@ -369,8 +385,13 @@ def _neg_log_posterior(
     return -(lml + lp), -(grad + dlp)
 
 
+def _noise_matrix(noise: float, n: int, extra: np.ndarray | None) -> np.ndarray:
+    return np.diag(noise + extra) if extra is not None else noise * np.eye(n)
+
+
 def fit_hyperparameters(
-    x: np.ndarray, y: np.ndarray, prior: _Prior, starts: Sequence[np.ndarray], n_runs: int = 1
+    x: np.ndarray, y: np.ndarray, prior: _Prior, starts: Sequence[np.ndarray], n_runs: int = 1,
+    extra: np.ndarray | None = None,
 ) -> np.ndarray:
     """MAP log hyperparameters: L-BFGS-B from the ``n_runs`` starts of highest posterior."""
     from scipy.optimize import minimize
@@ -378,13 +399,13 @@ def fit_hyperparameters(
     d2 = _sq_diffs(x)
     lo, hi = np.array(prior.bounds).T
     starts = [np.clip(s, lo, hi) for s in starts]
-    starts.sort(key=lambda s: _neg_log_posterior(s, d2, y, prior)[0])
+    starts.sort(key=lambda s: _neg_log_posterior(s, d2, y, prior, extra)[0])
     best, best_val = starts[0], math.inf
     for start in starts[:n_runs]:
         res = minimize(
             _neg_log_posterior,
             start,
-            args=(d2, y, prior),
+            args=(d2, y, prior, extra),
             jac=True,
             method="L-BFGS-B",
             bounds=prior.bounds,
@@ -396,23 +417,29 @@ def fit_hyperparameters(
 
 
 class _GP:
-    """A GP conditioned on (x, y) with fixed log hyperparameters ``theta``."""
+    """A GP conditioned on (x, y) with fixed log hyperparameters ``theta``; ``extra``: noise
+    variance added per observation, ``own_from``: the first row that is not a warm start's
+    prior point."""
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, theta: np.ndarray):
+    def __init__(self, x: np.ndarray, y: np.ndarray, theta: np.ndarray,
+                 extra: np.ndarray | None = None, own_from: int = 0):
         from scipy.linalg import cho_solve, lapack
 
         width = x.shape[1]
         self.x, self.y, self.theta = x, y, theta
+        self.extra, self.own_from = extra, own_from
         self.ls = np.exp(theta[:width])
         self.s2, self.noise = math.exp(theta[width]), math.exp(theta[width + 1])
         kf, _ = _matern52(np.einsum("abj,j->ab", _sq_diffs(x), self.ls**-2))
-        self.chol = _cholesky(self.s2 * kf + self.noise * np.eye(len(y)))
+        self.chol = _cholesky(self.s2 * kf + _noise_matrix(self.noise, len(y), extra))
         self.alpha = cho_solve((self.chol, True), y)
         self.inv_chol = lapack.dtrtri(self.chol, lower=1)[0]
 
     def condition(self, x: np.ndarray, y: np.ndarray) -> _GP:
         """The same GP with more (e.g. fantasised) observations."""
-        return _GP(np.vstack([self.x, x]), np.concatenate([self.y, y]), self.theta)
+        extra = None if self.extra is None else np.concatenate([self.extra, np.zeros(len(y))])
+        return _GP(np.vstack([self.x, x]), np.concatenate([self.y, y]), self.theta, extra,
+                   self.own_from)
 
     def predict(self, f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and std of the latent function at rows of ``f``.
@@ -444,8 +471,10 @@ class _GP:
 
     def incumbent(self) -> float:
         """The lowest posterior mean at the observations: the best observed value when the
-        model fits it exactly, and no lucky draw of a noisy objective."""
-        return float(self.predict(self.x)[0].min())
+        model fits it exactly, and no lucky draw of a noisy objective.  With a warm start, only
+        the own trials count once there are any."""
+        own = self.x[self.own_from:] if self.own_from < len(self.x) else self.x
+        return float(self.predict(own)[0].min())
 
 
 # -- the sampler -----------------------------------------------------------------------------
@@ -511,17 +540,19 @@ class GPSampler(Sampler):
         startup = self.n_startup if self.n_startup is not None else min(10, 2 * len(space) + 2)
         if self.multi_fidelity and obs.n < startup:
             at_level = observations_at(space, history, startup, self._rows)
-            obs = obs if at_level is None else at_level
+            obs = obs if at_level is None else replace(at_level, prior=obs.prior)
         if obs.violation.any():  # constraints: an infeasible trial counts as the worst seen
             obs = replace(obs, loss=np.where(obs.violation > 0, obs.loss.max(), obs.loss))
-        modelled = [c for c in contexts if c.number >= startup and obs.n >= 2]
+        own_startup, startup = startup, max(0, startup - n_prior(obs))  # the prior counts
+        modelled = [c for c in contexts if c.number >= startup and obs.n + n_prior(obs) >= 2
+                    and not _explore(obs, own_startup, c.number)]
         gp = self._fit(space, enc, obs, contexts[0].rng) if modelled else None
         lie = float(np.median(gp.y)) if gp is not None else 0.0
         if gp is not None and len(obs.pending_x):
             gp = _believe(gp, enc.features(enc.snap(obs.pending_x)), lie)
         out = []
         for ctx in contexts:
-            if gp is None or ctx.number < startup:
+            if gp is None or ctx.number < startup or _explore(obs, own_startup, ctx.number):
                 u = self._startup_point(space, history, ctx)
             else:
                 u = self._best_point(enc, obs, gp, taken, ctx.rng)
@@ -566,15 +597,17 @@ class GPSampler(Sampler):
     def _fit(self, space: Space, enc: _Encoder, obs: Observations, rng: np.random.Generator) -> _GP:
         x = enc.features(enc.snap(obs.x))
         y = transform_losses(obs.loss)
+        x, y, extra, own_from = _with_prior(enc, obs, x, y)
         prior = _Prior.make(enc.width, self.noisy)
         starts = [prior.mean, prior.mean + prior.sd * rng.standard_normal(len(prior.mean))]
         key = space.to_json()
         if self._warm is not None and self._warm[0] == key:
             starts.append(self._warm[1])
         # two local fits while they are cheap, then only from the most probable start
-        theta = fit_hyperparameters(x, y, prior, starts, n_runs=2 if len(y) <= 100 else 1)
+        theta = fit_hyperparameters(x, y, prior, starts, n_runs=2 if len(y) <= 100 else 1,
+                                    extra=extra)
         self._warm = (key, theta)
-        return _GP(x, y, theta)
+        return _GP(x, y, theta, extra, own_from)
 
     def _best_point(
         self,
@@ -607,6 +640,8 @@ class GPSampler(Sampler):
             warnings.simplefilter("ignore")  # balance warnings for non-powers of two
             sobol = qmc.Sobol(d, scramble=True, seed=rng).random(self.n_candidates)
         top = obs.x[np.argsort(obs.loss, kind="stable")[:_N_TOP]]
+        if obs.prior is not None and len(top) < _N_TOP:  # a warm start: the prior's best too
+            top = np.vstack([top, obs.prior.best(_N_TOP - len(top))])
         base = np.repeat(top, _PER_TOP, axis=0)
         base = np.where(np.isnan(base), rng.random(base.shape), base)
         scale = rng.choice([0.01, 0.05, 0.2], size=(len(base), 1))
@@ -614,6 +649,39 @@ class GPSampler(Sampler):
         jump = rng.random(base.shape) < 1.0 / d  # e.g. another category, another branch
         local = np.where(jump, rng.random(base.shape), local)
         return np.vstack([sobol, np.clip(local, 0.0, 1.0)])
+
+
+def _explore(obs: Observations, startup: int, number: int) -> bool:
+    """A warm start: until the study has ``startup`` own trials, odd-numbered trials take the
+    start-up's Sobol point, so that the own data covers the space whatever the prior says."""
+    return obs.prior is not None and obs.n < startup and number % 2 == 1
+
+
+def _with_prior(
+    enc: _Encoder, obs: Observations, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int]:
+    """The GP's data with a warm start's prior points first: (x, y, extra noise per row, the
+    first own row).  Unchanged without a prior."""
+    prior = obs.prior
+    if prior is None or not prior.n:
+        return x, y, None, 0
+    order = np.argsort(prior.loss, kind="stable")
+    if len(order) > _MAX_PRIOR:  # the best half, and an even spread over the rest
+        half = _MAX_PRIOR // 2
+        rest = order[half:][np.linspace(0, len(order) - half - 1, half).astype(int)]
+        order = np.concatenate([order[:half], rest])
+    u = prior.x[order].copy()
+    free = prior.active[order] & np.isnan(u)
+    u[free] = np.random.default_rng(0).random(u.shape)[free]  # fixed: the same every ask
+    xp = enc.features(enc.snap(u))
+    loss_p = prior.loss[order]
+    if len(y) < 3:  # too few own trials to know their own scale
+        joint = transform_losses(np.concatenate([loss_p, obs.loss]))
+        yp, y = joint[: len(loss_p)], joint[len(loss_p):]
+    else:
+        yp = transform_losses(loss_p)
+    extra = np.concatenate([np.full(len(yp), 1.0 / prior.fade - 1.0), np.zeros(len(y))])
+    return np.vstack([xp, x]), np.concatenate([yp, y]), extra, len(yp)
 
 
 def _first_untaken(u: np.ndarray, order: np.ndarray, taken: set[bytes], k: int) -> list[int]:

@@ -10,12 +10,17 @@ Several objectives: ``loss`` is the first objective's loss and ``losses`` holds 
 objective's (one column each); a trial whose values do not match the study's objectives is
 skipped.  Constraints: ``violation`` is a complete trial's total constraint violation (the sum
 of its constraint values above 0), 0 for a feasible trial or one without constraints.
+
+Warm start: when the history carries a ``prior`` (earlier studies' trials,
+:mod:`tunecycle.warmstart`), ``Observations.prior`` holds it mapped onto the space, with the
+fading weight for the number of own finished trials; the prior's rows are never among ``x``.
+The mapping is cached by the prior per space, so it costs nothing after the first ask.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -23,6 +28,7 @@ import numpy as np
 from tunecycle.protocols import History
 from tunecycle.records import FrozenTrial, TrialState
 from tunecycle.space import Space
+from tunecycle.warmstart import PriorRows
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ class Observations:
     last intermediate value and step, and their trial numbers.  ``pending_x``: running trials
     whose params are known (for a constant liar).  ``losses``: (n, k), one column per objective
     (the first is ``loss``); ``violation``: (n,), total constraint violation, 0 when feasible.
+    ``prior``: a warm start's prior trials in this space (None without one, or when none fits).
     """
 
     x: np.ndarray
@@ -47,6 +54,7 @@ class Observations:
     pending_x: np.ndarray
     losses: np.ndarray
     violation: np.ndarray
+    prior: PriorRows | None = None
 
     @property
     def n(self) -> int:
@@ -115,7 +123,7 @@ class Observer:
             if entry is not None:
                 (tail_pruned if entry.step is not None else tail_done).append(entry)
         d = len(space)
-        return Observations(
+        obs = Observations(
             x=_concat(done[0], [e.row for e in tail_done], d),
             loss=np.concatenate([done[1], [e.loss for e in tail_done]]),
             numbers=np.concatenate([done[3], [e.number for e in tail_done]]).astype(int),
@@ -129,6 +137,32 @@ class Observer:
                            [np.array(e.losses) for e in tail_done], k),
             violation=np.concatenate([done[4], [e.violation for e in tail_done]]),
         )
+        return with_prior(obs, space, history)
+
+
+def with_prior(obs: Observations, space: Space, history: History) -> Observations:
+    """``obs`` with the history's prior mapped onto ``space`` and weighted for the own
+    finished trials (unchanged without a prior, or when no prior trial fits the space)."""
+    if history.prior is None or len(history.directions) != 1:
+        return obs
+    rows = history.prior.rows(space, obs.n_finished)
+    return replace(obs, prior=rows) if rows.n else obs
+
+
+def in_startup(obs: Observations, n_startup: int, number: int) -> bool:
+    """Whether trial ``number`` takes a quasi-random start-up point: while fewer than
+    ``n_startup`` trials (own and prior together) have a value; and, in a warm-started study
+    with fewer than ``n_startup`` own trials, every odd-numbered trial, so that the own data
+    covers the space whatever the prior says (a misleading prior cannot keep every own trial
+    in its corner)."""
+    if obs.n_finished + n_prior(obs) < n_startup:
+        return True
+    return obs.prior is not None and obs.n_finished < n_startup and number % 2 == 1
+
+
+def n_prior(obs: Observations) -> int:
+    """How many prior trials fit the observed space (0 without a warm start)."""
+    return obs.prior.n if obs.prior is not None else 0
 
 
 def violation(t: FrozenTrial) -> float:

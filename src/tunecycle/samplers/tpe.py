@@ -40,6 +40,15 @@ first (Deb's constrained domination, ``pareto.constrained_ranks``).  So infeasib
 bad unless too few trials are feasible to fill the good group; the sampler is drawn to the
 feasible region.  A study without constraints (and of one objective) takes exactly the path it
 took before either existed (a golden test holds it to its recorded proposals).
+
+Warm start (``history.prior``, one objective): the prior trials that fit the space are split
+into good and bad by their own ranking (the same ``gamma`` share, so a new task on another
+level of loss does not matter) and join the good and bad mixtures as extra components, each
+weighted ``Prior.weight(n)`` against an own trial (fading as own trials arrive, rule in
+:mod:`tunecycle.warmstart`); free dims (new parameters) are uniform in them.  Prior trials
+count towards ``n_startup``, so a rich prior starts modelling at the first trial; until the
+study has ``n_startup`` own trials every odd-numbered trial is still a Sobol point
+(``observe.in_startup``), so a misleading prior cannot keep the own trials in its corner.
 """
 
 from __future__ import annotations
@@ -55,9 +64,10 @@ from tunecycle.compat.samplers import TPE_ARGS, optuna_options
 from tunecycle.pareto import constrained_ranks, hypervolume_contributions
 from tunecycle.protocols import History, Sampler, TrialContext
 from tunecycle.samplers.fidelity import RowCache, observations_at
-from tunecycle.samplers.observe import Observations, Observer, encode
+from tunecycle.samplers.observe import Observations, Observer, encode, in_startup
 from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
+from tunecycle.warmstart import PriorRows
 
 _LOG_EPS = -700.0
 _EXP_FLOOR = -708.0  # exp below this is subnormal (under 2.2e-308) or 0
@@ -183,6 +193,7 @@ class _Rows(NamedTuple):
     other: np.ndarray  # running trials and this batch's earlier proposals (constant liar)
     losses: np.ndarray | None = None  # complete rows' losses, several objectives only
     violation: np.ndarray | None = None  # complete rows' total violation, with ``losses``
+    prior: PriorRows | None = None  # a warm start's prior rows active in these dims
 
     @property
     def n_finished(self) -> int:
@@ -240,7 +251,7 @@ class TPESampler(Sampler):
         several = len(history.directions) > 1
         if self.multi_fidelity and obs.n < self.n_startup and not several:
             at_level = observations_at(space, history, self.n_startup, self._rows)
-            obs = obs if at_level is None else at_level
+            obs = obs if at_level is None else replace(at_level, prior=obs.prior)
         if several or obs.violation.any():
             obs = replace(obs, loss=self._order(obs, several))
         out: list[dict[str, ParamValue]] = []
@@ -248,7 +259,7 @@ class TPESampler(Sampler):
         taken = self._taken.of(space, history) if _dedupes(space, self.noisy) else None
         liars: list[np.ndarray] = []
         for ctx in contexts:
-            if obs.n_finished < self.n_startup:
+            if in_startup(obs, self.n_startup, ctx.number):
                 params = self._startup.propose(space, history, [ctx])[0]
             else:
                 params = self._propose_one(space, obs, liars, ctx.rng, taken)
@@ -314,7 +325,8 @@ class TPESampler(Sampler):
             cols = np.array([i for i, d in enumerate(space.dims) if d.condition == condition])
             group = Space({space.dims[i].name: space.dims[i].param for i in cols})
             rows = self._group_rows(obs, liars, cols)
-            if rows.n_finished < max(2, self.n_startup // 2):
+            known = rows.n_finished + (rows.prior.n if rows.prior is not None else 0)
+            if known < max(2, self.n_startup // 2):
                 params.update(group.from_unit(rng.random(len(group))))  # too few to model
             else:
                 params.update(self._propose_group(group, rows, rng, None))
@@ -334,7 +346,8 @@ class TPESampler(Sampler):
                      obs.pruned_loss[pruned], obs.pruned_numbers[pruned],
                      extra[active(extra)][:, cols],
                      obs.losses[done] if several else None,
-                     obs.violation[done] if several else None)
+                     obs.violation[done] if several else None,
+                     obs.prior.restrict(cols) if obs.prior is not None else None)
 
     def _propose_group(
         self, space: Space, rows: _Rows, rng: np.random.Generator, taken: set[str] | None,
@@ -343,8 +356,9 @@ class TPESampler(Sampler):
         if taken is not None and len(taken) >= _n_configs(space):
             taken = None  # every configuration was tried: a repeat is unavoidable, TPE picks it
         good_rows, bad_rows, n_bad_complete, good_w = self._split(rows)
-        good = self._mixture(space, good_rows, recency=None, weights=good_w)
-        bad = self._mixture(space, bad_rows, recency=n_bad_complete)
+        prior_good, prior_bad = self._prior_split(rows.prior)
+        good = self._mixture(space, good_rows, recency=None, weights=good_w, extra=prior_good)
+        bad = self._mixture(space, bad_rows, recency=n_bad_complete, extra=prior_bad)
         for attempt in range(4):
             enc = _encoded(space, good.sample(rng, self.n_candidates * (1 + 3 * attempt)))
             score = good.log_pdf(enc) - bad.log_pdf(enc)
@@ -380,8 +394,17 @@ class TPESampler(Sampler):
                                       np.ones(len(good_p))])
         return good, np.vstack([bad[age], rows.other]), len(bad), weights
 
+    def _prior_split(self, prior: PriorRows | None
+                     ) -> tuple[tuple[np.ndarray, float] | None, tuple[np.ndarray, float] | None]:
+        """A warm start's prior rows for the good and the bad mixture, with their weight."""
+        if prior is None or not prior.n:
+            return None, None
+        good, bad = prior.split(self._n_good(prior.n))
+        return (good, prior.weight), (bad, prior.weight)
+
     def _mixture(self, space: Space, centres: np.ndarray, recency: int | None,
-                 weights: np.ndarray | None = None) -> _Mixture:
+                 weights: np.ndarray | None = None,
+                 extra: tuple[np.ndarray, float] | None = None) -> _Mixture:
         n, d = centres.shape
         weights = np.ones(n) if weights is None else weights
         if recency is not None and recency > 25:
@@ -390,6 +413,10 @@ class TPESampler(Sampler):
             ramp = np.ones(n)
             ramp[: recency - 25] = np.linspace(1.0 / recency, 1.0, recency - 25)
             weights = ramp
+        if extra is not None and len(extra[0]):  # a warm start's prior rows, faded
+            centres = np.vstack([centres, extra[0]])
+            weights = np.concatenate([weights, np.full(len(extra[0]), extra[1])])
+            n = len(centres)
         log_w = np.log(np.append(weights, self.prior_weight))
         n_choices = np.array(
             [len(dim.param.choices) if isinstance(dim.param, Categorical) else 0
