@@ -46,7 +46,7 @@ DEFAULT_COST_NAMES = frozenset({
 _UNITS_RE = re.compile(r"^units_\d+$")  # an mlp's per-layer widths
 _DURATION_RE = re.compile(
     r"^(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m(?:in)?)?(?:(?P<s>\d+(?:\.\d+)?)s)?$")
-_RIDGE = 0.5  # ridge penalty of the residual regression (features lie in [0, 1])
+_RIDGE = 0.1  # ridge penalty of the residual regression (features lie in [0, 1])
 _RECENT = 8  # finished trials whose median duration is the fallback prediction
 _MIN_SECONDS = 1e-3
 
@@ -181,6 +181,7 @@ class CostModel:
     n_complete: int
     longest: float  # the longest complete trial, seconds
     is_cost: Callable[[str], bool]
+    spread: float = 0.0  # root mean square of the fit's residuals, in log seconds
 
     @classmethod
     def fit(cls, trials: Sequence[FrozenTrial], is_cost: Callable[[str], bool]) -> CostModel:
@@ -194,7 +195,9 @@ class CostModel:
         recent = [s for _, s in finished[-_RECENT:]]
         fallback = float(np.median(recent)) if recent else None
         if not complete:
-            return cls((), np.zeros(0), np.zeros(0), 0.0, fallback, cost_dims, 0, 0.0, is_cost)
+            spread = float(np.std(np.log(recent))) if recent else 0.0
+            return cls((), np.zeros(0), np.zeros(0), 0.0, fallback, cost_dims, 0, 0.0, is_cost,
+                       spread)
         rows = [_features(t.params, t.distributions) for t, _ in complete]
         keys = tuple(sorted({k for r in rows for k in r}, key=repr))
         x = np.array([[r.get(k, 0.0) for k in keys] for r in rows]).reshape(len(rows), len(keys))
@@ -204,8 +207,10 @@ class CostModel:
         xc = x - mean_x
         weights = np.linalg.solve(xc.T @ xc + _RIDGE * np.eye(len(keys)), xc.T @ (y - mean_y)) \
             if keys else np.zeros(0)
+        residuals = (y - mean_y) - (xc @ weights if keys else 0.0)
+        spread = float(np.sqrt(np.mean(np.square(residuals))))
         return cls(keys, weights, mean_x, mean_y, fallback, cost_dims, len(complete),
-                   max(s for _, s in complete), is_cost)
+                   max(s for _, s in complete), is_cost, spread)
 
     @property
     def ready(self) -> bool:
@@ -224,11 +229,18 @@ class CostModel:
         residual = float((x - self.mean_x) @ self.weights) if len(self.keys) else 0.0
         return math.exp(self.mean_y + residual + _prior(params, dists, self.is_cost))
 
+    def upper(self, params: Mapping[str, ParamValue], dists: Mapping[str, Param],
+              partial: bool = False) -> float | None:
+        """:meth:`predict` times the fit's spread (one standard deviation of its residuals
+        in log seconds): the prediction that the stop rule trusts."""
+        pred = self.predict(params, dists, partial)
+        return None if pred is None else pred * math.exp(self.spread)
+
     def floor(self) -> float | None:
         """The cheapest trial in sight: every cost-driving parameter at its low end, the rest
-        as the history's average."""
+        as the history's average (the upper prediction, :meth:`upper`)."""
         low = {name: p.from_unit(0.0) for name, p in self.cost_dims.items()}
-        return self.predict(low, dict(self.cost_dims), partial=True)
+        return self.upper(low, dict(self.cost_dims), partial=True)
 
 
 def shrink(params: dict[str, ParamValue], dists: Mapping[str, Param], model: CostModel,
@@ -361,7 +373,7 @@ class BudgetClock:
              trials: Sequence[FrozenTrial]) -> tuple[bool, float | None]:
         """(whether ``params`` is predicted to fit the time left for the search, the
         prediction)."""
-        pred = self.model(trials).predict(params, dists)
+        pred = self.model(trials).upper(params, dists)
         return pred is None or pred <= max(self.remaining(), 0.0), pred
 
     def hard_end(self, grace: float | None = None) -> float:

@@ -13,7 +13,7 @@ import tunecycle as tc
 from tunecycle.cycle import runner
 from tunecycle.cycle.data import load_data
 from tunecycle.cycle.runner import tune
-from tunecycle.cycle.splits import split_test
+from tunecycle.cycle.splits import Validation, split_test
 
 
 def test_classification_end_to_end_saves_and_records_the_tested_model(tmp_path):
@@ -175,3 +175,22 @@ def test_a_search_whose_every_trial_fails_stops_with_the_first_reason(tmp_path):
              study_name="fails", max_consecutive_failures=4)
     trials = tc.load_study("fails", url).trials
     assert len(trials) == 4 and all(t.state is tc.TrialState.FAILED for t in trials)
+
+
+def test_a_time_budget_covers_the_search_the_refit_and_the_test():
+    from tunecycle.cycle.summary import format_result
+
+    budget = 8.0
+    result = tune("sklearn:breast_cancer", model="random_forest", time_budget=budget, seed=0,
+                  validation=Validation("kfold", folds=3), sampler="random",
+                  progress=False)
+    trials = result.study.trials
+    assert result.time_budget == budget
+    assert result.time_used <= budget + 3.0  # the refit and test included; wide margin
+    assert result.time_left == pytest.approx(budget - result.time_used)
+    assert "accuracy" in result.test_metrics
+    # cheap first: the enqueued default and the first proposals take the fewest trees
+    assert [t.params["n_estimators"] for t in trials[:3]] == [50, 50, 50]
+    assert all(t.user_attrs.get("fold_seconds") for t in trials if t.state.value == "complete")
+    assert "time budget 8.0s:" in format_result(result)
+
