@@ -189,8 +189,8 @@ def test_a_time_budget_covers_the_search_the_refit_and_the_test():
     assert result.time_used <= budget + 3.0  # the refit and test included; wide margin
     assert result.time_left == pytest.approx(budget - result.time_used)
     assert "accuracy" in result.test_metrics
-    # cheap first: the enqueued default and the first proposals take the fewest trees
-    assert [t.params["n_estimators"] for t in trials[:3]] == [50, 50, 50]
+    # the library default first, as it is; then cheap first: the fewest trees
+    assert [t.params["n_estimators"] for t in trials[:3]] == [100, 50, 50]
     assert all(t.user_attrs.get("fold_seconds") for t in trials if t.state.value == "complete")
     assert "time budget 8.0s:" in format_result(result)
 

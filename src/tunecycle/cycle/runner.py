@@ -27,6 +27,7 @@ the member its selection rule picks.
 
 from __future__ import annotations
 
+import statistics
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -37,7 +38,7 @@ from typing import Any
 from sklearn.base import clone
 
 from tunecycle.api import create_study
-from tunecycle.budget import TimeBudget, cheapest, parse_budget
+from tunecycle.budget import TimeBudget, parse_budget
 from tunecycle.cycle.data import Dataset, load_data
 from tunecycle.cycle.ensemble import Ensemble, build_ensemble, check_ensemble, top_trials
 from tunecycle.cycle.errors import DataError
@@ -198,8 +199,8 @@ def tune(
     fit it: the search keeps back the predicted refit and test time (the best trial's
     measured fold time, scaled to the whole search part, with a margin), starts with the
     cheap end of the cost-driving parameters (trees, epochs, width), never starts a trial
-    predicted to overrun, and each family's enqueued defaults take the low end of those
-    parameters (see ``docs/howto/time-budget.md``).  ``TuneResult.time_used`` and
+    predicted to overrun (see ``docs/howto/time-budget.md``); each family's enqueued
+    library defaults still run first, as they are (a known-good baseline).  ``TuneResult.time_used`` and
     ``time_left`` say how it went.  Unlike ``timeout`` (stop starting trials after that many
     seconds of search), it counts the refit.
     ``space`` overrides the default spaces per family (``{"svm": {"C": tc.Float(0.1, 10)}}``).
@@ -249,8 +250,7 @@ def tune(
                       validation_ratio, space, seed, ensemble, ensemble_size, ensemble_keep,
                       objectives=objectives, constraints=constraints, select=select,
                       front_size=front_size, pruner=pruner)
-    study = plan.open_study(study_name, sampler, pruner, storage, max_retries,
-                            cheap=budget_s is not None)
+    study = plan.open_study(study_name, sampler, pruner, storage, max_retries)
     budget = plan.budget(study, budget_s, started)
     plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout,
                 resources_per_trial, max_consecutive_failures, callbacks, budget)
@@ -390,11 +390,9 @@ class _Plan:
                    seed, goals)
 
     def open_study(self, name: str | None, sampler: Any, pruner: Any, storage: str | None,
-                   max_retries: int = 0, cheap: bool = False) -> Study:
+                   max_retries: int = 0) -> Study:
         """Create the study, or continue the one of that name (its directions must match);
-        a study of several objectives is named after them (``set_metric_names``).  ``cheap``
-        (a time budget): the enqueued defaults take the low end of the cost-driving
-        parameters."""
+        a study of several objectives is named after them (``set_metric_names``)."""
         several = self.goals.several
         study = create_study(
             name=name or f"{self.ds.name}-{'+'.join(self.names)}",
@@ -408,10 +406,8 @@ class _Plan:
         if several:
             study.set_metric_names(list(self.goals.objectives))
         if study.created:  # each family's library defaults first: a known-good baseline
-            dists = {d.name: d.param for d in Space(self.tuned).dims}
-            is_cost = TimeBudget(1).is_cost
             for params in family_defaults(self.names, self.ds.task, self.space):
-                study.enqueue(cheapest(params, dists, is_cost) if cheap else params)
+                study.enqueue(params)
         return study
 
     def budget(self, study: Study, seconds: float | None, started: float) -> TimeBudget | None:
@@ -423,9 +419,10 @@ class _Plan:
 
     def refit_reserve(self, study: Study) -> float:
         """Predicted seconds of the refit and test after the search: the best complete
-        trial's mean fold time (fit and score, ``user_attrs["fold_seconds"]``) times the
-        whole search part's size over a training fold's, times 1.5, plus one second; for
-        several objectives, once per front member refitted."""
+        trial's median fold time (fit and score, ``user_attrs["fold_seconds"]``; the median,
+        because a first fold may pay one-off costs) times the whole search part's size over a
+        training fold's, times 1.25, plus one second; for several objectives, once per front
+        member refitted."""
         complete = [t for t in study.get_trials(states=["complete"])
                     if t.user_attrs.get(FOLD_SECONDS_ATTR)]
         if not complete:
@@ -435,10 +432,9 @@ class _Plan:
         else:
             sign = 1.0 if self.chosen.direction == "maximize" else -1.0
             chosen = [max(complete, key=lambda t: sign * float(t.value or 0.0))]
-        per = [sum(t.user_attrs[FOLD_SECONDS_ATTR]) / len(t.user_attrs[FOLD_SECONDS_ATTR])
-               for t in chosen]
+        per = [statistics.median(t.user_attrs[FOLD_SECONDS_ATTR]) for t in chosen]
         members = min(len(chosen), self.goals.front_size) if self.goals.several else 1
-        return 1.5 * self.splitter.refit_ratio() * max(per) * members + 1.0
+        return 1.25 * self.splitter.refit_ratio() * max(per) * members + 1.0
 
     def search(self, study: Study, n_trials: int, timeout: float | None, progress: bool,
                n_jobs: int = 1, backend: str | None = None,
@@ -480,8 +476,7 @@ def search_only(data: Any, *, model: Any = None, target: str | None = None,
     plan = _Plan.make(data, model, target, task, metric, test_size, validation,
                       validation_ratio, space, seed, objectives=objectives,
                       constraints=constraints, pruner=pruner)
-    study = plan.open_study(study_name, sampler, pruner, storage, max_retries,
-                            cheap=budget_s is not None)
+    study = plan.open_study(study_name, sampler, pruner, storage, max_retries)
     budget = None if budget_s is None else TimeBudget(budget_s, started=started)
     plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout,
                 resources_per_trial, max_consecutive_failures, callbacks, budget)
