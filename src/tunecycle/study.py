@@ -963,9 +963,12 @@ class Loop:
             return False
         if self.deadline is not None and time.monotonic() >= self.deadline:
             return False
-        if self.budget is not None and not self.budget.may_start(self.study.history().trials):
-            log.info("%s", self.budget.stopped)
-            return False
+        if self.budget is not None:
+            if self.budget.stopped is not None:
+                return False
+            if not self.budget.may_start(self.study.history().trials):
+                log.info("%s", self.budget.stopped)  # once: the clock stays stopped
+                return False
         return True
 
     def record(self, frozen: FrozenTrial) -> None:
