@@ -87,3 +87,20 @@ def test_failure_line_keeps_one_short_line_of_the_reason():
 def test_summary_line_counts_each_state():
     counts = Counter({TrialState.COMPLETE: 1})
     assert summary_line(counts) == "1 trial finished in this run: 1 complete, 0 pruned, 0 failed"
+
+
+BUDGET_SCRIPT = """
+import time, tunecycle as tc
+def objective(trial):
+    time.sleep(0.2 * trial.suggest_int("x", 1, 3))
+    return 0.0
+tc.create_study(sampler="random", seed=0).optimize(objective, time_budget=2, progress=True)
+"""
+
+
+def test_under_a_time_budget_the_bar_and_the_summary_show_the_time_left():
+    rc, text = run_on_terminal([sys.executable, "-c", BUDGET_SCRIPT])
+    assert rc == 0, text
+    assert "left=1." in text or "left=0." in text, text  # seconds left, on the bar
+    assert "time budget 2.0s: " in text and " used, " in text and " left" in text, text
+    assert "stopped: time budget" in text, text

@@ -2,12 +2,14 @@
 
 - The bar (tqdm, on a terminal or in a Jupyter notebook: the widget with ipywidgets installed,
   else text) shows trials done against the limit, elapsed and remaining
-  time, the best value so far, and how many trials of this call were pruned or failed.
+  time, the best value so far, how many trials of this call were pruned or failed, and under a
+  time budget (``optimize(time_budget=...)``) the budget's time left (``left=3m05s``).
 - Each failed trial gives one warning line with its reason (``trial 7 failed: ValueError:
   ...``), never a traceback, through the ``tunecycle`` logger: without any logging set-up it
   reaches stderr (Python's last-resort handler); while a bar is on screen it is written above
   the bar; ``logging.getLogger("tunecycle").setLevel(logging.ERROR)`` silences it.
-- At the end, one summary line (complete / pruned / failed): on stderr when the bar was shown,
+- At the end, one summary line (complete / pruned / failed; under a time budget also the time
+  used and left, and why the budget stopped the run): on stderr when the bar was shown,
   else as a warning when some trials failed.
 
 This module draws only; when to stop is the study's loop (``study.Loop``).
@@ -44,6 +46,21 @@ def _tqdm_class() -> Any:
         warnings.simplefilter("ignore", TqdmWarning)
         from tqdm.auto import tqdm
     return tqdm
+
+
+def format_seconds(seconds: float) -> str:
+    """``"1h05m"``, ``"3m07s"``, ``"42s"``, ``"0.4s"`` (negative values show as ``"0s"``)."""
+    s = max(0.0, float(seconds))
+    if s < 10:
+        return f"{s:.1f}s"
+    whole = int(round(s))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
 
 
 def failure_line(trial: FrozenTrial) -> str:
@@ -94,6 +111,8 @@ class ProgressBar:
         self._direction = direction
         self._counts_all = counts_all
         self._best: FrozenTrial | None = None
+        self._left: float | None = None  # seconds of a time budget left
+        self._counts: Counter = Counter()
         self._handler: logging.Handler | None = None
         if self.visible:
             self._handler = _write_above(self._bar)
@@ -107,6 +126,11 @@ class ProgressBar:
         self._best = trial
         self._postfix(Counter())
 
+    def set_time_left(self, seconds: float) -> None:
+        """Show a time budget's seconds left (from the next redraw on)."""
+        self._left = seconds
+        self._postfix(self._counts)
+
     def update(self, frozen: FrozenTrial, counts: Counter) -> None:
         if frozen.state is TrialState.COMPLETE and frozen.value is not None:
             best = self._best
@@ -119,11 +143,14 @@ class ProgressBar:
             self._bar.refresh()
 
     def _postfix(self, counts: Counter) -> None:
+        self._counts = counts
         parts = []
         if self._best is not None:
             parts.append(f"best={self._best.value:.6g} (trial {self._best.number})")
         parts += [f"{s.value}={counts[s]}" for s in (TrialState.PRUNED, TrialState.FAILED)
                   if counts[s]]
+        if self._left is not None:
+            parts.append(f"left={format_seconds(self._left)}")
         self._bar.set_postfix_str(", ".join(parts), refresh=False)
 
     def close(self, summary: str) -> None:

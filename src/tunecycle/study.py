@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from tunecycle.budget import BudgetClock, TimeBudget
 from tunecycle.compat.study import MaxTrialsCallback, OptunaStudyMixin, StudyDirection
 from tunecycle.display import hide_password, study_html
 from tunecycle.errors import (
@@ -33,7 +34,13 @@ from tunecycle.errors import (
     UserError,
 )
 from tunecycle.pareto import best_trials as pareto_front
-from tunecycle.progress import ProgressBar, failure_line, finished_line, summary_line
+from tunecycle.progress import (
+    ProgressBar,
+    failure_line,
+    finished_line,
+    format_seconds,
+    summary_line,
+)
 from tunecycle.protocols import History, NopPruner, Pruner, Sampler, TrialContext, trial_rng
 from tunecycle.records import (
     Direction,
@@ -43,7 +50,7 @@ from tunecycle.records import (
     check_constraints,
     check_values,
 )
-from tunecycle.space import Param, ParamValue, Space, as_space
+from tunecycle.space import Float, Int, Param, ParamValue, Space, as_space
 from tunecycle.storage.base import Storage, current_owner
 from tunecycle.trial import Trial, evaluate
 from tunecycle.warmstart import Prior
@@ -61,6 +68,8 @@ _FINISHED_OK = (TrialState.COMPLETE, TrialState.PRUNED)
 _METRIC_NAMES = "metric_names"
 #: optimize stops after this many failed trials in a row (a run that can only fail never ends)
 DEFAULT_MAX_CONSECUTIVE_FAILURES = 10
+#: other proposals tried for a trial whose first one is predicted to overrun a time budget
+_BUDGET_RETRIES = 4
 _FRAME_COLUMNS = ("number", "state", "value", "datetime_start", "datetime_complete", "duration",
                   "fail_reason")
 
@@ -116,6 +125,9 @@ class Study(OptunaStudyMixin):
         # deterministic parallel runs: the history each live trial may see (by trial id)
         self._views: dict[int, History] = {}
         self._stop = threading.Event()
+        #: the time budget of the running ``optimize`` call (None without one)
+        self._budget: BudgetClock | None = None
+        self._over_budget: dict[int, str] = {}  # trial id -> why it may not run
 
     # -- identity ----------------------------------------------------------------------------
     @property
@@ -359,13 +371,36 @@ class Study(OptunaStudyMixin):
             self._live[t.trial_id] = t
             if view is not None:
                 self._views[t.trial_id] = history
-        return trials
+        return self._drop_over_budget(trials)
+
+    def _drop_over_budget(self, trials: list[Trial]) -> list[Trial]:
+        """Under a time budget, a trial for which no proposal was predicted to fit the time
+        left is failed with the reason (one warning line) before it runs; the budget's clock
+        then stops the loop."""
+        if not self._over_budget:
+            return trials
+        kept = []
+        for t in trials:
+            reason = self._over_budget.pop(t.trial_id, None)
+            if reason is None:
+                kept.append(t)
+                continue
+            frozen = self._finish(t, TrialState.FAILED, None, reason)
+            log.warning("%s", failure_line(frozen))
+            if self._budget is not None:
+                self._budget.stopped = reason
+        return kept
 
     def _presample(self, history: History, contexts: list[TrialContext]) -> list[dict]:
         joint = self.sampler.joint_space(history)
         if joint is None or not len(joint):
             return [{} for _ in contexts]
-        return self.sampler.propose(joint, history, contexts)
+        proposals = self.sampler.propose(joint, history, contexts)
+        if self._budget is None:
+            return proposals
+        dists = {d.name: d.param for d in joint.dims}
+        return [self._budget.adjust(dict(p), dists, history.trials, partial=True)
+                for p in proposals]
 
     def _propose(
         self,
@@ -376,6 +411,9 @@ class Study(OptunaStudyMixin):
     ) -> list[Trial]:
         fresh = [i for i, r in enumerate(records) if not r.params]
         proposals = self.sampler.propose(space, history, [contexts[i] for i in fresh])
+        if self._budget is not None:
+            proposals = [self._afford(space, history, p, records[i], contexts[i])
+                         for p, i in zip(proposals, fresh)]
         if space.is_discrete and not self.sampler.noisy:
             proposals = _without_repeats(space, proposals, history, [contexts[i] for i in fresh])
         by_index = dict(zip(fresh, proposals))
@@ -391,6 +429,36 @@ class Study(OptunaStudyMixin):
             trials.append(Trial(self, self.storage, rec, ctx, fixed=params,
                                 n_objectives=self.n_objectives))
         return trials
+
+    def _afford(self, space: Space, history: History, params: dict, record: FrozenTrial,
+                ctx: TrialContext) -> dict:
+        """Under a time budget: the proposal made affordable (``BudgetClock.adjust``); when
+        it is still predicted to overrun the time left, up to ``_BUDGET_RETRIES`` other
+        proposals (the same trial, other random streams) are tried, and if none fits the
+        cheapest is kept and the trial marked not to run."""
+        clock = self._budget
+        assert clock is not None
+        dists = {d.name: d.param for d in space.dims}
+        trials = history.trials
+        params = clock.adjust(dict(params), dists, trials)
+        fits, pred = clock.fits(params, dists, trials)
+        best = (pred if pred is not None else 0.0, params)
+        for salt in range(1, _BUDGET_RETRIES + 1):
+            if fits:
+                return params
+            ctx2 = TrialContext(ctx.number, trial_rng(self.sampler.seed, ctx.number, salt))
+            alt = clock.adjust(dict(self.sampler.propose(space, history, [ctx2])[0]), dists,
+                               trials)
+            fits, pred = clock.fits(alt, dists, trials)
+            params = alt
+            if pred is not None and pred < best[0]:
+                best = (pred, alt)
+        if fits:
+            return params
+        self._over_budget[record.trial_id] = (
+            f"time budget: not run, no proposal fits the {format_seconds(clock.remaining())} "
+            f"left (the cheapest was predicted to take {format_seconds(best[0])})")
+        return best[1]
 
     def _complete(
         self, space: Space, fixed: dict[str, Any], history: History, ctx: TrialContext
@@ -493,9 +561,16 @@ class Study(OptunaStudyMixin):
     # -- driver hooks used by Trial ------------------------------------------------------------
     def _suggest(self, trial: Trial, name: str, param: Param) -> ParamValue:
         history = self._views.get(trial.trial_id) or self.history()
-        return self.sampler.propose_param(name, param, history, trial.context)
+        value = self.sampler.propose_param(name, param, history, trial.context)
+        clock = self._budget
+        if clock is not None and clock.budget.is_cost(name) and isinstance(param, (Int, Float)):
+            value = clock.adjust_one(name, {**trial.params, name: value},
+                                     {**trial.distributions, name: param}, history.trials)
+        return value
 
     def _should_prune(self, trial: Trial) -> bool:
+        if self._budget is not None and self._budget.remaining() <= 0:
+            return True  # the time budget is spent: stop at the trial's next check
         if isinstance(self.pruner, NopPruner):
             return False
         if self.n_objectives > 1:  # create_study refuses this pairing; a hand-built Study too
@@ -531,6 +606,7 @@ class Study(OptunaStudyMixin):
         catch: type[BaseException] | Sequence[type[BaseException]] | None = None,
         gc_after_trial: bool = False,
         show_progress_bar: bool | None = None,
+        time_budget: float | str | TimeBudget | None = None,
     ) -> None:
         """Run trials until ``n_trials`` have run in this call, ``timeout`` seconds have passed,
         the study holds ``max_trials`` complete or pruned trials, the sampler runs out of
@@ -551,6 +627,16 @@ class Study(OptunaStudyMixin):
         killed); ``deterministic=True`` makes a seeded parallel run repeatable: trial k is
         proposed from the trials numbered up to k - n_jobs only, once they have all finished.
 
+        ``time_budget`` (seconds, or ``"90s"``, ``"10m"``, ``"1h30m"``, or a
+        :class:`~tunecycle.budget.TimeBudget`): spend a wall-clock budget, unlike ``timeout``,
+        which only stops starting trials.  Each trial's measured duration feeds a cost model;
+        no trial starts whose predicted cost overruns the time left (the loop stops instead),
+        the first trials take the low end of the cost-driving parameters (trees, epochs,
+        width...) and later ones are moved toward it when predicted past their allowance; a
+        running trial's ``should_prune()`` returns True once the budget is spent, and in a
+        parallel run a trial still running shortly after that is stopped (failed).  The
+        rules are in ``docs/howto/time-budget.md``.
+
         Optuna's arguments: ``show_progress_bar`` is ``progress``; ``gc_after_trial=True``
         collects garbage after each trial; ``catch=(ValueError, ...)`` switches to Optuna's
         rule: an exception of those types fails its trial and the run goes on, any other
@@ -565,6 +651,7 @@ class Study(OptunaStudyMixin):
             )
         if not callable(objective):
             raise UserError(f"optimize: objective must be callable, got {objective!r}")
+        budget = TimeBudget.of(time_budget) if time_budget is not None else None
         options = ParallelOptions.check(
             n_jobs, backend, trial_timeout, deterministic, resources_per_trial, address
         )
@@ -578,8 +665,10 @@ class Study(OptunaStudyMixin):
         declared = as_space(space) if space is not None else None
         self._stop.clear()
         self._fail_stale()
+        self._budget = BudgetClock(budget) if budget is not None else None
+        self._over_budget.clear()
         loop = Loop(self, n_trials, timeout, max_trials, rule, callbacks, progress,
-                    max_consecutive_failures)
+                    max_consecutive_failures, budget=self._budget)
         beat = _Heartbeat(self) if self.storage.shared else None
         try:
             if options.remote:
@@ -591,6 +680,7 @@ class Study(OptunaStudyMixin):
             if beat is not None:
                 beat.stop()
             loop.close()
+            self._budget = None
 
     def _serial(self, objective: Objective, loop: Loop, space: Space | None, lease: bool) -> None:
         while loop.more():
@@ -622,6 +712,8 @@ class Study(OptunaStudyMixin):
         """Nothing could be asked: if the limit is held by trials running elsewhere, wait a
         little for them to end or go stale and return True (ask again); else False."""
         if max_trials is None or self.sampler.exhausted(space, self.history()):
+            return False
+        if self._budget is not None and self._budget.stopped is not None:
             return False
         if deadline is not None and time.monotonic() >= deadline:
             return False
@@ -865,8 +957,11 @@ class Loop:
         callbacks: Sequence[Callback],
         progress: bool,
         max_consecutive_failures: int | None = None,
+        budget: BudgetClock | None = None,
     ):
         self.study = study
+        #: the time budget's clock (None without one): ``more`` asks it too
+        self.budget = budget
         self.n_trials = n_trials
         self.max_trials = max_trials
         self.deadline = None if timeout is None else time.monotonic() + timeout
@@ -877,6 +972,8 @@ class Loop:
         self.counts: Counter[TrialState] = Counter()
         self._failing: list[FrozenTrial] = []  # the current run of consecutive failures
         self._bar = _progress_bar(study, n_trials, max_trials) if progress else None
+        if self._bar is not None and budget is not None:
+            self._bar.set_time_left(budget.left())
 
     def more(self, running: int = 0) -> bool:
         """May another trial start, with ``running`` trials of this call still going?"""
@@ -884,7 +981,15 @@ class Loop:
             return False
         if self.n_trials is not None and self.done + running >= self.n_trials:
             return False
-        return self.deadline is None or time.monotonic() < self.deadline
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return False
+        if self.budget is not None:
+            if self.budget.stopped is not None:
+                return False
+            if not self.budget.may_start(self.study.history().trials):
+                log.info("%s", self.budget.stopped)  # once: the clock stays stopped
+                return False
+        return True
 
     def record(self, frozen: FrozenTrial) -> None:
         """A trial of this call ended: count it, show it, call the callbacks; raise
@@ -899,6 +1004,8 @@ class Loop:
             if log.isEnabledFor(logging.INFO):  # tunecycle.logging.set_verbosity(INFO)
                 log.info("%s", finished_line(frozen, self._best_for_log()))
         if self._bar is not None:
+            if self.budget is not None:
+                self._bar.set_time_left(self.budget.left())
             self._bar.update(frozen, self.counts)
         for cb in self.callbacks:
             cb(self.study, frozen)
@@ -926,6 +1033,10 @@ class Loop:
 
     def close(self) -> None:
         summary = summary_line(self.counts)
+        if self.budget is not None:
+            summary += f"; {self.budget.summary()}"
+            if self.budget.stopped:
+                summary += f"; stopped: {self.budget.stopped}"
         if self._bar is not None:
             self._bar.close(summary)
             if self._bar.visible:

@@ -222,3 +222,33 @@ def test_run_with_two_objectives_sends_each_objective_to_mlflow_and_tensorboard(
     assert acc.Scalars("latency_ms")[-1].value == pytest.approx(trial.values[1], rel=1e-6)
     assert acc.Scalars("constraint_0")[-1].value == pytest.approx(trial.constraints[0],
                                                                   rel=1e-6)
+
+
+def test_a_bad_time_budget_exits_2_with_one_line_naming_it(tmp_path, capsys, monkeypatch):
+    from tunecycle.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    doc = config(3)
+    doc["study"]["time_budget"] = "soon"
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(doc))
+    assert main(["run", "bad.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip().splitlines() == [
+        "tunecycle: error: bad.yaml: study.time_budget: must be a positive number of seconds "
+        "or a duration such as '90s', '10m', '1h30m', got 'soon'"]
+    (tmp_path / "good.yaml").write_text(yaml.safe_dump(config(3)))
+    assert main(["run", "good.yaml", "--time-budget", "0m"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "study.time_budget: must be a positive number" in err
+    assert not (tmp_path / "tuning.db").exists()
+
+
+def test_run_with_a_time_budget_flag_reports_the_time_left(tmp_path):
+    doc = config(3)
+    del doc["study"]["n_trials"]
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(doc))
+    done = run_cli(tmp_path, "run", "cfg.yaml", "--time-budget", "6s", "--no-report")
+    assert done.returncode == 0, done.stderr
+    assert "time budget 6.0s: " in done.stdout and " left" in done.stdout
+    assert len(tc.load_study("iris-knn", "sqlite:///" + str(tmp_path / "tuning.db")).trials) > 3

@@ -280,3 +280,23 @@ def test_warm_start_mistakes_name_their_paths(tmp_path):
     assert "study.warm_start: only a study of one objective" in text
     assert "study.warm_start.0: '' names no study" in text
     assert "study.warm_start.1:" in text and "study.warm_start.2" not in text
+
+
+@pytest.mark.parametrize("value, seconds", [("10m", 600.0), ("1h30m", 5400.0), (90, 90.0),
+                                            ("45s", 45.0)])
+def test_time_budget_parses_to_seconds(value, seconds):
+    assert parse_config(with_(study__time_budget=value)).study.time_budget == seconds
+
+
+@pytest.mark.parametrize("value", [0, -1, "ten", "10x", True, [1]])
+def test_bad_time_budget_names_its_path(value):
+    assert "study.time_budget: must be a positive number of seconds or a duration" in problem(
+        with_(study__time_budget=value))
+
+
+def test_a_time_budget_in_the_config_runs_the_cycle_within_it(tmp_path):
+    doc = with_(study={"name": "iris-budget", "seed": 0, "sampler": "random",
+                       "time_budget": "5s"}, output={"dir": str(tmp_path / "model")})
+    result = run_config(parse_config(doc), progress=False)
+    assert result.time_budget == 5.0 and result.time_used <= 5.0 + 3.0
+    assert len(result.study.trials) > 3  # no n_trials: the budget, not 30 trials, ends it

@@ -13,7 +13,7 @@ import tunecycle as tc
 from tunecycle.cycle import runner
 from tunecycle.cycle.data import load_data
 from tunecycle.cycle.runner import tune
-from tunecycle.cycle.splits import split_test
+from tunecycle.cycle.splits import Validation, split_test
 
 
 def test_classification_end_to_end_saves_and_records_the_tested_model(tmp_path):
@@ -188,3 +188,22 @@ def test_tune_warm_starts_from_an_earlier_search(tmp_path):
     assert len(second.study.trials) == 3
     assert len(second.study.prior) == 4
     assert {t.number for t in second.study.trials} == {0, 1, 2}
+
+
+def test_a_time_budget_covers_the_search_the_refit_and_the_test():
+    from tunecycle.cycle.summary import format_result
+
+    budget = 8.0
+    result = tune("sklearn:breast_cancer", model="random_forest", time_budget=budget, seed=0,
+                  validation=Validation("kfold", folds=3), sampler="random",
+                  progress=False)
+    trials = result.study.trials
+    assert result.time_budget == budget
+    assert result.time_used <= budget + 3.0  # the refit and test included; wide margin
+    assert result.time_left == pytest.approx(budget - result.time_used)
+    assert "accuracy" in result.test_metrics
+    # the library default first, as it is; then cheap first: the fewest trees
+    assert [t.params["n_estimators"] for t in trials[:3]] == [100, 50, 50]
+    assert all(t.user_attrs.get("fold_seconds") for t in trials if t.state.value == "complete")
+    assert "time budget 8.0s:" in format_result(result)
+

@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the cycle config (YAML); default: the built-in digits example "
                         "(tunecycle/examples/digits.yaml)")
     _add_parallel(p)
+    p.add_argument("--time-budget", metavar="DURATION",
+                   help="the whole cycle's time budget: seconds, or 90s, 10m, 1h30m (the "
+                        "config's study.time_budget)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--report", metavar="PATH",
                        help="where the HTML report goes (default: report.html in the config's "
@@ -449,7 +452,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             cfg = load_config(path)
     else:
         cfg = load_config(args.config)
-    cfg = _with_study(cfg, _parallel_overrides(args))
+    changes = _parallel_overrides(args)
+    if args.time_budget is not None:
+        changes["time_budget"] = args.time_budget
+    cfg = _with_study(cfg, changes)
     report = _checked_report_path(args.report) if args.report else None
     result = run_config(cfg, progress=True)
     print("\n" + format_result(result))

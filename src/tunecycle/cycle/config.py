@@ -13,7 +13,9 @@ study:                        # all optional
   sampler: auto               # auto, tpe, gp, cmaes, random, qmc, grid
   pruner: null                # none
   n_trials: 30                # the study holds this many finished trials at the end
+                              # (with time_budget and no n_trials: no limit)
   timeout: null               # seconds
+  time_budget: null           # the whole cycle's clock: 600, "90s", "10m", "1h30m"
   seed: 0
   warm_start: [sqlite:///tuning.db::iris-knn-v1]  # optional: earlier studies that inform the
                               # sampler (storage-url::name, or a name in study.storage)
@@ -94,6 +96,7 @@ from pydantic import (
     model_validator,
 )
 
+from tunecycle.budget import parse_budget
 from tunecycle.cycle.data import _BUNDLED, _FILE_SUFFIXES, _GENERATED, SYNTHETIC, TASKS
 from tunecycle.cycle.errors import MetricError
 from tunecycle.cycle.families import family_space, get_family
@@ -154,6 +157,7 @@ class StudySection(_Section):
     pruner: str | None = None
     n_trials: int = 30
     timeout: float | None = None
+    time_budget: float | None = None  # seconds, from 600 or "10m" (tune's time_budget)
     seed: int = 0
     n_jobs: int = 1  # trials at a time in worker processes (-1: one per core)
     backend: Literal["processes", "ray"] | None = None
@@ -211,6 +215,16 @@ class StudySection(_Section):
                 or not math.isfinite(value) or value <= 0):
             raise ValueError(f"must be a positive number of seconds (or null), got {value!r}")
         return float(value)
+
+    @field_validator("time_budget", mode="before")
+    @classmethod
+    def _time_budget(cls, value: Any) -> float | None:
+        if value is None:
+            return None
+        try:
+            return parse_budget(value)
+        except UserError as exc:
+            raise ValueError(str(exc).removeprefix("time_budget: ")) from None
 
     @field_validator("seed", mode="before")
     @classmethod
@@ -939,8 +953,11 @@ def _run(cfg: CycleConfig, progress: bool, search_only: bool, trackers: list[Any
         target=cfg.data.target,
         task=cfg.data.task,
         metric=cfg.metric,
-        n_trials=cfg.study.n_trials,
+        # a time budget without n_trials: no trial limit
+        n_trials=cfg.study.n_trials if cfg.study.time_budget is None
+        or "n_trials" in cfg.study.model_fields_set else None,
         timeout=cfg.study.timeout,
+        time_budget=cfg.study.time_budget,
         test_size=cfg.split.test_size,
         validation=validation,
         validation_ratio=param_from_dict(v.ratio, "validation_ratio") if tuned_ratio else None,

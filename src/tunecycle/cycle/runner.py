@@ -27,6 +27,7 @@ the member its selection rule picks.
 
 from __future__ import annotations
 
+import statistics
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -37,6 +38,7 @@ from typing import Any
 from sklearn.base import clone
 
 from tunecycle.api import create_study
+from tunecycle.budget import TimeBudget, parse_budget
 from tunecycle.cycle.data import Dataset, load_data
 from tunecycle.cycle.ensemble import Ensemble, build_ensemble, check_ensemble, top_trials
 from tunecycle.cycle.errors import DataError
@@ -127,6 +129,15 @@ class TuneResult:
     values: dict[str, float] = field(default_factory=dict)
     test_measures: dict[str, float] = field(default_factory=dict)
     trial_number: int | None = None  # the trial the saved model comes from
+    time_budget: float | None = None  # seconds given as ``time_budget`` (None: no budget)
+    time_used: float | None = None  # seconds from the call to the result (search, refit, test)
+
+    @property
+    def time_left(self) -> float | None:
+        """Seconds of the time budget left when the result was ready (None: no budget)."""
+        if self.time_budget is None or self.time_used is None:
+            return None
+        return self.time_budget - self.time_used
 
     def _repr_html_(self) -> str:
         """The notebook view: the test metrics (and the ensemble's), then the study's summary."""
@@ -145,7 +156,7 @@ def tune(
     target: str | None = None,
     task: str | None = None,
     metric: str | Callable[..., float] | None = None,
-    n_trials: int = 30,
+    n_trials: int | None = None,
     timeout: float | None = None,
     test_size: float = 0.2,
     validation: Validation | None = None,
@@ -156,6 +167,7 @@ def tune(
     storage: str | None = None,
     study_name: str | None = None,
     seed: int = 0,
+    time_budget: float | str | None = None,
     output_dir: str | Path | None = None,
     progress: bool = True,
     ensemble: str | None = None,
@@ -182,6 +194,16 @@ def tune(
     average="macro")``; one made with ``greater_is_better=False`` is minimised and reported by
     its natural value) or a callable ``scorer(estimator, X, y) -> float`` (greater is better,
     as scikit-learn's scorers are); reports name it after its function.
+    ``n_trials``: the study holds this many complete or pruned trials at the end (default
+    30; with a ``time_budget``, no limit unless given).  ``time_budget`` (seconds, or
+    ``"90s"``, ``"10m"``, ``"1h30m"``): the whole call, search, refit and test, is planned to
+    fit it: the search keeps back the predicted refit and test time (the best trial's
+    measured fold time, scaled to the whole search part, with a margin), starts with the
+    cheap end of the cost-driving parameters (trees, epochs, width), never starts a trial
+    predicted to overrun (see ``docs/howto/time-budget.md``); each family's enqueued
+    library defaults still run first, as they are (a known-good baseline).  ``TuneResult.time_used`` and
+    ``time_left`` say how it went.  Unlike ``timeout`` (stop starting trials after that many
+    seconds of search), it counts the refit.
     ``space`` overrides the default spaces per family (``{"svm": {"C": tc.Float(0.1, 10)}}``).
     ``validation`` defaults to 5-fold cross-validation (stratified for classification).
     ``validation_ratio=tc.Float(0.1, 0.4)`` makes the holdout ratio a tuned hyperparameter
@@ -227,13 +249,18 @@ def tune(
     (``create_study(warm_start=...)``; rules in ``docs/howto/warm-start.md``).  One objective
     only.
     """
+    started = time.monotonic()
+    budget_s = parse_budget(time_budget) if time_budget is not None else None
+    if n_trials is None and budget_s is None:
+        n_trials = 30
     plan = _Plan.make(data, model, target, task, metric, test_size, validation,
                       validation_ratio, space, seed, ensemble, ensemble_size, ensemble_keep,
                       objectives=objectives, constraints=constraints, select=select,
                       front_size=front_size, pruner=pruner)
     study = plan.open_study(study_name, sampler, pruner, storage, max_retries, warm_start)
+    budget = plan.budget(study, budget_s, started)
     plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout,
-                resources_per_trial, max_consecutive_failures, callbacks)
+                resources_per_trial, max_consecutive_failures, callbacks, budget)
     ds, chosen, search, test = plan.ds, plan.chosen, plan.search_part, plan.test
     splitter, single, validation, goals = plan.splitter, plan.single, plan.validation, plan.goals
 
@@ -283,7 +310,8 @@ def tune(
                       chosen.name, fitted, scores, matrix, path, validation, test_size, built,
                       ens_scores, ensemble, goals.objectives,
                       {b.name: b.describe() for b in goals.constraints}, tuple(front),
-                      n_infeasible, values, measures, best.number)
+                      n_infeasible, values, measures, best.number, budget_s,
+                      time.monotonic() - started if budget_s is not None else None)
 
 
 def _chosen_trials(study: Study, goals: Goals) -> tuple[FrozenTrial, list[FrozenTrial], int]:
@@ -390,24 +418,51 @@ class _Plan:
                 study.enqueue(params)
         return study
 
+    def budget(self, study: Study, seconds: float | None, started: float) -> TimeBudget | None:
+        """The search's time budget: the whole call's, counted from ``started``, keeping
+        back the predicted refit and test (:meth:`refit_reserve`)."""
+        if seconds is None:
+            return None
+        return TimeBudget(seconds, reserve=lambda: self.refit_reserve(study), started=started)
+
+    def refit_reserve(self, study: Study) -> float:
+        """Predicted seconds of the refit and test after the search: the best complete
+        trial's median fold time (fit and score, ``user_attrs["fold_seconds"]``; the median,
+        because a first fold may pay one-off costs) times the whole search part's size over a
+        training fold's, times 1.25, plus one second; for several objectives, once per front
+        member refitted."""
+        complete = [t for t in study.get_trials(states=["complete"])
+                    if t.user_attrs.get(FOLD_SECONDS_ATTR)]
+        if not complete:
+            return 0.0
+        if self.goals.several:
+            chosen = complete
+        else:
+            sign = 1.0 if self.chosen.direction == "maximize" else -1.0
+            chosen = [max(complete, key=lambda t: sign * float(t.value or 0.0))]
+        per = [statistics.median(t.user_attrs[FOLD_SECONDS_ATTR]) for t in chosen]
+        members = min(len(chosen), self.goals.front_size) if self.goals.several else 1
+        return 1.25 * self.splitter.refit_ratio() * max(per) * members + 1.0
+
     def search(self, study: Study, n_trials: int, timeout: float | None, progress: bool,
                n_jobs: int = 1, backend: str | None = None,
                trial_timeout: float | None = None,
                resources_per_trial: Mapping[str, float] | None = None,
                max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
-               callbacks: Sequence[Callback] = ()) -> None:
-        """Run trials until the study holds ``n_trials`` complete or pruned ones."""
+               callbacks: Sequence[Callback] = (), budget: TimeBudget | None = None) -> None:
+        """Run trials until the study holds ``n_trials`` complete or pruned ones (or the
+        time budget says stop)."""
         objective = _objective(self.search_part, self.splitter, self.chosen, self.single,
-                               self.seed, self.goals)
+                               self.seed, self.goals, timed=budget is not None)
         study.optimize(objective, max_trials=n_trials, timeout=timeout, space=self.tuned,
                        progress=progress, n_jobs=n_jobs, backend=backend,
                        trial_timeout=trial_timeout, resources_per_trial=resources_per_trial,
                        max_consecutive_failures=max_consecutive_failures,
-                       callbacks=callbacks)
+                       callbacks=callbacks, time_budget=budget)
 
 
 def search_only(data: Any, *, model: Any = None, target: str | None = None,
-                task: str | None = None, metric: Any = None, n_trials: int = 30,
+                task: str | None = None, metric: Any = None, n_trials: int | None = None,
                 timeout: float | None = None, test_size: float = 0.2,
                 validation: Validation | None = None, validation_ratio: Float | None = None,
                 space: Mapping[str, Mapping[str, Any]] | None = None, sampler: Any = "auto",
@@ -418,15 +473,22 @@ def search_only(data: Any, *, model: Any = None, target: str | None = None,
                 max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
                 callbacks: Sequence[Callback] = (), objectives: Sequence[str] | None = None,
                 constraints: Mapping[str, Mapping[str, float]] | None = None,
-                warm_start: Any = None) -> Study:
+                warm_start: Any = None,
+                time_budget: float | str | None = None) -> Study:
     """The search part of :func:`tune` only, for a worker that shares a study with others
-    (``tunecycle worker --config``): no refit, no test; returns the study."""
+    (``tunecycle worker --config``): no refit, no test (so no refit time is kept back from a
+    ``time_budget``); returns the study."""
+    started = time.monotonic()
+    budget_s = parse_budget(time_budget) if time_budget is not None else None
+    if n_trials is None and budget_s is None:
+        n_trials = 30
     plan = _Plan.make(data, model, target, task, metric, test_size, validation,
                       validation_ratio, space, seed, objectives=objectives,
                       constraints=constraints, pruner=pruner)
     study = plan.open_study(study_name, sampler, pruner, storage, max_retries, warm_start)
+    budget = None if budget_s is None else TimeBudget(budget_s, started=started)
     plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout,
-                resources_per_trial, max_consecutive_failures, callbacks)
+                resources_per_trial, max_consecutive_failures, callbacks, budget)
     return study
 
 
@@ -529,11 +591,21 @@ class _Splitter:
             self._cache[ratio] = validation_splits(self.search, scheme, self.seed)
         return model, self._cache[ratio]
 
+    def refit_ratio(self) -> float:
+        """The search part's size over a training fold's (how much longer a refit takes than
+        one fold's fit, for a model whose cost grows with the rows)."""
+        if self.tuned is not None:
+            return 1.0 / (1.0 - self.tuned.high)
+        sizes = [len(train) for train, _ in self._fixed]
+        mean = sum(sizes) / len(sizes) if sizes else 0
+        return len(self.search.X) / mean if mean else 1.0
+
 
 def _objective(search: Dataset, splitter: _Splitter, metric: Metric, single: str | None,
-               seed: int, goals: Goals):
+               seed: int, goals: Goals, timed: bool = False):
     """The trial's mean validation score (and, with several objectives, its mean measures
-    after it); measures and constraint values are kept with the trial."""
+    after it); measures and constraint values are kept with the trial.  ``timed`` (a time
+    budget): each fold's seconds (fit and score) too, ``user_attrs["fold_seconds"]``."""
     if metric.needs_y and search.task == "clustering" and search.labels is None:
         raise DataError(f"metric: {metric.name} needs known cluster labels; this data has none")
     wanted = goals.measured
@@ -545,6 +617,7 @@ def _objective(search: Dataset, splitter: _Splitter, metric: Metric, single: str
         scores: list[float] = []
         epochs: list[int] = []
         measured: dict[str, list[float]] = {name: [] for name in wanted}
+        fold_seconds: list[float] = []
         with warnings.catch_warnings(record=True) as caught:  # kept with the trial, not printed
             warnings.simplefilter("always")
             for k, (train, valid) in enumerate(folds):
@@ -557,6 +630,9 @@ def _objective(search: Dataset, splitter: _Splitter, metric: Metric, single: str
                 seconds = time.perf_counter() - start
                 part = search.take(valid)
                 scores.append(_score(fitted, part, metric))
+                fold_seconds.append(time.perf_counter() - start)
+                if timed:
+                    trial.set_user_attr(FOLD_SECONDS_ATTR, fold_seconds)
                 for name, v in measure(fitted, part.X, seconds, wanted).items():
                     measured[name].append(v)
                 if deep:
@@ -585,6 +661,9 @@ def _objective(search: Dataset, splitter: _Splitter, metric: Metric, single: str
 
 #: the trial attribute that holds, per validation fold, the epochs a network needed
 EPOCHS_ATTR = "epochs_needed"
+#: the trial attribute that holds, per validation fold, the seconds of its fit and score
+#: (recorded under a time budget)
+FOLD_SECONDS_ATTR = "fold_seconds"
 
 
 def _epoch_monitor(trial: Trial | None, pipe: Any, valid: Dataset, metric: Metric):

@@ -2,7 +2,8 @@
 with its validation values, test metric and measures, the saved member marked ``*``), the
 constraints and how many trials broke them, the best configuration, the test metrics (beside
 the ensemble's, when one was built), the confusion matrix, where the model went and the command
-that shows the stored trials (spelled so that it runs from where the user stands).  Used by
+that shows the stored trials (spelled so that it runs from where the user stands); under a
+time budget, the time used and left.  Used by
 ``tunecycle run`` and the demo."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from tunecycle.cycle.runner import TuneResult
 from tunecycle.display import hide_password
+from tunecycle.progress import format_seconds
 
 
 def format_result(result: TuneResult, top: int = 5) -> str:
@@ -21,6 +23,10 @@ def format_result(result: TuneResult, top: int = 5) -> str:
     scheme = f"{v.folds}-fold CV" if v.kind == "kfold" else f"holdout, {v.ratio:.0%} validation"
     storage = hide_password(study.storage.url)
     lines = [f"{len(study.trials)} trials, metric {result.metric} ({scheme}), stored in {storage}"]
+    if result.time_budget is not None and result.time_used is not None:
+        lines.append(f"time budget {format_seconds(result.time_budget)}: "
+                     f"{format_seconds(result.time_used)} used (search, refit and test), "
+                     f"{format_seconds(max(result.time_budget - result.time_used, 0.0))} left")
     lines += _goals(result)
     if result.front:
         lines += ["", *_front(result)]

@@ -7,6 +7,9 @@ what they lack (``worker.py`` has the messages).  The driver
 - answers suggestions, reports and pruning questions, and records each trial's end;
 - fails the trial of a worker that died (re-queued when the study has ``max_retries``) or ran
   past ``trial_timeout`` (its worker is killed), and starts a new worker in its place;
+- under a time budget (``Loop.budget``), each free worker starts a trial only when the budget's
+  clock says the next one fits the time left, and a trial still running at the end of the
+  search plus a grace (``BudgetClock.hard_end``) is stopped like one past ``trial_timeout``;
 - in a deterministic run, proposes trial k only once trials up to k - n_jobs have finished,
   from those trials only, so that the same seed and n_jobs give the same trials.
 """
@@ -187,10 +190,11 @@ class _Run:
 
     def _wait_time(self, busy: list[_Slot]) -> float:
         limit = self.options.trial_timeout
-        if limit is None:
-            return _POLL
         now = time.monotonic()
-        return max(0.0, min(_POLL, *(s.started + limit - now for s in busy)))
+        ends = [s.started + limit - now for s in busy] if limit is not None else []
+        if self.loop.budget is not None:
+            ends.append(self.loop.budget.hard_end() - now)
+        return max(0.0, min(_POLL, *ends)) if ends else _POLL
 
     def _drain(self, slot: _Slot) -> bool:
         assert slot.worker is not None
@@ -254,21 +258,29 @@ class _Run:
 
     def _expire(self, busy: list[_Slot]) -> bool:
         limit = self.options.trial_timeout
-        if limit is None:
+        budget = self.loop.budget
+        if limit is None and budget is None:
             return False
         now, ended = time.monotonic(), False
+        past_budget = budget is not None and now >= budget.hard_end()
         for slot in busy:
-            if slot.trial is not None and now - slot.started >= limit:
-                assert slot.worker is not None
-                slot.worker.kill()
-                trial = slot.trial
-                frozen = self.study._finish(
-                    trial, TrialState.FAILED, None, f"timed out after {limit:g} s (trial_timeout)"
-                )
-                slot.worker = None
-                self._release(slot, trial)
-                self.loop.record(frozen)
-                ended = True
+            if slot.trial is None:
+                continue
+            if limit is not None and now - slot.started >= limit:
+                reason = f"timed out after {limit:g} s (trial_timeout)"
+            elif past_budget:
+                reason = (f"stopped after {now - slot.started:.1f} s: the time budget was "
+                          "spent")
+            else:
+                continue
+            assert slot.worker is not None
+            slot.worker.kill()
+            trial = slot.trial
+            frozen = self.study._finish(trial, TrialState.FAILED, None, reason)
+            slot.worker = None
+            self._release(slot, trial)
+            self.loop.record(frozen)
+            ended = True
         return ended
 
     @staticmethod

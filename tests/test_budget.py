@@ -1,0 +1,296 @@
+"""Time budgets (``tunecycle.budget`` and ``optimize(time_budget=...)``): the parser, the cost
+model, cheap first, the accounting that stops before an overrun, the pruning and parallel
+deadlines.  Timings are judged from the trials' recorded start and end times with wide
+margins (the machine is shared), never from a tight measure of the test itself."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+import pytest
+
+import tunecycle as tc
+from tunecycle.budget import (
+    BudgetClock,
+    CostModel,
+    TimeBudget,
+    cheapest,
+    parse_budget,
+    shrink,
+)
+from tunecycle.errors import UserError
+from tunecycle.progress import format_seconds
+from tunecycle.records import FrozenTrial, TrialState
+from tunecycle.space import Categorical, Float, Int
+
+
+@pytest.mark.parametrize("text, seconds", [
+    (90, 90.0), (2.5, 2.5), ("90", 90.0), ("90s", 90.0), ("10m", 600.0), ("1h", 3600.0),
+    ("1h30m", 5400.0), ("2m30s", 150.0), ("1.5h", 5400.0), (" 10 m ", 600.0), ("1H", 3600.0),
+    ("1h0m5s", 3605.0),
+])
+def test_budgets_parse_to_seconds(text, seconds):
+    assert parse_budget(text) == seconds
+
+
+@pytest.mark.parametrize("bad", [0, -5, "0s", "", "ten", "10x", "m", "1h30", "5m 3h", True,
+                                 float("inf"), float("nan"), [60], None])
+def test_a_bad_budget_is_a_user_error_naming_time_budget(bad):
+    with pytest.raises(UserError, match=r"^time_budget: must be a positive number of seconds"):
+        parse_budget(bad)
+
+
+def test_optimize_refuses_a_bad_budget_before_any_trial():
+    study = tc.create_study()
+    with pytest.raises(UserError, match="time_budget"):
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), time_budget="soon")
+    assert study.trials == []
+
+
+def test_format_seconds():
+    assert [format_seconds(s) for s in (0.42, 42, 187, 3900, -3)] == [
+        "0.4s", "42s", "3m07s", "1h05m", "0.0s"]
+
+
+def test_default_cost_names_match_the_last_part_of_a_dotted_name():
+    budget = TimeBudget(60)
+    assert budget.is_cost("random_forest.n_estimators") and budget.is_cost("epochs")
+    assert budget.is_cost("mlp.units_2") and not budget.is_cost("max_depth")
+    named = TimeBudget(60, cost_params=("x",))
+    assert named.is_cost("x") and named.is_cost("branch.x") and not named.is_cost("epochs")
+    with pytest.raises(UserError, match="cost_params"):
+        TimeBudget(60, cost_params="x")
+
+
+# -- the cost model, on hand-made histories ---------------------------------------------------
+
+T0 = datetime(2026, 1, 1)
+
+
+def _trial(number: int, params: dict, dists: dict, seconds: float,
+           state: TrialState = TrialState.COMPLETE) -> FrozenTrial:
+    return FrozenTrial(number, number, state, 0.0 if state is TrialState.COMPLETE else None,
+                       params=params, distributions=dists, datetime_start=T0,
+                       datetime_complete=T0 + timedelta(seconds=seconds))
+
+
+N_TREES = {"n_estimators": Int(10, 1000, log=True), "depth": Int(1, 10)}
+
+
+def _trees(n: int, depth: int, number: int) -> FrozenTrial:
+    # a forest whose time grows with the trees (and a little with the depth)
+    return _trial(number, {"n_estimators": n, "depth": depth}, N_TREES,
+                  0.01 * n * (1 + 0.1 * depth))
+
+
+def test_the_cost_model_learns_durations_and_its_floor_is_the_cheap_end():
+    trials = [_trees(n, d, i) for i, (n, d) in enumerate([(10, 1), (20, 5), (40, 2), (80, 9),
+                                                           (15, 7), (60, 3)])]
+    model = CostModel.fit(trials, TimeBudget(60).is_cost)
+    small = model.predict({"n_estimators": 10, "depth": 5}, N_TREES)
+    big = model.predict({"n_estimators": 1000, "depth": 5}, N_TREES)
+    assert small is not None and big is not None
+    assert 0.05 < small < 0.3 and 6 < big < 25  # truth: 0.15 and 15
+    floor = model.floor()
+    assert floor is not None and floor < 0.5 * model.predict({"n_estimators": 80, "depth": 5},
+                                                             N_TREES)
+
+
+def test_the_model_learns_a_cost_from_a_parameter_not_named_as_one():
+    dists = {"x": Float(0, 1)}
+    trials = [_trial(i, {"x": x}, dists, 0.1 + 2 * x) for i, x in enumerate(
+        [0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 0.1, 0.9])]
+    model = CostModel.fit(trials, lambda name: False)
+    assert model.predict({"x": 1.0}, dists) > 2 * model.predict({"x": 0.0}, dists)
+
+
+def test_without_a_complete_trial_the_median_of_recent_durations_stands_in():
+    dists = {"x": Float(0, 1)}
+    trials = [_trial(i, {"x": 0.5}, dists, s, TrialState.PRUNED) for i, s in enumerate([1, 2, 9])]
+    model = CostModel.fit(trials, lambda name: False)
+    assert model.n_complete == 0 and model.predict({"x": 0.1}, dists) == pytest.approx(2.0)
+    assert CostModel.fit([], lambda n: False).predict({"x": 0.1}, dists) is None
+
+
+def test_shrink_moves_the_cost_driving_values_down_until_the_prediction_fits():
+    trials = [_trees(n, d, i) for i, (n, d) in enumerate([(10, 1), (20, 5), (40, 2), (80, 9)])]
+    is_cost = TimeBudget(60).is_cost
+    model = CostModel.fit(trials, is_cost)
+    proposal = {"n_estimators": 1000, "depth": 5}
+    out = shrink(proposal, N_TREES, model, 1.0, is_cost)
+    assert out["depth"] == 5  # not a cost parameter: left alone
+    assert out["n_estimators"] < 1000
+    assert model.predict(out, N_TREES) <= 1.0
+    assert shrink({"n_estimators": 20, "depth": 5}, N_TREES, model, 1.0, is_cost) == {
+        "n_estimators": 20, "depth": 5}  # already fits
+    assert cheapest(proposal, N_TREES, is_cost) == {"n_estimators": 10, "depth": 5}
+
+
+def test_the_clock_stops_when_the_cheapest_trial_would_not_fit():
+    now = [100.0]
+    clock = BudgetClock(TimeBudget(10), clock=lambda: now[0])
+    trials = [_trees(n, 1, i) for i, n in enumerate([100, 200, 400])]  # 1.1 s .. 4.4 s
+    assert clock.may_start(trials)
+    now[0] += 9.5  # 0.5 s left; the cheapest trial (10 trees) takes about 0.11 s
+    assert clock.may_start(trials)
+    now[0] += 0.45  # 0.05 s left
+    assert not clock.may_start(trials)
+    assert "cheapest next trial is predicted" in clock.stopped
+    reserved = BudgetClock(TimeBudget(10, reserve=lambda: 9.0), clock=lambda: 0.0)
+    assert reserved.remaining() == pytest.approx(1.0)
+    assert reserved.may_start(trials)
+
+
+# -- optimize with a budget -----------------------------------------------------------------
+
+def _sleepy(trial: tc.Trial) -> float:
+    x = trial.suggest_int("x", 1, 20)
+    y = trial.suggest_float("y", 0, 1)
+    time.sleep(0.05 * x)  # the cost is a known function of x: 0.05 s to 1 s
+    return (x - 15) ** 2 + y
+
+
+def _span(study) -> float:
+    """Seconds from the first trial's start to the last trial's end."""
+    trials = study.trials
+    return (max(t.datetime_complete for t in trials)
+            - min(t.datetime_start for t in trials)).total_seconds()
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_budgeted_study_never_starts_a_trial_predicted_to_overrun(n_jobs):
+    budget = 4.0
+    study = tc.create_study(sampler="random", seed=3)
+    study.optimize(_sleepy, time_budget=budget, n_jobs=n_jobs)
+    trials = study.trials
+    assert all(t.state is TrialState.COMPLETE for t in trials)
+    # x is no cost parameter here: the accounting alone keeps the study inside its budget;
+    # a trial takes up to 1 s, so starting one blindly near the end would overrun by that
+    assert _span(study) <= budget + 0.35
+    # it ran trials until near the end (counts kept loose: starting workers on a loaded
+    # machine takes a while)
+    assert len(trials) >= 2 * n_jobs
+
+
+def test_plain_timeout_overruns_where_the_budget_does_not():
+    # the same objective, x always 20 (1 s): timeout starts a trial at 3.9 s, the budget not
+    def long(trial):
+        trial.suggest_int("x", 20, 20)
+        time.sleep(1.0)
+        return 0.0
+
+    plain = tc.create_study(sampler="random", seed=0)
+    plain.optimize(long, timeout=2.5)
+    budgeted = tc.create_study(sampler="random", seed=0)
+    budgeted.optimize(long, time_budget=2.5)
+    assert _span(plain) > 2.9 and len(plain.trials) == 3
+    assert _span(budgeted) <= 2.5 + 0.35 and len(budgeted.trials) == 2
+
+
+def test_cheap_first_the_first_trials_take_the_low_end_of_cost_parameters():
+    seen = []
+
+    def objective(trial):
+        n = trial.suggest_int("n_estimators", 10, 1000, log=True)
+        lr = trial.suggest_float("lr", 1e-3, 1, log=True)
+        seen.append(n)
+        time.sleep(0.0005 * n)
+        return lr * n
+
+    study = tc.create_study(sampler="tpe", seed=0)
+    study.optimize(objective, n_trials=12, time_budget=60)
+    assert seen[:3] == [10, 10, 10]
+    assert len(set(seen)) > 1  # then the cost grows where the sampler takes it
+
+
+def test_after_the_cheap_start_a_trial_is_allowed_growth_times_the_longest_or_a_share():
+    trials = [_trees(n, 1, i) for i, n in enumerate([10, 20, 40])]  # 0.11 s .. 0.44 s
+    clock = BudgetClock(TimeBudget(1000), clock=lambda: 0.0)
+    model = clock.model(trials)
+    assert clock.allowance(model) == pytest.approx(3 * 0.44)
+    out = clock.adjust({"n_estimators": 1000, "depth": 1}, N_TREES, trials)
+    assert 40 < out["n_estimators"] < 200  # about 3 x 40 trees
+    short = BudgetClock(TimeBudget(1.0), clock=lambda: 0.0)
+    assert short.allowance(model) == pytest.approx(0.5)  # half of the time left
+
+
+def test_cheap_first_with_a_declared_space_and_named_cost_parameters():
+    space = {"x": tc.Int(1, 20), "y": tc.Float(0, 1)}
+    study = tc.create_study(sampler="random", seed=1)
+    budget = TimeBudget(30, cost_params=("x",), cheap_trials=4)
+    study.optimize(lambda t: t.params["x"] * 0.001 + t.params["y"], n_trials=10, space=space,
+                   time_budget=budget)
+    xs = [t.params["x"] for t in study.trials]
+    assert xs[:4] == [1, 1, 1, 1] and len({t.params["y"] for t in study.trials[:4]}) == 4
+    assert max(xs[4:]) > 1
+    unbudgeted = tc.create_study(sampler="random", seed=1)
+    unbudgeted.optimize(lambda t: t.params["x"] * 0.001, n_trials=4, space=space)
+    assert [t.params["x"] for t in unbudgeted.trials] != [1, 1, 1, 1]
+
+
+def test_a_running_trial_is_pruned_once_the_budget_is_spent():
+    def stepping(trial):
+        trial.suggest_float("x", 0, 1)
+        for step in range(200):
+            time.sleep(0.05)
+            trial.report(float(step), step)
+            if trial.should_prune():
+                raise tc.TrialPruned()
+        return 0.0
+
+    study = tc.create_study(sampler="random", pruner="none", seed=0)
+    study.optimize(stepping, time_budget=1.5)
+    (only,) = study.trials
+    assert only.state is TrialState.PRUNED
+    assert 1.0 < only.duration.total_seconds() < 1.5 + 0.5
+
+
+def test_a_parallel_trial_still_running_after_the_budget_is_stopped():
+    def stuck(trial):
+        trial.suggest_float("x", 0, 1)
+        time.sleep(60)
+        return 0.0
+
+    study = tc.create_study(sampler="random", seed=0)
+    started = time.monotonic()
+    study.optimize(stuck, time_budget=1.5, n_jobs=2)
+    assert time.monotonic() - started < 20  # not the 60 s the trials would take
+    assert len(study.trials) == 2
+    for t in study.trials:
+        assert t.state is TrialState.FAILED and "time budget was spent" in t.fail_reason
+        assert t.duration.total_seconds() < 1.5 + 1.0 + 2.0  # the grace and the poll
+
+
+def test_a_budget_works_with_a_trial_limit_and_a_categorical_cost_driver():
+    def objective(trial):
+        kind = trial.suggest_categorical("kind", ["slow", "fast"])
+        time.sleep(0.3 if kind == "slow" else 0.02)
+        return 1.0 if kind == "slow" else 2.0
+
+    study = tc.create_study(sampler="random", seed=0)
+    study.optimize(objective, n_trials=5, time_budget=30)
+    assert len(study.trials) == 5  # the trial limit still holds
+
+
+def test_the_prediction_of_a_declared_space_skips_a_proposal_that_cannot_fit():
+    # "slow" takes 1.2 s; with under a second left only "fast" is predicted to fit
+    space = {"kind": Categorical(["slow", "fast"])}
+
+    def objective(trial):
+        time.sleep(1.2 if trial.params["kind"] == "slow" else 0.05)
+        return 0.0
+
+    study = tc.create_study(sampler="random", seed=5)
+    for kind in ("slow", "fast", "slow", "fast"):
+        study.enqueue({"kind": kind})
+    study.optimize(objective, n_trials=4, space=space)  # a history to learn from
+    study.optimize(objective, space=space, time_budget=2.0)
+    late = study.trials[4:]
+    assert _span_of(late) <= 2.0 + 0.35
+    assert any(t.params["kind"] == "fast" for t in late)
+
+
+def _span_of(trials) -> float:
+    return (max(t.datetime_complete for t in trials)
+            - min(t.datetime_start for t in trials)).total_seconds()
