@@ -16,6 +16,9 @@ from tunecycle.storage.sql import SQLStorage
 
 OWNER = current_owner()
 
+#: seconds a browser test waits for the page (it polls every 1.5 s; a busy 2-core machine is slow)
+WAIT_S = 15
+
 
 class Client:
     """GET (and other methods) against the server; JSON answers decoded."""

@@ -595,6 +595,8 @@ function renderView() {
   $("view-help").textContent = view.help || "";
   $("view-title").textContent = view.title;
   $("view-controls").replaceChildren(...(view.controls ? view.controls() : []));
+  for (const k of ["points", "lines", "kept"]) delete chart.dataset[k];
+  chart.dataset.view = S.view;
   try {
     view.draw(chart);
   } catch (e) {
@@ -987,6 +989,7 @@ function importanceBars(chart, doc) {
   if (doc.error) { emptyChart(chart, doc.error); return; }
   $("view-note").textContent = `(from ${doc.n_trials} complete trials${doc.sampled ? ", a sample" : ""})`;
   const box = el("div", null, "bars");
+  chart.dataset.points = doc.names.length;
   const top = Math.max(...doc.importances, 1e-12);
   doc.names.forEach((name, i) => {
     const row = el("div", null, "bar-row");
@@ -1083,6 +1086,7 @@ function parallel(chart) {
     });
     ctx.fillStyle = c.muted; ctx.textAlign = "left"; ctx.textBaseline = "top";
     ctx.fillText(`${kept.length} of ${units.length} complete trials in the ranges`, left, H - 18);
+    chart.dataset.lines = units.length; chart.dataset.kept = kept.length;
   }
   const unitAt = (y) => Math.min(1, Math.max(0, 1 - (y - top) / (H - top - bottom)));
   const axisAt = (x) => { for (let i = 0; i < all.length; i++) if (Math.abs(x - ax(i)) <= 14) return i; return -1; };
@@ -1139,6 +1143,7 @@ function destroyPlot(chart) {
 
 function emptyChart(chart, text) {
   destroyPlot(chart);
+  chart.dataset.points = 0;
   chart.replaceChildren(el("div", text, "empty"));
 }
 
@@ -1211,6 +1216,7 @@ function xyPlot(chart, cfg) {
   };
   const u = new uPlot(opts, [[xr[0], xr[1]], [null, null]], chart);
   chart._plot = u;
+  chart.dataset.points = cfg.pick ? cfg.pick.length : 0;  // what was drawn (the tests read it)
   let hit = null;
   function hover(u2) {
     const tip = tooltip();
