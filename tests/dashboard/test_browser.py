@@ -11,6 +11,7 @@ import pytest
 from tests.dashboard.helpers import WAIT_S, add_trial
 from tunecycle.records import Direction, TrialState
 
+
 @pytest.mark.slow
 def test_dashboard_in_a_browser(db_url, writer, serve, browser):
     from selenium.webdriver.common.by import By

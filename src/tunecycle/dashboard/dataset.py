@@ -95,8 +95,15 @@ class _Study:
         self._doc: tuple[int, int, dict[str, Any]] | None = None
         self._importance: dict[int, tuple[int, dict[str, Any]]] = {}
 
-    def load(self, store: Storage, sid: int) -> None:
-        self.cursor = store.query_trials(sid, limit=1).cursor  # read first: nothing is missed
+    def load(self, store: Storage, sid: int, again: bool) -> None:
+        """Every trial: ``get_trials`` after reading the cursor (nothing written meanwhile is
+        missed), or, for a study made again under a name already shown (``again``), the
+        changes from cursor 0: a store may keep the finished trials of the old study under
+        a reused id."""
+        if again:
+            self.cursor, self.trials = 0, {}
+            return
+        self.cursor = store.query_trials(sid, limit=1).cursor
         self.trials = {t.number: t for t in store.get_trials(sid)}
 
     def catch_up(self, store: Storage, sid: int) -> bool:
@@ -206,8 +213,11 @@ class DatasetCache:
         sid, key = info.study_id, (info.study_id, name, info.datetime_start)
         kept = self._studies.get(key)
         if kept is None or not kept.catch_up(store, sid):
+            again = any(k[1] == name for k in self._studies)
+            for old in [k for k in self._studies if k[1] == name]:
+                del self._studies[old]
             kept = _Study()
-            kept.load(store, sid)
+            kept.load(store, sid, again)
             kept.catch_up(store, sid)
             if len(self._studies) >= 16:  # bounded: forget the oldest study
                 self._studies.pop(next(iter(self._studies)))
