@@ -15,6 +15,15 @@ can run against an older checkout (``PYTHONPATH=that/src``) to see what the chan
     PYTHONPATH=src .venv/bin/python benchmarks/dashboard.py                 # 1000 5000 20000
     PYTHONPATH=src .venv/bin/python benchmarks/dashboard.py --sizes 20000 --repeat 20
     PYTHONPATH=src .venv/bin/python benchmarks/dashboard.py --writes 2000
+    PYTHONPATH=src .venv/bin/python benchmarks/dashboard.py --page --sizes 200 10000
+
+Page (``--page``): Debian's headless chromium (Selenium) opens a study of each size (four
+parameters, 20 reported steps per trial, four workers, complete/pruned/failed trials; written in
+bulk) and the page reports, from ``performance.now()``, when its first complete drawing ended
+(ms since the navigation started: the dataset request, parsing it and drawing the history and
+the table), for the first load after the server started and for a reload; then the time to
+draw each view after a click on its tab.  The dataset answer's size and server time are given
+too.
 """
 
 from __future__ import annotations
@@ -98,6 +107,75 @@ def _reads_of_one_study(url: str, n: int, repeat: int) -> list[tuple[str, float,
     return out
 
 
+VIEWS = ["history", "intermediate", "parallel", "slice", "contour", "rank", "edf", "timeline"]
+
+_SWITCH = """
+const done = arguments[arguments.length - 1], view = arguments[0];
+const t0 = performance.now();
+document.querySelector(`#view-tabs button[data-view='${view}']`).click();
+requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
+"""
+
+
+def _browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("TUNECYCLE_CHROMIUM", "/usr/bin/chromium")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1280,1000", "--no-first-run", "--disable-extensions"):
+        options.add_argument(arg)
+    service = Service(executable_path=os.environ.get("TUNECYCLE_CHROMEDRIVER",
+                                                     "/usr/bin/chromedriver"))
+    driver = webdriver.Chrome(service=service, options=options)
+    driver.set_script_timeout(120)
+    return driver
+
+
+def _first_render_ms(driver, url: str) -> float:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(url)
+    return float(WebDriverWait(driver, 120, poll_frequency=0.05).until(
+        lambda d: d.execute_script("return window.tunecycleDashboard.state.firstRenderMs;")))
+
+
+def bench_page(sizes: list[int], repeat: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    from tests.dashboard.helpers import Client, fill_rich_study
+
+    from tunecycle.dashboard import DashboardServer
+
+    print("| trials | what | ms (median) |")
+    print("|---:|---|---:|")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{tmp}/page.db"
+            fill_rich_study(url, "page", n, seed=0)
+            driver = _browser()
+            try:
+                with DashboardServer(url, port=0) as server:
+                    page = f"{server.url}studies/page"
+                    rows = [("page load, first after the server started (history + table)",
+                             _first_render_ms(driver, page))]
+                    reloads = [_first_render_ms(driver, page) for _ in range(repeat)]
+                    rows.append(("page load, later (the server kept the dataset)",
+                                 statistics.median(reloads)))
+                    for view in VIEWS:
+                        times = [driver.execute_async_script(_SWITCH, view)
+                                 for _ in range(max(1, repeat // 2))]
+                        rows.append((f"draw the {view} view (click on its tab)",
+                                     statistics.median(times)))
+                    client = Client(server.url)
+                    ms, size = _timed(lambda c=client: c.raw("/api/studies/page/dataset")[2], repeat)
+                    rows.append((f"dataset request alone, kept ({size / 1e6:.2f} MB)", ms))
+            finally:
+                driver.quit()
+            for label, ms in rows:
+                print(f"| {n} | {label} | {ms:.0f} |")
+
+
 def bench_writes(n: int) -> None:
     import tunecycle  # the one on PYTHONPATH: this checkout's src, or an older one
     from tunecycle.records import Direction, TrialState
@@ -129,11 +207,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 20000])
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--writes", type=int, metavar="N", help="time N trial writes instead")
+    parser.add_argument("--page", action="store_true", help="time the page in chromium instead")
     args = parser.parse_args()
     print(f"`{shlex.join(['python', *sys.argv])}` on {platform.node()} "
           f"({os.cpu_count()} CPUs, Python {platform.python_version()})\n")
     if args.writes:
         bench_writes(args.writes)
+    elif args.page:
+        bench_page(args.sizes, args.repeat)
     else:
         bench_reads(args.sizes, args.repeat)
 

@@ -59,7 +59,7 @@ def test_dataset_follows_the_changes_and_a_study_made_again(db_url, writer, serv
     _, client = serve(db_url)
     first = client.get("/api/studies/s/dataset")
     assert first["number"] == [0] and first["steps"] == [[0, 1, 2]]
-    assert first["inter"] == [[1.5, 1.0, 0.5 + 1 / 3]]
+    assert first["inter"] == [[1.5, 1.0, pytest.approx(0.5 + 1 / 3, rel=1e-6)]]
     running = add_trial(writer, sid, None, TrialState.RUNNING)
     add_trial(writer, sid, None, TrialState.FAILED)
     later = client.get("/api/studies/s/dataset")
@@ -91,8 +91,9 @@ def test_long_curves_are_thinned_and_a_trial_page_has_every_step(db_url, writer,
     steps, inter = d["steps"][0], d["inter"][0]
     assert d["n_steps"] == [500] and len(steps) == len(inter) <= d["curve_points"] == 64
     assert steps[0] == 0 and steps[-1] == 499 and steps == sorted(steps)
-    assert min(inter) == min(values) and max(inter) == max(values)
-    assert all(values[s] == v for s, v in zip(steps, inter))
+    assert min(inter) == pytest.approx(min(values), rel=1e-6)
+    assert max(inter) == pytest.approx(max(values), rel=1e-6)
+    assert all(values[s] == pytest.approx(v, rel=1e-6) for s, v in zip(steps, inter))
     few = client.get("/api/studies/long/dataset?curve_points=10")
     assert len(few["steps"][0]) <= 10
     assert client.get("/api/studies/long/dataset?curve_points=1", 400)["error"].startswith(

@@ -79,20 +79,23 @@ def create_app(store: Storage, *, allowed_hosts: Sequence[str] = ("*",)) -> Any:
     from starlette.middleware import Middleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.requests import Request
-    from starlette.responses import FileResponse, JSONResponse
+    from starlette.responses import FileResponse, JSONResponse, Response
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
     points = views.PointsCache()
     kept = dataset.DatasetCache()
 
-    def api(fn: Callable[..., dict[str, Any]]) -> Callable[[Request], Any]:
+    def api(fn: Callable[..., dict[str, Any] | bytes]) -> Callable[[Request], Any]:
         # a plain function: Starlette runs it on its thread pool, so reads never block the loop
-        def endpoint(request: Request) -> JSONResponse:
+        def endpoint(request: Request) -> Response:
             query = {k: request.query_params.getlist(k) for k in request.query_params}
             extra = {k: v for k, v in request.path_params.items() if k != "name"}
             try:
-                return JSONResponse(fn(request.path_params.get("name"), query, **extra))
+                got = fn(request.path_params.get("name"), query, **extra)
+                if isinstance(got, bytes):  # already encoded (and kept so) by the cache
+                    return Response(got, media_type="application/json")
+                return JSONResponse(got)
             except StudyNotFoundError as exc:
                 return JSONResponse({"error": str(exc)}, status_code=404)
             except ValueError as exc:  # a bad query parameter (UserError is a ValueError)

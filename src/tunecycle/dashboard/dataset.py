@@ -18,6 +18,7 @@ complete trials changes.
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from collections.abc import Mapping, Sequence
@@ -46,12 +47,17 @@ def _num(v: Any) -> Any:
     return v
 
 
+def _short(v: float) -> float | None:
+    """A reported value to 7 significant digits (enough to draw; the trial's page is exact)."""
+    return float(f"{v:.7g}") if math.isfinite(v) else None
+
+
 def thin(steps: Sequence[int], values: Sequence[float], most: int) -> tuple[list[int], list[Any]]:
     """At most ``most`` of the points: the first, the last, the lowest and highest, and evenly
-    spaced ones between (in step order)."""
+    spaced ones between (in step order); values to 7 significant digits."""
     n = len(steps)
     if n <= most:
-        return list(steps), [_num(v) for v in values]
+        return list(steps), [_short(v) for v in values]
     keep = {0, n - 1}
     finite = [i for i in range(n) if math.isfinite(values[i])]
     if finite:
@@ -61,7 +67,7 @@ def thin(steps: Sequence[int], values: Sequence[float], most: int) -> tuple[list
     for j in range(spare):
         keep.add(round(j * (n - 1) / max(1, spare - 1)))
     chosen = sorted(keep)[: max(most, 4)]
-    return [steps[i] for i in chosen], [_num(values[i]) for i in chosen]
+    return [steps[i] for i in chosen], [_short(values[i]) for i in chosen]
 
 
 def param_doc(name: str, dist: Param | None, observed: Sequence[Any]) -> dict[str, Any]:
@@ -92,7 +98,7 @@ class _Study:
     def __init__(self) -> None:
         self.cursor = 0
         self.trials: dict[int, FrozenTrial] = {}
-        self._doc: tuple[int, int, dict[str, Any]] | None = None
+        self._doc: tuple[int, int, bytes] | None = None
         self._importance: dict[int, tuple[int, dict[str, Any]]] = {}
 
     def load(self, store: Storage, sid: int, again: bool) -> None:
@@ -118,13 +124,16 @@ class _Study:
             if not got.more:
                 return True
 
-    def doc(self, info: StudyInfo, curve_points: int) -> dict[str, Any]:
+    def doc(self, info: StudyInfo, curve_points: int) -> bytes:
+        """The document as JSON, kept until the cursor moves (10,000 trials are megabytes:
+        encoding them again for every page load would cost more than reading the changes)."""
         if self._doc is not None and self._doc[:2] == (self.cursor, curve_points):
             return self._doc[2]
         doc = build_doc(info, [self.trials[n] for n in sorted(self.trials)], curve_points)
         doc["cursor"] = self.cursor
-        self._doc = (self.cursor, curve_points, doc)
-        return doc
+        body = json.dumps(doc, separators=(",", ":"), allow_nan=False).encode()
+        self._doc = (self.cursor, curve_points, body)
+        return body
 
 
 def build_doc(info: StudyInfo, trials: Sequence[FrozenTrial],
@@ -224,7 +233,8 @@ class DatasetCache:
             self._studies[key] = kept
         return info, kept
 
-    def get(self, store: Storage, name: str, query: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    def get(self, store: Storage, name: str, query: Mapping[str, Sequence[str]]) -> bytes:
+        """The study's document, encoded as JSON."""
         most = _int(query, "curve_points", CURVE_POINTS)
         if not 2 <= most <= 10_000:
             raise UserError(f"curve_points: expected 2 to 10000, got {most}")

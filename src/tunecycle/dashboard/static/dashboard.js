@@ -526,6 +526,8 @@ function renderAll() {
   renderView();
   renderTable();
   renderDetail();
+  // for benchmarks/dashboard.py: when the first complete drawing ended (ms since navigation)
+  if (S.firstRenderMs === undefined) S.firstRenderMs = performance.now();
 }
 
 // -- the views --------------------------------------------------------------------------------
@@ -597,8 +599,10 @@ function renderView() {
   $("view-controls").replaceChildren(...(view.controls ? view.controls() : []));
   for (const k of ["points", "lines", "kept"]) delete chart.dataset[k];
   chart.dataset.view = S.view;
+  const t0 = performance.now();
   try {
     view.draw(chart);
+    S.renderMs = performance.now() - t0;  // read by benchmarks/dashboard.py
   } catch (e) {
     emptyChart(chart, "this view could not be drawn: " + e.message);
     console.error(e);
@@ -670,10 +674,13 @@ VIEWS.intermediate = {
       x: { label: "step", lo: x0, hi: Math.max(x1, x0 + 1), ints: true }, y: { label: "reported value", lo: y0, hi: y1, log },
       draw(ctx, X, Y) {
         for (const st of ["complete", "failed", "running", "waiting", "pruned"]) {
-          ctx.strokeStyle = c[st]; ctx.globalAlpha = alpha; ctx.lineWidth = 1.2 * devicePixelRatio;
+          ctx.strokeStyle = c[st]; ctx.globalAlpha = alpha;
+          ctx.lineWidth = curves.length > 1000 ? 1 : 1.2 * devicePixelRatio;  // 1: the fast hairline
           ctx.beginPath();
+          let inPath = 0;  // stroked in small batches: one huge self-crossing path is slow to fill
           for (const r of curves) {
             if (r.state !== st) continue;
+            if (++inPath % 25 === 0) { ctx.stroke(); ctx.beginPath(); }
             let on = false;
             for (let i = 0; i < r.steps.length; i++) {
               const v = r.inter[i];
@@ -1048,8 +1055,15 @@ function parallel(chart) {
     const kept = [], out = [];
     for (const u of units) (passes(u) ? kept : out).push(u);
     ctx.lineWidth = 1;
+    const strokeAll = (list) => {  // in batches: one huge self-crossing path is slow to fill
+      for (let k = 0; k < list.length; k += 40) {
+        ctx.beginPath();
+        for (const u of list.slice(k, k + 40)) path(u);
+        ctx.stroke();
+      }
+    };
     ctx.strokeStyle = c.dim; ctx.globalAlpha = out.length > 2000 ? 0.15 : 0.4;
-    ctx.beginPath(); for (const u of out) path(u); ctx.stroke();
+    strokeAll(out);
     const bins = 16, buckets = Array.from({ length: bins }, () => []);
     for (const u of kept) {
       const t = sign > 0 ? u[oi] : 1 - u[oi];
@@ -1058,7 +1072,7 @@ function parallel(chart) {
     ctx.globalAlpha = kept.length > 3000 ? 0.3 : kept.length > 500 ? 0.55 : 0.85;
     for (let b = bins - 1; b >= 0; b--) {
       ctx.strokeStyle = ramp((b + 0.5) / bins);
-      ctx.beginPath(); for (const u of buckets[b]) path(u); ctx.stroke();
+      strokeAll(buckets[b]);
     }
     ctx.globalAlpha = 1;
     ctx.font = "11px system-ui, sans-serif"; ctx.textAlign = "center";
