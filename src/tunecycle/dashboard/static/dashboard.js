@@ -124,8 +124,9 @@ function C() {
 }
 
 const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
-function ramp(t) {  // 0: the best end, 1: the worst end
+function ramp(t) {  // 0: the best end, 1: the worst end (dark purple to yellow; reversed in the dark theme)
   t = Math.min(1, Math.max(0, t));
+  if (document.documentElement.dataset.theme === "dark") t = 1 - t;
   const x = t * (VIRIDIS.length - 1), i = Math.min(VIRIDIS.length - 2, Math.floor(x)), f = x - i;
   const a = VIRIDIS[i], b = VIRIDIS[i + 1];
   return `rgb(${Math.round(a[0] + (b[0] - a[0]) * f)},${Math.round(a[1] + (b[1] - a[1]) * f)},${Math.round(a[2] + (b[2] - a[2]) * f)})`;
@@ -202,7 +203,9 @@ function writeHash(push) {
   const text = h.toString();
   const url = window.location.pathname + window.location.search + (text ? "#" + text : "");
   if (url === window.location.pathname + window.location.search + window.location.hash) return;
-  if (push) history.pushState(null, "", url); else history.replaceState(null, "", url);
+  try {
+    if (push) history.pushState(null, "", url); else history.replaceState(null, "", url);
+  } catch (e) { /* a page without a URL of its own (the report's frame): the state stays here */ }
 }
 
 // -- the dataset: every trial as a row ---------------------------------------------------------
@@ -712,7 +715,7 @@ VIEWS.intermediate = {
 
 VIEWS.parallel = {
   title: "Parallel coordinates",
-  help: "drag along an axis to keep the trials in that range (the table below follows); click an axis to clear its range; colour: the objective (dark: better)",
+  help: "drag along an axis to keep the trials in that range (the table below follows); click an axis to clear its range; colour: the objective (purple: better, yellow: worse; the other way round in the dark theme)",
   controls: () => [...objectiveControl(), (() => {
     const b = el("button", "clear ranges"); b.type = "button"; b.id = "clear-brushes";
     b.addEventListener("click", () => { S.brushes = {}; S.table.offset = 0; writeHash(); renderView(); renderTable(); });
@@ -723,7 +726,7 @@ VIEWS.parallel = {
 
 VIEWS.slice = {
   title: "Slice: the objective against one parameter",
-  help: "colour: trial number (light: early, dark: late) · drag: zoom · click a point: its trial",
+  help: "colour: trial number (yellow: early, purple: late; the other way round in the dark theme) · drag: zoom · click a point: its trial",
   controls: () => [...objectiveControl(),
     control("parameter", select("pick-param", paramOptions(), sliceParam(), (v) => { S.opts.param = v; })),
     control("log y", checkbox("log-y", S.opts.log, (v) => { S.opts.log = v; }))],
@@ -757,7 +760,7 @@ VIEWS.contour = {
 
 VIEWS.rank = {
   title: "Rank: two parameters, coloured by the objective's rank",
-  help: "dark: the best trials, yellow: the worst · click a point: its trial",
+  help: "purple: the best trials, yellow: the worst (the other way round in the dark theme) · click a point: its trial",
   controls: () => [...objectiveControl(), ...pairControls()],
   draw(chart) { pairView(chart, false); },
 };
@@ -1199,6 +1202,14 @@ function xyPlot(chart, cfg) {
       spec.splits = (u) => { const s = u.scales[scale], out = []; for (let i = 0; i < a.cats.length; i++) if (i >= s.min && i <= s.max) out.push(i); return out; };
       spec.values = (u, splits) => splits.map((i) => a.cats[i]);
       if (scale === "y") spec.size = Math.min(180, 16 + 7 * Math.max(...a.cats.map((t) => t.length)));
+    } else if (a.log) {  // 1, 2, 5 times the powers of ten in view (uPlot's own: every 1..9)
+      spec.splits = (u) => {
+        const s = u.scales[scale], out = [];
+        for (let e = Math.floor(Math.log10(s.min)); e <= Math.ceil(Math.log10(s.max)); e++) {
+          for (const m of [1, 2, 5]) { const v = m * Math.pow(10, e); if (v >= s.min && v <= s.max) out.push(+v.toPrecision(6)); }
+        }
+        return out;
+      };
     } else if (a.ints) {
       spec.incrs = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 50000, 100000];
     }
