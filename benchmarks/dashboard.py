@@ -15,6 +15,16 @@ can run against an older checkout (``PYTHONPATH=that/src``) to see what the chan
     PYTHONPATH=src .venv/bin/python benchmarks/dashboard.py                 # 1000 5000 20000
     PYTHONPATH=src .venv/bin/python benchmarks/dashboard.py --sizes 20000 --repeat 20
     PYTHONPATH=src .venv/bin/python benchmarks/dashboard.py --writes 2000
+    PYTHONPATH=src .venv/bin/python benchmarks/dashboard.py --page --sizes 200 10000 [--peer]
+
+Page (``--page``): Debian's headless chromium (Selenium) opens a study of each size (four
+parameters, 20 reported steps per trial, four workers, complete/pruned/failed trials; written in
+bulk) and the page reports, from ``performance.now()``, when its first complete drawing ended
+(ms since the navigation started: the dataset request, parsing it and drawing the history and
+the table), for the first load after the server started and for a reload; then the time to
+draw each view after a click on its tab.  The dataset answer's size and server time are given
+too.  ``--peer`` times optuna-dashboard's study page on the same shape of study (an Optuna
+journal file), where it is installed: until its history chart holds the trials.
 """
 
 from __future__ import annotations
@@ -98,6 +108,171 @@ def _reads_of_one_study(url: str, n: int, repeat: int) -> list[tuple[str, float,
     return out
 
 
+VIEWS = ["history", "intermediate", "parallel", "slice", "contour", "rank", "edf", "timeline"]
+
+_SWITCH = """
+const done = arguments[arguments.length - 1], view = arguments[0];
+const t0 = performance.now();
+document.querySelector(`#view-tabs button[data-view='${view}']`).click();
+requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
+"""
+
+
+def _browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("TUNECYCLE_CHROMIUM", "/usr/bin/chromium")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1280,1000", "--no-first-run", "--disable-extensions"):
+        options.add_argument(arg)
+    service = Service(executable_path=os.environ.get("TUNECYCLE_CHROMEDRIVER",
+                                                     "/usr/bin/chromedriver"))
+    driver = webdriver.Chrome(service=service, options=options)
+    driver.set_script_timeout(120)
+    return driver
+
+
+def _first_render_ms(driver, url: str) -> float:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(url)
+    return float(WebDriverWait(driver, 120, poll_frequency=0.05).until(
+        lambda d: d.execute_script("return window.tunecycleDashboard.state.firstRenderMs;")))
+
+
+def bench_page(sizes: list[int], repeat: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    from tests.dashboard.helpers import Client, fill_rich_study
+
+    from tunecycle.dashboard import DashboardServer
+
+    print("| trials | what | ms (median) |")
+    print("|---:|---|---:|")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{tmp}/page.db"
+            fill_rich_study(url, "page", n, seed=0)
+            driver = _browser()
+            try:
+                with DashboardServer(url, port=0) as server:
+                    page = f"{server.url}studies/page"
+                    rows = [("page load, first after the server started (history + table)",
+                             _first_render_ms(driver, page))]
+                    reloads = [_first_render_ms(driver, page) for _ in range(repeat)]
+                    rows.append(("page load, later (the server kept the dataset)",
+                                 statistics.median(reloads)))
+                    for view in VIEWS:
+                        times = [driver.execute_async_script(_SWITCH, view)
+                                 for _ in range(max(1, repeat // 2))]
+                        rows.append((f"draw the {view} view (click on its tab)",
+                                     statistics.median(times)))
+                    client = Client(server.url)
+                    ms, size = _timed(lambda c=client: c.raw("/api/studies/page/dataset")[2], repeat)
+                    rows.append((f"dataset request alone, kept ({size / 1e6:.2f} MB)", ms))
+            finally:
+                driver.quit()
+            for label, ms in rows:
+                print(f"| {n} | {label} | {ms:.0f} |")
+
+
+_OD_READY = """
+const plots = document.querySelectorAll('.js-plotly-plot');
+if (!plots.length || plots[0].querySelectorAll('.point').length < arguments[0]) return null;
+return performance.now();
+"""
+
+
+def _optuna_study(path: str, n: int) -> None:
+    """The same shape of study as ``fill_rich_study``, in an Optuna journal file (Optuna's
+    fastest storage to fill)."""
+    import numpy as np
+    import optuna
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+    from optuna.trial import TrialState, create_trial
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(path))
+    study = optuna.create_study(study_name="page", storage=storage)
+    rng = np.random.default_rng(0)
+    dists = {"lr": FloatDistribution(1e-4, 1.0, log=True), "width": IntDistribution(8, 512),
+             "optimizer": CategoricalDistribution(["adam", "sgd", "rmsprop"]),
+             "dropout": FloatDistribution(0, 0.5)}
+    trials = []
+    for _ in range(n):
+        lr, width = float(10 ** rng.uniform(-4, 0)), int(rng.integers(8, 513))
+        opt, dropout = ["adam", "sgd", "rmsprop"][int(rng.integers(3))], float(rng.uniform(0, .5))
+        floor = 0.1 + (np.log10(lr) + 2.5) ** 2 / 8 + 0.1 * dropout + (opt == "sgd") * 0.05
+        u = rng.random()
+        state = (TrialState.COMPLETE if u < .8 else TrialState.PRUNED if u < .95
+                 else TrialState.FAIL)
+        last = 20 if state == TrialState.COMPLETE else 10
+        curve = {s: float(floor + 2.0 * 0.7**s + rng.normal(0, 0.004)) for s in range(last)}
+        trials.append(create_trial(
+            state=state, value=None if state == TrialState.FAIL else curve[last - 1],
+            params={"lr": lr, "width": width, "optimizer": opt, "dropout": dropout},
+            distributions=dists, intermediate_values=curve))
+    study.add_trials(trials)
+
+
+def bench_peer(sizes: list[int], repeat: int) -> None:
+    """optuna-dashboard (if installed) on the same shape of study, in the same browser: the
+    time until its study page's first chart holds half the trials' points (a rough mark; at
+    10,000 trials it had not drawn them after 28 s in the one try made, so only 200 is
+    reported in RESULTS.md)."""
+    import subprocess
+    import urllib.request
+
+    try:
+        import optuna_dashboard
+    except ModuleNotFoundError:
+        print("optuna-dashboard is not installed: no peer figures")
+        return
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    print(f"\noptuna-dashboard {optuna_dashboard.__version__} (its study page: history, "
+          "importance, timeline, best trials)\n")
+    print("| trials | what | ms (median) |")
+    print("|---:|---|---:|")
+    serve = ("import sys, optuna, optuna_dashboard; s = optuna.storages.JournalStorage("
+             "optuna.storages.journal.JournalFileBackend(sys.argv[1])); "
+             "optuna_dashboard.run_server(s, host='127.0.0.1', port=int(sys.argv[2]))")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            _optuna_study(f"{tmp}/page.log", n)
+            import socket
+
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = sock.getsockname()[1]
+            proc = subprocess.Popen([sys.executable, "-c", serve, f"{tmp}/page.log", str(port)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            driver = _browser()
+            try:
+                for _ in range(240):
+                    try:
+                        urllib.request.urlopen(f"http://127.0.0.1:{port}/api/studies", timeout=5)
+                        break
+                    except OSError:
+                        time.sleep(0.5)
+                shown = round(n * 0.95 * 0.5)  # about: complete and pruned, not failed
+
+                def load(driver=driver, port=port, shown=shown) -> float:
+                    driver.get(f"http://127.0.0.1:{port}/dashboard/studies/0")
+                    return float(WebDriverWait(driver, 300, poll_frequency=0.05).until(
+                        lambda d: d.execute_script(_OD_READY, shown)))
+
+                first = load()
+                later = statistics.median(load() for _ in range(repeat))
+            finally:
+                driver.quit()
+                proc.terminate()
+                proc.wait(10)
+            print(f"| {n} | study page, first load after the server started | {first:.0f} |")
+            print(f"| {n} | study page, later | {later:.0f} |")
+
+
 def bench_writes(n: int) -> None:
     import tunecycle  # the one on PYTHONPATH: this checkout's src, or an older one
     from tunecycle.records import Direction, TrialState
@@ -129,11 +304,18 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 20000])
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--writes", type=int, metavar="N", help="time N trial writes instead")
+    parser.add_argument("--page", action="store_true", help="time the page in chromium instead")
+    parser.add_argument("--peer", action="store_true",
+                        help="with --page: optuna-dashboard too, if it is installed")
     args = parser.parse_args()
     print(f"`{shlex.join(['python', *sys.argv])}` on {platform.node()} "
           f"({os.cpu_count()} CPUs, Python {platform.python_version()})\n")
     if args.writes:
         bench_writes(args.writes)
+    elif args.page:
+        bench_page(args.sizes, args.repeat)
+        if args.peer:
+            bench_peer(args.sizes, args.repeat)
     else:
         bench_reads(args.sizes, args.repeat)
 

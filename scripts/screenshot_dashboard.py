@@ -1,10 +1,13 @@
-"""Take docs/images/dashboard.png: the dashboard of a real study, photographed while it runs.
+"""Take docs/images/dashboard.png and docs/images/dashboard-VIEW.png: the dashboard of real
+studies, photographed while one runs.
 
 A study with a pruner runs on a thread (a small simulated training loop: each trial reports a
 validation loss per epoch; some trials fail on purpose), writing to a SQLite file in a temporary
-directory.  The dashboard serves that file on 127.0.0.1 (a free port), Debian's headless
-chromium opens the study's page through Selenium, and the picture is taken once the page has
-followed the study live for a while.  Nothing is downloaded.
+directory; a study of two objectives with a constraint, and a second single-objective study to
+compare with, are written first.  The dashboard serves that file on 127.0.0.1 (a free port),
+Debian's headless chromium opens the pages through Selenium, and the pictures are taken once the
+page has followed the study live for a while: the whole page, then each view's figure, a
+trial's page, a comparison of two studies and the dark theme.  Nothing is downloaded.
 
     .venv/bin/python scripts/screenshot_dashboard.py [--output docs/images/dashboard.png]
 """
@@ -26,6 +29,8 @@ from tunecycle.dashboard import DashboardServer
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDY = "mlp-learning-rate"
+VIEWS = ["history", "intermediate", "parallel", "slice", "contour", "rank", "edf", "importance",
+         "timeline"]
 
 
 def objective(trial: tc.Trial) -> float:
@@ -62,6 +67,16 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/tuning.db"
+        other = tc.create_study(name=STUDY + "-random", storage=url, sampler="random",
+                                pruner="median", seed=4)
+        other.optimize(objective, n_trials=args.trials // 2)
+        other.storage.close()
+        two = tc.create_study(name="accuracy-vs-latency", storage=url, sampler="random",
+                              seed=5, directions=["minimize", "minimize"],
+                              constraints_func=lambda t: (t.user_attrs["c"],))
+        two.set_metric_names(["error", "latency_ms"])
+        two.optimize(two_objectives, n_trials=120)
+        two.storage.close()
         study = tc.create_study(name=STUDY, storage=url, sampler="tpe", pruner="median", seed=3)
         study.optimize(objective, n_trials=args.trials // 2)  # a study already under way
         runner = threading.Thread(
@@ -94,10 +109,79 @@ def main() -> None:
                 out.parent.mkdir(parents=True, exist_ok=True)
                 driver.save_screenshot(str(out))
                 print(f"wrote {out} ({out.stat().st_size} bytes) from {server.url}")
+                runner.join()  # the rest from the finished study, so that the pictures agree
+                time.sleep(2)
+                driver.set_window_size(1360, 1700)  # tall enough for a figure or a trial's page
+                _views(driver, server.url, out.parent, study.best_trial.number)
             finally:
                 driver.quit()
-        runner.join()
         study.storage.close()
+
+
+def two_objectives(trial: tc.Trial) -> tuple[float, float]:
+    """A stand-in for a model whose error falls as it grows slower; too slow is infeasible."""
+    width = trial.suggest_int("width", 16, 512, log=True)
+    layers = trial.suggest_int("layers", 1, 6)
+    latency = 0.02 * width * layers ** 0.8 + np.random.default_rng(trial.number).normal(0, 0.3)
+    error = 0.05 + 0.5 / math.sqrt(width * layers)
+    trial.set_user_attr("c", latency - 40.0)
+    return error, latency
+
+
+def _shoot(driver, element_id: str, path: Path) -> None:
+    driver.execute_script("document.getElementById(arguments[0]).scrollIntoView();", element_id)
+    driver.find_element("id", element_id).screenshot(str(path))
+    print(f"wrote {path} ({path.stat().st_size} bytes)")
+
+
+def _wait_view(driver, view: str) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script(
+        "const c = document.getElementById('view-chart');"
+        "return c.dataset.view === arguments[0] && (c.dataset.points > 0 || c.dataset.lines > 0);",
+        view))
+    time.sleep(0.5)
+
+
+def _views(driver, base: str, folder: Path, best: int) -> None:
+    from urllib.parse import quote
+
+    page = f"{base}studies/{quote(STUDY)}"
+    driver.get(page + "#view=history")
+    _wait_view(driver, "history")
+    for view in VIEWS:
+        hash_ = {"contour": "view=contour&pair=lr,width", "rank": "view=rank&pair=lr,dropout",
+                 "slice": "view=slice&param=lr",
+                 "parallel": "view=parallel&brush=param%3Alr%3A0.3%3A0.7"}.get(view, f"view={view}")
+        driver.execute_script("window.location.hash = arguments[0];", hash_)
+        _wait_view(driver, view)
+        _shoot(driver, "view-figure", folder / f"dashboard-{view}.png")
+    driver.set_window_size(1360, 1080)
+    driver.get(page + "#view=parallel&brush=param%3Alr%3A0.3%3A0.7&rows=20")
+    _wait_view(driver, "parallel")
+    driver.execute_script("window.scrollTo(0, 0)")
+    driver.save_screenshot(str(folder / "dashboard-brushing.png"))
+    driver.set_window_size(1360, 1700)
+    print(f"wrote {folder / 'dashboard-brushing.png'}")
+    driver.get(page + f"#view=history&trial={best}")
+    _wait_view(driver, "history")
+    time.sleep(1)
+    driver.execute_script("document.getElementById('trial-detail').scrollIntoView();")
+    _shoot(driver, "trial-detail", folder / "dashboard-trial.png")
+    multi = f"{base}studies/accuracy-vs-latency"
+    for view in ("pareto", "hypervolume"):
+        driver.get(multi + f"#view={view}")
+        _wait_view(driver, view)
+        _shoot(driver, "view-figure", folder / f"dashboard-{view}.png")
+    driver.get(f"{base}#compare={quote(STUDY)}&compare={quote(STUDY + '-random')}")
+    time.sleep(4)
+    _shoot(driver, "compare-figure", folder / "dashboard-compare.png")
+    driver.set_window_size(1360, 1080)
+    driver.get(page + "#view=parallel&theme=dark&rows=20")
+    _wait_view(driver, "parallel")
+    driver.save_screenshot(str(folder / "dashboard-dark.png"))
+    print(f"wrote {folder / 'dashboard-dark.png'}")
 
 
 if __name__ == "__main__":

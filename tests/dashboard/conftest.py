@@ -7,6 +7,8 @@ that started it.
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -45,3 +47,40 @@ def serve() -> Iterator[Callable[[str], tuple[DashboardServer, Client]]]:
     yield start
     for server in started:
         server.stop()
+
+
+# -- a real headless browser (tests/dashboard/test_browser*.py) ------------------------------
+CHROMIUM = os.environ.get("TUNECYCLE_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("TUNECYCLE_CHROMEDRIVER", "/usr/bin/chromedriver")
+
+
+def _missing(why: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{why}; CI is set, so the browser test must run "
+                    "(scripts/ensure-chromium.sh installs chromium and chromium-driver)",
+                    pytrace=False)
+    pytest.skip(f"{why} (run scripts/ensure-chromium.sh)")
+
+
+@pytest.fixture
+def browser():
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError as exc:
+        _missing(f"selenium is not installed ({exc})")
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)) and not shutil.which(path):
+            _missing(f"{path} is missing")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, for errors
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1280,1000", "--no-first-run", "--disable-extensions"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()  # ends the chromedriver and chromium this fixture started

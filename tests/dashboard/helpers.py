@@ -16,6 +16,9 @@ from tunecycle.storage.sql import SQLStorage
 
 OWNER = current_owner()
 
+#: seconds a browser test waits for the page (it polls every 1.5 s; a busy 2-core machine is slow)
+WAIT_S = 15
+
 
 class Client:
     """GET (and other methods) against the server; JSON answers decoded."""
@@ -81,6 +84,66 @@ def fill_study(url: str, name: str, n: int, values: list[float]) -> int:
         ]
         with store._engine.begin() as conn:
             conn.execute(insert(trials), rows)
+            conn.execute(
+                update(studies).where(studies.c.study_id == sid).values(next_number=n, change_seq=n)
+            )
+        return sid
+    finally:
+        store.close()
+
+
+def fill_rich_study(url: str, name: str, n: int, seed: int = 0, steps: int = 20) -> int:
+    """A study of ``n`` trials written in bulk (tests and benchmarks only), shaped like a real
+    one: four parameters (log float, int, categorical, float), ``steps`` reported values each,
+    start and end times over four workers, 80% complete, 15% pruned (half-way), 5% failed."""
+    from datetime import datetime, timedelta
+
+    import numpy as np
+    from sqlalchemy import insert, select, update
+
+    from tunecycle.space import Categorical
+    from tunecycle.storage.schema import intermediate, studies, trials
+
+    rng = np.random.default_rng(seed)
+    dists = json.dumps({"lr": Float(1e-4, 1.0, log=True).to_dict(), "width": Int(8, 512).to_dict(),
+                        "optimizer": Categorical(["adam", "sgd", "rmsprop"]).to_dict(),
+                        "dropout": Float(0.0, 0.5).to_dict()})
+    t0 = datetime(2026, 1, 5, 9, 0, 0)
+    store = SQLStorage(url)
+    try:
+        sid = store.create_study(name, Direction.MINIMIZE).study_id
+        rows, curves = [], []
+        for i in range(n):
+            lr = float(10 ** rng.uniform(-4, 0))
+            width = int(rng.integers(8, 513))
+            opt = ["adam", "sgd", "rmsprop"][int(rng.integers(3))]
+            dropout = float(rng.uniform(0, 0.5))
+            floor = 0.1 + (np.log10(lr) + 2.5) ** 2 / 8 + 0.1 * dropout + (opt == "sgd") * 0.05
+            u = rng.random()
+            state = (TrialState.COMPLETE if u < 0.8 else
+                     TrialState.PRUNED if u < 0.95 else TrialState.FAILED)
+            last = steps if state is TrialState.COMPLETE else steps // 2
+            curve = [float(floor + 2.0 * 0.7**s + rng.normal(0, 0.004)) for s in range(last)]
+            start = t0 + timedelta(seconds=i * 2.5 / 4)
+            rows.append(dict(
+                study_id=sid, number=i, state=state.value,
+                value=None if state is TrialState.FAILED else curve[-1],
+                params=json.dumps({"lr": lr, "width": width, "optimizer": opt,
+                                   "dropout": dropout}),
+                distributions=dists, user_attrs="{}", system_attrs="{}",
+                owner=f"worker-{i % 4}", seq=i + 1, datetime_start=start,
+                datetime_complete=start + timedelta(seconds=float(rng.uniform(1, 4))),
+                fail_reason="CUDA out of memory" if state is TrialState.FAILED else None,
+            ))
+            curves.append(curve)
+        with store._engine.begin() as conn:
+            conn.execute(insert(trials), rows)
+            ids = dict(conn.execute(select(trials.c.number, trials.c.trial_id)
+                                    .where(trials.c.study_id == sid)).all())
+            points = [dict(trial_id=ids[i], step=s, value=v)
+                      for i, curve in enumerate(curves) for s, v in enumerate(curve)]
+            for k in range(0, len(points), 50_000):
+                conn.execute(insert(intermediate), points[k:k + 50_000])
             conn.execute(
                 update(studies).where(studies.c.study_id == sid).values(next_number=n, change_seq=n)
             )

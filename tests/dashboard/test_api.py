@@ -123,7 +123,9 @@ def test_read_only_get_only_and_locked_to_this_server(db_url, writer, serve):
     _, client = serve(db_url)
     for path_ in ("/", "/studies/s", "/static/dashboard.js", "/static/dashboard.css",
                   "/api/studies", "/api/studies/s/summary", "/api/studies/s/trials",
-                  "/api/studies/s/points", "/api/studies/s/changes?since=0"):
+                  "/api/studies/s/points", "/api/studies/s/changes?since=0",
+                  "/api/studies/s/dataset", "/api/studies/s/trial/0", "/api/studies/s/importance",
+                  "/static/vendor/uPlot.iife.min.js", "/static/vendor/uPlot.min.css"):
         code, headers, body = client.raw(path_)
         assert code == 200, path_
         assert "default-src 'self'" in headers["content-security-policy"]
@@ -137,6 +139,7 @@ def test_read_only_get_only_and_locked_to_this_server(db_url, writer, serve):
     code, _, html = client.raw("/")
     text = html.decode()
     assert 'src="/static/dashboard.js"' in text and 'href="/static/dashboard.css"' in text
+    assert 'src="/static/vendor/uPlot.iife.min.js"' in text  # the chart library, vendored
     assert "http://" not in text and "https://" not in text
     assert "://" not in client.raw("/static/dashboard.js")[2].decode()
 

@@ -130,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_storage(p)
     p.add_argument("-o", "--output", required=True, help="output file (.html)")
     p.add_argument("--top", type=_positive_int, default=10, help="leaderboard length")
+    p.add_argument("--interactive", action="store_true",
+                   help="add the dashboard's views (hover, zoom, brushing; scripts inlined, "
+                        "still one file that opens offline)")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("dashboard", help="serve a live, read-only web dashboard of a storage")
     _add_storage(p)
@@ -533,7 +536,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = _output(args.output, (".html", ".htm"))
     _viz()
     study = load_study(args.name, _storage_url(args))
-    from tunecycle.viz.report import write_report
+    if args.interactive:
+        from tunecycle.dashboard.embed import write_interactive_report as write_report
+    else:
+        from tunecycle.viz.report import write_report
 
     write_report(study, out, top=args.top)
     print(f"wrote the report of {study.name!r} ({len(study.trials)} trials) to {out}")

@@ -10,6 +10,9 @@ The API:
 - ``/api/studies/{name}/points``: number, state and value of every trial (for the plots)
 - ``/api/studies/{name}/changes?since=CURSOR``: trials changed after a cursor
 - ``/api/studies/{name}/pareto``: a study of several objectives' front and hypervolume steps
+- ``/api/studies/{name}/dataset?curve_points``: every trial, columnar (``dataset``), for the views
+- ``/api/studies/{name}/trial/{number}``: one trial with all its steps and attributes
+- ``/api/studies/{name}/importance?objective``: the parameter importances (cached)
 
 Responses carry a Content-Security-Policy that lets the page load only from this server, and
 the Host header is checked (when serving on loopback) so that another site cannot read the API
@@ -23,7 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tunecycle.dashboard import views
+from tunecycle.dashboard import dataset, views
 from tunecycle.errors import StudyNotFoundError, TunecycleError
 from tunecycle.storage.base import Storage
 
@@ -76,18 +79,23 @@ def create_app(store: Storage, *, allowed_hosts: Sequence[str] = ("*",)) -> Any:
     from starlette.middleware import Middleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.requests import Request
-    from starlette.responses import FileResponse, JSONResponse
+    from starlette.responses import FileResponse, JSONResponse, Response
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
     points = views.PointsCache()
+    kept = dataset.DatasetCache()
 
-    def api(fn: Callable[[str | None, Query], dict[str, Any]]) -> Callable[[Request], Any]:
+    def api(fn: Callable[..., dict[str, Any] | bytes]) -> Callable[[Request], Any]:
         # a plain function: Starlette runs it on its thread pool, so reads never block the loop
-        def endpoint(request: Request) -> JSONResponse:
+        def endpoint(request: Request) -> Response:
             query = {k: request.query_params.getlist(k) for k in request.query_params}
+            extra = {k: v for k, v in request.path_params.items() if k != "name"}
             try:
-                return JSONResponse(fn(request.path_params.get("name"), query))
+                got = fn(request.path_params.get("name"), query, **extra)
+                if isinstance(got, bytes):  # already encoded (and kept so) by the cache
+                    return Response(got, media_type="application/json")
+                return JSONResponse(got)
             except StudyNotFoundError as exc:
                 return JSONResponse({"error": str(exc)}, status_code=404)
             except ValueError as exc:  # a bad query parameter (UserError is a ValueError)
@@ -129,6 +137,21 @@ def create_app(store: Storage, *, allowed_hosts: Sequence[str] = ("*",)) -> Any:
         Route(
             "/api/studies/{name:path}/pareto",
             api(lambda name, q: points.pareto(store, name)),
+            methods=["GET"],
+        ),
+        Route(
+            "/api/studies/{name:path}/dataset",
+            api(lambda name, q: kept.get(store, name, q)),
+            methods=["GET"],
+        ),
+        Route(
+            "/api/studies/{name:path}/importance",
+            api(lambda name, q: kept.importance(store, name, q)),
+            methods=["GET"],
+        ),
+        Route(
+            "/api/studies/{name:path}/trial/{number:int}",
+            api(lambda name, q, number: kept.trial(store, name, number)),
             methods=["GET"],
         ),
         Route(

@@ -49,6 +49,11 @@ def _iso(when: datetime | None) -> str | None:
     return None if when is None else when.isoformat(timespec="seconds")
 
 
+def _epoch(when: datetime | None) -> float | None:
+    """Seconds since the epoch (the page's time axes), to the millisecond."""
+    return None if when is None else round(when.timestamp(), 3)
+
+
 def trial_doc(t: FrozenTrial) -> dict[str, Any]:
     duration = t.duration
     return clean(
@@ -64,6 +69,9 @@ def trial_doc(t: FrozenTrial) -> dict[str, Any]:
             "user_attrs": dict(t.user_attrs),
             "datetime_start": _iso(t.datetime_start),
             "datetime_complete": _iso(t.datetime_complete),
+            "start_epoch": _epoch(t.datetime_start),
+            "end_epoch": _epoch(t.datetime_complete),
+            "retry_of": t.retry_of,
             "duration_s": None if duration is None else duration.total_seconds(),
             "fail_reason": t.fail_reason,
             "owner": t.owner,
