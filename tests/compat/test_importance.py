@@ -114,6 +114,10 @@ def test_seeded_fanova_repeats(study):
     assert a == b
 
 
+def fair_share(record) -> dict[str, float]:
+    return dict(zip(record.names, record.importances))
+
+
 def test_a_branch_choice_is_credited_with_its_branches_outliers():
     """The svm branch and the rf branch have the same mean value, but svm with a small C gives
     outliers: the choice decides them.  Main effects alone give the family almost nothing;
@@ -131,8 +135,11 @@ def test_a_branch_choice_is_credited_with_its_branches_outliers():
         return 0.8 + 0.001 * p["rf.depth"]
 
     study.optimize(objective, n_trials=60, space=space)
-    main_only = param_importances(study.trials).as_dict()
+    record = param_importances(study.trials)
+    main_only = dict(zip(record.names, record.main_share))
     assert main_only["family"] < 0.1  # the weakness: the choice reads almost nothing
+    assert record.branch_choices == ("family",)
+    assert fair_share(record) == pytest.approx(imp.get_param_importances(study))  # one rule
     fair = imp.get_param_importances(study)
     assert fair["family"] > 0.3 and fair["rf.depth"] < 0.05, fair
     for name in ("ped", "mdi"):  # the other evaluators agree the choice matters

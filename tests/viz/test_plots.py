@@ -131,20 +131,87 @@ def test_slice(conditional_study):
     assert [t.get_text() for t in by_label["model"].get_xticklabels()] == ["svm", "knn"]
 
 
-def test_contour(conditional_study, one_trial_study):
-    fig = plots.plot_contour(conditional_study, ["scale", "knn.k"])
-    ax = fig.axes[0]
-    assert ax.get_xlabel() == "scale" and ax.get_ylabel() == "knn.k"
-    done = vd.complete_trials(conditional_study.trials)
-    n = sum("knn.k" in t.params for t in done)
-    scatter = [c for c in ax.collections if len(c.get_offsets()) == n]
-    assert scatter, "the trials are drawn over the surface"
-    fig = plots.plot_contour(conditional_study)  # by default the pairs that vary together
-    labelled = [(a.get_xlabel(), a.get_ylabel()) for a in fig.axes if a.get_xlabel()]
-    assert len(labelled) == 3 and ("model", "svm.C") not in labelled
-    assert "two parameters that vary together" in note(plots.plot_contour(one_trial_study))
-    with pytest.raises(tc.UserError, match="at least two"):
-        plots.plot_contour(conditional_study, ["scale"])
+@pytest.fixture(scope="module")
+def mixed_study() -> tc.Study:
+    """An integer, a log integer, a categorical, a log float and a float."""
+    space = {"degree": tc.Int(2, 5), "n": tc.Int(1, 200, log=True),
+             "kernel": tc.Categorical(["rbf", "poly", "linear"]),
+             "C": tc.Float(1e-3, 1e3, log=True), "x": tc.Float(-1.0, 1.0)}
+
+    def objective(trial: tc.Trial) -> float:
+        p = trial.params
+        return (p["degree"] - 3) ** 2 + math.log10(p["C"]) ** 2 / 9 + p["x"] \
+            + {"rbf": 0.0, "poly": 1.0, "linear": 2.0}[p["kernel"]] + math.log(p["n"]) / 5
+
+    study = tc.create_study(sampler="random", seed=3)
+    study.optimize(objective, n_trials=40, space=space)
+    return study
+
+
+def ticks(ax, which: str) -> tuple[list[float], list[str]]:
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    lo, hi = sorted(ax.get_xlim() if which == "x" else ax.get_ylim())
+    kept = [(v, t.get_text()) for v, t in zip(axis.get_majorticklocs(),
+                                               axis.get_majorticklabels()) if lo <= v <= hi]
+    return [v for v, _ in kept], [t for _, t in kept]
+
+
+def assert_integer_axis(ax, which: str, low: int, high: int, drawn) -> None:
+    """Ticks only on integers within [low, high], labelled by themselves, and every trial
+    drawn exactly on an integer of the range."""
+    values, labels = ticks(ax, which)
+    assert values and all(float(v).is_integer() and low <= v <= high for v in values), values
+    assert labels == [str(int(v)) for v in values]
+    minor = (ax.xaxis if which == "x" else ax.yaxis).get_minorticklocs()
+    assert len(minor) == 0
+    assert all(float(v).is_integer() and low <= v <= high for v in drawn)
+
+
+def assert_categorical_axis(ax, which: str, choices, drawn) -> None:
+    values, labels = ticks(ax, which)
+    assert values == list(range(len(choices))) and labels == list(choices)
+    assert set(drawn) <= set(range(len(choices)))
+
+
+def test_contour_axes_are_on_the_parameters_values(mixed_study):
+    ax = plots.plot_contour(mixed_study, ["degree", "C"]).axes[0]
+    (scatter,) = [c for c in ax.collections if len(c.get_offsets()) == 40]
+    xy = scatter.get_offsets()
+    assert_integer_axis(ax, "x", 2, 5, xy[:, 0])
+    assert sorted(ticks(ax, "x")[0]) == [2, 3, 4, 5]  # a short range: every value
+    assert sorted(set(xy[:, 0])) == sorted({t.params["degree"] for t in mixed_study.trials})
+    assert ax.get_yscale() == "log" and ax.get_ylim() == pytest.approx((1e-3, 1e3))
+    assert sorted(xy[:, 1]) == pytest.approx(sorted(t.params["C"] for t in mixed_study.trials))
+
+    ax = plots.plot_contour(mixed_study, ["kernel", "n"]).axes[0]
+    (scatter,) = [c for c in ax.collections if len(c.get_offsets()) == 40]
+    xy = scatter.get_offsets()
+    assert_categorical_axis(ax, "x", ["rbf", "poly", "linear"], xy[:, 0])
+    index = {"rbf": 0, "poly": 1, "linear": 2}
+    assert sorted(zip(xy[:, 0], xy[:, 1])) == sorted(
+        (index[t.params["kernel"]], t.params["n"]) for t in mixed_study.trials)
+    assert ax.get_yscale() == "log"
+    assert_integer_axis(ax, "y", 1, 200, xy[:, 1])
+    # the surface covers the axes: it is drawn on the same values as the points
+    (surface,) = [c for c in ax.collections if c is not scatter]
+    x0, x1 = surface.get_datalim(ax.transData).intervalx
+    assert (x0, x1) == pytest.approx((-0.5, 2.5), abs=1e-6)
+
+
+def test_slice_axes_are_on_the_parameters_values(mixed_study):
+    fig = plots.plot_slice(mixed_study)
+    by_label = {ax.get_xlabel(): ax for ax in fig.axes if ax.axison and ax.get_xlabel()
+                and ax.collections}
+    degree = by_label["degree"]
+    assert_integer_axis(degree, "x", 2, 5, degree.collections[0].get_offsets()[:, 0])
+    n = by_label["n"]
+    assert n.get_xscale() == "log"
+    assert_integer_axis(n, "x", 1, 200, n.collections[0].get_offsets()[:, 0])
+    kernel = by_label["kernel"]
+    assert_categorical_axis(kernel, "x", ["rbf", "poly", "linear"],
+                            kernel.collections[0].get_offsets()[:, 0])
+    assert by_label["C"].get_xscale() == "log"
+    assert by_label["x"].get_xlim() == pytest.approx((-1.0, 1.0))
 
 
 def test_intermediate_marks_pruned_trials(conditional_study, one_trial_study):
@@ -152,10 +219,17 @@ def test_intermediate_marks_pruned_trials(conditional_study, one_trial_study):
     ax = fig.axes[0]
     curves = vd.intermediate(conditional_study.trials)
     n_pruned = sum(c.pruned for c in curves)
-    dashed = [ln for ln in ax.lines if ln.get_linestyle() == "--"]
-    crosses = [ln for ln in ax.lines if ln.get_marker() == "x"]
-    assert len(dashed) == len(crosses) == n_pruned > 0
-    assert len(ax.lines) == len(curves) + n_pruned
+    by_label = {c.get_label(): c for c in ax.collections}
+    assert n_pruned > 0 and set(by_label) == {"pruned", "complete"}
+    # one line per curve, each through the trial's reported (step, value) pairs
+    drawn = sorted(tuple(map(tuple, seg)) for c in ax.collections for seg in c.get_segments())
+    assert drawn == sorted(tuple(zip(c.steps, c.values)) for c in curves)
+    assert len(by_label["pruned"].get_segments()) == n_pruned
+    assert by_label["pruned"].get_linestyle()[0][1] is not None  # dashed
+    assert by_label["complete"].get_linestyle()[0][1] is None  # solid
+    (crosses,) = [ln for ln in ax.lines if ln.get_marker() == "x"]  # where pruned ones stopped
+    assert sorted(zip(crosses.get_xdata(), crosses.get_ydata())) == sorted(
+        (c.steps[-1], c.values[-1]) for c in curves if c.pruned)
     assert "pruned" in [t.get_text() for t in ax.get_legend().get_texts()]
     assert ax.get_xlabel() == "step" and f"{n_pruned} pruned" in ax.get_title()
     assert "no trial has reported" in note(plots.plot_intermediate(one_trial_study))
@@ -169,16 +243,54 @@ def test_edf(conditional_study):
     assert list(line.get_xdata()) == sorted(line.get_xdata())
 
 
-def test_timeline(failed_study, empty_study):
+def bars(ax) -> list[tuple[float, float, float]]:
+    """Each bar of a timeline as (start, end, middle of its row), in drawing order."""
+    out = []
+    for c in ax.collections:
+        for path in c.get_paths():
+            xs, ys = path.vertices[:, 0], path.vertices[:, 1]
+            out.append((xs.min(), xs.max(), (ys.min() + ys.max()) / 2))
+    return out
+
+
+def test_timeline_of_one_worker_gives_each_trial_its_own_bar(conditional_study, failed_study,
+                                                             empty_study):
     ax = plots.plot_timeline(failed_study).axes[0]
-    assert sum(len(c.get_paths()) for c in ax.collections) == 3  # one bar per trial
+    assert len(bars(ax)) == 3
     assert {tuple(c.get_facecolor()[0][:3]) for c in ax.collections} == {
         matplotlib.colors.to_rgb(plots.STATE_COLORS[tc.TrialState.FAILED])}
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["failed"]
-    owner = failed_study.trials[0].owner
-    assert [t.get_text() for t in ax.get_yticklabels()] == [owner]
     assert ax.get_xlabel() == "seconds since the first trial started"
+    assert failed_study.trials[0].owner in ax.get_ylabel()
+    # 30 trials run back to back by one worker: 30 bars, one row each (the trial's number),
+    # each from the trial's start to its end
+    trials = conditional_study.trials
+    ax = plots.plot_timeline(conditional_study).axes[0]
+    drawn = sorted(bars(ax), key=lambda b: b[2])
+    assert [round(b[2]) for b in drawn] == [t.number for t in trials]
+    tl = vd.timeline(trials)
+    origin_spans = {s.number: s for s in tl.spans}
+    for (x0, x1, _y), t in zip(drawn, trials):
+        span = origin_spans[t.number]
+        assert x0 == pytest.approx(span.start) and x1 >= span.end - 1e-9
+    labels = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert labels == {t.state.value for t in trials}
     assert note(plots.plot_timeline(empty_study)) == "no trial has started yet"
+
+
+def test_timeline_of_several_workers_has_a_lane_each(conditional_study):
+    import dataclasses
+
+    trials = [dataclasses.replace(t, owner=f"host:{100 + t.number % 2}")
+              for t in conditional_study.trials]
+    ax = plots.plot_timeline(trials).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["host:100", "host:101"]
+    assert ax.get_ylabel() == "worker"
+    drawn = bars(ax)
+    assert len(drawn) == len(trials) and {round(b[2]) for b in drawn} == {0, 1}
+    # consecutive trials of a lane alternate shades, so back-to-back bars stay apart
+    complete = [c for c in ax.collections if c.get_label() == "complete"][0]
+    assert len({tuple(f) for f in complete.get_facecolor()}) == 2
 
 
 def test_confusion_matrix(empty_study):

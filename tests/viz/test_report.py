@@ -120,3 +120,32 @@ def test_report_refuses_a_bad_path_and_hides_passwords(empty_study, tmp_path):
     assert redact_url("postgresql+psycopg://bob:s3cret@db:5432/x") == \
         "postgresql+psycopg://bob:***@db:5432/x"
     assert redact_url("sqlite:///a.db") == "sqlite:///a.db"
+
+
+PLOT_TITLES = ["optimisation history", "parallel coordinates", "slice", "contour",
+               "intermediate values", "empirical distribution", "timeline",
+               "value against duration (Pareto front)"]
+
+
+def test_report_of_a_conditional_study_keeps_its_sections_in_one_file(conditional_study,
+                                                                      tmp_path):
+    from tunecycle.viz.importance import param_importances
+
+    page = write_report(conditional_study, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert list(tmp_path.iterdir()) == [tmp_path / "r.html"]  # one file, nothing beside it
+    assert fetches(page) == []
+    assert re.findall(r'<h2 id="([^"]+)"', page) == ["summary", "best", "test", "leaderboard",
+                                                      "importance", "plots"]
+    assert re.findall(r"<h3>([^<]+)</h3>", page) == PLOT_TITLES
+    alts = re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,', page)
+    assert alts == ["importance", *PLOT_TITLES]
+    # the importances shown are the study's (one fit, the contour ranks its pairs by it), the
+    # family choice credited with its total effect and its main effect shown beside it
+    imp = param_importances(conditional_study.trials)
+    table = page.split('<h2 id="importance">')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">([^<]+)</td>"
+                      r"<td class=\"num\">([^<]+)</td><td class=\"num\">([^<]+)</td></tr>", table)
+    assert [r[0] for r in rows] == list(imp.names)
+    assert [float(r[1]) for r in rows] == pytest.approx(imp.importances, rel=1e-5)
+    assert [float(r[3]) for r in rows] == pytest.approx(imp.main_share, rel=1e-5, abs=1e-12)
+    assert "branch choice (model)" in html.unescape(table)

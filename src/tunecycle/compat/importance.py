@@ -21,7 +21,8 @@ branch parameters get an importance too).
 A categorical that chooses between branches (``Categorical({"svm": {...}, "rf": {...}})``) is
 credited by fANOVA with its total effect (its main effect plus every interaction it takes part
 in), not its main effect alone: the choice's effect lives in the branches' parameters, so its
-main effect reads near 0 even when it decides between good and bad regions.
+main effect reads near 0 even when it decides between good and bad regions.  That rule is
+:func:`tunecycle.viz.importance.param_importances`' own (one implementation for both names).
 """
 
 from __future__ import annotations
@@ -109,73 +110,12 @@ class FanovaImportanceEvaluator(BaseImportanceEvaluator):
         from tunecycle.viz.importance import param_importances
 
         done, _ = _trials(study, target)
-        names, axes = _names(done, params)
+        names, _ = _names(done, params)
         if not names:
             return {}
         imp = param_importances(done, names, n_trees=self.n_trees, seed=self.seed,
                                 max_depth=self.max_depth)
-        scores = dict(zip(imp.names, imp.variance_share))
-        parents = branching(done, names, axes)
-        if parents:
-            scores.update(total_effects(done, names, axes, parents, self.n_trees, self.seed,
-                                        self.max_depth))
-        return _ordered(scores)
-
-
-def branching(done: Sequence[FrozenTrial], names: Sequence[str],
-              axes: dict[str, vd.ParamAxis]) -> list[str]:
-    """The categoricals among ``names`` whose value decides which other parameters a trial
-    has (a conditional space's branch choice): some parameter is present for some of its
-    values and absent for others, and always so for each value."""
-    out = []
-    for p in names:
-        if axes[p].kind != "categorical":
-            continue
-        rows = [t for t in done if p in t.params]
-        for q in axes:
-            if q == p:
-                continue
-            seen: dict[str, set[bool]] = {}
-            for t in rows:
-                seen.setdefault(repr(t.params[p]), set()).add(q in t.params)
-            if all(len(v) == 1 for v in seen.values()) and \
-                    len({next(iter(v)) for v in seen.values()}) == 2:
-                out.append(p)
-                break
-    return out
-
-
-def total_effects(done: Sequence[FrozenTrial], names: Sequence[str],
-                  axes: dict[str, vd.ParamAxis], which: Sequence[str], n_trees: int,
-                  seed: int, max_depth: int | None, n_points: int = 1024) -> dict[str, float]:
-    """Each of ``which``'s total-effect share of the forest's variance (its main effect plus
-    every interaction it is part of), per tree by Jansen's estimator on uniform points of the
-    unit cube, averaged over the trees; the forest is the one fANOVA fits (same encoding,
-    same seed)."""
-    from sklearn.ensemble import RandomForestRegressor
-
-    from tunecycle.viz.importance import _encode
-
-    X = _encode(done, [axes[n] for n in names], np.random.default_rng(seed))
-    y = np.array([float(t.value) for t in done])  # type: ignore[arg-type]
-    forest = RandomForestRegressor(n_estimators=n_trees, random_state=seed, n_jobs=1,
-                                   min_samples_leaf=1, max_depth=max_depth).fit(X, y)
-    rng = np.random.default_rng(seed + 1)
-    A = rng.random((n_points, len(names)))
-    B = rng.random((n_points, len(names)))
-    out: dict[str, float] = {}
-    for p in which:
-        j = names.index(p)
-        AB = A.copy()
-        AB[:, j] = B[:, j]
-        shares = []
-        for tree in forest.estimators_:
-            fa, fab = tree.predict(A), tree.predict(AB)
-            var = float(np.var(fa))
-            shares.append(0.0 if var <= 1e-12 * max(1.0, float(np.mean(fa)) ** 2)
-                          else min(1.0, float(np.mean((fa - fab) ** 2)) / (2 * var)))
-        out[p] = float(np.mean(shares))
-    return out
+        return _ordered(dict(zip(imp.names, imp.variance_share)))
 
 
 class MeanDecreaseImpurityImportanceEvaluator(BaseImportanceEvaluator):
@@ -190,13 +130,13 @@ class MeanDecreaseImpurityImportanceEvaluator(BaseImportanceEvaluator):
                  target: Callable[[FrozenTrial], float] | None = None) -> dict[str, float]:
         from sklearn.ensemble import RandomForestRegressor
 
-        from tunecycle.viz.importance import _encode
+        from tunecycle.viz.importance import encode
 
         done, _ = _trials(study, target)
         names, axes = _names(done, params)
         if not names:
             return {}
-        X = _encode(done, [axes[n] for n in names], np.random.default_rng(self.seed))
+        X = encode(done, [axes[n] for n in names], np.random.default_rng(self.seed))
         y = np.array([float(t.value) for t in done])  # type: ignore[arg-type]
         forest = RandomForestRegressor(n_estimators=self.n_trees, max_depth=self.max_depth,
                                        random_state=self.seed, n_jobs=1)

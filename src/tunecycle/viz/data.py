@@ -80,6 +80,42 @@ class ParamAxis:
                 return math.nan
         return float(value)
 
+    def natural(self, u: Any) -> Any:
+        """Unit positions (a number or an array) on the natural axis: the inverse of
+        :meth:`unit` taken as continuous, so that a value's unit position lands on the value
+        itself (an integer on the integer, choice ``i`` on ``i``) and the unit interval spans
+        :attr:`limits`."""
+        u = np.asarray(u, dtype=float)
+        p = self.param
+        if isinstance(p, Categorical):
+            return u * len(p.choices) - 0.5
+        assert isinstance(p, (Float, Int))
+        lo, hi = self._span()
+        if self.kind == "log":
+            return np.exp(math.log(lo) + u * (math.log(hi) - math.log(lo)))
+        return lo + u * (hi - lo)
+
+    @property
+    def limits(self) -> tuple[float, float]:
+        """The natural axis' range: a number's bounds (half a step beyond them for integers and
+        stepped floats, whose values sit in the middle of their share), ``-0.5`` to
+        ``n - 0.5`` for a categorical's indices."""
+        lo, hi = self.natural(0.0), self.natural(1.0)
+        return float(lo), float(hi)
+
+    def _span(self) -> tuple[float, float]:
+        p = self.param
+        assert isinstance(p, (Float, Int))
+        low, high = float(p.low), float(p.high)
+        if high == low:  # one value: a unit-wide axis around it
+            return (low / math.e, low * math.e) if self.kind == "log" else (low - 0.5, low + 0.5)
+        step = p.step if isinstance(p, Float) else (None if p.log else p.step)
+        if isinstance(p, Int) and p.log:
+            return low - 0.5, high + 0.5
+        if step is not None:
+            return low - step / 2, high + step / 2
+        return low, high
+
 
 def _axis(name: str, param: Param) -> ParamAxis:
     if isinstance(param, Categorical):
@@ -280,6 +316,10 @@ class ContourData:
     values: tuple[float, ...]
     grid: tuple[float, ...]  # the grid's coordinates along both axes
     z: tuple[tuple[float, ...], ...] | None  # z[i][j] at (grid[j], grid[i]); None: no surface
+    #: the points on natural axes (the numbers themselves, a categorical's index); the grid's
+    #: natural coordinates are ``x_axis.natural(grid)``, ``y_axis.natural(grid)``
+    x_values: tuple[float, ...] = ()
+    y_values: tuple[float, ...] = ()
 
 
 def contour(trials: Sequence[FrozenTrial], x: str, y: str, resolution: int = 40) -> ContourData:
@@ -288,20 +328,27 @@ def contour(trials: Sequence[FrozenTrial], x: str, y: str, resolution: int = 40)
     _pick(axes, [x, y])
     if x == y:
         raise UserError(f"params: a contour needs two different parameters, got {x!r} twice")
-    rows = [(axes[x].unit(t.params[x]), axes[y].unit(t.params[y]), float(t.value))  # type: ignore[arg-type]
-            for t in done if x in t.params and y in t.params]
-    rows = [r for r in rows if math.isfinite(r[0]) and math.isfinite(r[1])]
+    ax, ay = axes[x], axes[y]
+    both = [t for t in done if x in t.params and y in t.params]
+    rows = [(ax.unit(t.params[x]), ay.unit(t.params[y]), float(t.value),  # type: ignore[arg-type]
+             ax.value(t.params[x]), ay.value(t.params[y])) for t in both]
+    rows = [r for r in rows if all(math.isfinite(v) for v in r)]
     grid = np.linspace(0.0, 1.0, resolution)
-    z = _interpolate(rows, grid)
-    return ContourData(axes[x], axes[y], tuple(r[0] for r in rows), tuple(r[1] for r in rows),
-                       tuple(r[2] for r in rows), tuple(grid.tolist()), z)
+    z = _interpolate([r[:3] for r in rows], grid)
+    return ContourData(ax, ay, tuple(r[0] for r in rows), tuple(r[1] for r in rows),
+                       tuple(r[2] for r in rows), tuple(grid.tolist()), z,
+                       tuple(r[3] for r in rows), tuple(r[4] for r in rows))
 
 
 def _interpolate(rows: list[tuple[float, float, float]],
                  grid: np.ndarray) -> tuple[tuple[float, ...], ...] | None:
     points = np.array([(r[0], r[1]) for r in rows], dtype=float).reshape(-1, 2)
     values = np.array([r[2] for r in rows], dtype=float)
-    if len(np.unique(points, axis=0)) < 3:
+    # trials at the same point (integer and categorical axes repeat them) become one point at
+    # their mean value: a triangulation of repeated points is slow and its value arbitrary
+    points, where = np.unique(points, axis=0, return_inverse=True)
+    values = np.bincount(where.ravel(), weights=values) / np.bincount(where.ravel())
+    if len(points) < 3:
         return None
     from scipy.interpolate import griddata
     from scipy.spatial import QhullError

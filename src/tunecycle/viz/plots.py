@@ -153,15 +153,37 @@ def _nothing_complete(trials: Sequence[FrozenTrial]) -> str:
     return f"no complete trials yet ({shown})"
 
 
-def _unit_ticks(ax: Axes, axis: vd.ParamAxis, which: str) -> None:
-    if which == "x":
-        ax.set_xlim(-0.02, 1.02)
-        ax.set_xticks(axis.ticks, axis.labels)
-        ax.set_xlabel(axis.name)
-    else:
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_yticks(axis.ticks, axis.labels)
-        ax.set_ylabel(axis.name)
+def _natural_axis(ax: Axes, axis: vd.ParamAxis, which: str, rotate: bool = False) -> None:
+    """A parameter's axis in its own values: an integer's values on integer ticks, a
+    categorical's choices at 0, 1, ... labelled by name, a log parameter on a log scale; the
+    axis spans the parameter's range (:attr:`~tunecycle.viz.data.ParamAxis.limits`)."""
+    from matplotlib.ticker import NullFormatter, NullLocator
+
+    x = which == "x"
+    (ax.set_xlabel if x else ax.set_ylabel)(axis.name)
+    set_ticks = ax.set_xticks if x else ax.set_yticks
+    along = ax.xaxis if x else ax.yaxis
+    if axis.kind == "categorical":
+        n = len(axis.labels)
+        kw = {"rotation": 20, "ha": "right"} if rotate else {}
+        set_ticks(range(n), axis.labels, **kw)
+        (ax.set_xlim if x else ax.set_ylim)(-0.5, n - 0.5)
+        along.set_minor_locator(NullLocator())
+        return
+    if axis.kind == "log":
+        (ax.set_xscale if x else ax.set_yscale)("log")
+        along.set_minor_formatter(NullFormatter())
+    (ax.set_xlim if x else ax.set_ylim)(*axis.limits)
+    if isinstance(axis.param, Int):  # integers on their own ticks, nothing in between
+        values = vd.int_tick_values(axis.param)
+        set_ticks(values, [str(v) for v in values])
+        along.set_minor_locator(NullLocator())
+
+
+def _legend(ax: Axes, n_points: int, **kw: Any) -> None:
+    """A legend where it hides the fewest points; with many points a fixed corner (finding the
+    emptiest place costs a pass over every point)."""
+    ax.legend(loc="best" if n_points <= 2000 else "upper right", **kw)
 
 
 # -- history -------------------------------------------------------------------------------------
@@ -186,7 +208,7 @@ def plot_history(source: Any, *, direction: Direction | str | None = None,
     ax.set_xlabel("trial number")
     ax.set_ylabel(_value_label(dirn, name))
     ax.set_title(title)
-    ax.legend(loc="best")
+    _legend(ax, len(h.numbers))
     ax.grid(alpha=0.3)
     return fig
 
@@ -311,25 +333,17 @@ def plot_slice(source: Any, params: Sequence[str] | None = None, *,
     cols = min(3, len(data))
     rows = math.ceil(len(data) / cols)
     fig = _figure((3.4 * cols + 1.0, 3.0 * rows + 0.5))
-    axes = fig.subplots(rows, cols, squeeze=False)
+    # one value axis for every panel: labelled on the left column only
+    axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
     numbers = [n for s in data for n in s.numbers]
     vmin, vmax = min(numbers, default=0), max(numbers, default=1)
     scatter = None
-    for ax, s in zip(axes.flat, data):
+    for i, (ax, s) in enumerate(zip(axes.flat, data)):
         scatter = ax.scatter(s.x, s.values, c=s.numbers, cmap="Blues", vmin=vmin,
                              vmax=max(vmax, vmin + 1), edgecolors="#333333", linewidths=0.3, s=20)
-        ax.set_xlabel(s.axis.name)
-        ax.set_ylabel(_value_label(dirn, name))
-        if s.axis.kind == "categorical":
-            ax.set_xticks(range(len(s.axis.labels)), s.axis.labels, rotation=20, ha="right")
-            ax.set_xlim(-0.5, len(s.axis.labels) - 0.5)
-        elif s.axis.kind == "log":
-            from matplotlib.ticker import NullFormatter
-
-            ax.set_xscale("log")
-            ax.xaxis.set_minor_formatter(NullFormatter())
-        if isinstance(s.axis.param, Int):  # integers on their own ticks
-            ax.set_xticks([int(v) for v in s.axis.labels], s.axis.labels)
+        _natural_axis(ax, s.axis, "x", rotate=True)
+        if i % cols == 0:
+            ax.set_ylabel(_value_label(dirn, name))
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(data):]:
         ax.set_axis_off()
@@ -342,11 +356,15 @@ def plot_slice(source: Any, params: Sequence[str] | None = None, *,
 # -- contour -------------------------------------------------------------------------------------
 def plot_contour(source: Any, params: Sequence[str] | None = None, *,
                  direction: Direction | str | None = None,
-                 objective: int | str | None = None) -> Figure:
+                 objective: int | str | None = None,
+                 importance: Importance | None = None) -> Figure:
     """The objective over pairs of parameters, interpolated between the trials: every pair of
     ``params``, or by default the three pairs of the most important parameters that were
     active together in three or more trials (in a conditional space, parameters of one
-    branch).  In a study of several objectives, ``objective`` picks the one shown."""
+    branch; ``importance`` gives the ranking, else it is computed).  Each axis is in the
+    parameter's own values: integers on integer ticks, categorical choices by name, log
+    parameters on a log scale.  In a study of several objectives, ``objective`` picks the one
+    shown."""
     trials, dirn, name = _read(source, direction, objective)
     title = "Contour"
     if params is not None and len(params) < 2:
@@ -356,7 +374,9 @@ def plot_contour(source: Any, params: Sequence[str] | None = None, *,
     if params is not None:
         pairs = list(combinations(params, 2))
     else:
-        pairs = vd.top_pairs(trials, 3, _importances_or_none(trials))
+        weights = importance.as_dict() if importance is not None else \
+            _importances_or_none(trials)
+        pairs = vd.top_pairs(trials, 3, weights)
     if not pairs:
         return _note(_figure(), title, "a contour needs two parameters that vary together\n"
                                        "in three or more complete trials")
@@ -372,10 +392,12 @@ def plot_contour(source: Any, params: Sequence[str] | None = None, *,
     cmap = colormaps[_CMAP if dirn is Direction.MAXIMIZE else _CMAP + "_r"]
     for ax, c in zip(axes, data):
         if c.z is not None:
-            ax.contourf(c.grid, c.grid, c.z, levels=15, cmap=cmap, norm=norm, alpha=0.85)
-        ax.scatter(c.x, c.y, c="white", edgecolors="black", linewidths=0.6, s=16, zorder=3)
-        _unit_ticks(ax, c.x_axis, "x")
-        _unit_ticks(ax, c.y_axis, "y")
+            ax.contourf(c.x_axis.natural(c.grid), c.y_axis.natural(c.grid), c.z, levels=15,
+                        cmap=cmap, norm=norm, alpha=0.85)
+        ax.scatter(c.x_values, c.y_values, c="white",
+                   edgecolors="black", linewidths=0.6, s=16, zorder=3)
+        _natural_axis(ax, c.x_axis, "x", rotate=True)
+        _natural_axis(ax, c.y_axis, "y")
     from matplotlib.cm import ScalarMappable
 
     fig.colorbar(ScalarMappable(norm, cmap), ax=list(axes), label=_value_label(dirn, name))
@@ -394,30 +416,34 @@ def _importances_or_none(trials: Sequence[FrozenTrial]) -> dict[str, float] | No
 
 # -- intermediate values -------------------------------------------------------------------------
 def plot_intermediate(source: Any) -> Figure:
-    """Each trial's reported values by step; pruned trials dashed, with an x where they stopped."""
+    """Each trial's reported values by step; pruned trials dashed, with an x where they stopped.
+    The curves of one state are one collection (fast with thousands of trials)."""
     trials = _read_all(source).trials
     fig = _figure()
     title = "Intermediate values"
     curves = vd.intermediate(trials)
     if not curves:
         return _note(fig, title, "no trial has reported intermediate values")
+    from matplotlib.collections import LineCollection
+
     ax = fig.add_subplot()
-    seen: set[str] = set()
+    kinds: dict[tuple[TrialState, bool], list[vd.Curve]] = {}
     for c in curves:
-        kind = "pruned" if c.pruned else c.state.value
-        color = STATE_COLORS[c.state]
-        label = kind if kind not in seen else None
-        seen.add(kind)
-        ax.plot(c.steps, c.values, color=color, alpha=0.75, linewidth=1.1,
-                linestyle="--" if c.pruned else "-", label=label)
-        if c.pruned:
-            ax.plot([c.steps[-1]], [c.values[-1]], marker="x", color=color, markersize=7,
-                    linestyle="none")
+        kinds.setdefault((c.state, c.pruned), []).append(c)
+    for (state, pruned), group in kinds.items():
+        segments = [list(zip(c.steps, c.values)) for c in group]
+        ax.add_collection(LineCollection(
+            segments, colors=STATE_COLORS[state], alpha=0.75, linewidths=1.1,
+            linestyles="--" if pruned else "-", label="pruned" if pruned else state.value))
+        if pruned:
+            ax.plot([c.steps[-1] for c in group], [c.values[-1] for c in group], marker="x",
+                    color=STATE_COLORS[state], markersize=7, linestyle="none")
+    ax.autoscale_view()
     ax.set_xlabel("step")
     ax.set_ylabel("intermediate value")
     n_pruned = sum(c.pruned for c in curves)
     ax.set_title(f"{title}: {len(curves)} trials, {n_pruned} pruned")
-    ax.legend(loc="best")
+    _legend(ax, sum(len(c.steps) for c in curves))
     ax.grid(alpha=0.3)
     return fig
 
@@ -445,31 +471,52 @@ def plot_edf(source: Any, *, direction: Direction | str | None = None,
 
 # -- timeline ------------------------------------------------------------------------------------
 def plot_timeline(source: Any) -> Figure:
-    """Each started trial as a bar on its worker's lane, coloured by state."""
+    """Each started trial as its own bar from its start to its end, coloured by state.  With
+    one worker every trial gets a row (by trial number), so back-to-back trials stay apart and
+    the bars' lengths are the trials' durations; with several, each worker gets a lane and
+    consecutive bars in a lane alternate shades."""
     trials = _read_all(source).trials
-    fig = _figure((7.0, max(2.5, 1.0 + 0.45 * len({t.owner for t in trials}))))
-    title = "Timeline of trials"
     tl = vd.timeline(trials)
+    lanes = len(tl.workers) > 1
+    fig = _figure((7.0, max(2.5, 1.0 + 0.45 * len(tl.workers))) if lanes else (7.0, 4.0))
+    title = "Timeline of trials"
     if not tl.spans:
         return _note(fig, title, "no trial has started yet")
+    from matplotlib.collections import PolyCollection
+    from matplotlib.colors import to_rgb
+
     ax = fig.add_subplot()
+    end = max(s.end for s in tl.spans) or 1.0
+    shortest = end * 1e-3  # a bar of an instant trial stays visible
     lane = {w: i for i, w in enumerate(tl.workers)}
-    for state in TrialState:  # one collection per state and worker: fast with many trials
-        labelled = False
-        for worker in tl.workers:
-            bars = [(s.start, max(s.end - s.start, 1e-3)) for s in tl.spans
-                    if s.state is state and s.worker == worker]
-            if bars:
-                ax.broken_barh(bars, (lane[worker] - 0.3, 0.6), facecolors=STATE_COLORS[state],
-                               edgecolors="white", linewidths=0.3,
-                               label=None if labelled else state.value)
-                labelled = True
-    ax.set_xlim(0, max(s.end for s in tl.spans) * 1.02 or 1.0)
-    ax.set_ylim(-0.6, len(tl.workers) - 0.4)
-    ax.set_yticks(range(len(tl.workers)), tl.workers)
+    seen: dict[str, int] = {}
+    boxes: dict[TrialState, list] = {}
+    shades: dict[TrialState, list] = {}
+    for s in tl.spans:
+        y, h = (lane[s.worker], 0.6) if lanes else (s.number, 0.8)
+        x1 = max(s.end, s.start + shortest)
+        boxes.setdefault(s.state, []).append(
+            [(s.start, y - h / 2), (s.start, y + h / 2), (x1, y + h / 2), (x1, y - h / 2)])
+        k = seen[s.worker] = seen.get(s.worker, -1) + 1
+        rgb = to_rgb(STATE_COLORS[s.state])
+        shades.setdefault(s.state, []).append(
+            rgb if not lanes or k % 2 == 0 else tuple(0.6 * c + 0.4 for c in rgb))
+    for state in TrialState:
+        if state in boxes:
+            ax.add_collection(PolyCollection(boxes[state], facecolors=shades[state],
+                                             edgecolors="none", label=state.value))
+    ax.set_xlim(0, end * 1.02)
+    if lanes:
+        ax.set_ylim(-0.6, len(tl.workers) - 0.4)
+        ax.set_yticks(range(len(tl.workers)), tl.workers)
+        ax.set_ylabel("worker")
+    else:
+        numbers = [s.number for s in tl.spans]
+        ax.set_ylim(min(numbers) - 0.6, max(numbers) + 0.6)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.set_ylabel(f"trial (one worker: {tl.workers[0]})")
     ax.invert_yaxis()
     ax.set_xlabel("seconds since the first trial started")
-    ax.set_ylabel("worker")
     n = len(tl.workers)
     ax.set_title(f"{title}: {len(tl.spans)} trials on {n} worker{'s' if n != 1 else ''}")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)

@@ -25,12 +25,15 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tunecycle.errors import UserError
 from tunecycle.records import FrozenTrial, TrialState
 from tunecycle.viz import data as vd
 from tunecycle.viz import plots
+
+if TYPE_CHECKING:
+    from tunecycle.viz.importance import Importance
 
 log = logging.getLogger("tunecycle.viz.report")
 
@@ -203,19 +206,36 @@ def _leaderboard(study: Any, done: list[FrozenTrial], top: int) -> str:
     return f"<h2 id=\"leaderboard\">Leaderboard (top {top})</h2>" + body
 
 
-def _importance(trials: list[FrozenTrial]) -> str:
+def _fit_importance(trials: list[FrozenTrial]) -> Importance | None:
+    """The importances the report shows and its contour plot ranks pairs by (one forest fit
+    for both), or None when there are too few complete trials with parameters."""
     done = vd.complete_trials(trials)
-    head = "<h2 id=\"importance\">Parameter importance</h2>"
     if len(done) < 2 or not vd.param_axes(done):
-        return head + "<p class=\"muted\">needs at least 2 complete trials with parameters</p>"
+        return None
     from tunecycle.viz.importance import param_importances
 
-    imp = param_importances(trials)
-    rows = [[n, i, s] for n, i, s in zip(imp.names, imp.importances, imp.variance_share)]
+    return param_importances(trials)
+
+
+def _importance(trials: list[FrozenTrial], imp: Importance | None = None) -> str:
+    head = "<h2 id=\"importance\">Parameter importance</h2>"
+    if imp is None:
+        imp = _fit_importance(trials)
+    if imp is None:
+        return head + "<p class=\"muted\">needs at least 2 complete trials with parameters</p>"
+    rows = [[n, i, s, m] for n, i, s, m in zip(imp.names, imp.importances, imp.variance_share,
+                                               imp.main_share)]
+    fitted = (f" (the forest learnt from {imp.n_fitted} of the {imp.n_trials} complete trials, "
+              "a seeded sample)" if imp.n_fitted < imp.n_trials else "")
+    branch = (f"; a branch choice ({_e(', '.join(imp.branch_choices))}) is credited with its "
+              "total effect: its main effect plus its interactions with the parameters it "
+              "switches on" if imp.branch_choices else "")
     return (head + "<p>functional ANOVA over a random-forest surrogate of the objective: the "
-            "share of the variance that each parameter explains alone; the last column is the "
-            "unscaled share (what it leaves to 1 is explained by interactions)</p>"
-            + _table(["parameter", "importance", "main-effect share"], rows, numeric=[1, 2])
+            "share of the variance that each parameter explains alone" + branch + "; the "
+            "variance share is unscaled, the main-effect share is the parameter's effect "
+            f"alone{fitted}</p>"
+            + _table(["parameter", "importance", "variance share", "main-effect share"], rows,
+                     numeric=[1, 2, 3])
             + _figure(lambda: plots.plot_importance(trials, importance=imp), "importance"))
 
 
@@ -240,13 +260,14 @@ def _figure(draw: Callable[[], Any], what: str) -> str:
     return f"<div class=\"plot\"><img alt=\"{_e(what)}\" src=\"{uri}\"></div>"
 
 
-def _plots(study: Any, trials: list[FrozenTrial]) -> str:
+def _plots(study: Any, trials: list[FrozenTrial], imp: Importance | None = None) -> str:
     parts = ["<h2 id=\"plots\">Plots</h2>"]
     items: list[tuple[str, Callable[[], Any]]] = [
         ("optimisation history", lambda: plots.plot_history(trials, direction=study.direction)),
         ("parallel coordinates", lambda: plots.plot_parallel(trials, direction=study.direction)),
         ("slice", lambda: plots.plot_slice(trials, direction=study.direction)),
-        ("contour", lambda: plots.plot_contour(trials, direction=study.direction)),
+        ("contour", lambda: plots.plot_contour(trials, direction=study.direction,
+                                               importance=imp)),
         ("intermediate values", lambda: plots.plot_intermediate(trials)),
         ("empirical distribution", lambda: plots.plot_edf(trials, direction=study.direction)),
         ("timeline", lambda: plots.plot_timeline(trials)),
@@ -362,9 +383,10 @@ def build_report(study: Any, *, top: int = 10, title: str | None = None) -> str:
                 _importance_multi(study, trials), _plots_multi(study, trials),
                 _failures(trials)]
     else:
+        imp = _fit_importance(trials)
         body = [*head, _summary(study, trials, attrs, system), _best_config(study, done),
                 _test_results(attrs), _confusion_table(attrs), _leaderboard(study, done, top),
-                _importance(trials), _plots(study, trials), _failures(trials)]
+                _importance(trials, imp), _plots(study, trials, imp), _failures(trials)]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width\"><title>{_e(name)}</title>"
             f"<style>{_CSS}</style></head><body>\n" + "\n".join(b for b in body if b)
