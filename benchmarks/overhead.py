@@ -44,6 +44,8 @@ except ImportError:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     import tunecycle as tc
 
+from _machine import cpu_model  # noqa: E402  (benchmarks/ is sys.path[0])
+
 perf = time.perf_counter
 LIBS = ("tunecycle", "optuna")
 STORAGES = ("memory", "sqlite")
@@ -210,14 +212,6 @@ RUNNERS = {
 
 
 # -- machine -------------------------------------------------------------------------------------
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown"
 
 
 def machine(libs: tuple[str, ...]) -> list[str]:

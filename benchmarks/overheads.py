@@ -43,6 +43,8 @@ import sys
 import time
 from pathlib import Path
 
+from _machine import cpu_model  # benchmarks/ is sys.path[0]
+
 HERE = Path(__file__).resolve()
 SRC = HERE.parents[1] / "src"
 CHOICES = ["a", "b", "c"]
@@ -189,16 +191,6 @@ def versions(before: Path | None) -> list[str]:
     return lines
 
 
-def cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -253,7 +245,7 @@ def report(args, todo, sides, results, total: float) -> None:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
         usable = os.cpu_count()
-    print(f"- CPU: {cpu()}, {os.cpu_count()} cores ({usable} usable); "
+    print(f"- CPU: {cpu_model()}, {os.cpu_count()} cores ({usable} usable); "
           f"Python {platform.python_version()}")
     for line in versions(args.before):
         print(f"- {line}")

@@ -57,6 +57,8 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from _machine import cpu_model  # noqa: E402
+
 import tunecycle as tc  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out" / "pruning.jsonl"
@@ -425,14 +427,7 @@ def machine() -> str:
     import sklearn
     import xgboost
 
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     return (f"{cpu}, {os.cpu_count()} cores; {platform.platform()}; Python "
             f"{platform.python_version()}; tunecycle {tc.__version__ if hasattr(tc, '__version__') else '0.1.0'}, "
             f"optuna {optuna.__version__}, xgboost {xgboost.__version__}, "
