@@ -55,7 +55,7 @@ def test_an_objective_worker_joins_an_existing_study(tmp_path, capsys):
     (["--objective", "tests.execution.objectives", "--max-trials", "2"], "module:function"),
     (["--objective", "no_such_module_xyz:f", "--max-trials", "2"], "cannot import"),
     (["--objective", "tests.execution.objectives:nope", "--max-trials", "2"], "no function"),
-    (["--objective", "tests.execution.objectives:fast"], "--n-trials or --max-trials"),
+    (["--objective", "tests.execution.objectives:fast"], "--n-trials, --max-trials or --time-budget"),
     (["--objective", "tests.execution.objectives:fast", "--n-trials", "0"], "positive integer"),
     (["--objective", "tests.execution.objectives:fast", "--n-trials", "1", "--n-jobs", "0"],
      "positive integer"),
@@ -110,3 +110,40 @@ def test_a_worker_whose_every_trial_fails_stops_with_one_line(tmp_path):
     assert lines[6].startswith("tunecycle: error: optimize: 5 trials in a row failed")
     assert "trial 0 failed: ValueError: invalid literal" in lines[6] and len(lines) == 7
     assert len(tc.load_study("fails", url).trials) == 5
+
+
+def test_an_objective_worker_with_a_time_budget_ends_by_itself(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path}/b.db"
+    tc.create_study("budget", storage=url, sampler="random", seed=0)
+    # no trial count: the budget alone ends the worker
+    assert main(["worker", "--study", "budget", "--storage", url,
+                 "--objective", "tests.execution.objectives:brief", "--time-budget", "1.5s"]) == 0
+    out = capsys.readouterr().out
+    assert "time budget 1.5s: " in out and " left" in out
+    trials = tc.load_study("budget", url).trials
+    assert trials and all(t.state.value == "complete" for t in trials)
+    first = min(t.datetime_start for t in trials)
+    # every trial started inside the budget
+    assert all((t.datetime_start - first).total_seconds() < 1.5 for t in trials)
+
+
+def test_a_config_worker_takes_a_time_budget(tmp_path, config, capsys):
+    url = f"sqlite:///{tmp_path}/cb.db"
+    assert main(["worker", "--study", "iris", "--storage", url, "--config", str(config),
+                 "--time-budget", "60s"]) == 0
+    assert "5 complete" in capsys.readouterr().out  # the config's n_trials ends it first
+    assert "test_metrics" not in tc.load_study("iris", url).user_attrs
+
+
+@pytest.mark.parametrize("extra", [[], ["--config", "CONFIG"]])
+def test_a_bad_worker_time_budget_is_one_line_naming_it(tmp_path, config, extra, capsys):
+    url = f"sqlite:///{tmp_path}/bad.db"
+    tc.create_study("budget", storage=url)
+    what = [a.replace("CONFIG", str(config)) for a in extra] or [
+        "--objective", "tests.execution.objectives:fast"]
+    assert main(["worker", "--study", "budget", "--storage", url, *what,
+                 "--time-budget", "soon"]) == 2
+    err = capsys.readouterr().err
+    assert "time_budget" in err.replace("-", "_") and "must be a positive number" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert tc.load_study("budget", url).trials == []

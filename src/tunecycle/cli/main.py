@@ -16,6 +16,7 @@ import math
 import os
 import re
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -173,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop once the study holds this many complete or pruned trials "
                         "(with --config, default: its study.n_trials)")
     p.add_argument("--timeout", type=_positive_float, help="stop starting trials after S seconds")
+    p.add_argument("--time-budget", metavar="DURATION",
+                   help="this worker's time budget: seconds, or 90s, 10m, 1h30m; it starts only "
+                        "trials predicted to fit (cheap first) and ends when the budget is spent")
     p.add_argument("--max-consecutive-failures", type=_non_negative_int,
                    help="stop after N failed trials in a row (default 10, or the config's "
                         "study.max_consecutive_failures; 0: never)")
@@ -561,8 +565,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     url = _storage_url(args) if args.storage or args.objective else None
     if args.config is not None:
         return _config_worker(args, url)
-    if args.max_trials is None and args.n_trials is None:
-        raise CliError("--objective: give --n-trials or --max-trials, so that the worker ends")
+    budget = _worker_budget(args)
+    if args.max_trials is None and args.n_trials is None and budget is None:
+        raise CliError("--objective: give --n-trials, --max-trials or --time-budget, so that "
+                       "the worker ends")
     objective = _import_objective(args.objective)
     from tunecycle.space import Space
 
@@ -571,10 +577,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     before = _finished_here(study)
     limit = {} if args.max_consecutive_failures is None else {
         "max_consecutive_failures": args.max_consecutive_failures}
+    started = time.monotonic()
     study.optimize(objective, n_trials=args.n_trials, max_trials=args.max_trials,
-                   timeout=args.timeout, space=space, progress=True,
+                   timeout=args.timeout, time_budget=budget, space=space, progress=True,
                    **_parallel_overrides(args), **limit)
-    _report_worker(study, before)
+    _report_worker(study, before, budget, time.monotonic() - started)
     return 0
 
 
@@ -595,15 +602,27 @@ def _config_worker(args: argparse.Namespace, url: str | None) -> int:
         changes["n_trials"] = args.max_trials
     if args.timeout:
         changes["timeout"] = args.timeout
+    if args.time_budget is not None:  # checked by the config's own rule (study.time_budget)
+        changes["time_budget"] = args.time_budget
     if args.max_consecutive_failures is not None:
         changes["max_consecutive_failures"] = args.max_consecutive_failures
     cfg = _with_study(load_config(args.config), changes)
     if not cfg.study.storage:
         raise CliError("--storage is required (or set TUNECYCLE_STORAGE, or study.storage in "
                        "the config): workers share a study through a database")
+    started = time.monotonic()
     study = run_config(cfg, progress=True, search_only=True)
-    _report_worker(study, 0)
+    _report_worker(study, 0, cfg.study.time_budget, time.monotonic() - started)
     return 0
+
+
+def _worker_budget(args: argparse.Namespace) -> float | None:
+    """--time-budget in seconds (None when not given); a bad value is one line naming it."""
+    if args.time_budget is None:
+        return None
+    from tunecycle.budget import parse_budget
+
+    return parse_budget(args.time_budget, field="--time-budget")
 
 
 def _import_objective(spec: str) -> Any:
@@ -626,12 +645,19 @@ def _finished_here(study: Any) -> int:
     return sum(1 for t in study.trials if t.is_finished)
 
 
-def _report_worker(study: Any, before: int) -> None:
+def _report_worker(study: Any, before: int, budget: float | None = None,
+                   used: float = 0.0) -> None:
     counts = {s.value: 0 for s in TrialState}
     for t in study.trials:
         counts[t.state.value] += 1
-    print(f"worker done; study {study.name!r} now holds " +
-          ", ".join(f"{n} {k}" for k, n in counts.items() if n))
+    line = f"worker done; study {study.name!r} now holds " + ", ".join(
+        f"{n} {k}" for k, n in counts.items() if n)
+    if budget is not None:
+        from tunecycle.progress import format_seconds
+
+        line += (f"; time budget {format_seconds(budget)}: {format_seconds(used)} used, "
+                 f"{format_seconds(max(budget - used, 0.0))} left")
+    print(line)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
