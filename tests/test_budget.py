@@ -294,3 +294,76 @@ def test_the_prediction_of_a_declared_space_skips_a_proposal_that_cannot_fit():
 def _span_of(trials) -> float:
     return (max(t.datetime_complete for t in trials)
             - min(t.datetime_start for t in trials)).total_seconds()
+
+
+# -- stopping a running trial before the budget is spent -----------------------------------------
+
+def _stepped(number: int, curve: list[float], seconds: float | None,
+             state: TrialState = TrialState.COMPLETE) -> FrozenTrial:
+    """A trial that reported ``curve`` (one value per step) and, if finished, took ``seconds``."""
+    done = None if seconds is None else T0 + timedelta(seconds=seconds)
+    return FrozenTrial(number, number, state, curve[-1] if state is TrialState.COMPLETE else None,
+                       intermediate=dict(enumerate(curve)), datetime_start=T0,
+                       datetime_complete=done)
+
+
+def _clock_with(left: float) -> BudgetClock:
+    """A 1,000 s budget's clock with ``left`` seconds left."""
+    now = [0.0]
+    clock = BudgetClock(TimeBudget(1000), clock=lambda: now[0])
+    now[0] = 1000.0 - left
+    return clock
+
+
+def test_a_trial_whose_remaining_steps_cannot_fit_is_stopped():
+    from tunecycle.records import Direction
+
+    done = [_stepped(0, [0.5, 0.4, 0.3], 30.0), _stepped(1, [0.6, 0.5, 0.45], 30.0)]
+    running = _stepped(2, [0.2], None, TrialState.RUNNING)
+    at = T0 + timedelta(seconds=20)  # one step of three in 20 s: 40 s to go
+    assert "rest would take 40s" in _clock_with(30).stop_running(
+        running, done, Direction.MINIMIZE, now=at)
+    # with enough time left for its rest and another trial like it, it runs on
+    assert _clock_with(200).stop_running(running, done, Direction.MINIMIZE, now=at) is None
+    # nothing to judge by: no complete trial reported steps, or the trial reported none
+    assert _clock_with(30).stop_running(running, [], Direction.MINIMIZE, now=at) is None
+    silent = FrozenTrial(3, 3, TrialState.RUNNING, datetime_start=T0)
+    assert _clock_with(30).stop_running(silent, done, Direction.MINIMIZE, now=at) is None
+
+
+def test_in_the_last_stretch_only_a_trial_ahead_of_the_best_runs_on():
+    from tunecycle.records import Direction
+
+    done = [_stepped(0, [0.5, 0.4, 0.3], 30.0), _stepped(1, [0.6, 0.5, 0.45], 30.0)]
+    at = T0 + timedelta(seconds=10)  # step 1 of 3 after 10 s: 20 s to go, 30 s in all
+    behind = _stepped(2, [0.55], None, TrialState.RUNNING)
+    ahead = _stepped(3, [0.45], None, TrialState.RUNNING)
+    clock = _clock_with(40)  # its rest fits, but not another 30 s trial after it
+    assert "behind the best trial's 0.5" in clock.stop_running(
+        behind, done, Direction.MINIMIZE, now=at)
+    assert clock.stop_running(ahead, done, Direction.MINIMIZE, now=at) is None
+    assert clock.stop_running(behind, done, None, now=at) is None  # several objectives: off
+    # maximising, the same values read the other way round
+    assert clock.stop_running(ahead, done, Direction.MAXIMIZE, now=at) is not None
+    # early in the budget the same trial runs on
+    assert _clock_with(90).stop_running(behind, done, Direction.MINIMIZE, now=at) is None
+
+
+def test_a_budgeted_study_stops_a_slow_stepping_trial_that_cannot_finish():
+    def stepping(trial):
+        x = trial.suggest_float("x", 0, 1)
+        slow = trial.number == 2  # ten times the others' pace
+        for step in range(5):
+            time.sleep(0.5 if slow else 0.05)
+            trial.report(x + step, step)
+            if trial.should_prune():
+                raise tc.TrialPruned()
+        return x
+
+    study = tc.create_study(sampler="random", pruner="none", seed=0)
+    study.optimize(stepping, n_trials=3, time_budget=2.5)
+    trials = study.trials
+    assert [t.state for t in trials[:2]] == [TrialState.COMPLETE] * 2
+    # trial 2 (2.5 s at its pace) is stopped after its first step or two, where the spent
+    # budget alone would stop it after three or four
+    assert trials[2].state is TrialState.PRUNED and len(trials[2].intermediate) <= 2

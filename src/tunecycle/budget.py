@@ -27,13 +27,14 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from tunecycle.errors import UserError
 from tunecycle.progress import format_seconds
-from tunecycle.records import FrozenTrial, TrialState
+from tunecycle.records import Direction, FrozenTrial, TrialState
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue
 
 #: parameter names (the last part of a dotted name) taken as cost-driving unless told otherwise
@@ -243,6 +244,13 @@ class CostModel:
         return self.upper(low, dict(self.cost_dims), partial=True)
 
 
+def _best_complete(trials: Sequence[FrozenTrial], direction: Direction) -> FrozenTrial | None:
+    """The best feasible complete trial of a one-objective study (None: none yet)."""
+    done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None
+            and t.feasible and math.isfinite(t.value)]
+    return min(done, key=lambda t: direction.sign() * t.value, default=None)  # type: ignore[operator]
+
+
 def shrink(params: dict[str, ParamValue], dists: Mapping[str, Param], model: CostModel,
            allowance: float, is_cost: Callable[[str], bool],
            partial: bool = False) -> dict[str, ParamValue]:
@@ -375,6 +383,43 @@ class BudgetClock:
         prediction)."""
         pred = self.model(trials).upper(params, dists)
         return pred is None or pred <= max(self.remaining(), 0.0), pred
+
+    def stop_running(self, current: FrozenTrial, trials: Sequence[FrozenTrial],
+                     direction: Direction | None, now: datetime | None = None) -> str | None:
+        """Why a running trial that reports steps should stop at this check, before the
+        budget is spent (None: let it run).  The pace is its seconds so far per reported
+        step, and its length the median number of steps the complete trials reported:
+
+        - *it cannot finish*: at that pace, the steps left take longer than the time left
+          for the search;
+        - *the last stretch*: the time left holds this trial's rest but not another trial as
+          long as this one, and its latest value is worse than the best complete trial's at
+          the same step: it cannot change the outcome in time, so its seconds go to the
+          refit (or end the search early).  ``direction`` None (several objectives): this
+          rule is off."""
+        steps = len(current.intermediate)
+        start = current.datetime_start
+        lengths = [len(t.intermediate) for t in trials
+                   if t.state is TrialState.COMPLETE and t.intermediate]
+        if not steps or start is None or not lengths:
+            return None
+        length = float(np.median(lengths))
+        elapsed = ((now or datetime.now(start.tzinfo)) - start).total_seconds()
+        total = elapsed * max(length, steps) / steps
+        rest, left = total - elapsed, self.remaining()
+        if rest > left:
+            return (f"time budget: stopped after {steps} of about {length:g} steps, the rest "
+                    f"would take {format_seconds(rest)} of the {format_seconds(left)} left")
+        if direction is None or left - rest >= total:
+            return None
+        step = max(current.intermediate)
+        best = _best_complete(trials, direction)
+        mark = None if best is None else best.intermediate.get(step)
+        value = current.intermediate[step]
+        if mark is not None and direction.better(mark, value):
+            return (f"time budget: stopped in the last stretch, {value:.6g} at step {step} "
+                    f"is behind the best trial's {mark:.6g} there")
+        return None
 
     def hard_end(self, grace: float | None = None) -> float:
         """The ``time.monotonic()`` after which a running trial is stopped: the end of the

@@ -569,11 +569,13 @@ class Study(OptunaStudyMixin):
         return value
 
     def _should_prune(self, trial: Trial) -> bool:
-        if self._budget is not None and self._budget.remaining() <= 0:
+        clock = self._budget
+        if clock is not None and clock.remaining() <= 0:
             return True  # the time budget is spent: stop at the trial's next check
-        if isinstance(self.pruner, NopPruner):
+        nop = isinstance(self.pruner, NopPruner)
+        if nop and clock is None:
             return False
-        if self.n_objectives > 1:  # create_study refuses this pairing; a hand-built Study too
+        if self.n_objectives > 1 and not nop:  # create_study refuses this; a hand-built Study too
             raise UserError(f"pruner: {self.pruner.name!r} compares one objective; a study of "
                             f"{self.n_objectives} objectives prunes nothing (pruner='none')")
         trial.flush()
@@ -582,7 +584,13 @@ class Study(OptunaStudyMixin):
         history = (
             self.history() if view is None else History.of([*view.trials, current], self.directions)
         )
-        return self.pruner.should_prune(history, current)
+        if clock is not None:
+            reason = clock.stop_running(
+                current, history.trials, self.direction if self.n_objectives == 1 else None)
+            if reason is not None:
+                log.info("trial %d: %s", current.number, reason)
+                return True
+        return not nop and self.pruner.should_prune(history, current)
 
     # -- the loop ----------------------------------------------------------------------------
     def optimize(
