@@ -207,3 +207,24 @@ def test_a_time_budget_covers_the_search_the_refit_and_the_test():
     assert all(t.user_attrs.get("fold_seconds") for t in trials if t.state.value == "complete")
     assert "time budget 8.0s:" in format_result(result)
 
+
+
+@pytest.mark.parametrize("kind", ["voting", "stacking"])
+def test_the_refit_reserve_keeps_time_for_the_ensemble_members(kind):
+    plan = runner._Plan.make("sklearn:iris", "knn", None, None, None, 0.2,
+                             Validation("kfold", folds=3), None, None, 0)
+    ens = runner._Plan.make("sklearn:iris", "knn", None, None, None, 0.2,
+                            Validation("kfold", folds=3), None, None, 0, kind, 3)
+    study = tc.create_study(direction="maximize")
+    dists = {"n_neighbors": tc.Int(1, 30)}
+    for k, (score, folds) in enumerate([(0.9, [1.0, 1.0, 1.0]), (0.8, [2.0, 2.0, 2.0]),
+                                        (0.7, [4.0, 4.0, 4.0]), (0.6, [8.0, 8.0, 8.0])]):
+        study.add_trial(tc.create_trial(value=score, params={"n_neighbors": k + 1},
+                                        distributions=dists,
+                                        user_attrs={runner.FOLD_SECONDS_ATTR: folds}))
+    ratio = plan.splitter.refit_ratio()
+    alone = plan.refit_reserve(study)
+    assert alone == pytest.approx(1.25 * ratio * 1.0 + 1.0)  # the best trial's refit only
+    # the top 3 members' refits (1 + 2 + 4 s a fold), and with out-of-fold fits their folds
+    members = ratio * 7.0 + (0.0 if kind == "voting" else 21.0)
+    assert ens.refit_reserve(study) == pytest.approx(alone + 1.25 * members)

@@ -369,6 +369,8 @@ class _Plan:
     space: Mapping[str, Mapping[str, Any]] | None
     seed: int
     goals: Goals
+    ensemble: str | None = None  # the ensemble built after the refit (None: none)
+    ensemble_size: int = 5
 
     @classmethod
     def make(cls, data: Any, model: Any, target: str | None, task: str | None,
@@ -394,7 +396,7 @@ class _Plan:
             tuned = {**tuned, RATIO: validation_ratio}
         single = names[0] if len(names) == 1 else None
         return cls(ds, names, chosen, search, test, validation, splitter, tuned, single, space,
-                   seed, goals)
+                   seed, goals, ensemble, ensemble_size)
 
     def open_study(self, name: str | None, sampler: Any, pruner: Any, storage: str | None,
                    max_retries: int = 0, warm_start: Any = None) -> Study:
@@ -430,7 +432,9 @@ class _Plan:
         trial's median fold time (fit and score, ``user_attrs["fold_seconds"]``; the median,
         because a first fold may pay one-off costs) times the whole search part's size over a
         training fold's, times 1.25, plus one second; for several objectives, once per front
-        member refitted."""
+        member refitted.  With an ensemble, its members' fits come on top (each member's
+        refit, and for ``stacking`` and ``selection`` its out-of-fold fits, about the
+        member's whole trial)."""
         complete = [t for t in study.get_trials(states=["complete"])
                     if t.user_attrs.get(FOLD_SECONDS_ATTR)]
         if not complete:
@@ -442,7 +446,21 @@ class _Plan:
             chosen = [max(complete, key=lambda t: sign * float(t.value or 0.0))]
         per = [statistics.median(t.user_attrs[FOLD_SECONDS_ATTR]) for t in chosen]
         members = min(len(chosen), self.goals.front_size) if self.goals.several else 1
-        return 1.25 * self.splitter.refit_ratio() * max(per) * members + 1.0
+        refit = self.splitter.refit_ratio() * max(per) * members
+        return 1.25 * (refit + self._ensemble_seconds(study)) + 1.0
+
+    def _ensemble_seconds(self, study: Study) -> float:
+        """Predicted seconds of fitting the ensemble's members (0 without an ensemble)."""
+        if self.ensemble is None or self.goals.several:
+            return 0.0
+        total = 0.0
+        for t in top_trials(study, self.ensemble_size):
+            folds = t.user_attrs.get(FOLD_SECONDS_ATTR) or []
+            if folds:
+                total += self.splitter.refit_ratio() * statistics.median(folds)
+                if self.ensemble != "voting":  # the out-of-fold predictions fit every fold
+                    total += sum(folds)
+        return total
 
     def search(self, study: Study, n_trials: int, timeout: float | None, progress: bool,
                n_jobs: int = 1, backend: str | None = None,
