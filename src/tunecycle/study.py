@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tunecycle.budget import BudgetClock, TimeBudget
 from tunecycle.compat.study import MaxTrialsCallback, OptunaStudyMixin, StudyDirection
@@ -52,7 +51,7 @@ from tunecycle.records import (
 )
 from tunecycle.space import Float, Int, Param, ParamValue, Space, as_space
 from tunecycle.storage.base import Storage, current_owner
-from tunecycle.trial import Trial, evaluate
+from tunecycle.trial import Trial, evaluate, flush, mark_ended, take_pending
 from tunecycle.warmstart import Prior
 
 if TYPE_CHECKING:
@@ -62,8 +61,20 @@ log = logging.getLogger("tunecycle.study")
 
 Objective = Callable[[Trial], Any]
 Callback = Callable[["Study", FrozenTrial], None]
-#: runs trials in other processes: ``executor(study, objective, loop, space, options)``
-Executor = Callable[["Study", Objective, "Loop", "Space | None", "ParallelOptions"], None]
+
+
+class Executor(Protocol):
+    """What runs trials outside this process (``tunecycle.execution``, which ``api`` hands
+    to every study it opens; this module never imports it)."""
+
+    def options(self, n_jobs: Any, backend: Any, trial_timeout: Any, deterministic: Any,
+                resources_per_trial: Any, address: Any) -> Any | None:
+        """The checked options of a run elsewhere, or None: the trials run in this process
+        (a bad option raises ``UserError`` naming it)."""
+
+    def run(self, runner: TrialRunner, objective: Objective, loop: Loop, space: Space | None,
+            options: Any) -> None:
+        """Run one ``optimize`` call's trials through ``runner`` as ``options`` say."""
 _FINISHED_OK = (TrialState.COMPLETE, TrialState.PRUNED)
 _METRIC_NAMES = "metric_names"
 #: optimize stops after this many failed trials in a row (a run that can only fail never ends)
@@ -206,6 +217,12 @@ class Study(OptunaStudyMixin):
     def history(self) -> History:
         return History(lambda: self.storage.get_trials(self.study_id), self.directions,
                        self.prior)
+
+    @property
+    def runner(self) -> TrialRunner:
+        """The port through which an executor (``tunecycle.execution``) runs this study's
+        trials elsewhere: start them, record their ends, wait for other processes'."""
+        return TrialRunner(self)
 
     @property
     def best_trial(self) -> FrozenTrial:
@@ -550,7 +567,7 @@ class Study(OptunaStudyMixin):
         ``Trial`` refuse further suggestions and reports."""
         live = self._live.pop(trial_id, None)
         if live is not None:
-            live.mark_ended(state)
+            mark_ended(live, state)
         self._views.pop(trial_id, None)
 
     def _fail_stale(self) -> list[int]:
@@ -578,7 +595,7 @@ class Study(OptunaStudyMixin):
         if self.n_objectives > 1 and not nop:  # create_study refuses this; a hand-built Study too
             raise UserError(f"pruner: {self.pruner.name!r} compares one objective; a study of "
                             f"{self.n_objectives} objectives prunes nothing (pruner='none')")
-        trial.flush()
+        flush(trial)
         current = self.storage.get_trial(trial.trial_id)
         view = self._views.get(trial.trial_id)
         history = (
@@ -660,14 +677,8 @@ class Study(OptunaStudyMixin):
         if not callable(objective):
             raise UserError(f"optimize: objective must be callable, got {objective!r}")
         budget = TimeBudget.of(time_budget) if time_budget is not None else None
-        options = ParallelOptions.check(
-            n_jobs, backend, trial_timeout, deterministic, resources_per_trial, address
-        )
-        if options.remote and self._executor is None:
-            raise UserError(
-                "optimize: n_jobs, backend and trial_timeout need a study made by "
-                "tunecycle.create_study or load_study"
-            )
+        options = self._run_options(n_jobs, backend, trial_timeout, deterministic,
+                                    resources_per_trial, address)
         rule, callbacks = self._optuna_options(catch, callbacks, gc_after_trial, stop_on_error)
         progress = bool(progress or show_progress_bar)
         declared = as_space(space) if space is not None else None
@@ -679,9 +690,9 @@ class Study(OptunaStudyMixin):
                     max_consecutive_failures, budget=self._budget)
         beat = _Heartbeat(self) if self.storage.shared else None
         try:
-            if options.remote:
+            if options is not None:
                 assert self._executor is not None
-                self._executor(self, objective, loop, declared, options)
+                self._executor.run(self.runner, objective, loop, declared, options)
             else:
                 self._serial(objective, loop, declared, lease=beat is not None)
         finally:
@@ -689,6 +700,19 @@ class Study(OptunaStudyMixin):
                 beat.stop()
             loop.close()
             self._budget = None
+
+    def _run_options(self, n_jobs: Any, backend: Any, trial_timeout: Any, deterministic: Any,
+                     resources: Any, address: Any) -> Any | None:
+        """The executor's options for a run elsewhere (None: run here)."""
+        if self._executor is not None:
+            return self._executor.options(n_jobs, backend, trial_timeout, deterministic,
+                                          resources, address)
+        if (n_jobs, backend, trial_timeout, resources, address) != (1, None, None, None, None):
+            raise UserError(
+                "optimize: n_jobs, backend and trial_timeout need a study made by "
+                "tunecycle.create_study or load_study"
+            )
+        return None
 
     def _serial(self, objective: Objective, loop: Loop, space: Space | None, lease: bool) -> None:
         while loop.more():
@@ -792,8 +816,8 @@ class Study(OptunaStudyMixin):
             else:  # also where Optuna's constraints_func puts them (scripts read it there)
                 self.storage.set_trial_attr(trial.trial_id, "constraints", list(constraints),
                                             system=True)
-        params, dists = trial.take_pending()
-        trial.mark_ended(state)
+        params, dists = take_pending(trial)
+        mark_ended(trial, state)
         frozen = self.storage.finish_trial(
             trial.trial_id, state, value, reason, params, dists, max_retries=retries,
             values=values, constraints=constraints,
@@ -862,6 +886,43 @@ def _check_limit(name: str, value: int | None) -> None:
         raise UserError(f"optimize: {name} must be a non-negative integer, got {value!r}")
 
 
+class TrialRunner:
+    """What runs a study's trials outside its ``optimize`` loop may do with the study (the
+    parallel driver of ``tunecycle.execution``; ``study.runner``): the study keeps the
+    sampler, the pruner, the budget and the store, the runner only moves trials along."""
+
+    def __init__(self, study: Study) -> None:
+        self.study = study
+
+    def start(self, space: Space | None, n: int = 1, *, lease: bool,
+              max_trials: int | None = None,
+              view: Callable[[int], History] | None = None) -> list[Trial]:
+        """Start up to ``n`` trials (fewer when ``max_trials`` or the sampler says so);
+        ``view(k)``: the history trial k's sampler and pruner see (deterministic runs)."""
+        return self.study._ask(space, n, lease=lease, max_trials=max_trials, view=view)
+
+    def finish(self, trial: Trial, state: TrialState, value: float | None,
+               reason: str | None = None, *, retry: bool = False,
+               values: Sequence[float] | None = None,
+               constraints: Sequence[float] | None = None) -> FrozenTrial:
+        """Record how ``trial`` ended; ``retry``: a failed trial is queued again within the
+        study's ``max_retries``."""
+        return self.study._finish(trial, state, value, reason,
+                                  self.study.max_retries if retry else 0,
+                                  values=values, constraints=constraints)
+
+    def abandon(self, trial_id: int, reason: str) -> None:
+        """Fail a trial that cannot be told normally (its worker is gone, the run stops),
+        ignoring a store that is already gone or a trial already ended."""
+        self.study._fail_quietly(trial_id, reason)
+
+    def wait_for_others(self, space: Space | None, max_trials: int | None,
+                        deadline: float | None) -> bool:
+        """Nothing could be started: True after a short wait when trials running elsewhere
+        hold the trial limit (start again), False when the run should end."""
+        return self.study._wait_for_others(space, max_trials, deadline)
+
+
 class _Heartbeat:
     """Renews the leases of this study's live trials, writes their buffered suggestions, and
     fails stale trials of other workers, every ``heartbeat_interval`` seconds."""
@@ -880,7 +941,7 @@ class _Heartbeat:
                 live = list(study._live.values())
                 study.storage.heartbeat([t.trial_id for t in live])
                 for t in live:
-                    t.flush()
+                    flush(t)
                 study._fail_stale()
                 self._unreachable = False
             except StorageUnavailableError:  # the store said why (outage.py); the trial's
@@ -895,60 +956,6 @@ class _Heartbeat:
     def stop(self) -> None:
         self._halt.set()
         self._thread.join(timeout=5)
-
-
-@dataclass(frozen=True)
-class ParallelOptions:
-    """Where trials run: ``n_jobs`` at a time, in worker processes or on Ray."""
-
-    n_jobs: int = 1
-    backend: str | None = None  # None: this process (n_jobs=1) or worker processes
-    trial_timeout: float | None = None
-    deterministic: bool = False
-    resources_per_trial: Mapping[str, float] | None = None
-    address: str | None = None
-
-    @property
-    def remote(self) -> bool:
-        """True when trials run outside this process."""
-        return self.n_jobs > 1 or self.backend is not None or self.trial_timeout is not None
-
-    @classmethod
-    def check(
-        cls,
-        n_jobs: Any,
-        backend: Any,
-        trial_timeout: Any,
-        deterministic: Any,
-        resources: Any,
-        address: Any,
-    ) -> ParallelOptions:
-        if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
-            raise UserError(f"optimize: n_jobs must be a positive integer or -1, got {n_jobs!r}")
-        if n_jobs == -1:
-            n_jobs = os.cpu_count() or 1
-        if backend not in (None, "processes", "ray"):
-            raise UserError(f"optimize: backend must be 'processes' or 'ray', got {backend!r}")
-        if trial_timeout is not None and (
-            isinstance(trial_timeout, bool)
-            or not isinstance(trial_timeout, (int, float))
-            or not trial_timeout > 0
-        ):
-            raise UserError(
-                f"optimize: trial_timeout must be a positive number of seconds, got {trial_timeout!r}"
-            )
-        if backend != "ray" and (resources is not None or address is not None):
-            raise UserError("optimize: resources_per_trial and address need backend='ray'")
-        if resources is not None and not (
-            isinstance(resources, Mapping)
-            and all(isinstance(v, (int, float)) and v >= 0 for v in resources.values())
-        ):
-            raise UserError(
-                "optimize: resources_per_trial must map resource names to non-negative "
-                f"amounts, got {resources!r}"
-            )
-        return cls(int(n_jobs), backend, trial_timeout, bool(deterministic),
-                   dict(resources) if resources is not None else None, address)
 
 
 class Loop:
@@ -1081,5 +1088,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'tunecycle.study' has no attribute {name!r}")
 
 
-__all__ = ["Loop", "MaxTrialsCallback", "ParallelOptions", "Study", "StudyDirection",
+__all__ = ["Executor", "Loop", "MaxTrialsCallback", "Study", "StudyDirection",
+           "TrialRunner",
            *_API_NAMES]

@@ -164,7 +164,7 @@ class Trial(TrialCompatMixin):
         self._check_running("report")
         step = _report_step(step)
         number = _report_value(value)
-        self.flush()
+        flush(self)
         self._storage.report(self.trial_id, step, number)
         self._intermediate[step] = number
 
@@ -206,10 +206,6 @@ class Trial(TrialCompatMixin):
         self._user_attrs[key] = value
 
     # -- state -------------------------------------------------------------------------------
-    def mark_ended(self, state: TrialState) -> None:
-        """Called by the study once the trial is told: later changes raise TrialStateError."""
-        self._ended = state
-
     def _check_running(self, action: str) -> None:
         if self._ended is not None:
             raise TrialStateError(
@@ -217,35 +213,48 @@ class Trial(TrialCompatMixin):
                 "a trial takes no suggestions, reports or attributes after tell"
             )
 
-    # -- persistence -------------------------------------------------------------------------
-    def take_pending(self) -> tuple[dict[str, ParamValue], dict[str, Param]]:
-        """The suggestions not yet written, removed from the buffer."""
-        with self._lock:
-            dists, self._pending = self._pending, {}
-            return {n: self._params[n] for n in dists}, dists
 
-    def flush(self) -> None:
-        """Write buffered suggestions now."""
-        params, dists = self.take_pending()
-        if params:
-            try:
-                self._storage.set_params(self.trial_id, params, dists)
-            except BaseException:
-                with self._lock:
-                    self._pending = {**dists, **self._pending}
-                raise
+# -- the engine's side of a trial ------------------------------------------------------------
+# Functions, not methods: what the study and the executors do with a trial (write its buffered
+# suggestions, hand it to another process, close it) stays off the surface a user's objective
+# sees (``trial.`` shows only suggest_*, report, should_prune, the attributes and the state).
 
-    # -- running the trial elsewhere ---------------------------------------------------------
-    def handoff(self) -> dict[str, Any]:
-        """What a twin of this trial in another process needs (``Trial(driver, storage,
-        **handoff)``): the record with the params fixed so far, the context and the presample."""
-        with self._lock:
-            params = {**self._fixed, **self._params}
-            record = replace(self._record, params=params, distributions=dict(self._dists),
-                             intermediate=dict(self._intermediate),
-                             user_attrs=dict(self._user_attrs))
-            return {"record": record, "context": self.context, "fixed": dict(self._fixed),
-                    "presample": dict(self._presample), "n_objectives": self.n_objectives}
+def take_pending(trial: Trial) -> tuple[dict[str, ParamValue], dict[str, Param]]:
+    """The trial's suggestions not yet written, removed from its buffer."""
+    with trial._lock:
+        dists, trial._pending = trial._pending, {}
+        return {n: trial._params[n] for n in dists}, dists
+
+
+def flush(trial: Trial) -> None:
+    """Write the trial's buffered suggestions now (kept in the buffer if the write fails)."""
+    params, dists = take_pending(trial)
+    if params:
+        try:
+            trial._storage.set_params(trial.trial_id, params, dists)
+        except BaseException:
+            with trial._lock:
+                trial._pending = {**dists, **trial._pending}
+            raise
+
+
+def handoff(trial: Trial) -> dict[str, Any]:
+    """What a twin of ``trial`` in another process needs (``Trial(driver, storage,
+    **handoff(trial))``): the record with the params fixed so far, the context and the
+    presample."""
+    with trial._lock:
+        params = {**trial._fixed, **trial._params}
+        record = replace(trial._record, params=params, distributions=dict(trial._dists),
+                         intermediate=dict(trial._intermediate),
+                         user_attrs=dict(trial._user_attrs))
+        return {"record": record, "context": trial.context, "fixed": dict(trial._fixed),
+                "presample": dict(trial._presample), "n_objectives": trial.n_objectives}
+
+
+def mark_ended(trial: Trial, state: TrialState) -> None:
+    """The study has told the trial's end (as ``state``): later changes raise
+    TrialStateError."""
+    trial._ended = state
 
 
 def _report_step(step: Any) -> int:

@@ -23,11 +23,12 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Protocol
 
 from tunecycle.errors import StorageUnavailableError
+from tunecycle.execution.options import ParallelOptions
 from tunecycle.protocols import History
 from tunecycle.records import TrialState
 from tunecycle.space import Space
-from tunecycle.study import Loop, Objective, ParallelOptions, Study
-from tunecycle.trial import Outcome, Trial
+from tunecycle.study import Loop, Objective, TrialRunner
+from tunecycle.trial import Outcome, Trial, handoff
 
 log = logging.getLogger("tunecycle.execution")
 
@@ -80,7 +81,7 @@ class _Order:
 
 
 def drive(
-    study: Study,
+    runner: TrialRunner,
     objective: Objective,
     loop: Loop,
     space: Space | None,
@@ -88,7 +89,7 @@ def drive(
     launcher: Launcher,
 ) -> None:
     """Run trials on ``options.n_jobs`` workers from ``launcher`` until ``loop`` says stop."""
-    run = _Run(study, loop, space, options, launcher)
+    run = _Run(runner, loop, space, options, launcher)
     try:
         run.go()
     except BaseException as exc:
@@ -101,13 +102,14 @@ def drive(
 class _Run:
     def __init__(
         self,
-        study: Study,
+        runner: TrialRunner,
         loop: Loop,
         space: Space | None,
         options: ParallelOptions,
         launcher: Launcher,
     ):
-        self.study = study
+        self.runner = runner
+        self.study = study = runner.study
         self.loop = loop
         self.space = space
         self.options = options
@@ -124,7 +126,7 @@ class _Run:
                 state = self._fill()
             busy = [s for s in self.slots if s.trial is not None]
             if not busy:
-                if state is _BLOCKED and self.loop.more() and self.study._wait_for_others(
+                if state is _BLOCKED and self.loop.more() and self.runner.wait_for_others(
                     self.space, self.loop.max_trials, self.loop.deadline
                 ):
                     state = _OPEN
@@ -149,7 +151,7 @@ class _Run:
                 self.study.study_id, (TrialState.COMPLETE, TrialState.PRUNED)
             ) >= self.loop.max_trials:
                 return _DONE
-            trials = self.study._ask(
+            trials = self.runner.start(
                 self.space, 1, lease=self.lease, max_trials=self.loop.max_trials,
                 view=self._view if self.order is not None else None,
             )
@@ -170,7 +172,7 @@ class _Run:
         if self.order is not None:
             self.order.numbers.append(trial.number)
         try:
-            slot.worker.conn.send(("run", trial.handoff()))
+            slot.worker.conn.send(("run", handoff(trial)))
         except (OSError, ValueError):
             self._lost(slot, "worker process could not be reached")
 
@@ -249,7 +251,7 @@ class _Run:
     def _done(self, slot: _Slot, outcome: Outcome) -> None:
         trial = slot.trial
         assert trial is not None
-        frozen = self.study._finish(trial, outcome.state, outcome.value, outcome.reason,
+        frozen = self.runner.finish(trial, outcome.state, outcome.value, outcome.reason,
                                     values=outcome.values, constraints=outcome.constraints)
         self._release(slot, trial)
         self.loop.record(frozen)
@@ -276,7 +278,7 @@ class _Run:
             assert slot.worker is not None
             slot.worker.kill()
             trial = slot.trial
-            frozen = self.study._finish(trial, TrialState.FAILED, None, reason)
+            frozen = self.runner.finish(trial, TrialState.FAILED, None, reason)
             slot.worker = None
             self._release(slot, trial)
             self.loop.record(frozen)
@@ -301,9 +303,7 @@ class _Run:
             slot.worker.kill()
         slot.worker = None
         reason = f"worker lost: {why}"
-        frozen = self.study._finish(
-            trial, TrialState.FAILED, None, reason, retries=self.study.max_retries
-        )
+        frozen = self.runner.finish(trial, TrialState.FAILED, None, reason, retry=True)
         self._release(slot, trial)
         self.loop.record(frozen)
 
@@ -320,7 +320,7 @@ class _Run:
                 if slot.worker is not None:
                     slot.worker.kill()
                     slot.worker = None
-                self.study._fail_quietly(slot.trial.trial_id, reason)
+                self.runner.abandon(slot.trial.trial_id, reason)
                 slot.trial = None
 
     def close(self) -> None:

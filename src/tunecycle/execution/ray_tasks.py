@@ -24,8 +24,9 @@ from multiprocessing.connection import Client, Connection, Listener
 from typing import Any
 
 from tunecycle.errors import UserError
+from tunecycle.execution.options import ParallelOptions
 from tunecycle.execution.worker import ask_to_exit, serve
-from tunecycle.study import Objective, ParallelOptions
+from tunecycle.study import Objective
 
 _CONNECT_TIMEOUT = 120.0  # seconds for Ray to schedule a worker task and for it to call back
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from tunecycle.errors import TunecycleError
 from tunecycle.space import Param, ParamValue
-from tunecycle.trial import Outcome, Trial, evaluate
+from tunecycle.trial import Outcome, Trial, evaluate, flush
 
 log = logging.getLogger("tunecycle.execution")
 
@@ -88,7 +88,7 @@ def serve(conn: Connection, objective: Callable[[Trial], Any], *, ignore_sigint:
         trial = Trial(link, link, **msg[1])  # type: ignore[arg-type]
         try:
             outcome = evaluate(objective, trial)
-            trial.flush()
+            flush(trial)
         except WorkerLost:
             return
         conn.send(("done", _portable(outcome)))
