@@ -23,7 +23,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from tunecycle.errors import UserError
+from tunecycle.errors import StudyNotFoundError, UserError
 from tunecycle.records import (
     Direction,
     FrozenTrial,
@@ -31,6 +31,7 @@ from tunecycle.records import (
     StudySummary,
     TrialChanges,
     TrialPage,
+    TrialPoint,
     TrialPoints,
     TrialState,
     check_constraints,
@@ -345,11 +346,22 @@ class Storage(ABC):
     # cursor it was handed and asks for what changed after it: the cost of a refresh follows
     # what changed, not the size of the study.
 
-    @abstractmethod
+    # These have defaults built on ``get_trials`` (and ``list_studies``), so that a new backend
+    # needs none of them to work with the dashboard; SQL overrides every one with a query, the
+    # in-memory store its cursor.
+
+    def change_cursor(self, study_id: int) -> int:
+        """The study's latest change number; 0 for a backend that keeps none (its readers then
+        re-read every trial on each refresh: correct, not incremental)."""
+        return 0
+
     def get_study_summary(self, study_id: int) -> StudySummary:
         """Counts by state and the best value of one study, without reading its trials."""
+        for summary in self.list_studies():
+            if summary.info.study_id == study_id:
+                return summarize(summary.info, self.get_trials(study_id))
+        raise StudyNotFoundError(f"study: no study with id {study_id}")
 
-    @abstractmethod
     def query_trials(
         self,
         study_id: int,
@@ -366,19 +378,39 @@ class Storage(ABC):
         ``[value_min, value_max]`` (a bound excludes trials without a value), sorted by ``sort``
         (one of ``TRIAL_SORT_KEYS``; trials without that field come last either way, ties
         in number order), ``limit`` (at most ``MAX_PAGE``) from ``offset``."""
+        check_query(sort, offset, limit)
+        cursor = self.change_cursor(study_id)
+        rows = self.get_trials(study_id)
+        wanted = None if states is None else {TrialState.parse(s) for s in states}
+        rows = [t for t in rows if _matches(t, wanted, value_min, value_max)]
+        present = [t for t in rows if _sort_key(t, sort) is not None]
+        missing = [t for t in rows if _sort_key(t, sort) is None]  # already in number order
+        present.sort(key=lambda t: t.number)
+        # a stable sort, reversed or not, keeps ties in number order
+        present.sort(key=lambda t: _sort_key(t, sort), reverse=descending)
+        ordered = present + missing
+        return TrialPage(tuple(ordered[offset : offset + limit]), len(ordered), cursor)
 
-    @abstractmethod
     def trials_changed_since(
         self, study_id: int, cursor: int, *, limit: int = MAX_PAGE
     ) -> TrialChanges:
         """Trials changed after ``cursor`` (0: every trial), at most ``limit`` of them.
 
         A cursor larger than the study's own (the study was deleted and made again) returns
-        no trials and the study's cursor, which is then smaller than the one passed."""
+        no trials and the study's cursor, which is then smaller than the one passed.  The
+        default (no change numbers kept): every trial, the cursor 0."""
+        check_query("number", 0, limit)
+        head = self.change_cursor(study_id)
+        if cursor > head:
+            return TrialChanges((), head, False)
+        trials = self.get_trials(study_id)
+        return TrialChanges(tuple(trials[:limit]), head, len(trials) > limit)
 
-    @abstractmethod
     def get_trial_points(self, study_id: int) -> TrialPoints:
         """Number, state and value of every trial (no params or attributes)."""
+        cursor = self.change_cursor(study_id)
+        points = tuple(TrialPoint(t.number, t.state, t.value) for t in self.get_trials(study_id))
+        return TrialPoints(points, cursor)
 
     def close(self) -> None:
         """Release connections; the storage must not be used afterwards."""
@@ -532,3 +564,29 @@ def _naive(when: Any, what: str) -> datetime | None:
     if not isinstance(when, datetime):
         raise UserError(f"{what}: expected a datetime, got {when!r}")
     return when if when.tzinfo is None else when.astimezone().replace(tzinfo=None)
+
+
+def _matches(
+    t: FrozenTrial,
+    states: set[TrialState] | None,
+    value_min: float | None,
+    value_max: float | None,
+) -> bool:
+    if states is not None and t.state not in states:
+        return False
+    if value_min is None and value_max is None:
+        return True
+    if t.value is None or math.isnan(t.value):
+        return False
+    return (value_min is None or t.value >= value_min) and (
+        value_max is None or t.value <= value_max
+    )
+
+
+def _sort_key(t: FrozenTrial, sort: str) -> Any:
+    if sort == "state":
+        return t.state.value
+    value = getattr(t, sort)
+    if sort == "value" and value is not None and math.isnan(value):
+        return None
+    return value

@@ -6,7 +6,6 @@ failure), guarded by one lock so that threads may share it.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import OrderedDict, deque
@@ -22,9 +21,6 @@ from tunecycle.records import (
     StudyInfo,
     StudySummary,
     TrialChanges,
-    TrialPage,
-    TrialPoint,
-    TrialPoints,
     TrialState,
 )
 from tunecycle.space import Param, ParamValue
@@ -351,33 +347,6 @@ class InMemoryStorage(Storage):
         with self._lock:
             return summarize(self._study(study_id), self._trials[study_id])
 
-    def query_trials(
-        self,
-        study_id: int,
-        *,
-        states: Sequence[TrialState] | None = None,
-        value_min: float | None = None,
-        value_max: float | None = None,
-        sort: str = "number",
-        descending: bool = False,
-        offset: int = 0,
-        limit: int = 100,
-    ) -> TrialPage:
-        check_query(sort, offset, limit)
-        with self._lock:
-            self._study(study_id)
-            cursor = self._cursor[study_id]
-            rows = list(self._trials[study_id])
-        wanted = None if states is None else {TrialState.parse(s) for s in states}
-        rows = [t for t in rows if _matches(t, wanted, value_min, value_max)]
-        present = [t for t in rows if _sort_key(t, sort) is not None]
-        missing = [t for t in rows if _sort_key(t, sort) is None]  # already in number order
-        present.sort(key=lambda t: t.number)
-        # a stable sort, reversed or not, keeps ties in number order
-        present.sort(key=lambda t: _sort_key(t, sort), reverse=descending)
-        ordered = present + missing
-        return TrialPage(tuple(ordered[offset : offset + limit]), len(ordered), cursor)
-
     def trials_changed_since(
         self, study_id: int, cursor: int, *, limit: int = MAX_PAGE
     ) -> TrialChanges:
@@ -396,34 +365,7 @@ class InMemoryStorage(Storage):
             trials = tuple(self._trials[study_id][number] for _, number in newer)
         return TrialChanges(trials, newer[-1][0] if more else head, more)
 
-    def get_trial_points(self, study_id: int) -> TrialPoints:
+    def change_cursor(self, study_id: int) -> int:
         with self._lock:
             self._study(study_id)
-            points = tuple(TrialPoint(t.number, t.state, t.value) for t in self._trials[study_id])
-            return TrialPoints(points, self._cursor[study_id])
-
-
-def _matches(
-    t: FrozenTrial,
-    states: set[TrialState] | None,
-    value_min: float | None,
-    value_max: float | None,
-) -> bool:
-    if states is not None and t.state not in states:
-        return False
-    if value_min is None and value_max is None:
-        return True
-    if t.value is None or math.isnan(t.value):
-        return False
-    return (value_min is None or t.value >= value_min) and (
-        value_max is None or t.value <= value_max
-    )
-
-
-def _sort_key(t: FrozenTrial, sort: str) -> Any:
-    if sort == "state":
-        return t.state.value
-    value = getattr(t, sort)
-    if sort == "value" and value is not None and math.isnan(value):
-        return None
-    return value
+            return self._cursor[study_id]
