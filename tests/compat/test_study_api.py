@@ -324,7 +324,7 @@ def test_gc_after_trial_and_callbacks_none(monkeypatch):
 
 
 def test_show_progress_bar_is_progress(monkeypatch):
-    import tunecycle.study as study_module
+    import tunecycle.loop as study_module
 
     made = []
     real = study_module._progress_bar

@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from tunecycle.execution.options import ParallelOptions
+from tunecycle.loop import Loop
 from tunecycle.space import Space
-from tunecycle.study import Loop, Objective, TrialRunner
+from tunecycle.study import Objective, TrialRunner
 
 __all__ = ["ParallelOptions", "run_elsewhere"]
 

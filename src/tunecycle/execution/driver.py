@@ -24,10 +24,11 @@ from typing import Any, Protocol
 
 from tunecycle.errors import StorageUnavailableError
 from tunecycle.execution.options import ParallelOptions
+from tunecycle.loop import Loop
 from tunecycle.protocols import History
 from tunecycle.records import TrialState
 from tunecycle.space import Space
-from tunecycle.study import Loop, Objective, TrialRunner
+from tunecycle.study import Objective, TrialRunner
 from tunecycle.trial import Outcome, Trial, handoff
 
 log = logging.getLogger("tunecycle.execution")
