@@ -307,11 +307,11 @@ def _stepped(number: int, curve: list[float], seconds: float | None,
                        datetime_complete=done)
 
 
-def _clock_with(left: float) -> BudgetClock:
-    """A 1,000 s budget's clock with ``left`` seconds left."""
+def _clock_with(left: float, budget: float = 1000.0) -> BudgetClock:
+    """A ``budget`` seconds clock with ``left`` seconds left."""
     now = [0.0]
-    clock = BudgetClock(TimeBudget(1000), clock=lambda: now[0])
-    now[0] = 1000.0 - left
+    clock = BudgetClock(TimeBudget(budget), clock=lambda: now[0])
+    now[0] = budget - left
     return clock
 
 
@@ -345,8 +345,12 @@ def test_in_the_last_stretch_only_a_trial_ahead_of_the_best_runs_on():
     assert clock.stop_running(behind, done, None, now=at) is None  # several objectives: off
     # maximising, the same values read the other way round
     assert clock.stop_running(ahead, done, Direction.MAXIMIZE, now=at) is not None
-    # early in the budget the same trial runs on
+    # with time for another trial after it, or outside the budget's last fifth, it runs on
     assert _clock_with(90).stop_running(behind, done, Direction.MINIMIZE, now=at) is None
+    assert _clock_with(40, budget=100).stop_running(
+        behind, done, Direction.MINIMIZE, now=at) is None
+    assert _clock_with(40, budget=200).stop_running(
+        behind, done, Direction.MINIMIZE, now=at) is not None
 
 
 def test_a_budgeted_study_stops_a_slow_stepping_trial_that_cannot_finish():

@@ -50,6 +50,8 @@ _DURATION_RE = re.compile(
 _RIDGE = 0.1  # ridge penalty of the residual regression (features lie in [0, 1])
 _RECENT = 8  # finished trials whose median duration is the fallback prediction
 _MIN_SECONDS = 1e-3
+#: the share of the budget at its end in which a running trial behind the best is stopped
+LAST_STRETCH = 0.2
 
 
 def parse_budget(value: Any, field: str = "time_budget") -> float:
@@ -392,11 +394,11 @@ class BudgetClock:
 
         - *it cannot finish*: at that pace, the steps left take longer than the time left
           for the search;
-        - *the last stretch*: the time left holds this trial's rest but not another trial as
-          long as this one, and its latest value is worse than the best complete trial's at
-          the same step: it cannot change the outcome in time, so its seconds go to the
-          refit (or end the search early).  ``direction`` None (several objectives): this
-          rule is off."""
+        - *the last stretch*: in the budget's last :data:`LAST_STRETCH` share, when the time
+          left holds this trial's rest but not another trial as long as this one, and its
+          latest value is worse than the best complete trial's at the same step: it cannot
+          change the outcome in time, so its seconds go to the refit (or end the search
+          early).  ``direction`` None (several objectives): this rule is off."""
         steps = len(current.intermediate)
         start = current.datetime_start
         lengths = [len(t.intermediate) for t in trials
@@ -410,7 +412,7 @@ class BudgetClock:
         if rest > left:
             return (f"time budget: stopped after {steps} of about {length:g} steps, the rest "
                     f"would take {format_seconds(rest)} of the {format_seconds(left)} left")
-        if direction is None or left - rest >= total:
+        if direction is None or left - rest >= total or left > LAST_STRETCH * self.budget.seconds:
             return None
         step = max(current.intermediate)
         best = _best_complete(trials, direction)
