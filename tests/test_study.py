@@ -497,3 +497,4 @@ def test_repr_html_of_a_study_of_several_objectives_gives_its_front():
     assert f"{front} trial" in page and "maximize, minimize" in page
     assert "mo&lt;b&gt;" in page and "<svg" not in page  # no one-objective chart
     assert "directions=['maximize', 'minimize']" in repr(study)
+

@@ -72,8 +72,8 @@ def parse_budget(value: Any, field: str = "time_budget") -> float:
                 seconds = (3600 * float(parts["h"] or 0) + 60 * float(parts["m"] or 0)
                            + float(parts["s"] or 0))
     if seconds is None or not math.isfinite(seconds) or seconds <= 0:
-        raise UserError(f"{field}: must be a positive number of seconds or a duration such as "
-                        f"'90s', '10m', '1h30m', got {value!r}")
+        raise UserError(f"must be a positive number of seconds or a duration such as "
+                        f"'90s', '10m', '1h30m', got {value!r}", field=field)
     return seconds
 
 

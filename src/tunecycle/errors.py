@@ -13,7 +13,22 @@ class TunecycleError(Exception):
 
 
 class UserError(TunecycleError, ValueError):
-    """The caller asked for something invalid; the message says what and where."""
+    """The caller asked for something invalid; the message says what and where.
+
+    ``UserError(problem, field="time_budget")`` reads ``"time_budget: <problem>"`` and keeps
+    both as data: ``field`` (the argument, option or config field at fault) and ``problem``
+    (the message without it), so that a caller naming the field its own way (the CLI's
+    ``--time-budget``, a config's ``study.time_budget``) never parses the text.  Raised with
+    a whole message alone, ``field`` is None and ``problem`` the message."""
+
+    def __init__(self, message: str = "", *args: object, field: str | None = None) -> None:
+        self.field = field
+        self.problem = message
+        super().__init__(f"{field}: {message}" if field else message, *args)
+
+    def named(self, field: str) -> str:
+        """The message with ``field`` in place of this error's own field name."""
+        return f"{field}: {self.problem}" if self.field else str(self)
 
 
 class SpaceError(UserError):

@@ -426,10 +426,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         results = import_optuna_study(args.source, args.study, args.target, args.to_name,
                                       if_exists=args.if_exists)
     except UserError as exc:  # name the option, not the Python argument
-        text = str(exc)
-        field, sep, rest = text.partition(": ")
-        raise CliError(f"{_IMPORT_OPTIONS[field]}: {rest}" if sep and field in _IMPORT_OPTIONS
-                       else text) from None
+        option = _IMPORT_OPTIONS.get(exc.field or "")
+        raise CliError(exc.named(option) if option else str(exc)) from None
     for result in results:
         print(result.describe())
     print(f"into {parse_storage_url(args.target).safe}")

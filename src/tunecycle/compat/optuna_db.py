@@ -119,10 +119,11 @@ def import_optuna_study(
     imported trials."""
     if to_storage is None:
         raise UserError(
-            "to_storage: give the tunecycle storage to import into, e.g. 'sqlite:///tuning.db'"
+            "give the tunecycle storage to import into, e.g. 'sqlite:///tuning.db'",
+            field="to_storage"
         )
     if if_exists not in _IF_EXISTS:
-        raise UserError(f"if_exists: expected one of {list(_IF_EXISTS)}, got {if_exists!r}")
+        raise UserError(f"expected one of {list(_IF_EXISTS)}, got {if_exists!r}", field="if_exists")
     wanted = _wanted_names(study_name)
     if to_name is not None:
         check_study_name(to_name)
@@ -135,14 +136,14 @@ def import_optuna_study(
             engine.dispose()
     if to_name is not None and len(plans) != 1:
         raise UserError(
-            f"to_name: names one study, but {len(plans)} are to be imported "
-            "(choose one with study_name)"
+            f"names one study, but {len(plans)} are to be imported "
+            "(choose one with study_name)", field="to_name"
         )
     created_file = _new_sqlite_file(to_storage)
     try:
         store = get_storage(to_storage)
     except StorageURLError as exc:
-        raise StorageURLError(f"to_storage: {str(exc).removeprefix('storage: ')}") from None
+        raise StorageURLError(exc.problem, field="to_storage") from None
     made: list[int] = []
     try:
         names = _target_names(store, plans, to_name, if_exists)
@@ -174,8 +175,8 @@ def _optuna() -> Any:
         import optuna
     except ModuleNotFoundError:
         raise UserError(
-            "from_url: reading an Optuna storage needs Optuna itself, which is not "
-            "installed here: pip install optuna"
+            "reading an Optuna storage needs Optuna itself, which is not "
+            "installed here: pip install optuna", field="from_url"
         ) from None
     return optuna
 
@@ -184,7 +185,7 @@ def open_optuna_storage(from_url: str) -> tuple[Any, str]:
     """The Optuna storage at ``from_url``, opened for reading, and the URL to show (no
     password).  ``from_url``: an RDB URL, ``journal:PATH``, or a path to either kind of file."""
     if not isinstance(from_url, str) or not from_url.strip():
-        raise UserError(f"from_url: expected an Optuna storage URL, got {from_url!r}")
+        raise UserError(f"expected an Optuna storage URL, got {from_url!r}", field="from_url")
     kind, where, safe = _parse_source(from_url.strip())
     optuna = _optuna()
     if kind == "journal":
@@ -194,7 +195,8 @@ def open_optuna_storage(from_url: str) -> tuple[Any, str]:
             return optuna.storages.JournalStorage(JournalFileBackend(where)), safe
         except Exception as exc:
             raise UserError(
-                f"from_url: cannot read {safe} as an Optuna journal file ({_first_line(exc)})"
+                f"cannot read {safe} as an Optuna journal file ({_first_line(exc)})",
+                field="from_url"
             ) from None
     _check_optuna_tables(where, safe)
     try:
@@ -203,7 +205,7 @@ def open_optuna_storage(from_url: str) -> tuple[Any, str]:
         )
     except Exception as exc:
         raise UserError(
-            f"from_url: optuna {optuna.__version__} cannot read {safe} ({_first_line(exc)})"
+            f"optuna {optuna.__version__} cannot read {safe} ({_first_line(exc)})", field="from_url"
         ) from None
     return storage, safe
 
@@ -224,25 +226,25 @@ def _parse_source(url: str) -> tuple[str, str, str]:
     try:
         target = parse_storage_url(url)
     except StorageURLError as exc:
-        text = str(exc).removeprefix("storage: ")
-        raise UserError(f"from_url: {text} (or journal:PATH for an Optuna journal file)") from None
+        raise UserError(f"{exc.problem} (or journal:PATH for an Optuna journal file)",
+                        field="from_url") from None
     if not target.is_sql:
         raise UserError(
-            f"from_url: {target.safe} is not an Optuna storage; give its database "
-            "URL (sqlite:///optuna.db, postgresql://...) or journal:PATH"
+            f"{target.safe} is not an Optuna storage; give its database "
+            "URL (sqlite:///optuna.db, postgresql://...) or journal:PATH", field="from_url"
         )
     if target.backend == "sqlite":
         if target.path is None:
-            raise UserError(f"from_url: {target.safe} is an empty in-memory database")
+            raise UserError(f"{target.safe} is an empty in-memory database", field="from_url")
         _existing_file(str(target.path), target.safe)
     return "rdb", target.url, target.safe
 
 
 def _existing_file(path: str, shown: str) -> str:
     if not path:
-        raise UserError(f"from_url: {shown!r} names no file")
+        raise UserError(f"{shown!r} names no file", field="from_url")
     if not Path(path).is_file():
-        raise UserError(f"from_url: no such file {path!r}")
+        raise UserError(f"no such file {path!r}", field="from_url")
     return path
 
 
@@ -268,23 +270,23 @@ def _check_optuna_tables(url: str, safe: str) -> None:
     try:
         engine = create_engine(_read_only(url), **_read_only_engine(url))
     except Exception as exc:
-        raise UserError(f"from_url: cannot open {safe} ({_first_line(exc)})") from None
+        raise UserError(f"cannot open {safe} ({_first_line(exc)})", field="from_url") from None
     try:
         with engine.connect() as conn:
             names = set(inspect(conn).get_table_names())
     except SQLAlchemyError as exc:
         reason = _first_line(getattr(exc, "orig", None) or exc)
-        raise UserError(f"from_url: cannot read {safe} ({reason})") from None
+        raise UserError(f"cannot read {safe} ({reason})", field="from_url") from None
     finally:
         engine.dispose()
     if _OPTUNA_TABLES <= names:
         return
     if "tc_studies" in names:
         raise UserError(
-            f"from_url: {safe} is a tunecycle storage, not an Optuna one: open it "
-            "with --storage / load_study, nothing to import"
+            f"{safe} is a tunecycle storage, not an Optuna one: open it "
+            "with --storage / load_study, nothing to import", field="from_url"
         )
-    raise UserError(f"from_url: {safe} holds no Optuna studies (it has no Optuna tables)")
+    raise UserError(f"{safe} holds no Optuna studies (it has no Optuna tables)", field="from_url")
 
 
 def _first_line(exc: object) -> str:
@@ -298,20 +300,22 @@ def _wanted_names(study_name: str | Sequence[str] | None) -> list[str] | None:
         return None
     names = [study_name] if isinstance(study_name, str) else list(study_name)
     if not names or not all(isinstance(n, str) and n for n in names):
-        raise UserError(f"study_name: expected a study name or a list of them, got {study_name!r}")
+        raise UserError(f"expected a study name or a list of them, got {study_name!r}",
+                        field="study_name")
     return list(dict.fromkeys(names))
 
 
 def _read(source: Any, safe: str, wanted: list[str] | None) -> list[_Plan]:
     studies = {s.study_name: s for s in source.get_all_studies()}
     if not studies:
-        raise UserError(f"from_url: {safe} holds no studies")
+        raise UserError(f"{safe} holds no studies", field="from_url")
     if wanted is None:
         wanted = list(studies)
     missing = [n for n in wanted if n not in studies]
     if missing:
         raise StudyNotFoundError(
-            f"study_name: no study named {missing[0]!r} in {safe} (it holds {_listing(studies)})"
+            f"no study named {missing[0]!r} in {safe} (it holds {_listing(studies)})",
+            field="study_name"
         )
     plans = []
     for name in wanted:
@@ -472,10 +476,10 @@ def _target_names(
         if name in taken:
             if if_exists == "error":
                 raise DuplicatedStudyError(
-                    f"to_name: the target {_safe(store)} already holds a study named "
+                    f"the target {_safe(store)} already holds a study named "
                     f"{name!r}; nothing was imported: give it another name (to_name, --as), "
-                    "or skip or rename it (if_exists, --if-exists: skip or rename)"
-                )
+                    "or skip or rename it (if_exists, --if-exists: skip or rename)",
+                    field="to_name")
             if if_exists == "skip":
                 out.append(None)
                 continue

@@ -224,7 +224,7 @@ class StudySection(_Section):
         try:
             return parse_budget(value)
         except UserError as exc:
-            raise ValueError(str(exc).removeprefix("time_budget: ")) from None
+            raise ValueError(exc.problem) from None
 
     @field_validator("seed", mode="before")
     @classmethod
@@ -782,7 +782,7 @@ def _storage_problems(url: str) -> list[str]:
     try:
         target = parse_storage_url(url)
     except StorageURLError as exc:
-        return [str(exc).removeprefix("storage: ")]
+        return [exc.problem]
     if target.path is not None and not target.path.resolve().parent.is_dir():
         return [f"the directory {str(target.path.parent)!r} of the SQLite file does not exist"]
     return []

@@ -65,7 +65,7 @@ def hide_password(url: str) -> str:
 def parse_storage_url(url: object) -> StorageURL:
     """Check ``url``'s form and say which backend it names; raise ``StorageURLError``."""
     if not isinstance(url, str) or not url.strip():
-        raise StorageURLError(f"storage: expected a URL string, got {url!r}")
+        raise StorageURLError(f"expected a URL string, got {url!r}", field="storage")
     url = url.strip()
     if url in MEMORY_URLS:
         return StorageURL("memory", "memory://", "memory://")
@@ -76,7 +76,8 @@ def parse_storage_url(url: object) -> StorageURL:
         return _sqlite(scheme + url[len(scheme):], safe)
     if scheme in _POSTGRES_SCHEMES:
         return _postgres(POSTGRES_DRIVER + url[len(scheme):], safe)
-    raise StorageURLError(f"storage: {safe!r} is not a supported URL{_why_not(scheme)}; use {SUPPORTED}")
+    raise StorageURLError(f"{safe!r} is not a supported URL{_why_not(scheme)}; use {SUPPORTED}",
+                          field="storage")
 
 
 def _why_not(scheme: str) -> str:
@@ -97,9 +98,10 @@ def _parsed(url: str, safe: str):  # -> sqlalchemy.engine.URL
     except ValueError:  # the port is not a number
         port = _port_text(url)
         why = f" (the port {port!r} is not a number)" if port else ""
-        raise StorageURLError(f"storage: {safe!r} is not a valid database URL{why}") from None
+        raise StorageURLError(f"{safe!r} is not a valid database URL{why}",
+                              field="storage") from None
     except ArgumentError:
-        raise StorageURLError(f"storage: {safe!r} is not a valid database URL") from None
+        raise StorageURLError(f"{safe!r} is not a valid database URL", field="storage") from None
 
 
 def _port_text(url: str) -> str:
@@ -112,8 +114,8 @@ def _sqlite(url: str, safe: str) -> StorageURL:
     parsed = _parsed(url, safe)
     if parsed.host or parsed.port or parsed.username:
         raise StorageURLError(
-            f"storage: {safe!r} is not a valid SQLite URL: a file takes three slashes, "
-            "sqlite:///relative/path.db or sqlite:////absolute/path.db"
+            f"{safe!r} is not a valid SQLite URL: a file takes three slashes, "
+            "sqlite:///relative/path.db or sqlite:////absolute/path.db", field="storage"
         )
     db = parsed.database or ""
     path = None if db in ("", ":memory:") else Path(db)
@@ -124,12 +126,12 @@ def _postgres(url: str, safe: str) -> StorageURL:
     parsed = _parsed(url, safe)
     if parsed.port is not None and not 1 <= parsed.port <= 65535:
         raise StorageURLError(
-            f"storage: {safe!r} is not a valid database URL (the port must be from 1 to 65535, "
-            f"got {parsed.port})"
+            f"{safe!r} is not a valid database URL (the port must be from 1 to 65535, "
+            f"got {parsed.port})", field="storage"
         )
     if not parsed.database:
         raise StorageURLError(
-            f"storage: {safe!r} names no database; add its name: "
-            "postgresql://user@host:5432/dbname"
+            f"{safe!r} names no database; add its name: "
+            "postgresql://user@host:5432/dbname", field="storage"
         )
     return StorageURL("postgresql", url, safe)
