@@ -42,7 +42,17 @@ from tunecycle.budget import TimeBudget, parse_budget
 from tunecycle.cycle.data import Dataset, load_data
 from tunecycle.cycle.ensemble import Ensemble, build_ensemble, check_ensemble, top_trials
 from tunecycle.cycle.errors import DataError
-from tunecycle.cycle.families import build_estimator, family_defaults, family_space, get_family
+from tunecycle.cycle.families import (
+    Family,
+    Fold,
+    FoldFit,
+    build_estimator,
+    family_defaults,
+    family_space,
+    fit_part,
+    get_family,
+    own_space,
+)
 from tunecycle.cycle.metrics import (
     Metric,
     as_metric,
@@ -66,7 +76,7 @@ from tunecycle.cycle.splits import Validation, split_test, validation_splits
 from tunecycle.display import metrics_html
 from tunecycle.errors import TrialPruned, UserError
 from tunecycle.records import FrozenTrial
-from tunecycle.space import Float, Space
+from tunecycle.space import Float
 from tunecycle.study import DEFAULT_MAX_CONSECUTIVE_FAILURES, Callback, Study
 from tunecycle.trial import Trial
 
@@ -346,7 +356,7 @@ def _refit_and_test(plan: _Plan, trial: FrozenTrial
     params = plan.splitter.split(dict(trial.params))[0]
     start = time.perf_counter()
     family, fitted = _fit_final(plan.search_part, params, plan.chosen, plan.single, plan.seed,
-                                trial.user_attrs.get(EPOCHS_ATTR))
+                                trial.user_attrs)
     seconds = time.perf_counter() - start
     scores = _test_metrics(fitted, plan.test, plan.chosen)
     return family, fitted, scores, measure(fitted, plan.test.X, seconds, plan.goals.measured)
@@ -389,7 +399,7 @@ class _Plan:
         validation = validation or Validation("kfold")
         splitter = _Splitter(search, validation, validation_ratio, seed)
         tuned = family_space(names, ds.task, space)
-        _check_checkpoints(names, tuned, search)
+        _check_data(names, tuned, search)
         if validation_ratio is not None:
             tuned = {**tuned, RATIO: validation_ratio}
         single = names[0] if len(names) == 1 else None
@@ -492,25 +502,11 @@ def search_only(data: Any, *, model: Any = None, target: str | None = None,
     return study
 
 
-def _check_checkpoints(names: list[str], tuned: Mapping[str, Any], search: Dataset) -> None:
-    """A network family that starts from a saved network (``init_from``) must be able to take
-    this data's rows as its preprocessing gives them: checked before the first trial."""
-    flat = Space(tuned)
+def _check_data(names: list[str], tuned: Mapping[str, Any], search: Dataset) -> None:
+    """Each family's check that its tuned space can work on this data (a network that starts
+    from a saved one must take the data's rows): before the first trial."""
     for name in names:
-        key = "init_from" if len(names) == 1 else f"{name}.init_from"
-        fam = get_family(name)
-        if not fam.deep or key not in flat:
-            continue
-        from tunecycle.cycle.deep.estimator import check_checkpoint_input
-
-        path = flat[key].choices[0]
-        width = make_preprocessor(search.X, scale=fam.needs_scaling).fit_transform(
-            search.X).shape[1]
-        try:
-            check_checkpoint_input(path, name, search.task, width, search.sample_shape)
-        except UserError as exc:
-            raise UserError(f"model family {name!r}, parameter 'init_from': "
-                            f"{str(exc).removeprefix('init_from: ')}") from None
+        get_family(name).check_data(own_space(tuned, name, len(names) > 1), search)
 
 
 def _metric(metric: Any, objectives: Any, task: str) -> Metric:
@@ -546,8 +542,7 @@ def _pipeline(params: dict[str, Any], ds: Dataset, metric: Metric, single: str |
     family, estimator = build_estimator(params, ds.task, seed, family=single,
                                         proba=proba or metric.needs_proba)
     fam = get_family(family)
-    if fam.deep and ds.sample_shape is not None:  # images or sequences flattened into rows
-        estimator.set_params(input_shape=ds.sample_shape)
+    estimator = fam.for_data(estimator, ds.sample_shape)
     return family, make_pipeline(make_preprocessor(ds.X, scale=fam.needs_scaling), estimator)
 
 
@@ -556,8 +551,7 @@ def _score(pipe: Any, part: Dataset, metric: Metric) -> float:
     return metric.score(pipe, part.X, truth)
 
 
-def _fit(pipe: Any, part: Dataset) -> Any:
-    return pipe.fit(part.X) if part.task == "clustering" else pipe.fit(part.X, part.y)
+_fit = fit_part
 
 
 #: the parameter name of a tuned holdout ratio
@@ -613,36 +607,34 @@ def _objective(search: Dataset, splitter: _Splitter, metric: Metric, single: str
     def objective(trial: Trial) -> float | tuple[float, ...]:
         params, folds = splitter.split(dict(trial.params))
         family, pipe = _pipeline(params, search, metric, single, seed)
-        deep = get_family(family).deep
+        fam = get_family(family)
+        steps = _Steps(trial)
         scores: list[float] = []
-        epochs: list[int] = []
+        records: dict[str, list[Any]] = {}
         measured: dict[str, list[float]] = {name: [] for name in wanted}
         fold_seconds: list[float] = []
         with warnings.catch_warnings(record=True) as caught:  # kept with the trial, not printed
             warnings.simplefilter("always")
             for k, (train, valid) in enumerate(folds):
-                candidate = clone(pipe)
-                if deep:  # a network: each epoch is scored on this fold (fold 0 reports)
-                    candidate.set_params(model__monitor=_epoch_monitor(
-                        trial if k == 0 else None, candidate, search.take(valid), metric))
-                start = time.perf_counter()
-                fitted = _fit(candidate, search.take(train))
-                seconds = time.perf_counter() - start
                 part = search.take(valid)
-                scores.append(_score(fitted, part, metric))
+                start = time.perf_counter()
+                fit = _fit_fold(fam, clone(pipe), k, search.take(train), part, metric,
+                                steps.report if k == 0 else None)
+                seconds = time.perf_counter() - start
+                scores.append(_score(fit.model, part, metric))
                 fold_seconds.append(time.perf_counter() - start)
                 if timed:
                     trial.set_user_attr(FOLD_SECONDS_ATTR, fold_seconds)
-                for name, v in measure(fitted, part.X, seconds, wanted).items():
+                for name, v in measure(fit.model, part.X, seconds, wanted).items():
                     measured[name].append(v)
-                if deep:
-                    epochs.append(int(fitted[-1].best_epoch_) + 1)
-                    continue
-                trial.report(sum(scores) / len(scores), k)
-                if trial.should_prune():
-                    raise TrialPruned(f"pruned after fold {k}")
-        if epochs:
-            trial.set_user_attr(EPOCHS_ATTR, epochs)
+                for key, v in fit.record.items():
+                    records.setdefault(key, []).append(v)
+                if not steps.used:  # the family reported no steps of its own: the folds are
+                    trial.report(sum(scores) / len(scores), k)
+                    if trial.should_prune():
+                        raise TrialPruned(f"pruned after fold {k}")
+        for key, values in records.items():
+            trial.set_user_attr(key, values)
         if caught:
             messages = sorted({f"{w.category.__name__}: {w.message}"[:200] for w in caught})
             trial.set_user_attr("warnings", messages[:5])
@@ -659,40 +651,41 @@ def _objective(search: Dataset, splitter: _Splitter, metric: Metric, single: str
     return objective
 
 
-#: the trial attribute that holds, per validation fold, the epochs a network needed
-EPOCHS_ATTR = "epochs_needed"
 #: the trial attribute that holds, per validation fold, the seconds of its fit and score
 #: (recorded under a time budget)
 FOLD_SECONDS_ATTR = "fold_seconds"
 
 
-def _epoch_monitor(trial: Trial | None, pipe: Any, valid: Dataset, metric: Metric):
-    """The per-epoch validation of a network: score ``pipe`` (being fitted; its preprocessing
-    is already fitted) on ``valid`` with the study's metric, report it to ``trial`` at the
-    epoch (and stop a pruned trial), and give the estimator the value to maximise."""
-    from tunecycle.integrations.loop import report_and_check
+class _Steps:
+    """The trial's reports at steps a family counts itself (epochs, rounds), from inside the
+    first fold; once it has reported, the folds are not reported as steps too."""
 
-    sign = 1.0 if metric.direction == "maximize" else -1.0
+    def __init__(self, trial: Trial) -> None:
+        self.trial, self.used = trial, False
 
-    def monitor(estimator: Any, epoch: int) -> float:
-        score = _score(pipe, valid, metric)
-        if trial is not None:
-            report_and_check(trial, score, epoch)
-        return sign * score
+    def report(self, step: int, value: float) -> None:
+        self.used = True
+        self.trial.report(value, step)
+        if self.trial.should_prune():
+            raise TrialPruned(f"trial {self.trial.number} pruned at step {step} "
+                              f"(value {float(value)!r})")
 
-    return monitor
+
+def _fit_fold(fam: Family, pipe: Any, k: int, train: Dataset, valid: Dataset, metric: Metric,
+              report: Any) -> FoldFit:
+    """Fit ``pipe`` on fold ``k`` the family's way (a network scores each epoch on ``valid``
+    and reports it through ``report``)."""
+    fold = Fold(k, train, valid, lambda model: _score(model, valid, metric),
+                metric.direction == "maximize", report)
+    return fam.fit_fold(pipe, fold)
 
 
 def _fit_final(search: Dataset, params: dict[str, Any], metric: Metric, single: str | None,
-               seed: int, epochs: list[int] | None = None) -> tuple[str, Any]:
-    """Refit on the whole search part; a network trains for the epochs its trial needed (the
-    mean over folds) with no holdout left out."""
+               seed: int, trial_attrs: Mapping[str, Any] | None = None) -> tuple[str, Any]:
+    """Refit on the whole search part, the family's way for the trial whose user attributes
+    are ``trial_attrs`` (a network trains for the mean of the epochs its folds needed)."""
     family, pipe = _pipeline(params, search, metric, single, seed)
-    if get_family(family).deep and epochs:
-        net = pipe[-1]
-        n = max(1, round(sum(epochs) / len(epochs)))
-        net.set_params(params={**(net.params or {}), "epochs": n}, validation_fraction=0.0)
-    return family, _fit(pipe, search)
+    return family, get_family(family).refit(pipe, search, trial_attrs or {})
 
 
 def _test_metrics(fitted: Any, test: Dataset, chosen: Metric) -> dict[str, float]:
@@ -727,5 +720,6 @@ def _save(output_dir: str | Path, fitted: Any, family: str, params: dict[str, An
     if ensemble is not None:
         summary["ensemble"] = {**ensemble.describe(), "test_metrics": ensemble_scores,
                                "kept": keep_ensemble}
-    model = ensemble.model if keep_ensemble and ensemble is not None else fitted
-    return save_model(output_dir, model, summary)
+    if keep_ensemble and ensemble is not None:
+        return save_model(output_dir, ensemble.model, summary)
+    return save_model(output_dir, fitted, summary, get_family(family))

@@ -1,6 +1,7 @@
 """Default search spaces of the deep-learning families, and the checks of a configuration.
 
-No torch here: :mod:`tunecycle.cycle.families` reads these specs when it is imported, and the
+No torch here, and nothing above it in the cycle: the network families
+(:mod:`tunecycle.cycle.families.networks`) read these specs when they are registered, and the
 config checks of ``tunecycle run`` use them before anything is trained.
 
 Every network family shares the *training* hyperparameters (optimiser and its knobs, learning
@@ -10,8 +11,8 @@ loss, precision) and adds its architecture.  Conditional parameters are named
 ``adam.beta1`` and ``adam.beta2``; ``augment="affine"`` activates ``affine.rotation`` and the
 other magnitudes.
 
-Beyond the default space, an override may add (:func:`finish_space` says what they do to the
-rest): ``init_from``, one path to a network tunecycle saved, whose architecture then replaces
+Beyond the default space, an override may add (:func:`finish_space` and the network family's
+``finish_space`` say what they do to the rest): ``init_from``, one path to a network tunecycle saved, whose architecture then replaces
 the family's architecture parameters (read from the network's ``.net.json`` and
 ``.weights.pt`` without unpickling when they are there, else from its joblib pickle), and ``freeze``, the blocks of it kept fixed (tuned over
 all of them unless given); and for an mlp ``units_0`` ... ``units_7``, one width per hidden
@@ -91,7 +92,6 @@ import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from tunecycle.errors import UserError
@@ -359,7 +359,7 @@ _ARCH: dict[str, dict[str, Any]] = {
 
 
 def family_specs() -> dict[str, dict[str, Any]]:
-    """For each deep family, the keyword arguments of its ``Family`` (all but ``build``)."""
+    """For each deep family, the keyword arguments of its ``Family`` (all but ``builder``)."""
     specs: dict[str, dict[str, Any]] = {}
     for name, arch in _ARCH.items():
         why = {**arch["why"], **_SHARED_WHY}
@@ -375,7 +375,6 @@ def family_specs() -> dict[str, dict[str, Any]]:
             "why": why,
             "default_notes": dict(_BRANCH_NOTES),
             "extra_params": frozenset(TRANSFER + (UNITS if name == "mlp" else ())),
-            "finish_space": partial(finish_space, name),
         }
     return specs
 
@@ -428,7 +427,7 @@ def check_override(key: str, param: Param) -> str | None:
     return None
 
 
-def _largest(param: Param | None, default: int) -> int:
+def largest(param: Param | None, default: int) -> int:
     """The largest value an int-valued parameter can take (``default`` when it is not tuned)."""
     if isinstance(param, Int):
         return param.high
@@ -437,7 +436,8 @@ def _largest(param: Param | None, default: int) -> int:
     return default
 
 
-def _refuse(family: str, key: str, reason: str) -> UserError:
+def refuse(family: str, key: str, reason: str) -> UserError:
+    """The error of a bad override: ``model family 'cnn', parameter 'freeze': ...``."""
     return UserError(f"model family {family!r}, parameter {key!r}: {reason}")
 
 
@@ -450,18 +450,18 @@ def _per_layer(space: dict[str, Param], overrides: Mapping[str, Any]) -> dict[st
         return space
     for key in ("width", "shape"):
         if overrides.get(key) is not None:
-            raise _refuse("mlp", key, f"per-layer widths ({given[0]}, ...) replace width and "
+            raise refuse("mlp", key, f"per-layer widths ({given[0]}, ...) replace width and "
                           "its shape rule; leave width and shape out")
-    depth = _largest(space.get("n_layers"), int(_ARCH["mlp"]["defaults"]["n_layers"]))
+    depth = largest(space.get("n_layers"), int(_ARCH["mlp"]["defaults"]["n_layers"]))
     if depth > MAX_PER_LAYER:
-        raise _refuse("mlp", "n_layers", f"per-layer widths go up to {MAX_PER_LAYER} layers, "
+        raise refuse("mlp", "n_layers", f"per-layer widths go up to {MAX_PER_LAYER} layers, "
                       f"n_layers goes up to {depth}")
     for i, name in enumerate(UNITS):
         if i < depth and name not in space:
-            raise _refuse("mlp", name, f"n_layers goes up to {depth}: give one width per "
+            raise refuse("mlp", name, f"n_layers goes up to {depth}: give one width per "
                           f"layer, units_0 to units_{depth - 1}")
         if i >= depth and name in space:
-            raise _refuse("mlp", name, f"n_layers goes up to {depth}, so this layer never "
+            raise refuse("mlp", name, f"n_layers goes up to {depth}, so this layer never "
                           "exists; leave it out")
     return {k: v for k, v in space.items() if k not in ("width", "shape")}
 
@@ -472,51 +472,16 @@ def arch_params(family: str) -> tuple[str, ...]:
     return names + (UNITS if family == "mlp" else ())
 
 
-def _transfer(family: str, space: dict[str, Param], overrides: Mapping[str, Any],
-              task: str) -> dict[str, Param]:
-    """``init_from`` (one path to a saved network) brings the architecture: the family's
-    architecture parameters leave the space and ``freeze`` ranges over the saved network's
-    blocks unless it is given."""
-    if "init_from" not in space:
-        if "freeze" in space:
-            raise _refuse(family, "freeze", "keeps blocks of a saved network fixed; give the "
-                          "network with init_from too")
-        return space
-    param = space["init_from"]
-    if not (isinstance(param, Categorical) and len(param.choices) == 1
-            and isinstance(param.choices[0], str) and param.choices[0].strip()):
-        raise _refuse(family, "init_from", "give one path to a network saved by tunecycle "
-                      f"(an output dir, its model.joblib, or a network's save()), got "
-                      f"{overrides.get('init_from')!r}")
-    fixed = sorted(k for k in overrides if k in arch_params(family))
-    if fixed:
-        raise _refuse(family, fixed[0], "the architecture comes from the network in init_from; "
-                      "leave it out")
-    from tunecycle.cycle.deep.estimator import checkpoint_blocks  # torch, for a checkpoint only
-
-    try:
-        n_blocks = checkpoint_blocks(param.choices[0], family, task)
-    except UserError as exc:
-        raise _refuse(family, "init_from", str(exc).removeprefix("init_from: ")) from None
-    out = {k: v for k, v in space.items() if k not in arch_params(family)}
-    if "freeze" not in overrides:
-        out["freeze"] = Int(0, n_blocks)
-    elif "freeze" in out and _largest(out["freeze"], 0) > n_blocks:
-        raise _refuse(family, "freeze", f"the network in init_from has {n_blocks} blocks; "
-                      f"freeze goes up to {_largest(out['freeze'], 0)}")
-    return out
-
-
-def finish_space(family: str, space: dict[str, Param], overrides: Mapping[str, Any],
-                 task: str) -> dict[str, Param]:
-    """What some overrides do to the rest of a network family's space (called by
-    :func:`tunecycle.cycle.families.family_space` after the overrides are applied):
-    per-layer widths of an mlp (``units_0`` ...) and transfer learning (``init_from``,
-    ``freeze``).  Raises ``UserError`` naming the parameter."""
+def finish_space(family: str, space: dict[str, Param], overrides: Mapping[str, Any]
+                 ) -> dict[str, Param]:
+    """What the per-layer widths of an mlp (``units_0`` ...) do to the rest of its space;
+    transfer learning (``init_from``, ``freeze``) is the network family's
+    (:mod:`tunecycle.cycle.families.networks`), which reads the saved network.  Raises
+    ``UserError`` naming the parameter."""
     space = dict(space)
     if family == "mlp":
         space = _per_layer(space, overrides)
-    return _transfer(family, space, overrides, task)
+    return space
 
 
 @dataclass(frozen=True)
