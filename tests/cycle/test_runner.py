@@ -63,17 +63,17 @@ def test_the_test_split_never_reaches_the_search(monkeypatch):
     ds = load_data("sklearn:wine")
     held_out = set(split_test(ds, 0.25, 3)[1].X.index)
     seen: list[set] = []
-    fit, score = runner._fit, runner._score
+    fit_fold, score = runner._fit_fold, runner._score
 
-    def spy_fit(pipe, part):
-        seen.append(set(part.X.index))
-        return fit(pipe, part)
+    def spy_fit(family, pipe, k, train, valid, metric, report):  # each fold's fit, its rows
+        seen.append(set(train.X.index))
+        return fit_fold(family, pipe, k, train, valid, metric, report)
 
     def spy_score(pipe, part, metric):
         seen.append(set(part.X.index))
         return score(pipe, part, metric)
 
-    monkeypatch.setattr(runner, "_fit", spy_fit)
+    monkeypatch.setattr(runner, "_fit_fold", spy_fit)
     monkeypatch.setattr(runner, "_score", spy_score)
     monkeypatch.setattr(runner, "_fit_final", lambda *a, **k: pytest.fail("search only"))
 
