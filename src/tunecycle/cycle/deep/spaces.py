@@ -94,6 +94,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tunecycle.cycle.params import branch_params
 from tunecycle.errors import UserError
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
 
@@ -573,13 +574,7 @@ def resolve(family: str, params: Mapping[str, Any], task: str) -> NetConfig:
                         f"for {task}, got {p['loss']!r}")
 
     def branch(parent: str) -> dict[str, Any]:
-        prefix = f"{p[parent]}."
-        stray = sorted(k for k in p if "." in k and k.partition(".")[0] in _BRANCHES[parent]
-                       and not k.startswith(prefix))
-        if stray:
-            raise UserError(f"model family {family!r}: parameter {stray[0]!r} is inactive when "
-                            f"{parent}={p[parent]!r}")
-        return {k[len(prefix):]: v for k, v in p.items() if k.startswith(prefix)}
+        return branch_params(family, p, parent, p[parent], _BRANCHES[parent])
 
     arch = {k: p[k] for k in arch_space if k != "augment"}
     if family == "mlp" and any(u in p for u in UNITS):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tunecycle.cycle.params import branch_keys, branch_params
 from tunecycle.errors import UserError
 
 #: the tasks of a family that classifies and regresses
@@ -21,15 +22,9 @@ def pop_branch(
     logistic and linear check theirs with :func:`one_of`.
     """
     choice = p.pop(parent, default)
-    sub: dict[str, Any] = {}
-    for key in [k for k in p if k.partition(".")[0] in choices and "." in k]:
-        head, _, rest = key.partition(".")
-        value = p.pop(key)
-        if head != choice:
-            raise UserError(
-                f"model family {family!r}: parameter {key!r} is inactive when {parent}={choice!r}"
-            )
-        sub[rest] = value
+    sub = branch_params(family, p, parent, choice, choices)
+    for key in branch_keys(p, choices):
+        del p[key]
     return choice, sub
 
 
