@@ -29,27 +29,18 @@ from __future__ import annotations
 
 import statistics
 import time
-import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from sklearn.base import clone
 
 from tunecycle.api import create_study
 from tunecycle.budget import TimeBudget, parse_budget
 from tunecycle.cycle.data import Dataset, load_data
 from tunecycle.cycle.ensemble import Ensemble, build_ensemble, check_ensemble, top_trials
-from tunecycle.cycle.errors import DataError
 from tunecycle.cycle.families import (
-    Family,
-    Fold,
-    FoldFit,
-    build_estimator,
     family_defaults,
     family_space,
-    fit_part,
     get_family,
     own_space,
 )
@@ -59,26 +50,31 @@ from tunecycle.cycle.metrics import (
     confusion,
     default_metric,
     get_metric,
-    metric_names,
 )
 from tunecycle.cycle.objectives import (
     FRONT_SIZE,
     MEASURES,
-    MEASURES_ATTR,
     Goals,
     make_goals,
     measure,
     trial_values,
 )
-from tunecycle.cycle.preprocess import make_pipeline, make_preprocessor
+from tunecycle.cycle.result import FrontMember, TuneResult
 from tunecycle.cycle.saved import load_model, save_model  # noqa: F401 - load_model re-exported
-from tunecycle.cycle.splits import Validation, split_test, validation_splits
-from tunecycle.display import metrics_html
-from tunecycle.errors import TrialPruned, UserError
+from tunecycle.cycle.splits import Validation, split_test
+from tunecycle.cycle.trials import (
+    FOLD_SECONDS_ATTR,
+    RATIO,
+    Splitter,
+    fit_final,
+    make_objective,
+    pipeline,
+    test_metrics,
+)
+from tunecycle.errors import UserError
 from tunecycle.records import FrozenTrial
 from tunecycle.space import Float
 from tunecycle.study import DEFAULT_MAX_CONSECUTIVE_FAILURES, Callback, Study
-from tunecycle.trial import Trial
 
 #: the families tried when the caller names none
 DEFAULT_FAMILIES = {
@@ -86,77 +82,6 @@ DEFAULT_FAMILIES = {
     "regression": ["linear", "svm", "knn", "random_forest"],
     "clustering": ["kmeans"],
 }
-
-
-@dataclass(frozen=True)
-class FrontMember:
-    """One trial of the feasible Pareto front, refitted on the search part and tested once."""
-
-    number: int
-    family: str
-    params: dict[str, Any]
-    values: dict[str, float]  # validation: the metric and each measure, by name
-    test_metrics: dict[str, float]
-    test_measures: dict[str, float]  # the measures of the refitted model (see tune)
-    selected: bool = False  # the saved model
-
-    def describe(self) -> dict[str, Any]:
-        """JSON-safe, as stored with the study (``user_attrs["front"]``) and in summary.json."""
-        return {"number": self.number, "family": self.family, "params": self.params,
-                "values": self.values, "test_metrics": self.test_metrics,
-                "test_measures": self.test_measures, "selected": self.selected}
-
-
-@dataclass(frozen=True)
-class TuneResult:
-    """What a finished cycle gives back.
-
-    With several objectives or constraints: ``objectives`` (the metric first), ``constraints``
-    (``{name: {"min": x, "max": y}}``), ``front`` (the refitted feasible front, best metric
-    first; empty for one objective), ``n_infeasible`` (complete trials that broke a
-    constraint), ``values`` (the saved trial's validation metric and measures) and
-    ``test_measures`` (the saved model's measures after the refit).  ``best_params``,
-    ``best_value`` (the metric) and ``family`` describe the saved model."""
-
-    study: Study
-    family: str
-    best_params: dict[str, Any]
-    best_value: float  # mean validation score of the best trial
-    metric: str
-    model: Any  # the best pipeline, refitted on the whole search part
-    test_metrics: dict[str, float]
-    confusion: dict[str, Any] | None
-    model_path: Path | None
-    validation: Validation
-    test_size: float
-    ensemble: Ensemble | None = None  # fitted on the search part only; None when not asked
-    ensemble_test_metrics: dict[str, float] | None = None
-    ensemble_kind: str | None = None
-    objectives: tuple[str, ...] = ()
-    constraints: dict[str, dict[str, float]] = field(default_factory=dict)
-    front: tuple[FrontMember, ...] = ()
-    n_infeasible: int = 0
-    values: dict[str, float] = field(default_factory=dict)
-    test_measures: dict[str, float] = field(default_factory=dict)
-    trial_number: int | None = None  # the trial the saved model comes from
-    time_budget: float | None = None  # seconds given as ``time_budget`` (None: no budget)
-    time_used: float | None = None  # seconds from the call to the result (search, refit, test)
-
-    @property
-    def time_left(self) -> float | None:
-        """Seconds of the time budget left when the result was ready (None: no budget)."""
-        if self.time_budget is None or self.time_used is None:
-            return None
-        return self.time_budget - self.time_used
-
-    def _repr_html_(self) -> str:
-        """The notebook view: the test metrics (and the ensemble's), then the study's summary."""
-        columns = {f"best ({self.family})": self.test_metrics}
-        if self.ensemble_test_metrics is not None:
-            columns[self.ensemble_kind or "ensemble"] = self.ensemble_test_metrics
-        share = f"{self.test_size:.0%}"
-        table = metrics_html(f"test metrics (held-out {share}, used once)", columns)
-        return f'<div class="tunecycle-result">{table}{self.study._repr_html_()}</div>'
 
 
 def tune(
@@ -304,11 +229,11 @@ def tune(
     if ensemble is not None:
         def member(params: dict[str, Any]) -> Any:
             model_params = splitter.split(params)[0]
-            return _pipeline(model_params, search, chosen, single, seed, proba=True)[1]
+            return pipeline(model_params, search, chosen, single, seed, proba=True)[1]
 
         built = build_ensemble(ensemble, top_trials(study, ensemble_size), search, best_folds,
                                chosen, member)
-        ens_scores = _test_metrics(built.model, test, chosen)
+        ens_scores = test_metrics(built.model, test, chosen)
         study.set_user_attr("ensemble_test_metrics", ens_scores)
         study.set_user_attr("ensemble_kind", ensemble)
         study.set_user_attr("ensemble", {**built.describe(), "kept": ensemble_keep == "ensemble"})
@@ -355,10 +280,10 @@ def _refit_and_test(plan: _Plan, trial: FrozenTrial
     measures taken on the refitted model (latency on the test part's first rows)."""
     params = plan.splitter.split(dict(trial.params))[0]
     start = time.perf_counter()
-    family, fitted = _fit_final(plan.search_part, params, plan.chosen, plan.single, plan.seed,
+    family, fitted = fit_final(plan.search_part, params, plan.chosen, plan.single, plan.seed,
                                 trial.user_attrs)
     seconds = time.perf_counter() - start
-    scores = _test_metrics(fitted, plan.test, plan.chosen)
+    scores = test_metrics(fitted, plan.test, plan.chosen)
     return family, fitted, scores, measure(fitted, plan.test.X, seconds, plan.goals.measured)
 
 
@@ -373,7 +298,7 @@ class _Plan:
     search_part: Dataset
     test: Dataset
     validation: Validation
-    splitter: _Splitter
+    splitter: Splitter
     tuned: dict[str, Any]
     single: str | None
     space: Mapping[str, Mapping[str, Any]] | None
@@ -397,7 +322,7 @@ class _Plan:
                            chosen.direction, names, pruner, ensemble)
         search, test = split_test(ds, test_size, seed)
         validation = validation or Validation("kfold")
-        splitter = _Splitter(search, validation, validation_ratio, seed)
+        splitter = Splitter(search, validation, validation_ratio, seed)
         tuned = family_space(names, ds.task, space)
         _check_data(names, tuned, search)
         if validation_ratio is not None:
@@ -462,7 +387,7 @@ class _Plan:
                callbacks: Sequence[Callback] = (), budget: TimeBudget | None = None) -> None:
         """Run trials until the study holds ``n_trials`` complete or pruned ones (or the
         time budget says stop)."""
-        objective = _objective(self.search_part, self.splitter, self.chosen, self.single,
+        objective = make_objective(self.search_part, self.splitter, self.chosen, self.single,
                                self.seed, self.goals, timed=budget is not None)
         study.optimize(objective, max_trials=n_trials, timeout=timeout, space=self.tuned,
                        progress=progress, n_jobs=n_jobs, backend=backend,
@@ -535,175 +460,6 @@ def _family_names(model: str | Sequence[str] | None, task: str) -> list[str]:
     for name in names:
         get_family(name, task)  # raises, naming the families that do support the task
     return names
-
-
-def _pipeline(params: dict[str, Any], ds: Dataset, metric: Metric, single: str | None,
-              seed: int, proba: bool = False) -> tuple[str, Any]:
-    family, estimator = build_estimator(params, ds.task, seed, family=single,
-                                        proba=proba or metric.needs_proba)
-    fam = get_family(family)
-    estimator = fam.for_data(estimator, ds.sample_shape)
-    return family, make_pipeline(make_preprocessor(ds.X, scale=fam.needs_scaling), estimator)
-
-
-def _score(pipe: Any, part: Dataset, metric: Metric) -> float:
-    truth = part.labels if part.task == "clustering" else part.y
-    return metric.score(pipe, part.X, truth)
-
-
-_fit = fit_part
-
-
-#: the parameter name of a tuned holdout ratio
-RATIO = "validation_ratio"
-
-
-class _Splitter:
-    """The validation splits of the search part: fixed, or per trial when the holdout ratio is
-    tuned (splits cached per ratio)."""
-
-    def __init__(self, search: Dataset, validation: Validation, ratio: Float | None, seed: int):
-        if ratio is not None and (not isinstance(ratio, Float) or ratio.log or not (
-                0 < ratio.low and ratio.high < 1)):
-            raise UserError(
-                f"validation_ratio: must be a tc.Float inside (0, 1) on a linear scale, "
-                f"got {ratio!r}"
-            )
-        self.search, self.validation, self.tuned, self.seed = search, validation, ratio, seed
-        self._cache: dict[float, list] = {}
-        if ratio is None:
-            self._fixed = validation_splits(search, validation, seed)
-
-    def split(self, params: dict[str, Any]) -> tuple[dict[str, Any], list]:
-        """(the model's params, the folds to score them on)."""
-        if self.tuned is None:
-            return params, self._fixed
-        model = {k: v for k, v in params.items() if k != RATIO}
-        ratio = float(params[RATIO])
-        if ratio not in self._cache:
-            scheme = Validation("holdout", ratio=ratio, stratified=self.validation.stratified)
-            self._cache[ratio] = validation_splits(self.search, scheme, self.seed)
-        return model, self._cache[ratio]
-
-    def refit_ratio(self) -> float:
-        """The search part's size over a training fold's (how much longer a refit takes than
-        one fold's fit, for a model whose cost grows with the rows)."""
-        if self.tuned is not None:
-            return 1.0 / (1.0 - self.tuned.high)
-        sizes = [len(train) for train, _ in self._fixed]
-        mean = sum(sizes) / len(sizes) if sizes else 0
-        return len(self.search.X) / mean if mean else 1.0
-
-
-def _objective(search: Dataset, splitter: _Splitter, metric: Metric, single: str | None,
-               seed: int, goals: Goals, timed: bool = False):
-    """The trial's mean validation score (and, with several objectives, its mean measures
-    after it); measures and constraint values are kept with the trial.  ``timed`` (a time
-    budget): each fold's seconds (fit and score) too, ``user_attrs["fold_seconds"]``."""
-    if metric.needs_y and search.task == "clustering" and search.labels is None:
-        raise DataError(f"metric: {metric.name} needs known cluster labels; this data has none")
-    wanted = goals.measured
-
-    def objective(trial: Trial) -> float | tuple[float, ...]:
-        params, folds = splitter.split(dict(trial.params))
-        family, pipe = _pipeline(params, search, metric, single, seed)
-        fam = get_family(family)
-        steps = _Steps(trial)
-        scores: list[float] = []
-        records: dict[str, list[Any]] = {}
-        measured: dict[str, list[float]] = {name: [] for name in wanted}
-        fold_seconds: list[float] = []
-        with warnings.catch_warnings(record=True) as caught:  # kept with the trial, not printed
-            warnings.simplefilter("always")
-            for k, (train, valid) in enumerate(folds):
-                part = search.take(valid)
-                start = time.perf_counter()
-                fit = _fit_fold(fam, clone(pipe), k, search.take(train), part, metric,
-                                steps.report if k == 0 else None)
-                seconds = time.perf_counter() - start
-                scores.append(_score(fit.model, part, metric))
-                fold_seconds.append(time.perf_counter() - start)
-                if timed:
-                    trial.set_user_attr(FOLD_SECONDS_ATTR, fold_seconds)
-                for name, v in measure(fit.model, part.X, seconds, wanted).items():
-                    measured[name].append(v)
-                for key, v in fit.record.items():
-                    records.setdefault(key, []).append(v)
-                if not steps.used:  # the family reported no steps of its own: the folds are
-                    trial.report(sum(scores) / len(scores), k)
-                    if trial.should_prune():
-                        raise TrialPruned(f"pruned after fold {k}")
-        for key, values in records.items():
-            trial.set_user_attr(key, values)
-        if caught:
-            messages = sorted({f"{w.category.__name__}: {w.message}"[:200] for w in caught})
-            trial.set_user_attr("warnings", messages[:5])
-        value = sum(scores) / len(scores)
-        means = {name: sum(vs) / len(vs) for name, vs in measured.items()}
-        if means:
-            trial.set_user_attr(MEASURES_ATTR, means)
-        if goals.constraints:
-            trial.set_constraints(goals.constraint_values({metric.name: value, **means}))
-        if goals.several:
-            return (value, *(means[name] for name in goals.objectives[1:]))
-        return value
-
-    return objective
-
-
-#: the trial attribute that holds, per validation fold, the seconds of its fit and score
-#: (recorded under a time budget)
-FOLD_SECONDS_ATTR = "fold_seconds"
-
-
-class _Steps:
-    """The trial's reports at steps a family counts itself (epochs, rounds), from inside the
-    first fold; once it has reported, the folds are not reported as steps too."""
-
-    def __init__(self, trial: Trial) -> None:
-        self.trial, self.used = trial, False
-
-    def report(self, step: int, value: float) -> None:
-        self.used = True
-        self.trial.report(value, step)
-        if self.trial.should_prune():
-            raise TrialPruned(f"trial {self.trial.number} pruned at step {step} "
-                              f"(value {float(value)!r})")
-
-
-def _fit_fold(fam: Family, pipe: Any, k: int, train: Dataset, valid: Dataset, metric: Metric,
-              report: Any) -> FoldFit:
-    """Fit ``pipe`` on fold ``k`` the family's way (a network scores each epoch on ``valid``
-    and reports it through ``report``)."""
-    fold = Fold(k, train, valid, lambda model: _score(model, valid, metric),
-                metric.direction == "maximize", report)
-    return fam.fit_fold(pipe, fold)
-
-
-def _fit_final(search: Dataset, params: dict[str, Any], metric: Metric, single: str | None,
-               seed: int, trial_attrs: Mapping[str, Any] | None = None) -> tuple[str, Any]:
-    """Refit on the whole search part, the family's way for the trial whose user attributes
-    are ``trial_attrs`` (a network trains for the mean of the epochs its folds needed)."""
-    family, pipe = _pipeline(params, search, metric, single, seed)
-    return family, get_family(family).refit(pipe, search, trial_attrs or {})
-
-
-def _test_metrics(fitted: Any, test: Dataset, chosen: Metric) -> dict[str, float]:
-    """Every metric of the task that this model can be scored by, on the held-out part."""
-    scores: dict[str, float] = {}
-    truth = test.labels if test.task == "clustering" else test.y
-    for name in metric_names(test.task):
-        m = get_metric(name, test.task)
-        if (m.needs_proba and not hasattr(fitted, "predict_proba")) or (m.needs_y and truth is None):
-            continue
-        try:
-            scores[name] = m.score(fitted, test.X, truth)
-        except UserError:
-            if name == chosen.name:
-                raise
-    if chosen.name not in scores:  # a scikit-learn scorer or a callable given as the metric
-        scores[chosen.name] = chosen.score(fitted, test.X, truth)
-    return scores
 
 
 def _save(output_dir: str | Path, fitted: Any, family: str, params: dict[str, Any],
