@@ -73,8 +73,9 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 from torch.nn import functional as F
 
+from tunecycle.cycle.deep.netconfig import NetConfig, resolve
 from tunecycle.cycle.deep.nets import Net, augment_images, build_net
-from tunecycle.cycle.deep.spaces import DEEP_NAMES, NetConfig, resolve
+from tunecycle.cycle.deep.spaces import DEEP_NAMES
 from tunecycle.cycle.persist import (
     NETWORK_FORMAT,
     NETWORK_VERSION,
