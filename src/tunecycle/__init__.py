@@ -107,6 +107,7 @@ __all__ = [
     "ConsecutiveFailuresError",
     "Direction",
     "DuplicatedStudyError",
+    "Family",
     "FixedTrial",
     "Float",
     "FrozenTrial",
@@ -140,5 +141,6 @@ __all__ = [
     "list_studies",
     "load_model",
     "load_study",
+    "register_family",
     "tune",
 ]
