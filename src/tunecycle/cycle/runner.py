@@ -1,4 +1,4 @@
-"""The tuning cycle for the classical model families, as one call: ``tune(data, ...)``.
+"""The tuning cycle, as one call: ``tune(data, ...)``.
 
 master data -> held-out test split (never seen by the search) -> validation scheme on the rest
 -> the study proposes a family and its hyperparameters -> a pipeline (preprocessing fitted on
@@ -12,12 +12,15 @@ The cycle is a client of the engine like any user: it builds an objective and ca
 ``create_study`` / ``optimize``.  Rerunning with the same storage and study name continues the
 study up to ``n_trials`` finished trials.  ``ensemble=`` also builds an ensemble of the top
 trials (:mod:`tunecycle.cycle.ensemble`) on the search part and tests it once beside the best
-model.  The network families (:mod:`tunecycle.cycle.deep`) go through the same steps; a
-network is scored after every epoch on its validation fold with the study's metric, and the
-first fold's values are reported at steps 0, 1, 2, ... (epochs) so that a pruner can stop a
-bad trial early; later folds of k-fold validation do not report.  The best network is refitted
-for the epochs its trial needed.  The files written and :func:`load_model`, which reads a saved
-model back, are in :mod:`tunecycle.cycle.saved`.
+model.  Every family, classical, boosting, network or registered by the user, goes through the
+same steps, asked through the :class:`~tunecycle.cycle.families.Family` interface: its data
+check before the first trial, its fit of each fold (a network scores every epoch on its
+validation fold with the study's metric, and the first fold's values are reported at steps 0,
+1, 2, ... so that a pruner can stop a bad trial early; a family that reports no steps of its
+own has the running mean over the folds reported), its refit (a network for the epochs its
+trial needed) and its saved form.  One trial's work is in :mod:`tunecycle.cycle.trials`; the
+files written and :func:`load_model`, which reads a saved model back, are in
+:mod:`tunecycle.cycle.saved`.
 
 ``objectives=`` and ``constraints=`` (:mod:`tunecycle.cycle.objectives`) add measured costs of
 a model (latency, size, parameters, fit time) as further objectives or as bounds; a search of
@@ -467,7 +470,7 @@ def _save(output_dir: str | Path, fitted: Any, family: str, params: dict[str, An
           ensemble_scores: dict[str, float] | None = None, keep_ensemble: bool = False,
           extra: Mapping[str, Any] | None = None) -> Path:
     """``model.joblib`` (the best model, or the ensemble when ``keep_ensemble``),
-    ``summary.json`` and, for a network, its code-free files (:mod:`tunecycle.cycle.saved`);
+    ``summary.json`` and the family's code-free files, if it has some (:mod:`tunecycle.cycle.saved`);
     ``family``/``params``/``test_metrics`` always describe the best model.  ``extra``: with
     several objectives or constraints, ``goals``, ``trial`` (the saved one), ``values``,
     ``test_measures``, ``n_infeasible`` and ``front``."""
