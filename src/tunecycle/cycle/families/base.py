@@ -107,7 +107,9 @@ class Family:
     library default where ``defaults`` cannot hold it) feed ``space_table``.
     ``extra_params``: params outside the default space that an override may add.
     ``requires``: (module, extra), the library the builder imports and the tunecycle extra
-    that installs it.  ``kind`` says what sort of model it is, for documentation."""
+    that installs it.  ``kind`` says what sort of model it is (``"estimator"``, ``"boosting"``,
+    ``"clustering"``, ``"network"``), for documentation (``space_table`` lists networks
+    apart); the cycle never branches on it."""
 
     name: str
     tasks: frozenset[str]
@@ -303,7 +305,10 @@ def _problem(family: Any) -> str | None:
             space = Space({**family.space, **family.task_space.get(task, {})})
         except (SpaceError, TypeError, AttributeError) as exc:
             return f"family.space ({task}): {exc}"
-        defaults = {**family.defaults, **family.task_defaults.get(task, {})}
+        try:
+            defaults = {**family.defaults, **family.task_defaults.get(task, {})}
+        except (TypeError, AttributeError):
+            return f"family.defaults ({task}): must be a mapping of param -> value"
         stray = sorted(set(defaults) - set(space.names))
         if stray:
             return f"family.defaults ({task}): {stray} are not params of the space"

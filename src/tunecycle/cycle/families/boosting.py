@@ -100,6 +100,7 @@ XGBOOST = Family(
     },
     needs_scaling=False,
     builder=_build_xgboost,
+    kind="boosting",
     requires=("xgboost", "ml"),
     doc="Gradient-boosted trees (XGBClassifier / XGBRegressor), tree_method='hist', "
     "n_jobs=1. Classifiers are wrapped in LabelEncodedClassifier so that any labels "
@@ -148,6 +149,7 @@ LIGHTGBM = Family(
     },
     needs_scaling=False,
     builder=_build_lightgbm,
+    kind="boosting",
     requires=("lightgbm", "lightgbm"),
     doc="Gradient-boosted trees grown leaf-wise (LGBMClassifier / LGBMRegressor), "
     "n_jobs=1, verbose=-1. num_leaves, not depth, sets a tree's size (max_depth stays "
@@ -201,6 +203,7 @@ CATBOOST = Family(
     },
     needs_scaling=False,
     builder=_build_catboost,
+    kind="boosting",
     requires=("catboost", "catboost"),
     doc="Gradient-boosted symmetric (oblivious) trees (CatBoostClassifier / "
     "CatBoostRegressor), thread_count=1, silent, writes no catboost_info/. Classifiers "

@@ -30,6 +30,7 @@ KMEANS = Family(
     },
     needs_scaling=True,
     builder=_build_kmeans,
+    kind="clustering",
     doc="k-means (Lloyd). Euclidean, so it needs scaled features. Inertia always falls "
     "as n_clusters grows: tune n_clusters against a score such as silhouette.",
     defaults={"n_clusters": 8, "init": "k-means++", "n_init": 1},
