@@ -169,3 +169,10 @@ def test_the_top_level_name_and_the_docs_table(registered):
     assert tc.register_family is register_family and tc.Family is Family
     assert "centroid" in fm.FAMILIES and "centroid" in fm.families_for("classification")
     assert fm.space_table() in fm.__doc__  # the table of built-in families only
+
+
+def test_forked_workers_know_a_registered_family(registered):
+    result = tc.tune("sklearn:iris", model="centroid", n_trials=4, seed=0, progress=False,
+                     n_jobs=2, validation=Validation("holdout", ratio=0.3))
+    assert [t.state.value for t in result.study.trials] == ["complete"] * 4
+    assert isinstance(result.model[-1], NearestCentroid)
