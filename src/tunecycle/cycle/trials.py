@@ -28,7 +28,9 @@ from tunecycle.trial import Trial
 
 
 def pipeline(params: dict[str, Any], ds: Dataset, metric: Metric, single: str | None,
-              seed: int, proba: bool = False) -> tuple[str, Any]:
+             seed: int, proba: bool = False) -> tuple[str, Any]:
+    """``(family, unfitted pipeline)`` of a configuration: the preprocessing the family needs,
+    then its estimator, told the data's sample shape."""
     family, estimator = build_estimator(params, ds.task, seed, family=single,
                                         proba=proba or metric.needs_proba)
     fam = get_family(family)
@@ -37,10 +39,9 @@ def pipeline(params: dict[str, Any], ds: Dataset, metric: Metric, single: str | 
 
 
 def score(pipe: Any, part: Dataset, metric: Metric) -> float:
+    """The study's metric of ``pipe`` on ``part`` (cluster labels for clustering)."""
     truth = part.labels if part.task == "clustering" else part.y
     return metric.score(pipe, part.X, truth)
-
-
 
 
 #: the parameter name of a tuned holdout ratio
