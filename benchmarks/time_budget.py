@@ -126,11 +126,14 @@ def run_flaml(task: str, budget: float, seed: int) -> dict[str, Any]:
     from sklearn.base import clone
 
     from tunecycle.cycle import runner
+    from tunecycle.cycle import trials as cycle_trials
+    from tunecycle.cycle.families import fit_part
+    from tunecycle.space import Space
 
     started = time.monotonic()
     plan = runner._Plan.make(_data(task), _family(task), None, None, None, 0.2, _validation(),
                              None, None, seed)
-    space = runner.Space(plan.tuned)
+    space = Space(plan.tuned)
     config, low = _flaml_space(space)
     count = [0]
 
@@ -145,14 +148,15 @@ def run_flaml(task: str, budget: float, seed: int) -> dict[str, Any]:
         count[0] += 1
         params = as_params(cfg)
         model_params, folds = plan.splitter.split(params)
-        _, pipe = runner._pipeline(model_params, plan.search_part, plan.chosen, plan.single,
-                                   plan.seed)
+        _, pipe = cycle_trials.pipeline(model_params, plan.search_part, plan.chosen,
+                                        plan.single, plan.seed)
         scores = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for train, valid in folds:
-                fitted = runner._fit(clone(pipe), plan.search_part.take(train))
-                scores.append(runner._score(fitted, plan.search_part.take(valid), plan.chosen))
+                fitted = fit_part(clone(pipe), plan.search_part.take(train))
+                part = plan.search_part.take(valid)
+                scores.append(cycle_trials.score(fitted, part, plan.chosen))
         return {"accuracy": sum(scores) / len(scores)}
 
     analysis = ft.run(evaluate, config=config, low_cost_partial_config=low or None,
@@ -162,9 +166,9 @@ def run_flaml(task: str, budget: float, seed: int) -> dict[str, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model_params = plan.splitter.split(best)[0]
-        _, fitted = runner._fit_final(plan.search_part, model_params, plan.chosen, plan.single,
-                                      plan.seed)
-        test = runner._test_metrics(fitted, plan.test, plan.chosen)
+        _, fitted = cycle_trials.fit_final(plan.search_part, model_params, plan.chosen,
+                                           plan.single, plan.seed)
+        test = cycle_trials.test_metrics(fitted, plan.test, plan.chosen)
     wall = time.monotonic() - started
     return {"test": test["accuracy"], "val": analysis.best_result["accuracy"],
             "trials": count[0], "wall": wall, "complete": count[0]}

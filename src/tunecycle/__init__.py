@@ -84,6 +84,10 @@ def __getattr__(name: str) -> object:  # samplers, the cycle and Optuna's module
         from tunecycle.cycle.runner import tune
 
         return tune
+    if name in ("register_family", "Family"):  # a model family of one's own for the cycle
+        from tunecycle.cycle import families
+
+        return getattr(families, name)
     if name == "load_model":
         from tunecycle.cycle.saved import load_model
 
@@ -103,6 +107,7 @@ __all__ = [
     "ConsecutiveFailuresError",
     "Direction",
     "DuplicatedStudyError",
+    "Family",
     "FixedTrial",
     "Float",
     "FrozenTrial",
@@ -136,5 +141,6 @@ __all__ = [
     "list_studies",
     "load_model",
     "load_study",
+    "register_family",
     "tune",
 ]

@@ -28,7 +28,7 @@ from tunecycle.space import Categorical, Float, Int, Space
 
 # the network families (mlp, cnn, rnn, transformer) are tested in tests/cycle/deep/
 PAIRS = [(name, task) for name, fam in FAMILIES.items() for task in TASKS
-         if task in fam.tasks and not fam.deep]
+         if task in fam.tasks and fam.kind != "network"]
 # keeps forests and boosters quick; the rest of a config is kept
 SMALL = {"n_estimators": 10, "iterations": 10}
 
@@ -91,7 +91,7 @@ def test_families_and_tasks():
         "svm", "logistic", "linear", "knn", "tree", "random_forest", "xgboost", "lightgbm",
         "catboost", "kmeans", "mlp", "cnn", "rnn", "transformer",
     }  # fmt: skip
-    assert {n for n, f in FAMILIES.items() if f.deep} == {"mlp", "cnn", "rnn", "transformer"}
+    assert {n for n, f in FAMILIES.items() if f.kind == "network"} == {"mlp", "cnn", "rnn", "transformer"}
     assert families_for("clustering") == ["kmeans"]
     assert "logistic" in families_for("classification")
     assert "linear" not in families_for("classification")

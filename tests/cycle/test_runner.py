@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import tunecycle as tc
-from tunecycle.cycle import runner
+from tunecycle.cycle import runner, trials
 from tunecycle.cycle.data import load_data
 from tunecycle.cycle.runner import tune
 from tunecycle.cycle.splits import Validation, split_test
@@ -63,19 +63,19 @@ def test_the_test_split_never_reaches_the_search(monkeypatch):
     ds = load_data("sklearn:wine")
     held_out = set(split_test(ds, 0.25, 3)[1].X.index)
     seen: list[set] = []
-    fit, score = runner._fit, runner._score
+    fit_fold, score = trials.fit_fold, trials.score
 
-    def spy_fit(pipe, part):
-        seen.append(set(part.X.index))
-        return fit(pipe, part)
+    def spy_fit(family, pipe, k, train, valid, metric, report):  # each fold's fit, its rows
+        seen.append(set(train.X.index))
+        return fit_fold(family, pipe, k, train, valid, metric, report)
 
     def spy_score(pipe, part, metric):
         seen.append(set(part.X.index))
         return score(pipe, part, metric)
 
-    monkeypatch.setattr(runner, "_fit", spy_fit)
-    monkeypatch.setattr(runner, "_score", spy_score)
-    monkeypatch.setattr(runner, "_fit_final", lambda *a, **k: pytest.fail("search only"))
+    monkeypatch.setattr(trials, "fit_fold", spy_fit)
+    monkeypatch.setattr(trials, "score", spy_score)
+    monkeypatch.setattr(runner, "fit_final", lambda *a, **k: pytest.fail("search only"))
 
     with pytest.raises(pytest.fail.Exception, match="search only"):
         tune(ds, model="knn", n_trials=3, test_size=0.25, seed=3)
@@ -103,13 +103,13 @@ def test_the_holdout_ratio_can_be_a_tuned_hyperparameter(monkeypatch):
     ds = load_data("sklearn:iris")
     search_rows = len(split_test(ds, 0.2, 0)[0].X)
     valid_sizes: list[int] = []
-    score = runner._score
+    score = trials.score
 
     def spy_score(pipe, part, metric):
         valid_sizes.append(len(part.X))
         return score(pipe, part, metric)
 
-    monkeypatch.setattr(runner, "_score", spy_score)
+    monkeypatch.setattr(trials, "score", spy_score)
     result = tune(ds, model="knn", n_trials=6, seed=0,
                   validation_ratio=tc.Float(0.1, 0.5))
     ratios = [t.params["validation_ratio"] for t in result.study.trials]

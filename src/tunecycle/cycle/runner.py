@@ -1,4 +1,4 @@
-"""The tuning cycle for the classical model families, as one call: ``tune(data, ...)``.
+"""The tuning cycle, as one call: ``tune(data, ...)``.
 
 master data -> held-out test split (never seen by the search) -> validation scheme on the rest
 -> the study proposes a family and its hyperparameters -> a pipeline (preprocessing fitted on
@@ -12,12 +12,15 @@ The cycle is a client of the engine like any user: it builds an objective and ca
 ``create_study`` / ``optimize``.  Rerunning with the same storage and study name continues the
 study up to ``n_trials`` finished trials.  ``ensemble=`` also builds an ensemble of the top
 trials (:mod:`tunecycle.cycle.ensemble`) on the search part and tests it once beside the best
-model.  The network families (:mod:`tunecycle.cycle.deep`) go through the same steps; a
-network is scored after every epoch on its validation fold with the study's metric, and the
-first fold's values are reported at steps 0, 1, 2, ... (epochs) so that a pruner can stop a
-bad trial early; later folds of k-fold validation do not report.  The best network is refitted
-for the epochs its trial needed.  The files written and :func:`load_model`, which reads a saved
-model back, are in :mod:`tunecycle.cycle.saved`.
+model.  Every family, classical, boosting, network or registered by the user, goes through the
+same steps, asked through the :class:`~tunecycle.cycle.families.Family` interface: its data
+check before the first trial, its fit of each fold (a network scores every epoch on its
+validation fold with the study's metric, and the first fold's values are reported at steps 0,
+1, 2, ... so that a pruner can stop a bad trial early; a family that reports no steps of its
+own has the running mean over the folds reported), its refit (a network for the epochs its
+trial needed) and its saved form.  One trial's work is in :mod:`tunecycle.cycle.trials`; the
+files written and :func:`load_model`, which reads a saved model back, are in
+:mod:`tunecycle.cycle.saved`.
 
 ``objectives=`` and ``constraints=`` (:mod:`tunecycle.cycle.objectives`) add measured costs of
 a model (latency, size, parameters, fit time) as further objectives or as bounds; a search of
@@ -29,46 +32,52 @@ from __future__ import annotations
 
 import statistics
 import time
-import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from sklearn.base import clone
 
 from tunecycle.api import create_study
 from tunecycle.budget import TimeBudget, parse_budget
 from tunecycle.cycle.data import Dataset, load_data
 from tunecycle.cycle.ensemble import Ensemble, build_ensemble, check_ensemble, top_trials
-from tunecycle.cycle.errors import DataError
-from tunecycle.cycle.families import build_estimator, family_defaults, family_space, get_family
+from tunecycle.cycle.families import (
+    family_defaults,
+    family_space,
+    get_family,
+    own_space,
+)
 from tunecycle.cycle.metrics import (
     Metric,
     as_metric,
     confusion,
     default_metric,
     get_metric,
-    metric_names,
 )
 from tunecycle.cycle.objectives import (
     FRONT_SIZE,
     MEASURES,
-    MEASURES_ATTR,
     Goals,
     make_goals,
     measure,
     trial_values,
 )
-from tunecycle.cycle.preprocess import make_pipeline, make_preprocessor
+from tunecycle.cycle.result import FrontMember, TuneResult
 from tunecycle.cycle.saved import load_model, save_model  # noqa: F401 - load_model re-exported
-from tunecycle.cycle.splits import Validation, split_test, validation_splits
-from tunecycle.display import metrics_html
-from tunecycle.errors import TrialPruned, UserError
+from tunecycle.cycle.splits import Validation, split_test
+from tunecycle.cycle.trials import (
+    FOLD_SECONDS_ATTR,
+    RATIO,
+    Splitter,
+    fit_final,
+    make_objective,
+    pipeline,
+    test_metrics,
+)
+from tunecycle.errors import UserError
 from tunecycle.records import FrozenTrial
-from tunecycle.space import Float, Space
+from tunecycle.space import Float
 from tunecycle.study import DEFAULT_MAX_CONSECUTIVE_FAILURES, Callback, Study
-from tunecycle.trial import Trial
 
 #: the families tried when the caller names none
 DEFAULT_FAMILIES = {
@@ -76,77 +85,6 @@ DEFAULT_FAMILIES = {
     "regression": ["linear", "svm", "knn", "random_forest"],
     "clustering": ["kmeans"],
 }
-
-
-@dataclass(frozen=True)
-class FrontMember:
-    """One trial of the feasible Pareto front, refitted on the search part and tested once."""
-
-    number: int
-    family: str
-    params: dict[str, Any]
-    values: dict[str, float]  # validation: the metric and each measure, by name
-    test_metrics: dict[str, float]
-    test_measures: dict[str, float]  # the measures of the refitted model (see tune)
-    selected: bool = False  # the saved model
-
-    def describe(self) -> dict[str, Any]:
-        """JSON-safe, as stored with the study (``user_attrs["front"]``) and in summary.json."""
-        return {"number": self.number, "family": self.family, "params": self.params,
-                "values": self.values, "test_metrics": self.test_metrics,
-                "test_measures": self.test_measures, "selected": self.selected}
-
-
-@dataclass(frozen=True)
-class TuneResult:
-    """What a finished cycle gives back.
-
-    With several objectives or constraints: ``objectives`` (the metric first), ``constraints``
-    (``{name: {"min": x, "max": y}}``), ``front`` (the refitted feasible front, best metric
-    first; empty for one objective), ``n_infeasible`` (complete trials that broke a
-    constraint), ``values`` (the saved trial's validation metric and measures) and
-    ``test_measures`` (the saved model's measures after the refit).  ``best_params``,
-    ``best_value`` (the metric) and ``family`` describe the saved model."""
-
-    study: Study
-    family: str
-    best_params: dict[str, Any]
-    best_value: float  # mean validation score of the best trial
-    metric: str
-    model: Any  # the best pipeline, refitted on the whole search part
-    test_metrics: dict[str, float]
-    confusion: dict[str, Any] | None
-    model_path: Path | None
-    validation: Validation
-    test_size: float
-    ensemble: Ensemble | None = None  # fitted on the search part only; None when not asked
-    ensemble_test_metrics: dict[str, float] | None = None
-    ensemble_kind: str | None = None
-    objectives: tuple[str, ...] = ()
-    constraints: dict[str, dict[str, float]] = field(default_factory=dict)
-    front: tuple[FrontMember, ...] = ()
-    n_infeasible: int = 0
-    values: dict[str, float] = field(default_factory=dict)
-    test_measures: dict[str, float] = field(default_factory=dict)
-    trial_number: int | None = None  # the trial the saved model comes from
-    time_budget: float | None = None  # seconds given as ``time_budget`` (None: no budget)
-    time_used: float | None = None  # seconds from the call to the result (search, refit, test)
-
-    @property
-    def time_left(self) -> float | None:
-        """Seconds of the time budget left when the result was ready (None: no budget)."""
-        if self.time_budget is None or self.time_used is None:
-            return None
-        return self.time_budget - self.time_used
-
-    def _repr_html_(self) -> str:
-        """The notebook view: the test metrics (and the ensemble's), then the study's summary."""
-        columns = {f"best ({self.family})": self.test_metrics}
-        if self.ensemble_test_metrics is not None:
-            columns[self.ensemble_kind or "ensemble"] = self.ensemble_test_metrics
-        share = f"{self.test_size:.0%}"
-        table = metrics_html(f"test metrics (held-out {share}, used once)", columns)
-        return f'<div class="tunecycle-result">{table}{self.study._repr_html_()}</div>'
 
 
 def tune(
@@ -294,11 +232,11 @@ def tune(
     if ensemble is not None:
         def member(params: dict[str, Any]) -> Any:
             model_params = splitter.split(params)[0]
-            return _pipeline(model_params, search, chosen, single, seed, proba=True)[1]
+            return pipeline(model_params, search, chosen, single, seed, proba=True)[1]
 
         built = build_ensemble(ensemble, top_trials(study, ensemble_size), search, best_folds,
                                chosen, member)
-        ens_scores = _test_metrics(built.model, test, chosen)
+        ens_scores = test_metrics(built.model, test, chosen)
         study.set_user_attr("ensemble_test_metrics", ens_scores)
         study.set_user_attr("ensemble_kind", ensemble)
         study.set_user_attr("ensemble", {**built.describe(), "kept": ensemble_keep == "ensemble"})
@@ -345,10 +283,10 @@ def _refit_and_test(plan: _Plan, trial: FrozenTrial
     measures taken on the refitted model (latency on the test part's first rows)."""
     params = plan.splitter.split(dict(trial.params))[0]
     start = time.perf_counter()
-    family, fitted = _fit_final(plan.search_part, params, plan.chosen, plan.single, plan.seed,
-                                trial.user_attrs.get(EPOCHS_ATTR))
+    family, fitted = fit_final(plan.search_part, params, plan.chosen, plan.single, plan.seed,
+                                trial.user_attrs)
     seconds = time.perf_counter() - start
-    scores = _test_metrics(fitted, plan.test, plan.chosen)
+    scores = test_metrics(fitted, plan.test, plan.chosen)
     return family, fitted, scores, measure(fitted, plan.test.X, seconds, plan.goals.measured)
 
 
@@ -363,7 +301,7 @@ class _Plan:
     search_part: Dataset
     test: Dataset
     validation: Validation
-    splitter: _Splitter
+    splitter: Splitter
     tuned: dict[str, Any]
     single: str | None
     space: Mapping[str, Mapping[str, Any]] | None
@@ -389,9 +327,9 @@ class _Plan:
                            chosen.direction, names, pruner, ensemble)
         search, test = split_test(ds, test_size, seed)
         validation = validation or Validation("kfold")
-        splitter = _Splitter(search, validation, validation_ratio, seed)
+        splitter = Splitter(search, validation, validation_ratio, seed)
         tuned = family_space(names, ds.task, space)
-        _check_checkpoints(names, tuned, search)
+        _check_data(names, tuned, search)
         if validation_ratio is not None:
             tuned = {**tuned, RATIO: validation_ratio}
         single = names[0] if len(names) == 1 else None
@@ -470,7 +408,7 @@ class _Plan:
                callbacks: Sequence[Callback] = (), budget: TimeBudget | None = None) -> None:
         """Run trials until the study holds ``n_trials`` complete or pruned ones (or the
         time budget says stop)."""
-        objective = _objective(self.search_part, self.splitter, self.chosen, self.single,
+        objective = make_objective(self.search_part, self.splitter, self.chosen, self.single,
                                self.seed, self.goals, timed=budget is not None)
         study.optimize(objective, max_trials=n_trials, timeout=timeout, space=self.tuned,
                        progress=progress, n_jobs=n_jobs, backend=backend,
@@ -510,25 +448,11 @@ def search_only(data: Any, *, model: Any = None, target: str | None = None,
     return study
 
 
-def _check_checkpoints(names: list[str], tuned: Mapping[str, Any], search: Dataset) -> None:
-    """A network family that starts from a saved network (``init_from``) must be able to take
-    this data's rows as its preprocessing gives them: checked before the first trial."""
-    flat = Space(tuned)
+def _check_data(names: list[str], tuned: Mapping[str, Any], search: Dataset) -> None:
+    """Each family's check that its tuned space can work on this data (a network that starts
+    from a saved one must take the data's rows): before the first trial."""
     for name in names:
-        key = "init_from" if len(names) == 1 else f"{name}.init_from"
-        fam = get_family(name)
-        if not fam.deep or key not in flat:
-            continue
-        from tunecycle.cycle.deep.estimator import check_checkpoint_input
-
-        path = flat[key].choices[0]
-        width = make_preprocessor(search.X, scale=fam.needs_scaling).fit_transform(
-            search.X).shape[1]
-        try:
-            check_checkpoint_input(path, name, search.task, width, search.sample_shape)
-        except UserError as exc:
-            raise UserError(f"model family {name!r}, parameter 'init_from': "
-                            f"{str(exc).removeprefix('init_from: ')}") from None
+        get_family(name).check_data(own_space(tuned, name, len(names) > 1), search)
 
 
 def _metric(metric: Any, objectives: Any, task: str) -> Metric:
@@ -559,184 +483,12 @@ def _family_names(model: str | Sequence[str] | None, task: str) -> list[str]:
     return names
 
 
-def _pipeline(params: dict[str, Any], ds: Dataset, metric: Metric, single: str | None,
-              seed: int, proba: bool = False) -> tuple[str, Any]:
-    family, estimator = build_estimator(params, ds.task, seed, family=single,
-                                        proba=proba or metric.needs_proba)
-    fam = get_family(family)
-    if fam.deep and ds.sample_shape is not None:  # images or sequences flattened into rows
-        estimator.set_params(input_shape=ds.sample_shape)
-    return family, make_pipeline(make_preprocessor(ds.X, scale=fam.needs_scaling), estimator)
-
-
-def _score(pipe: Any, part: Dataset, metric: Metric) -> float:
-    truth = part.labels if part.task == "clustering" else part.y
-    return metric.score(pipe, part.X, truth)
-
-
-def _fit(pipe: Any, part: Dataset) -> Any:
-    return pipe.fit(part.X) if part.task == "clustering" else pipe.fit(part.X, part.y)
-
-
-#: the parameter name of a tuned holdout ratio
-RATIO = "validation_ratio"
-
-
-class _Splitter:
-    """The validation splits of the search part: fixed, or per trial when the holdout ratio is
-    tuned (splits cached per ratio)."""
-
-    def __init__(self, search: Dataset, validation: Validation, ratio: Float | None, seed: int):
-        if ratio is not None and (not isinstance(ratio, Float) or ratio.log or not (
-                0 < ratio.low and ratio.high < 1)):
-            raise UserError(
-                f"validation_ratio: must be a tc.Float inside (0, 1) on a linear scale, "
-                f"got {ratio!r}"
-            )
-        self.search, self.validation, self.tuned, self.seed = search, validation, ratio, seed
-        self._cache: dict[float, list] = {}
-        if ratio is None:
-            self._fixed = validation_splits(search, validation, seed)
-
-    def split(self, params: dict[str, Any]) -> tuple[dict[str, Any], list]:
-        """(the model's params, the folds to score them on)."""
-        if self.tuned is None:
-            return params, self._fixed
-        model = {k: v for k, v in params.items() if k != RATIO}
-        ratio = float(params[RATIO])
-        if ratio not in self._cache:
-            scheme = Validation("holdout", ratio=ratio, stratified=self.validation.stratified)
-            self._cache[ratio] = validation_splits(self.search, scheme, self.seed)
-        return model, self._cache[ratio]
-
-    def refit_ratio(self) -> float:
-        """The search part's size over a training fold's (how much longer a refit takes than
-        one fold's fit, for a model whose cost grows with the rows)."""
-        if self.tuned is not None:
-            return 1.0 / (1.0 - self.tuned.high)
-        sizes = [len(train) for train, _ in self._fixed]
-        mean = sum(sizes) / len(sizes) if sizes else 0
-        return len(self.search.X) / mean if mean else 1.0
-
-
-def _objective(search: Dataset, splitter: _Splitter, metric: Metric, single: str | None,
-               seed: int, goals: Goals, timed: bool = False):
-    """The trial's mean validation score (and, with several objectives, its mean measures
-    after it); measures and constraint values are kept with the trial.  ``timed`` (a time
-    budget): each fold's seconds (fit and score) too, ``user_attrs["fold_seconds"]``."""
-    if metric.needs_y and search.task == "clustering" and search.labels is None:
-        raise DataError(f"metric: {metric.name} needs known cluster labels; this data has none")
-    wanted = goals.measured
-
-    def objective(trial: Trial) -> float | tuple[float, ...]:
-        params, folds = splitter.split(dict(trial.params))
-        family, pipe = _pipeline(params, search, metric, single, seed)
-        deep = get_family(family).deep
-        scores: list[float] = []
-        epochs: list[int] = []
-        measured: dict[str, list[float]] = {name: [] for name in wanted}
-        fold_seconds: list[float] = []
-        with warnings.catch_warnings(record=True) as caught:  # kept with the trial, not printed
-            warnings.simplefilter("always")
-            for k, (train, valid) in enumerate(folds):
-                candidate = clone(pipe)
-                if deep:  # a network: each epoch is scored on this fold (fold 0 reports)
-                    candidate.set_params(model__monitor=_epoch_monitor(
-                        trial if k == 0 else None, candidate, search.take(valid), metric))
-                start = time.perf_counter()
-                fitted = _fit(candidate, search.take(train))
-                seconds = time.perf_counter() - start
-                part = search.take(valid)
-                scores.append(_score(fitted, part, metric))
-                fold_seconds.append(time.perf_counter() - start)
-                if timed:
-                    trial.set_user_attr(FOLD_SECONDS_ATTR, fold_seconds)
-                for name, v in measure(fitted, part.X, seconds, wanted).items():
-                    measured[name].append(v)
-                if deep:
-                    epochs.append(int(fitted[-1].best_epoch_) + 1)
-                    continue
-                trial.report(sum(scores) / len(scores), k)
-                if trial.should_prune():
-                    raise TrialPruned(f"pruned after fold {k}")
-        if epochs:
-            trial.set_user_attr(EPOCHS_ATTR, epochs)
-        if caught:
-            messages = sorted({f"{w.category.__name__}: {w.message}"[:200] for w in caught})
-            trial.set_user_attr("warnings", messages[:5])
-        value = sum(scores) / len(scores)
-        means = {name: sum(vs) / len(vs) for name, vs in measured.items()}
-        if means:
-            trial.set_user_attr(MEASURES_ATTR, means)
-        if goals.constraints:
-            trial.set_constraints(goals.constraint_values({metric.name: value, **means}))
-        if goals.several:
-            return (value, *(means[name] for name in goals.objectives[1:]))
-        return value
-
-    return objective
-
-
-#: the trial attribute that holds, per validation fold, the epochs a network needed
-EPOCHS_ATTR = "epochs_needed"
-#: the trial attribute that holds, per validation fold, the seconds of its fit and score
-#: (recorded under a time budget)
-FOLD_SECONDS_ATTR = "fold_seconds"
-
-
-def _epoch_monitor(trial: Trial | None, pipe: Any, valid: Dataset, metric: Metric):
-    """The per-epoch validation of a network: score ``pipe`` (being fitted; its preprocessing
-    is already fitted) on ``valid`` with the study's metric, report it to ``trial`` at the
-    epoch (and stop a pruned trial), and give the estimator the value to maximise."""
-    from tunecycle.integrations.loop import report_and_check
-
-    sign = 1.0 if metric.direction == "maximize" else -1.0
-
-    def monitor(estimator: Any, epoch: int) -> float:
-        score = _score(pipe, valid, metric)
-        if trial is not None:
-            report_and_check(trial, score, epoch)
-        return sign * score
-
-    return monitor
-
-
-def _fit_final(search: Dataset, params: dict[str, Any], metric: Metric, single: str | None,
-               seed: int, epochs: list[int] | None = None) -> tuple[str, Any]:
-    """Refit on the whole search part; a network trains for the epochs its trial needed (the
-    mean over folds) with no holdout left out."""
-    family, pipe = _pipeline(params, search, metric, single, seed)
-    if get_family(family).deep and epochs:
-        net = pipe[-1]
-        n = max(1, round(sum(epochs) / len(epochs)))
-        net.set_params(params={**(net.params or {}), "epochs": n}, validation_fraction=0.0)
-    return family, _fit(pipe, search)
-
-
-def _test_metrics(fitted: Any, test: Dataset, chosen: Metric) -> dict[str, float]:
-    """Every metric of the task that this model can be scored by, on the held-out part."""
-    scores: dict[str, float] = {}
-    truth = test.labels if test.task == "clustering" else test.y
-    for name in metric_names(test.task):
-        m = get_metric(name, test.task)
-        if (m.needs_proba and not hasattr(fitted, "predict_proba")) or (m.needs_y and truth is None):
-            continue
-        try:
-            scores[name] = m.score(fitted, test.X, truth)
-        except UserError:
-            if name == chosen.name:
-                raise
-    if chosen.name not in scores:  # a scikit-learn scorer or a callable given as the metric
-        scores[chosen.name] = chosen.score(fitted, test.X, truth)
-    return scores
-
-
 def _save(output_dir: str | Path, fitted: Any, family: str, params: dict[str, Any],
           scores: dict[str, float], metric: Metric, ensemble: Ensemble | None = None,
           ensemble_scores: dict[str, float] | None = None, keep_ensemble: bool = False,
           extra: Mapping[str, Any] | None = None) -> Path:
     """``model.joblib`` (the best model, or the ensemble when ``keep_ensemble``),
-    ``summary.json`` and, for a network, its code-free files (:mod:`tunecycle.cycle.saved`);
+    ``summary.json`` and the family's code-free files, if it has some (:mod:`tunecycle.cycle.saved`);
     ``family``/``params``/``test_metrics`` always describe the best model.  ``extra``: with
     several objectives or constraints, ``goals``, ``trial`` (the saved one), ``values``,
     ``test_measures``, ``n_infeasible`` and ``front``."""
@@ -745,5 +497,6 @@ def _save(output_dir: str | Path, fitted: Any, family: str, params: dict[str, An
     if ensemble is not None:
         summary["ensemble"] = {**ensemble.describe(), "test_metrics": ensemble_scores,
                                "kept": keep_ensemble}
-    model = ensemble.model if keep_ensemble and ensemble is not None else fitted
-    return save_model(output_dir, model, summary)
+    if keep_ensemble and ensemble is not None:
+        return save_model(output_dir, ensemble.model, summary)
+    return save_model(output_dir, fitted, summary, get_family(family))

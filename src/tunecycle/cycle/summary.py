@@ -13,7 +13,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from tunecycle.cycle.runner import TuneResult
+from tunecycle.cycle.result import TuneResult
 from tunecycle.display import hide_password
 from tunecycle.progress import format_seconds
 

@@ -15,8 +15,8 @@ from tunecycle.cycle.deep.estimator import (
     _optimizer,
     _scheduler,
 )
+from tunecycle.cycle.deep.netconfig import resolve
 from tunecycle.cycle.deep.nets import build_net
-from tunecycle.cycle.deep.spaces import resolve
 from tunecycle.errors import UserError
 
 

@@ -10,6 +10,7 @@ are the cycle's own.
 | module | holds | needs torch |
 |---|---|---|
 | ``spaces`` | the default spaces, defaults, the reasons for each range, and the checks of a configuration that run before any training | no |
+| ``netconfig`` | ``NetConfig`` and ``resolve``: a trial's params as a checked configuration | no |
 | ``nets`` | the ``torch.nn`` networks built from a configuration, and image augmentation | yes |
 | ``estimator`` | ``NetClassifier`` / ``NetRegressor``: the training loop (optimisers, losses, L1, schedules, early stopping, per-epoch monitoring, mixed precision, transfer learning) and saving | yes |
 

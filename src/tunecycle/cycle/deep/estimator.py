@@ -73,13 +73,16 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 from torch.nn import functional as F
 
+from tunecycle.cycle.deep.netconfig import NetConfig, resolve
 from tunecycle.cycle.deep.nets import Net, augment_images, build_net
-from tunecycle.cycle.deep.spaces import NetConfig, resolve
-from tunecycle.cycle.saved import (
+from tunecycle.cycle.deep.spaces import DEEP_NAMES
+from tunecycle.cycle.persist import (
     NETWORK_FORMAT,
     NETWORK_VERSION,
     SavedFiles,
     file_sha256,
+    network_doc,
+    read_pickle,
     saved_files,
 )
 from tunecycle.errors import UserError
@@ -629,8 +632,6 @@ def load_network(init_from: Any, family: str, task: str) -> _NetEstimator:
     ``UserError`` starting ``init_from:``."""
     src = init_from
     if not isinstance(src, _NetEstimator):
-        from tunecycle.cycle.saved import load_checkpoint
-
         try:
             src = load_checkpoint(src)
         except UserError as exc:
@@ -644,6 +645,17 @@ def load_network(init_from: Any, family: str, task: str) -> _NetEstimator:
     if src._task != task:
         raise UserError(f"init_from: the saved network does {src._task}, not {task}")
     return src
+
+
+def load_checkpoint(path: Any) -> Any:
+    """The network to start transfer learning from: read from the network's JSON and weights
+    files when they are there (no pickle, even when it ends a pipeline), else from the joblib
+    pickle (the whole saved model)."""
+    files = saved_files(path)
+    doc = network_doc(files, DEEP_NAMES)
+    if doc is not None:
+        return read_network(files, doc)
+    return read_pickle(files, None, allow_pickle=True)
 
 
 @functools.lru_cache(maxsize=16)
@@ -687,5 +699,5 @@ def check_checkpoint_input(path: Any, family: str, task: str, n_features: int,
 
 
 __all__ = ["NetClassifier", "NetRegressor", "build_network_estimator", "check_checkpoint_input",
-           "checkpoint_blocks", "load_network", "network_document", "pick_device",
+           "checkpoint_blocks", "load_checkpoint", "load_network", "network_document", "pick_device",
            "read_network", "write_network"]

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from tunecycle.cycle.deep.spaces import NetConfig
+from tunecycle.cycle.deep.netconfig import NetConfig
 from tunecycle.errors import UserError
 
 _ACTIVATIONS = {

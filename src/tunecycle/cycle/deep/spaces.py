@@ -1,6 +1,7 @@
 """Default search spaces of the deep-learning families, and the checks of a configuration.
 
-No torch here: :mod:`tunecycle.cycle.families` reads these specs when it is imported, and the
+No torch here, and nothing above it in the cycle: the network families
+(:mod:`tunecycle.cycle.families.networks`) read these specs when they are registered, and the
 config checks of ``tunecycle run`` use them before anything is trained.
 
 Every network family shares the *training* hyperparameters (optimiser and its knobs, learning
@@ -10,15 +11,16 @@ loss, precision) and adds its architecture.  Conditional parameters are named
 ``adam.beta1`` and ``adam.beta2``; ``augment="affine"`` activates ``affine.rotation`` and the
 other magnitudes.
 
-Beyond the default space, an override may add (:func:`finish_space` says what they do to the
-rest): ``init_from``, one path to a network tunecycle saved, whose architecture then replaces
+Beyond the default space, an override may add (:func:`finish_space` and the network family's
+``finish_space`` say what they do to the rest): ``init_from``, one path to a network tunecycle saved, whose architecture then replaces
 the family's architecture parameters (read from the network's ``.net.json`` and
 ``.weights.pt`` without unpickling when they are there, else from its joblib pickle), and ``freeze``, the blocks of it kept fixed (tuned over
 all of them unless given); and for an mlp ``units_0`` ... ``units_7``, one width per hidden
 layer, for every depth ``n_layers`` can reach, in place of ``width`` and its ``shape`` rule.
 
-:func:`resolve` turns a trial's params (any subset: missing ones take the defaults below) into
-a checked :class:`NetConfig`, raising :class:`~tunecycle.errors.UserError` that names the
+:func:`~tunecycle.cycle.deep.netconfig.resolve` (in ``netconfig``, from the spaces and limits
+here) turns a trial's params (any subset: missing ones take the defaults below) into
+a checked ``NetConfig``, raising :class:`~tunecycle.errors.UserError` that names the
 field (``model family 'cnn': dropout must be in [0, 1), got -0.1``) before any network is
 built.  :func:`check_override` does the same for a range given as an override, so a config
 file with ``dropout: -0.1`` or ``optimizer: [adam, lbfgs]`` is refused up front.
@@ -90,12 +92,10 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from tunecycle.errors import UserError
-from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
+from tunecycle.space import Categorical, Float, Int, Param, ParamValue
 
 DEEP_NAMES: tuple[str, ...] = ("mlp", "cnn", "rnn", "transformer")
 ACTIVATIONS: tuple[str, ...] = ("relu", "leaky_relu", "gelu", "tanh", "sigmoid")
@@ -359,7 +359,7 @@ _ARCH: dict[str, dict[str, Any]] = {
 
 
 def family_specs() -> dict[str, dict[str, Any]]:
-    """For each deep family, the keyword arguments of its ``Family`` (all but ``build``)."""
+    """For each deep family, the keyword arguments of its ``Family`` (all but ``builder``)."""
     specs: dict[str, dict[str, Any]] = {}
     for name, arch in _ARCH.items():
         why = {**arch["why"], **_SHARED_WHY}
@@ -375,7 +375,6 @@ def family_specs() -> dict[str, dict[str, Any]]:
             "why": why,
             "default_notes": dict(_BRANCH_NOTES),
             "extra_params": frozenset(TRANSFER + (UNITS if name == "mlp" else ())),
-            "finish_space": partial(finish_space, name),
         }
     return specs
 
@@ -428,7 +427,7 @@ def check_override(key: str, param: Param) -> str | None:
     return None
 
 
-def _largest(param: Param | None, default: int) -> int:
+def largest(param: Param | None, default: int) -> int:
     """The largest value an int-valued parameter can take (``default`` when it is not tuned)."""
     if isinstance(param, Int):
         return param.high
@@ -437,7 +436,8 @@ def _largest(param: Param | None, default: int) -> int:
     return default
 
 
-def _refuse(family: str, key: str, reason: str) -> UserError:
+def refuse(family: str, key: str, reason: str) -> UserError:
+    """The error of a bad override: ``model family 'cnn', parameter 'freeze': ...``."""
     return UserError(f"model family {family!r}, parameter {key!r}: {reason}")
 
 
@@ -450,18 +450,18 @@ def _per_layer(space: dict[str, Param], overrides: Mapping[str, Any]) -> dict[st
         return space
     for key in ("width", "shape"):
         if overrides.get(key) is not None:
-            raise _refuse("mlp", key, f"per-layer widths ({given[0]}, ...) replace width and "
+            raise refuse("mlp", key, f"per-layer widths ({given[0]}, ...) replace width and "
                           "its shape rule; leave width and shape out")
-    depth = _largest(space.get("n_layers"), int(_ARCH["mlp"]["defaults"]["n_layers"]))
+    depth = largest(space.get("n_layers"), int(_ARCH["mlp"]["defaults"]["n_layers"]))
     if depth > MAX_PER_LAYER:
-        raise _refuse("mlp", "n_layers", f"per-layer widths go up to {MAX_PER_LAYER} layers, "
+        raise refuse("mlp", "n_layers", f"per-layer widths go up to {MAX_PER_LAYER} layers, "
                       f"n_layers goes up to {depth}")
     for i, name in enumerate(UNITS):
         if i < depth and name not in space:
-            raise _refuse("mlp", name, f"n_layers goes up to {depth}: give one width per "
+            raise refuse("mlp", name, f"n_layers goes up to {depth}: give one width per "
                           f"layer, units_0 to units_{depth - 1}")
         if i >= depth and name in space:
-            raise _refuse("mlp", name, f"n_layers goes up to {depth}, so this layer never "
+            raise refuse("mlp", name, f"n_layers goes up to {depth}, so this layer never "
                           "exists; leave it out")
     return {k: v for k, v in space.items() if k not in ("width", "shape")}
 
@@ -472,167 +472,46 @@ def arch_params(family: str) -> tuple[str, ...]:
     return names + (UNITS if family == "mlp" else ())
 
 
-def _transfer(family: str, space: dict[str, Param], overrides: Mapping[str, Any],
-              task: str) -> dict[str, Param]:
-    """``init_from`` (one path to a saved network) brings the architecture: the family's
-    architecture parameters leave the space and ``freeze`` ranges over the saved network's
-    blocks unless it is given."""
-    if "init_from" not in space:
-        if "freeze" in space:
-            raise _refuse(family, "freeze", "keeps blocks of a saved network fixed; give the "
-                          "network with init_from too")
-        return space
-    param = space["init_from"]
-    if not (isinstance(param, Categorical) and len(param.choices) == 1
-            and isinstance(param.choices[0], str) and param.choices[0].strip()):
-        raise _refuse(family, "init_from", "give one path to a network saved by tunecycle "
-                      f"(an output dir, its model.joblib, or a network's save()), got "
-                      f"{overrides.get('init_from')!r}")
-    fixed = sorted(k for k in overrides if k in arch_params(family))
-    if fixed:
-        raise _refuse(family, fixed[0], "the architecture comes from the network in init_from; "
-                      "leave it out")
-    from tunecycle.cycle.deep.estimator import checkpoint_blocks  # torch, for a checkpoint only
-
-    try:
-        n_blocks = checkpoint_blocks(param.choices[0], family, task)
-    except UserError as exc:
-        raise _refuse(family, "init_from", str(exc).removeprefix("init_from: ")) from None
-    out = {k: v for k, v in space.items() if k not in arch_params(family)}
-    if "freeze" not in overrides:
-        out["freeze"] = Int(0, n_blocks)
-    elif "freeze" in out and _largest(out["freeze"], 0) > n_blocks:
-        raise _refuse(family, "freeze", f"the network in init_from has {n_blocks} blocks; "
-                      f"freeze goes up to {_largest(out['freeze'], 0)}")
-    return out
-
-
-def finish_space(family: str, space: dict[str, Param], overrides: Mapping[str, Any],
-                 task: str) -> dict[str, Param]:
-    """What some overrides do to the rest of a network family's space (called by
-    :func:`tunecycle.cycle.families.family_space` after the overrides are applied):
-    per-layer widths of an mlp (``units_0`` ...) and transfer learning (``init_from``,
-    ``freeze``).  Raises ``UserError`` naming the parameter."""
+def finish_space(family: str, space: dict[str, Param], overrides: Mapping[str, Any]
+                 ) -> dict[str, Param]:
+    """What the per-layer widths of an mlp (``units_0`` ...) do to the rest of its space;
+    transfer learning (``init_from``, ``freeze``) is the network family's
+    (:mod:`tunecycle.cycle.families.networks`), which reads the saved network.  Raises
+    ``UserError`` naming the parameter."""
     space = dict(space)
     if family == "mlp":
         space = _per_layer(space, overrides)
-    return _transfer(family, space, overrides, task)
+    return space
 
 
-@dataclass(frozen=True)
-class NetConfig:
-    """A checked configuration of one network and its training (see :func:`resolve`)."""
-
-    family: str
-    task: str
-    arch: Mapping[str, Any]
-    optimizer: str
-    optimizer_kw: Mapping[str, Any]
-    lr: float
-    weight_decay: float
-    l1: float
-    batch_size: int
-    epochs: int
-    patience: int
-    schedule: str
-    schedule_kw: Mapping[str, Any]
-    loss: str
-    loss_kw: Mapping[str, Any]
-    precision: str
-    augment: Mapping[str, float] | None = field(default=None)
+# -- what a network configuration is resolved against (tunecycle.cycle.deep.netconfig) --------
 
 
-_BRANCHES = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES, "loss": tuple(
-    LOSSES["classification"] + LOSSES["regression"]), "augment": ("none", "affine")}
-_INTS = {"n_layers", "n_blocks", "width", "filters", "dense", "hidden_size", "kernel_size",
-         "pool_size", "d_model", "n_heads", "ff_mult", "batch_size", "epochs", "patience",
-         "every", "freeze", *UNITS}
-_BOOLS = {"batch_norm", "bidirectional", "nesterov"}
+def is_network(family: str) -> bool:
+    return family in _ARCH
 
 
-def _typed(leaf: str, value: Any) -> Any:
-    if leaf in _INTS and isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return int(value) if float(value) == int(value) else value
-    if leaf in _BOOLS and isinstance(value, (numbers.Integral, str)):
-        return {"true": True, "false": False}.get(str(value).lower(), value)
-    if leaf in _LIMITS and isinstance(value, numbers.Integral) and not isinstance(value, bool) \
-            and leaf not in _INTS:
-        return float(value)
-    return value
+def arch_space(family: str) -> dict[str, Param]:
+    """A family's architecture parameters with their default ranges."""
+    return dict(_ARCH[family]["space"])
 
 
-def _layer_units(p: Mapping[str, Any]) -> tuple[int, ...]:
-    """An mlp's per-layer widths: ``units_i`` for each of its ``n_layers`` layers (widths of
-    deeper layers, drawn for other depths, are not used)."""
-    n = int(p["n_layers"])
-    missing = [f"units_{i}" for i in range(n) if f"units_{i}" not in p]
-    if n > MAX_PER_LAYER or missing:
-        first = missing[0] if missing else f"units_{MAX_PER_LAYER}"
-        raise UserError(f"model family 'mlp': {first} is missing; with per-layer widths give "
-                        f"one for each of the {n} layers (units_0 to units_{n - 1}, at most "
-                        f"{MAX_PER_LAYER} layers)")
-    return tuple(int(p[f"units_{i}"]) for i in range(n))
+def own_space(family: str, task: str) -> dict[str, Param]:
+    """The whole default space of a network family for ``task``: architecture, training, loss."""
+    return {**_ARCH[family]["space"], **_SHARED_SPACE, **_TASK_SPACE[task]}
 
 
-def resolve(family: str, params: Mapping[str, Any], task: str) -> NetConfig:
-    """The checked :class:`NetConfig` of ``params`` (a family's own params; missing ones take
-    the family defaults).  Raises ``UserError`` naming the first bad field."""
-    if family not in _ARCH:
-        raise UserError(f"unknown network family {family!r}; known: {', '.join(DEEP_NAMES)}")
-    if task not in LOSSES:
-        raise UserError(f"model family {family!r} does not do {task}; it does "
-                        "classification, regression")
-    if not isinstance(params, Mapping):
-        raise UserError(f"model family {family!r}: params must be a mapping, got {params!r}")
-    arch_space = _ARCH[family]["space"]
-    known = set(Space({**arch_space, **_SHARED_SPACE, **_TASK_SPACE[task]}).names)
-    if family == "mlp":
-        known.update(UNITS)
-    unknown = sorted(k for k in params if str(k) not in known)
-    if unknown:
-        raise UserError(f"model family {family!r}: unknown parameter(s) {unknown}")
-    merged: dict[str, Any] = {**_ARCH[family]["defaults"], **_SHARED_DEFAULTS,
-                              **_TASK_DEFAULTS[task]}
-    for parent in _BRANCHES:  # a chosen branch drops the defaults of the default branch
-        if parent in params and params[parent] != merged.get(parent):
-            merged = {k: v for k, v in merged.items()
-                      if not k.startswith(f"{merged.get(parent)}.")}
-    merged.update({str(k): v for k, v in params.items()})
-    p = {k: _typed(_leaf(k), v) for k, v in merged.items()}
-    for key, value in p.items():
-        problem = value_problem(key, value)
-        if problem is not None:
-            raise UserError(f"model family {family!r}: {problem}")
-    if p["loss"] not in LOSSES[task]:
-        raise UserError(f"model family {family!r}: loss must be one of {list(LOSSES[task])} "
-                        f"for {task}, got {p['loss']!r}")
+def own_defaults(family: str, task: str) -> dict[str, ParamValue]:
+    """The defaults of a network family for ``task`` (every parameter of :func:`own_space`
+    outside the branches not taken by default)."""
+    return {**_ARCH[family]["defaults"], **_SHARED_DEFAULTS, **_TASK_DEFAULTS[task]}
 
-    def branch(parent: str) -> dict[str, Any]:
-        prefix = f"{p[parent]}."
-        stray = sorted(k for k in p if "." in k and k.partition(".")[0] in _BRANCHES[parent]
-                       and not k.startswith(prefix))
-        if stray:
-            raise UserError(f"model family {family!r}: parameter {stray[0]!r} is inactive when "
-                            f"{parent}={p[parent]!r}")
-        return {k[len(prefix):]: v for k, v in p.items() if k.startswith(prefix)}
 
-    arch = {k: p[k] for k in arch_space if k != "augment"}
-    if family == "mlp" and any(u in p for u in UNITS):
-        arch["units"] = _layer_units(p)
-    if family == "transformer" and arch["d_model"] % arch["n_heads"]:
-        raise UserError(f"model family {family!r}: d_model ({arch['d_model']}) must be "
-                        f"divisible by n_heads ({arch['n_heads']})")
-    augment = None
-    if family == "cnn":
-        aug = branch("augment")
-        if p["augment"] == "affine":
-            augment = {"rotation": 10.0, "translate": 0.1, "scale": 0.1, "flip": 0.0, "p": 0.5,
-                       **{k: float(v) for k, v in aug.items()}}
-    return NetConfig(
-        family=family, task=task, arch=arch,
-        optimizer=p["optimizer"], optimizer_kw=branch("optimizer"),
-        lr=float(p["lr"]), weight_decay=float(p["weight_decay"]), l1=float(p["l1"]),
-        batch_size=int(p["batch_size"]), epochs=int(p["epochs"]), patience=int(p["patience"]),
-        schedule=p["schedule"], schedule_kw=branch("schedule"),
-        loss=p["loss"], loss_kw=branch("loss"), precision=p["precision"], augment=augment,
-    )
+def leaf(key: str) -> str:
+    """A sub-param's own name (``"adam.beta1"`` -> ``"beta1"``)."""
+    return _leaf(key)
+
+
+#: the leaf names that have numeric limits (:func:`value_problem` checks them)
+LIMITED: frozenset[str] = frozenset(_LIMITS)
+
