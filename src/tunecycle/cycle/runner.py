@@ -69,6 +69,7 @@ from tunecycle.cycle.trials import (
     FOLD_SECONDS_ATTR,
     RATIO,
     Splitter,
+    best_to_refit,
     fit_final,
     make_objective,
     pipeline,
@@ -256,7 +257,7 @@ def _chosen_trials(study: Study, goals: Goals) -> tuple[FrozenTrial, list[Frozen
     """The trial whose refit is saved, the front members to refit and test (none for one
     objective) and how many complete trials are infeasible."""
     if goals.plain:
-        return study.best_trial, [], 0
+        return best_to_refit(study), [], 0
     complete = study.get_trials(states=["complete"])
     n_infeasible = sum(not t.feasible for t in complete)
     if len(complete) == n_infeasible:

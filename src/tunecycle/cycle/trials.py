@@ -8,6 +8,8 @@ cycle around them; nothing here opens a study."""
 
 from __future__ import annotations
 
+import logging
+import math
 import time
 import warnings
 from collections.abc import Mapping
@@ -23,8 +25,11 @@ from tunecycle.cycle.objectives import MEASURES_ATTR, Goals, measure
 from tunecycle.cycle.preprocess import make_pipeline, make_preprocessor
 from tunecycle.cycle.splits import Validation, validation_splits
 from tunecycle.errors import TrialPruned, UserError
+from tunecycle.records import FrozenTrial
 from tunecycle.space import Float
 from tunecycle.trial import Trial
+
+log = logging.getLogger("tunecycle.cycle")
 
 
 def pipeline(params: dict[str, Any], ds: Dataset, metric: Metric, single: str | None,
@@ -194,3 +199,25 @@ def test_metrics(fitted: Any, test: Dataset, chosen: Metric) -> dict[str, float]
     if chosen.name not in scores:  # a scikit-learn scorer or a callable given as the metric
         scores[chosen.name] = chosen.score(fitted, test.X, truth)
     return scores
+
+
+def best_to_refit(study: Any) -> FrozenTrial:
+    """The trial of a one-objective study whose configuration is refitted: the best complete
+    one; when none completed (a time budget shorter than one whole trial, say) the pruned
+    trial with the best value on the folds it got through, said in a warning line; when no
+    trial has a value, a ``UserError`` that says why."""
+    complete = study.get_trials(states=["complete"])
+    if complete:
+        return study.best_trial
+    partial = [t for t in study.get_trials(states=["pruned"])
+               if t.value is not None and math.isfinite(t.value)]
+    if not partial:
+        counts = f"{len(study.trials)} trial(s), none complete or scored on a fold"
+        raise UserError(f"study {study.name!r} has {counts}; give a larger time_budget or "
+                        "n_trials, or see the failed trials' reasons")
+    sign = -1.0 if study.direction.value == "maximize" else 1.0
+    best = min(partial, key=lambda t: (sign * float(t.value), t.number))
+    steps = len(best.intermediate)
+    log.warning("no trial completed; refitting trial %d, the best of %d pruned trials "
+                "(validated on %d step(s) only)", best.number, len(partial), steps)
+    return best
