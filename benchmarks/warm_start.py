@@ -211,7 +211,7 @@ TRIALS: dict[str, int] = {}
 
 
 def run_tunecycle(prob: Problem, f: Callable[[dict], float], sampler: str, seed: int,
-                  prior: tc.Study | None, half_life: float) -> list[float]:
+                  prior: tc.Study | None, half_life: float | None) -> list[float]:
     study = tc.create_study(sampler=sampler, seed=seed, warm_start=prior,
                             warm_start_half_life=half_life)
     study.optimize(lambda t: f(t.params), n_trials=TRIALS.get(sampler, BUDGETS[-1]),
@@ -307,7 +307,8 @@ def main() -> None:
     ap.add_argument("--samplers", nargs="+", default=["tpe", "auto"])
     ap.add_argument("--sweep", nargs="+", type=float, default=None,
                     help="half lives to compare on the development half only")
-    ap.add_argument("--half-life", type=float, default=tc.warmstart.DEFAULT_HALF_LIFE)
+    ap.add_argument("--half-life", type=float, default=None,
+                    help="the study's warm_start_half_life (default: each sampler's own)")
     ap.add_argument("--only", nargs="*", default=None, help="problem names")
     ap.add_argument("--trials", nargs="*", default=[], metavar="SAMPLER=N",
                     help="fewer trials for a sampler, e.g. auto=20 (default 50)")

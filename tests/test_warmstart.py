@@ -87,6 +87,30 @@ def test_the_weight_fades_with_own_trials_and_halves_after_the_half_life():
         Prior([], Direction.MINIMIZE, half_life=0)
 
 
+def test_without_a_half_life_each_sampler_uses_its_own():
+    from tunecycle.samplers.observe import Observer
+    from tunecycle.warmstart import DEFAULT_HALF_LIFE, TPE_HALF_LIFE
+
+    trials = [PriorTrial({"x": float(i)}, float(i)) for i in range(40)]
+    prior = Prior(trials, Direction.MINIMIZE)  # as create_study makes it without one
+    assert prior.half_life is None and TPE_HALF_LIFE != DEFAULT_HALF_LIFE
+    assert prior.fade(TPE_HALF_LIFE, TPE_HALF_LIFE) == pytest.approx(0.5)
+    assert prior.fade(DEFAULT_HALF_LIFE) == pytest.approx(0.5)  # the default's default
+    space = tc.Space({"x": tc.Float(0, 40)})
+    from tunecycle.protocols import History
+
+    history = History.of([], "minimize", prior=prior)
+    tpe_rows = Observer(half_life=TPE_HALF_LIFE).observe(space, history).prior
+    gp_rows = Observer().observe(space, history).prior
+    # before any own trial the whole prior is worth h own trials: 20 for TPE, 5 for the rest
+    assert tpe_rows.weight * 40 == pytest.approx(TPE_HALF_LIFE)
+    assert gp_rows.weight * 40 == pytest.approx(DEFAULT_HALF_LIFE)
+    # a half life the study gives wins over the sampler's
+    given = Observer(half_life=TPE_HALF_LIFE).observe(
+        space, History.of([], "minimize", prior=Prior(trials, Direction.MINIMIZE, 8))).prior
+    assert given.weight * 40 == pytest.approx(8)
+
+
 # -- create_study(warm_start=...) ----------------------------------------------------------
 
 SPACE = {"x": tc.Float(-5, 5), "y": tc.Float(-5, 5)}
@@ -131,6 +155,9 @@ def test_the_link_is_stored_and_load_study_keeps_warm_starting(tmp_path):
     tc.load_study("first", storage=url).optimize(quadratic(2, 2), n_trials=3, space=SPACE)
     again = tc.load_study("second", storage=url)
     assert again.prior is not None and len(again.prior) == 12 and again.prior.half_life == 7
+    # without a half life the link keeps none, and the samplers keep choosing their own
+    tc.create_study("third", storage=url, sampler="tpe", warm_start="first")
+    assert tc.load_study("third", storage=url).prior.half_life is None
     assert [t.params for t in again.prior.trials] == [t.params for t in made.prior.trials]
 
 

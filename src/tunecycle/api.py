@@ -70,7 +70,7 @@ def create_study(
     max_retries: int = 0,
     study_name: str | None = None,
     warm_start: WarmSource | Sequence[WarmSource] | None = None,
-    warm_start_half_life: float = DEFAULT_HALF_LIFE,
+    warm_start_half_life: float | None = None,
     warm_start_enqueue: int = 0,
 ) -> Study:
     """Create a study (or, with ``load_if_exists``, continue the one of that name).
@@ -81,7 +81,8 @@ def create_study(
     ``::``, the study name), ``(storage, name)``, or a list of these.  Their directions must
     be this study's (one objective).  Parameters map by name, values the new space cannot hold
     drop the trial, new parameters are free; the prior's weight halves after
-    ``warm_start_half_life`` own trials (rules in ``docs/howto/warm-start.md``).  The link is
+    ``warm_start_half_life`` own trials (None: the sampler's own, 20 for TPE and 5 for the
+    others; rules in ``docs/howto/warm-start.md``).  The link is
     stored with the study, so ``load_study`` warm-starts again from the same trials.
     ``warm_start_enqueue=k`` also enqueues the prior's ``k`` best configurations, as they
     were, on a new study: they then run as its own first trials (``study.enqueue_prior(k,
@@ -323,7 +324,7 @@ def _check_enqueue(k: Any, warm_start: Any) -> None:
 
 
 def _read_warm_start(given: Any, store: Storage, name: str, dirs: Sequence[Direction],
-                     half_life: float) -> Prior:
+                     half_life: float | None) -> Prior:
     """The prior of a new study: every source read, checked and linked."""
     items = [given] if isinstance(given, (Study, str, tuple)) else given
     if not isinstance(items, Sequence) or not items:
@@ -444,8 +445,9 @@ def _stored_prior(attrs: dict[str, Any], store: Storage,
                           stacklevel=3)
             continue
         trials += usable_trials(records, src["study"])
-    return Prior(trials, dirs[0], float(link.get("half_life", DEFAULT_HALF_LIFE)),
-                 tuple(link.get("sources", [])))
+    life = link.get("half_life")  # studies linked before it could be None held 5
+    return Prior(trials, dirs[0], DEFAULT_HALF_LIFE if "half_life" not in link
+                 else None if life is None else float(life), tuple(link.get("sources", [])))
 
 
 def _stored_sampler(attrs: dict[str, Any]) -> Sampler:

@@ -47,8 +47,12 @@ from tunecycle.errors import UserError
 from tunecycle.records import Direction, FrozenTrial, TrialState
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
 
-#: the number of own trials after which the prior's weight has halved
+#: the number of own trials after which the prior's weight has halved, for samplers that do
+#: not set their own (the GP, CMA-ES); chosen on the warm-start benchmark's development half
 DEFAULT_HALF_LIFE = 5.0
+#: TPE's: its density ratio needs more rows than a GP before the own trials carry it
+#: (development half: 20 beat 5, 10 and 40 at 20 and 50 trials)
+TPE_HALF_LIFE = 20.0
 _MAX_SPACES = 64  # mapped spaces kept per prior (define-by-run asks one per parameter)
 
 
@@ -105,14 +109,15 @@ class Prior:
 
     trials: tuple[PriorTrial, ...]
     direction: Direction
-    half_life: float = DEFAULT_HALF_LIFE
+    half_life: float | None = None  # None: each sampler's own (``rows(default_half_life=)``)
     sources: tuple[dict[str, Any], ...] = ()
     _mapped: dict[str, tuple[list[dict[str, ParamValue]], PriorRows]] = field(
         default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if isinstance(self.half_life, bool) or not isinstance(self.half_life, (int, float)) \
-                or not math.isfinite(self.half_life) or self.half_life <= 0:
+        if self.half_life is not None and (
+                isinstance(self.half_life, bool) or not isinstance(self.half_life, (int, float))
+                or not math.isfinite(self.half_life) or self.half_life <= 0):
             raise UserError(f"warm_start_half_life: must be a positive number, "
                             f"got {self.half_life!r}")
         self.trials = tuple(self.trials)
@@ -120,25 +125,33 @@ class Prior:
     def __len__(self) -> int:
         return len(self.trials)
 
-    def fade(self, n_own: int) -> float:
-        """``h / (h + n_own)``: 1 before the first own trial, 1/2 after ``half_life``."""
-        return self.half_life / (self.half_life + max(0, n_own))
+    def life(self, default: float = DEFAULT_HALF_LIFE) -> float:
+        """The half life in use: the one given to the study, else the sampler's ``default``."""
+        return default if self.half_life is None else float(self.half_life)
 
-    def weight(self, n_own: int) -> float:
+    def fade(self, n_own: int, default: float = DEFAULT_HALF_LIFE) -> float:
+        """``h / (h + n_own)``: 1 before the first own trial, 1/2 after ``h`` own trials."""
+        h = self.life(default)
+        return h / (h + max(0, n_own))
+
+    def weight(self, n_own: int, default: float = DEFAULT_HALF_LIFE) -> float:
         """One prior trial's weight against one own trial: ``min(1, h / N) * fade``."""
         if not self.trials:
             return 0.0
-        return min(1.0, self.half_life / len(self.trials)) * self.fade(n_own)
+        return min(1.0, self.life(default) / len(self.trials)) * self.fade(n_own, default)
 
     def mapped(self, space: Space) -> list[dict[str, ParamValue]]:
         """The prior trials that fit ``space``, as params of it (free dims left out)."""
         return self._map(space)[0]
 
-    def rows(self, space: Space, n_own: int = 0) -> PriorRows:
-        """The prior in ``space``'s unit cube, weighted for ``n_own`` finished own trials.
-        The mapping is computed once per space (the prior never changes)."""
+    def rows(self, space: Space, n_own: int = 0,
+             default_half_life: float = DEFAULT_HALF_LIFE) -> PriorRows:
+        """The prior in ``space``'s unit cube, weighted for ``n_own`` finished own trials
+        (with the sampler's ``default_half_life`` unless the study gave one).  The mapping is
+        computed once per space (the prior never changes)."""
         rows = self._map(space)[1]
-        return PriorRows(rows.x, rows.active, rows.loss, self.fade(n_own), self.weight(n_own))
+        return PriorRows(rows.x, rows.active, rows.loss, self.fade(n_own, default_half_life),
+                         self.weight(n_own, default_half_life))
 
     def best_params(self, space: Space | None, k: int) -> list[dict[str, ParamValue]]:
         """The ``k`` best prior trials' params (mapped onto ``space`` when given), best first."""

@@ -28,7 +28,7 @@ import numpy as np
 from tunecycle.protocols import History
 from tunecycle.records import FrozenTrial, TrialState
 from tunecycle.space import Space
-from tunecycle.warmstart import PriorRows
+from tunecycle.warmstart import DEFAULT_HALF_LIFE, PriorRows
 
 
 @dataclass(frozen=True)
@@ -85,9 +85,11 @@ class Observer:
     growing arrays; each call only walks the trials after it.
     """
 
-    def __init__(self, max_spaces: int = 16) -> None:
+    def __init__(self, max_spaces: int = 16, half_life: float = DEFAULT_HALF_LIFE) -> None:
         self._max_spaces = max_spaces
         self._cache: dict[str, _Prefix] = {}
+        #: the sampler's half life for a warm start's prior (when the study gives none)
+        self.half_life = half_life
 
     def _prefix_for(self, space: Space, signs: tuple[float, ...]) -> _Prefix:
         key = f"{signs[0] if len(signs) == 1 else signs}:{space.to_json()}"
@@ -137,15 +139,17 @@ class Observer:
                            [np.array(e.losses) for e in tail_done], k),
             violation=np.concatenate([done[4], [e.violation for e in tail_done]]),
         )
-        return with_prior(obs, space, history)
+        return with_prior(obs, space, history, self.half_life)
 
 
-def with_prior(obs: Observations, space: Space, history: History) -> Observations:
+def with_prior(obs: Observations, space: Space, history: History,
+               half_life: float = DEFAULT_HALF_LIFE) -> Observations:
     """``obs`` with the history's prior mapped onto ``space`` and weighted for the own
-    finished trials (unchanged without a prior, or when no prior trial fits the space)."""
+    finished trials, with the sampler's ``half_life`` unless the study set one (unchanged
+    without a prior, or when no prior trial fits the space)."""
     if history.prior is None or len(history.directions) != 1:
         return obs
-    rows = history.prior.rows(space, obs.n_finished)
+    rows = history.prior.rows(space, obs.n_finished, half_life)
     return replace(obs, prior=rows) if rows.n else obs
 
 

@@ -67,7 +67,7 @@ from tunecycle.samplers.fidelity import RowCache, observations_at
 from tunecycle.samplers.observe import Observations, Observer, encode, in_startup
 from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
-from tunecycle.warmstart import PriorRows
+from tunecycle.warmstart import TPE_HALF_LIFE, PriorRows
 
 _LOG_EPS = -700.0
 _EXP_FLOOR = -708.0  # exp below this is subnormal (under 2.2e-308) or 0
@@ -239,7 +239,7 @@ class TPESampler(Sampler):
         self.noisy = noisy
         self.multi_fidelity = bool(multi_fidelity)
         self._startup = QMCSampler(seed)
-        self._observer = Observer()
+        self._observer = Observer(half_life=TPE_HALF_LIFE)
         self._rows = RowCache()  # finished trials' encodings for the multi-fidelity model
         self._taken = _TakenKeys()  # finished trials' configuration keys (discrete spaces)
 
