@@ -190,10 +190,26 @@ def _optuna_space(problem: Problem) -> dict:
     return {n: make[k](a) for n, k, a in problem.dims}
 
 
+def _tc_sampler(method: str, seed: int) -> Any:
+    """A method name, or ``name:option=value,option=value`` for a variant of a sampler's
+    options (``tpe:mo_model=independent``; integers are read as such)."""
+    from tunecycle.samplers import sampler_class
+
+    if ":" not in method:
+        return method
+    name, _, spec = method.partition(":")
+    opts: dict[str, Any] = {}
+    for item in filter(None, spec.split(",")):
+        key, _, value = item.partition("=")
+        opts[key] = int(value) if value.lstrip("-").isdigit() else value
+    return sampler_class(name)(seed, **opts)
+
+
 def run_tunecycle(problem: Problem, sampler: str, seed: int, n_trials: int) -> dict:
     import tunecycle as tc
 
-    study = tc.create_study(sampler=sampler, seed=seed, directions=["minimize"] * problem.n_obj)
+    study = tc.create_study(sampler=_tc_sampler(sampler, seed), seed=seed,
+                            directions=["minimize"] * problem.n_obj)
     space = _tc_space(problem)
 
     def tell(trial: Any, values: Any, cons: Any) -> None:

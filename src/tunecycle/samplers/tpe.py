@@ -160,16 +160,42 @@ class _Mixture:
         terms = np.where(np.isnan(terms), 0.0, terms)
         return terms[back.reshape(-1)]
 
-    def sample(self, rng: np.random.Generator, m: int) -> np.ndarray:
+    def log_pdf_dims(self, x: np.ndarray) -> np.ndarray:
+        """(m, d): each dim's own one-dimensional mixture's log density at the points (the
+        same components, weights and kernels, the other dims left out)."""
+        return np.column_stack([self.column(j).log_pdf(x[:, j:j + 1])
+                                for j in range(x.shape[1])])
+
+    def column(self, j: int) -> _Mixture:
+        """The mixture of dim ``j`` alone."""
+        cols = slice(j, j + 1)
+        return _Mixture(self.centres[:, cols], self.log_weights, self.sigma[:, cols],
+                        self.keep[cols], self.n_choices[cols], self.bins[cols],
+                        self.log_ints[cols])
+
+    def sample(self, rng: np.random.Generator, m: int, per_dim: bool = False) -> np.ndarray:
+        """``m`` draws: each from one component, or with ``per_dim`` each dim from its own
+        component (the product of the dims' one-dimensional mixtures)."""
         n, d = self.centres.shape
-        comp = rng.choice(n + 1, size=m, p=np.exp(self.log_weights - logsumexp(self.log_weights)))
+        p = np.exp(self.log_weights - logsumexp(self.log_weights))
+        if per_dim:
+            comp = rng.choice(n + 1, size=(m, d), p=p)
+        else:
+            comp = rng.choice(n + 1, size=m, p=p)
         out = rng.random((m, d))  # the prior component and absent dims: uniform
         from_comp = comp < n
-        c = self.centres[np.minimum(comp, n - 1)] if n else np.full((m, d), np.nan)
-        use = from_comp[:, None] & ~np.isnan(c)
+        idx = np.minimum(comp, n - 1)
+        if per_dim:
+            cols = np.arange(d)
+            c = self.centres[idx, cols] if n else np.full((m, d), np.nan)
+            s = self.sigma[idx, cols] if n else np.ones((m, d))
+            use = from_comp & ~np.isnan(c)
+        else:
+            c = self.centres[idx] if n else np.full((m, d), np.nan)
+            s = self.sigma[idx] if n else np.ones((m, d))
+            use = from_comp[:, None] & ~np.isnan(c)
         numeric = self.n_choices == 0
         # truncated Gaussian around the centre, by inverting the CDF
-        s = self.sigma[np.minimum(comp, n - 1)] if n else np.ones((m, d))
         with np.errstate(invalid="ignore"):
             lo, hi = ndtr(-c / s), ndtr((1 - c) / s)
             u = lo + rng.random((m, d)) * (hi - lo)
@@ -217,6 +243,9 @@ class TPESampler(Sampler):
         prior_weight: float | None = 1.0,
         noisy: bool = False,
         multi_fidelity: bool = True,
+        mo_model: str = "joint",
+        mo_weights: str = "hypervolume",
+        mo_joint_after: int | None = None,
         **optuna: Any,
     ):
         """``**optuna``: Optuna's arguments (``n_startup_trials``, ``n_ei_candidates``,
@@ -238,6 +267,14 @@ class TPESampler(Sampler):
         self.prior_weight = 1.0 if prior_weight is None else prior_weight
         self.noisy = noisy
         self.multi_fidelity = bool(multi_fidelity)
+        self.mo_model = _choice("mo_model", mo_model, MO_MODELS)
+        self.mo_weights = _choice("mo_weights", mo_weights, MO_WEIGHTS)
+        if mo_joint_after is not None and (isinstance(mo_joint_after, bool)
+                                           or not isinstance(mo_joint_after, int)
+                                           or mo_joint_after < 0):
+            raise ValueError(f"mo_joint_after must be None or an integer >= 0, "
+                             f"got {mo_joint_after!r}")
+        self.mo_joint_after = mo_joint_after
         self._startup = QMCSampler(seed)
         self._observer = Observer()
         self._rows = RowCache()  # finished trials' encodings for the multi-fidelity model
@@ -280,7 +317,8 @@ class TPESampler(Sampler):
         return {**super().describe(), "n_startup": self.n_startup,
                 "n_candidates": self.n_candidates, "gamma": self.gamma,
                 "max_good": self.max_good, "prior_weight": self.prior_weight,
-                "multi_fidelity": self.multi_fidelity}
+                "multi_fidelity": self.multi_fidelity, "mo_model": self.mo_model,
+                "mo_weights": self.mo_weights, "mo_joint_after": self.mo_joint_after}
 
     def _n_good(self, n_finished: int) -> int:
         if self._gamma_func is not None:  # Optuna's gamma(n): the good group's size
@@ -356,13 +394,49 @@ class TPESampler(Sampler):
         if taken is not None and len(taken) >= _n_configs(space):
             taken = None  # every configuration was tried: a repeat is unavoidable, TPE picks it
         good_rows, bad_rows, n_bad_complete, good_w = self._split(rows)
+        if good_w is not None and self.mo_weights == "equal":
+            good_w = None
         prior_good, prior_bad = self._prior_split(rows.prior)
         good = self._mixture(space, good_rows, recency=None, weights=good_w, extra=prior_good)
         bad = self._mixture(space, bad_rows, recency=n_bad_complete, extra=prior_bad)
+        model = self._model(rows)
+        if model != "joint":
+            return self._propose_per_dim(space, good, bad, rng, taken, model)
         for attempt in range(4):
             enc = _encoded(space, good.sample(rng, self.n_candidates * (1 + 3 * attempt)))
             score = good.log_pdf(enc) - bad.log_pdf(enc)
             for i in np.argsort(-score):
+                params = space.from_unit(np.nan_to_num(enc[i], nan=0.5))
+                if taken is None or space.config_key(params) not in taken:
+                    return params
+        return space.from_unit(rng.random(len(space)))  # every candidate taken: explore
+
+    def _model(self, rows: _Rows) -> str:
+        """The density model for this group: always joint for one objective."""
+        if rows.losses is None:
+            return "joint"
+        if self.mo_joint_after is not None and len(rows.loss) >= self.mo_joint_after:
+            return "joint"
+        return self.mo_model
+
+    def _propose_per_dim(
+        self, space: Space, good: _Mixture, bad: _Mixture, rng: np.random.Generator,
+        taken: set[str] | None, model: str,
+    ) -> dict[str, ParamValue]:
+        """Several objectives, each dim scored by its own one-dimensional densities.
+        ``independent``: each dim drawn from its own good mixture and the best ratio taken per
+        dim (Optuna's univariate TPE); ``pool``: joint draws from the good mixture, the one
+        with the best product of the dims' ratios wins."""
+        for attempt in range(4):
+            m = self.n_candidates * (1 + 3 * attempt)
+            enc = _encoded(space, good.sample(rng, m, per_dim=model == "independent"))
+            score = good.log_pdf_dims(enc) - bad.log_pdf_dims(enc)  # (m, d)
+            if model == "independent":
+                best = enc[np.argmax(score, axis=0), np.arange(enc.shape[1])]
+                params = space.from_unit(np.nan_to_num(best, nan=0.5))
+                if taken is None or space.config_key(params) not in taken:
+                    return params
+            for i in np.argsort(-score.sum(axis=1)):
                 params = space.from_unit(np.nan_to_num(enc[i], nan=0.5))
                 if taken is None or space.config_key(params) not in taken:
                     return params
@@ -448,6 +522,16 @@ def ndtri(p: np.ndarray) -> np.ndarray:
 
 
 _WEIGHT_FLOOR = 1e-12
+#: how several objectives' densities are modelled (``TPESampler(mo_model=...)``)
+MO_MODELS = ("joint", "independent", "pool")
+#: how the good trials are weighted in the good density with several objectives
+MO_WEIGHTS = ("hypervolume", "equal")
+
+
+def _choice(field: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(f"{field} must be one of {', '.join(allowed)}; got {value!r}")
+    return str(value)
 
 
 def good_weights(losses: np.ndarray, violation: np.ndarray) -> np.ndarray:
