@@ -195,3 +195,13 @@ def test_each_model_prefers_feasible_trials(model):
     ours = np.mean([_disc_feasible_share(TPESampler(mo_model=model), s) for s in range(3)])
     rnd = np.mean([_disc_feasible_share("random", s) for s in range(3)])
     assert ours > rnd + 0.15
+
+
+def test_alternate_takes_turns_by_trial_number():
+    h = two_corners()
+
+    def one(number: int, model: str) -> dict:
+        return TPESampler(seed=4, mo_model=model).propose(XY, h, contexts([number]))[0]
+
+    assert one(200, "alternate") == one(200, "independent") != one(200, "joint")
+    assert one(201, "alternate") == one(201, "joint") != one(201, "independent")

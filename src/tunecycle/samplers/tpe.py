@@ -299,7 +299,8 @@ class TPESampler(Sampler):
             if in_startup(obs, self.n_startup, ctx.number):
                 params = self._startup.propose(space, history, [ctx])[0]
             else:
-                params = self._propose_one(space, obs, liars, ctx.rng, taken)
+                model = self._model(obs, several, ctx.number)
+                params = self._propose_one(space, obs, liars, ctx.rng, taken, model)
             if taken is not None:
                 taken.add(space.config_key(params))
             liars.append(encode(space, params))
@@ -336,17 +337,17 @@ class TPESampler(Sampler):
     # -- the model ----------------------------------------------------------------------------
     def _propose_one(
         self, space: Space, obs: Observations, liars: list[np.ndarray],
-        rng: np.random.Generator, taken: set[str] | None,
+        rng: np.random.Generator, taken: set[str] | None, model: str = "joint",
     ) -> dict[str, ParamValue]:
         if space.is_conditional:
-            return self._propose_tree(space, obs, liars, rng)
+            return self._propose_tree(space, obs, liars, rng, model)
         cols = np.arange(len(space))
         rows = self._group_rows(obs, liars, cols)
-        return self._propose_group(space, rows, rng, taken)
+        return self._propose_group(space, rows, rng, taken, model)
 
     def _propose_tree(
         self, space: Space, obs: Observations, liars: list[np.ndarray],
-        rng: np.random.Generator,
+        rng: np.random.Generator, model: str = "joint",
     ) -> dict[str, ParamValue]:
         """A conditional space, top down: the unconditional dims first, then each sub-space
         that the values chosen so far make active, each modelled from the trials in which it is
@@ -367,7 +368,7 @@ class TPESampler(Sampler):
             if known < max(2, self.n_startup // 2):
                 params.update(group.from_unit(rng.random(len(group))))  # too few to model
             else:
-                params.update(self._propose_group(group, rows, rng, None))
+                params.update(self._propose_group(group, rows, rng, None, model))
 
     @staticmethod
     def _group_rows(obs: Observations, liars: list[np.ndarray], cols: np.ndarray) -> _Rows:
@@ -389,8 +390,10 @@ class TPESampler(Sampler):
 
     def _propose_group(
         self, space: Space, rows: _Rows, rng: np.random.Generator, taken: set[str] | None,
+        model: str = "joint",
     ) -> dict[str, ParamValue]:
-        """The best of the good mixture's candidates by density ratio."""
+        """The best of the good mixture's candidates by density ratio (``model``: joint, or
+        with several objectives per dim, see ``_propose_per_dim``)."""
         if taken is not None and len(taken) >= _n_configs(space):
             taken = None  # every configuration was tried: a repeat is unavoidable, TPE picks it
         good_rows, bad_rows, n_bad_complete, good_w = self._split(rows)
@@ -399,7 +402,6 @@ class TPESampler(Sampler):
         prior_good, prior_bad = self._prior_split(rows.prior)
         good = self._mixture(space, good_rows, recency=None, weights=good_w, extra=prior_good)
         bad = self._mixture(space, bad_rows, recency=n_bad_complete, extra=prior_bad)
-        model = self._model(rows)
         if model != "joint":
             return self._propose_per_dim(space, good, bad, rng, taken, model)
         for attempt in range(4):
@@ -411,12 +413,14 @@ class TPESampler(Sampler):
                     return params
         return space.from_unit(rng.random(len(space)))  # every candidate taken: explore
 
-    def _model(self, rows: _Rows) -> str:
-        """The density model for this group: always joint for one objective."""
-        if rows.losses is None:
+    def _model(self, obs: Observations, several: bool, number: int) -> str:
+        """The density model for trial ``number``: always joint for one objective, and from
+        ``mo_joint_after`` complete trials on; ``alternate``: per dim for even trial numbers,
+        joint for odd ones."""
+        if not several or (self.mo_joint_after is not None and obs.n >= self.mo_joint_after):
             return "joint"
-        if self.mo_joint_after is not None and len(rows.loss) >= self.mo_joint_after:
-            return "joint"
+        if self.mo_model == "alternate":
+            return "independent" if number % 2 == 0 else "joint"
         return self.mo_model
 
     def _propose_per_dim(
@@ -523,7 +527,7 @@ def ndtri(p: np.ndarray) -> np.ndarray:
 
 _WEIGHT_FLOOR = 1e-12
 #: how several objectives' densities are modelled (``TPESampler(mo_model=...)``)
-MO_MODELS = ("joint", "independent", "pool")
+MO_MODELS = ("joint", "independent", "pool", "alternate")
 #: how the good trials are weighted in the good density with several objectives
 MO_WEIGHTS = ("hypervolume", "equal")
 
