@@ -348,6 +348,7 @@ def feasible_share(results: dict, methods: list[str], budget: int) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--first-seed", type=int, default=0, help="seeds first-seed, ... (--seeds)")
     ap.add_argument("--trials", type=int, default=300)
     ap.add_argument("--gp-trials", type=int, default=100)
     ap.add_argument("--problems", nargs="*", default=[*HERE_DEV, *HERE_VAL])
@@ -370,7 +371,8 @@ def main() -> None:
         print(feasible_share(results, methods, 100))
         return
     jobs = [(p, m, s, args.gp_trials if m == "optuna-gp" else args.trials)
-            for p in args.problems for m in args.methods for s in range(args.seeds)]
+            for p in args.problems for m in args.methods
+            for s in range(args.first_seed, args.first_seed + args.seeds)]
     jobs.sort(key=lambda j: -(j[1] == "optuna-gp"))  # the slow ones first
     started = time.time()
     with ProcessPoolExecutor(args.jobs) as pool:

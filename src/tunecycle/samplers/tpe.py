@@ -243,7 +243,7 @@ class TPESampler(Sampler):
         prior_weight: float | None = 1.0,
         noisy: bool = False,
         multi_fidelity: bool = True,
-        mo_model: str = "joint",
+        mo_model: str = "pool",
         mo_weights: str = "hypervolume",
         mo_joint_after: int | None = None,
         **optuna: Any,
