@@ -33,6 +33,16 @@ development half of ``benchmarks/multiobjective.py``).  In the good density each
 trial is weighted by its own hypervolume contribution to the good group (``good_weights``;
 dominated and infeasible good trials get a floor of 1e-12, so the good density is in effect the
 good group's front).  Multi-fidelity does not apply (pruners are refused there).
+The density model (``mo_model``; one objective is always joint): ``pool``, the default,
+draws the candidates jointly from the good mixture (each from one good trial's kernel) and
+scores each by the product of its per-dim ratios of good to bad density (each dim's own
+one-dimensional mixture), so a dim's score does not hang on how near the other dims are to one
+trial; ``joint`` scores by the joint densities (the one-objective rule); ``independent`` draws
+and scores each dim alone and takes the best per dim (Optuna's univariate TPE: it converges
+the dims fastest but pulls every proposal to the same few values, so a front spreads less);
+``alternate`` takes turns (independent on even trial numbers).  ``mo_weights="equal"``
+leaves the good trials unweighted; ``mo_joint_after`` switches to the joint model from that
+many complete trials on.  Measured on the development half: see ``benchmarks/RESULTS.md``.
 
 Constraints (trials whose ``constraints`` are set, one or several objectives): feasible trials
 come first in that order and infeasible ones after all of them, the smaller total violation
@@ -250,6 +260,9 @@ class TPESampler(Sampler):
     ):
         """``**optuna``: Optuna's arguments (``n_startup_trials``, ``n_ei_candidates``,
         ``constraints_func``, ``multivariate``...), mapped by ``compat.samplers.TPE_ARGS``.
+        ``mo_model`` (``pool``, ``joint``, ``independent``, ``alternate``), ``mo_weights``
+        (``hypervolume``, ``equal``) and ``mo_joint_after`` (complete trials, or None) apply
+        to several objectives only (module docstring).
         ``gamma`` may be Optuna's callable (finished trials -> size of the good group); it is
         not stored, so a study loaded later uses the default share."""
         super().__init__(seed)
