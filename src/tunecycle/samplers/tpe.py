@@ -71,9 +71,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tunecycle.compat.samplers import TPE_ARGS, optuna_options
-from tunecycle.pareto import constrained_ranks, hypervolume_contributions
 from tunecycle.protocols import History, Sampler, TrialContext
 from tunecycle.samplers.fidelity import RowCache, observations_at
+from tunecycle.samplers.motpe import MO_MODELS, MO_WEIGHTS, choice, good_weights, mo_order
 from tunecycle.samplers.observe import Observations, Observer, encode, in_startup
 from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
@@ -280,8 +280,8 @@ class TPESampler(Sampler):
         self.prior_weight = 1.0 if prior_weight is None else prior_weight
         self.noisy = noisy
         self.multi_fidelity = bool(multi_fidelity)
-        self.mo_model = _choice("mo_model", mo_model, MO_MODELS)
-        self.mo_weights = _choice("mo_weights", mo_weights, MO_WEIGHTS)
+        self.mo_model = choice("mo_model", mo_model, MO_MODELS)
+        self.mo_weights = choice("mo_weights", mo_weights, MO_WEIGHTS)
         if mo_joint_after is not None and (isinstance(mo_joint_after, bool)
                                            or not isinstance(mo_joint_after, int)
                                            or mo_joint_after < 0):
@@ -536,58 +536,6 @@ def ndtri(p: np.ndarray) -> np.ndarray:
     from scipy.special import ndtri as _ndtri
 
     return _ndtri(p)
-
-
-_WEIGHT_FLOOR = 1e-12
-#: how several objectives' densities are modelled (``TPESampler(mo_model=...)``)
-MO_MODELS = ("joint", "independent", "pool", "alternate")
-#: how the good trials are weighted in the good density with several objectives
-MO_WEIGHTS = ("hypervolume", "equal")
-
-
-def _choice(field: str, value: Any, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(f"{field} must be one of {', '.join(allowed)}; got {value!r}")
-    return str(value)
-
-
-def good_weights(losses: np.ndarray, violation: np.ndarray) -> np.ndarray:
-    """MOTPE's weights of the good trials in the good density: each feasible one's own
-    hypervolume contribution to the good feasible set (reference 10% of the set's range
-    beyond its worst loss), over the largest; dominated and infeasible ones get a floor.
-    Unweighted while fewer than two good trials are feasible."""
-    feasible = violation <= 0
-    weights = np.ones(len(losses))
-    if feasible.sum() < 2:
-        return weights
-    pts = losses[feasible]
-    low, high = pts.min(axis=0), pts.max(axis=0)
-    gain = hypervolume_contributions(pts, high + 0.1 * np.maximum(high - low, 1e-12))
-    weights[~feasible] = _WEIGHT_FLOOR
-    top = gain.max()
-    weights[feasible] = np.maximum(gain / top, _WEIGHT_FLOOR) if top > 0 else 1.0
-    return weights
-
-
-def mo_order(losses: np.ndarray, violation: np.ndarray, n_good: int) -> np.ndarray:
-    """Scores whose ascending order is MOTPE's: constrained front rank first; inside the front
-    that the first ``n_good`` places cut through, the larger hypervolume contribution first.
-    Ties elsewhere keep trial order."""
-    ranks = constrained_ranks(losses, violation).astype(float)
-    if not len(ranks):
-        return ranks
-    counts = np.cumsum(np.bincount(ranks.astype(int)))
-    cut = int(np.searchsorted(counts, n_good))  # the first rank that fills the good group
-    members = np.flatnonzero(ranks == cut)
-    if cut < len(counts) and counts[cut] > n_good and len(members) > 1 \
-            and np.all(violation[members] <= 0):
-        feasible = losses[violation <= 0]
-        low, high = feasible.min(axis=0), feasible.max(axis=0)
-        reference = high + 0.1 * np.maximum(high - low, 1e-12)
-        gain = hypervolume_contributions(losses[members], reference)
-        order = np.argsort(-gain, kind="stable")
-        ranks[members[order]] += (np.arange(len(members)) + 1) / (len(members) + 1)
-    return ranks
 
 
 def _positions(order: np.ndarray) -> np.ndarray:
