@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import sys
 import time
@@ -37,6 +38,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from _machine import cpu_model  # benchmarks/ is sys.path[0]
 
 HERE_DEV = ("zdt1", "dtlz2", "bnh", "osy")
 CONSTRAINED = ("bnh", "osy", "c2dtlz2")
@@ -382,7 +384,8 @@ def main() -> None:
     import sklearn
 
     import tunecycle
-    print(f"# {len(jobs)} runs in {time.time() - started:.0f} s; {platform.processor() or platform.machine()}, "
+    print(f"# {len(jobs)} runs in {time.time() - started:.0f} s; {cpu_model()}, "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end, "
           f"Python {platform.python_version()}, tunecycle {tunecycle.__version__}, "
           f"optuna {optuna.__version__}, scikit-learn {sklearn.__version__}; "
           f"optuna-gp ran {args.gp_trials} trials", file=sys.stderr)
