@@ -6,7 +6,8 @@ and 300 trials, and the sampler's cost per trial.
 Problems (losses, everything minimised), with a fixed reference point each:
 
 - development half (defaults were chosen on these only): ZDT1 (30 dims), DTLZ2 (3 objectives,
-  12 dims), BNH (Binh and Korn: 2 dims, 2 constraints);
+  12 dims), BNH (Binh and Korn: 2 dims, 2 constraints), OSY (Osyczka and Kundu: 6 dims, 6
+  constraints, a front made of several pieces);
 - validation half: ZDT2 and ZDT3 (30 dims), C2-DTLZ2 (3 objectives, 7 dims, one constraint
   r = 0.4), digits (a scikit-learn decision tree on the digits data: holdout error against
   log2 of its leaves; mixed space: criterion, depth, leaf size, feature share, log-scaled
@@ -14,7 +15,7 @@ Problems (losses, everything minimised), with a fixed reference point each:
 
 Hypervolume of the feasible Pareto front of the first N complete trials, divided by the
 hypervolume of the true front (ZDT1-3, DTLZ2: known in closed form or on a 20,000-point grid)
-or, where the front is not known (BNH, C2-DTLZ2, digits), of the non-dominated union of every
+or, where the front is not known (BNH, OSY, C2-DTLZ2, digits), of the non-dominated union of every
 run of every method on that problem.  Overhead: the ask and tell time per trial, without the
 objective, averaged over trials 251-300 (the GP: 81-100, since it runs 100 trials only).
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import sys
 import time
@@ -36,8 +38,10 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from _machine import cpu_model  # benchmarks/ is sys.path[0]
 
-HERE_DEV = ("zdt1", "dtlz2", "bnh")
+HERE_DEV = ("zdt1", "dtlz2", "bnh", "osy")
+CONSTRAINED = ("bnh", "osy", "c2dtlz2")
 HERE_VAL = ("zdt2", "zdt3", "c2dtlz2", "digits")
 
 
@@ -97,6 +101,16 @@ def _bnh(p: dict) -> tuple:
     return (f1, f2), ((x - 5) ** 2 + y * y - 25, 7.7 - (x - 8) ** 2 - (y + 3) ** 2)
 
 
+def _osy(p: dict) -> tuple:
+    x = [p[f"x{i}"] for i in range(1, 7)]
+    f1 = -(25 * (x[0] - 2) ** 2 + (x[1] - 2) ** 2 + (x[2] - 1) ** 2 + (x[3] - 4) ** 2
+           + (x[4] - 1) ** 2)
+    f2 = sum(v * v for v in x)
+    g = (x[0] + x[1] - 2, 6 - x[0] - x[1], 2 - x[1] + x[0], 2 - x[0] + 3 * x[1],
+         4 - (x[2] - 3) ** 2 - x[3], (x[4] - 3) ** 2 + x[5] - 4)  # feasible where g >= 0
+    return (f1, f2), tuple(-v for v in g)
+
+
 @lru_cache(maxsize=1)
 def _digits():
     from sklearn.datasets import load_digits
@@ -144,6 +158,10 @@ def problems() -> dict[str, Problem]:
         "c2dtlz2": Problem("c2dtlz2", _unit_floats(7), 3, (1.5, 1.5, 1.5), _c2dtlz2),
         "bnh": Problem("bnh", (("x", "float", (0.0, 5.0)), ("y", "float", (0.0, 3.0))), 2,
                        (140.0, 50.0), _bnh),
+        "osy": Problem("osy", (("x1", "float", (0.0, 10.0)), ("x2", "float", (0.0, 10.0)),
+                               ("x3", "float", (1.0, 5.0)), ("x4", "float", (0.0, 6.0)),
+                               ("x5", "float", (1.0, 5.0)), ("x6", "float", (0.0, 10.0))), 2,
+                       (0.0, 80.0), _osy),
         "digits": Problem("digits", (("criterion", "cat", ("gini", "entropy")),
                                      ("depth", "int", (1, 20)), ("leaf", "int", (1, 40)),
                                      ("share", "float", (0.1, 1.0)),
@@ -174,10 +192,26 @@ def _optuna_space(problem: Problem) -> dict:
     return {n: make[k](a) for n, k, a in problem.dims}
 
 
+def _tc_sampler(method: str, seed: int) -> Any:
+    """A method name, or ``name:option=value,option=value`` for a variant of a sampler's
+    options (``tpe:mo_model=independent``; integers are read as such)."""
+    from tunecycle.samplers import sampler_class
+
+    if ":" not in method:
+        return method
+    name, _, spec = method.partition(":")
+    opts: dict[str, Any] = {}
+    for item in filter(None, spec.split(",")):
+        key, _, value = item.partition("=")
+        opts[key] = int(value) if value.lstrip("-").isdigit() else value
+    return sampler_class(name)(seed, **opts)
+
+
 def run_tunecycle(problem: Problem, sampler: str, seed: int, n_trials: int) -> dict:
     import tunecycle as tc
 
-    study = tc.create_study(sampler=sampler, seed=seed, directions=["minimize"] * problem.n_obj)
+    study = tc.create_study(sampler=_tc_sampler(sampler, seed), seed=seed,
+                            directions=["minimize"] * problem.n_obj)
     space = _tc_space(problem)
 
     def tell(trial: Any, values: Any, cons: Any) -> None:
@@ -190,7 +224,7 @@ def run_optuna(problem: Problem, sampler: str, seed: int, n_trials: int) -> dict
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    constrained = problem.name in ("bnh", "c2dtlz2")
+    constrained = problem.name in CONSTRAINED
     cf = (lambda t: t.user_attrs["c"]) if constrained else None
     make = {"optuna-nsga2": lambda: optuna.samplers.NSGAIISampler(seed=seed, constraints_func=cf),
             "optuna-tpe": lambda: optuna.samplers.TPESampler(seed=seed, constraints_func=cf),
@@ -301,7 +335,7 @@ def table(results: dict, methods: list[str], budgets: list[int]) -> str:
 
 def feasible_share(results: dict, methods: list[str], budget: int) -> str:
     lines = ["| problem | " + " | ".join(methods) + " |", "|---|" + "---:|" * len(methods)]
-    for n in ("bnh", "c2dtlz2"):
+    for n in CONSTRAINED:
         cells = []
         for meth in methods:
             shares = [np.mean([c is None or all(x <= 0 for x in c) for _, c in r["rows"][:budget]])
@@ -316,6 +350,7 @@ def feasible_share(results: dict, methods: list[str], budget: int) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--first-seed", type=int, default=0, help="seeds first-seed, ... (--seeds)")
     ap.add_argument("--trials", type=int, default=300)
     ap.add_argument("--gp-trials", type=int, default=100)
     ap.add_argument("--problems", nargs="*", default=[*HERE_DEV, *HERE_VAL])
@@ -338,7 +373,8 @@ def main() -> None:
         print(feasible_share(results, methods, 100))
         return
     jobs = [(p, m, s, args.gp_trials if m == "optuna-gp" else args.trials)
-            for p in args.problems for m in args.methods for s in range(args.seeds)]
+            for p in args.problems for m in args.methods
+            for s in range(args.first_seed, args.first_seed + args.seeds)]
     jobs.sort(key=lambda j: -(j[1] == "optuna-gp"))  # the slow ones first
     started = time.time()
     with ProcessPoolExecutor(args.jobs) as pool:
@@ -348,7 +384,8 @@ def main() -> None:
     import sklearn
 
     import tunecycle
-    print(f"# {len(jobs)} runs in {time.time() - started:.0f} s; {platform.processor() or platform.machine()}, "
+    print(f"# {len(jobs)} runs in {time.time() - started:.0f} s; {cpu_model()}, "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end, "
           f"Python {platform.python_version()}, tunecycle {tunecycle.__version__}, "
           f"optuna {optuna.__version__}, scikit-learn {sklearn.__version__}; "
           f"optuna-gp ran {args.gp_trials} trials", file=sys.stderr)

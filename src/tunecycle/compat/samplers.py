@@ -127,7 +127,11 @@ TPE_ARGS: dict[str, Rule] = {
     "n_startup_trials": Rule(to="n_startup", convert=_int_at_least(0, "n_startup_trials")),
     "n_ei_candidates": Rule(to="n_candidates", convert=_int_at_least(1, "n_ei_candidates")),
     "constraints_func": _CONSTRAINTS,
-    "multivariate": Rule(honoured=(True,), note="tunecycle's TPE is always multivariate"),
+    "multivariate": Rule(
+        honoured=(True,),
+        note="tunecycle's TPE draws its candidates jointly (with several objectives it "
+        "scores them per parameter, TPESampler(mo_model=...))",
+    ),
     "group": Rule(
         honoured=(True,),
         note="tunecycle's TPE always models each conditional "

@@ -33,6 +33,16 @@ development half of ``benchmarks/multiobjective.py``).  In the good density each
 trial is weighted by its own hypervolume contribution to the good group (``good_weights``;
 dominated and infeasible good trials get a floor of 1e-12, so the good density is in effect the
 good group's front).  Multi-fidelity does not apply (pruners are refused there).
+The density model (``mo_model``; one objective is always joint): ``pool``, the default,
+draws the candidates jointly from the good mixture (each from one good trial's kernel) and
+scores each by the product of its per-dim ratios of good to bad density (each dim's own
+one-dimensional mixture), so a dim's score does not hang on how near the other dims are to one
+trial; ``joint`` scores by the joint densities (the one-objective rule); ``independent`` draws
+and scores each dim alone and takes the best per dim (Optuna's univariate TPE: it converges
+the dims fastest but pulls every proposal to the same few values, so a front spreads less);
+``alternate`` takes turns (independent on even trial numbers).  ``mo_weights="equal"``
+leaves the good trials unweighted; ``mo_joint_after`` switches to the joint model from that
+many complete trials on.  Measured on the development half: see ``benchmarks/RESULTS.md``.
 
 Constraints (trials whose ``constraints`` are set, one or several objectives): feasible trials
 come first in that order and infeasible ones after all of them, the smaller total violation
@@ -61,9 +71,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tunecycle.compat.samplers import TPE_ARGS, optuna_options
-from tunecycle.pareto import constrained_ranks, hypervolume_contributions
 from tunecycle.protocols import History, Sampler, TrialContext
 from tunecycle.samplers.fidelity import RowCache, observations_at
+from tunecycle.samplers.motpe import MO_MODELS, MO_WEIGHTS, choice, good_weights, mo_order
 from tunecycle.samplers.observe import Observations, Observer, encode, in_startup
 from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
@@ -160,16 +170,42 @@ class _Mixture:
         terms = np.where(np.isnan(terms), 0.0, terms)
         return terms[back.reshape(-1)]
 
-    def sample(self, rng: np.random.Generator, m: int) -> np.ndarray:
+    def log_pdf_dims(self, x: np.ndarray) -> np.ndarray:
+        """(m, d): each dim's own one-dimensional mixture's log density at the points (the
+        same components, weights and kernels, the other dims left out)."""
+        return np.column_stack([self.column(j).log_pdf(x[:, j:j + 1])
+                                for j in range(x.shape[1])])
+
+    def column(self, j: int) -> _Mixture:
+        """The mixture of dim ``j`` alone."""
+        cols = slice(j, j + 1)
+        return _Mixture(self.centres[:, cols], self.log_weights, self.sigma[:, cols],
+                        self.keep[cols], self.n_choices[cols], self.bins[cols],
+                        self.log_ints[cols])
+
+    def sample(self, rng: np.random.Generator, m: int, per_dim: bool = False) -> np.ndarray:
+        """``m`` draws: each from one component, or with ``per_dim`` each dim from its own
+        component (the product of the dims' one-dimensional mixtures)."""
         n, d = self.centres.shape
-        comp = rng.choice(n + 1, size=m, p=np.exp(self.log_weights - logsumexp(self.log_weights)))
+        p = np.exp(self.log_weights - logsumexp(self.log_weights))
+        if per_dim:
+            comp = rng.choice(n + 1, size=(m, d), p=p)
+        else:
+            comp = rng.choice(n + 1, size=m, p=p)
         out = rng.random((m, d))  # the prior component and absent dims: uniform
         from_comp = comp < n
-        c = self.centres[np.minimum(comp, n - 1)] if n else np.full((m, d), np.nan)
-        use = from_comp[:, None] & ~np.isnan(c)
+        idx = np.minimum(comp, n - 1)
+        if per_dim:
+            cols = np.arange(d)
+            c = self.centres[idx, cols] if n else np.full((m, d), np.nan)
+            s = self.sigma[idx, cols] if n else np.ones((m, d))
+            use = from_comp & ~np.isnan(c)
+        else:
+            c = self.centres[idx] if n else np.full((m, d), np.nan)
+            s = self.sigma[idx] if n else np.ones((m, d))
+            use = from_comp[:, None] & ~np.isnan(c)
         numeric = self.n_choices == 0
         # truncated Gaussian around the centre, by inverting the CDF
-        s = self.sigma[np.minimum(comp, n - 1)] if n else np.ones((m, d))
         with np.errstate(invalid="ignore"):
             lo, hi = ndtr(-c / s), ndtr((1 - c) / s)
             u = lo + rng.random((m, d)) * (hi - lo)
@@ -217,10 +253,16 @@ class TPESampler(Sampler):
         prior_weight: float | None = 1.0,
         noisy: bool = False,
         multi_fidelity: bool = True,
+        mo_model: str = "pool",
+        mo_weights: str = "hypervolume",
+        mo_joint_after: int | None = None,
         **optuna: Any,
     ):
         """``**optuna``: Optuna's arguments (``n_startup_trials``, ``n_ei_candidates``,
         ``constraints_func``, ``multivariate``...), mapped by ``compat.samplers.TPE_ARGS``.
+        ``mo_model`` (``pool``, ``joint``, ``independent``, ``alternate``), ``mo_weights``
+        (``hypervolume``, ``equal``) and ``mo_joint_after`` (complete trials, or None) apply
+        to several objectives only (module docstring).
         ``gamma`` may be Optuna's callable (finished trials -> size of the good group); it is
         not stored, so a study loaded later uses the default share."""
         super().__init__(seed)
@@ -238,6 +280,14 @@ class TPESampler(Sampler):
         self.prior_weight = 1.0 if prior_weight is None else prior_weight
         self.noisy = noisy
         self.multi_fidelity = bool(multi_fidelity)
+        self.mo_model = choice("mo_model", mo_model, MO_MODELS)
+        self.mo_weights = choice("mo_weights", mo_weights, MO_WEIGHTS)
+        if mo_joint_after is not None and (isinstance(mo_joint_after, bool)
+                                           or not isinstance(mo_joint_after, int)
+                                           or mo_joint_after < 0):
+            raise ValueError(f"mo_joint_after must be None or an integer >= 0, "
+                             f"got {mo_joint_after!r}")
+        self.mo_joint_after = mo_joint_after
         self._startup = QMCSampler(seed)
         self._observer = Observer(half_life=TPE_HALF_LIFE)
         self._rows = RowCache()  # finished trials' encodings for the multi-fidelity model
@@ -262,7 +312,8 @@ class TPESampler(Sampler):
             if in_startup(obs, self.n_startup, ctx.number):
                 params = self._startup.propose(space, history, [ctx])[0]
             else:
-                params = self._propose_one(space, obs, liars, ctx.rng, taken)
+                model = self._model(obs, several, ctx.number)
+                params = self._propose_one(space, obs, liars, ctx.rng, taken, model)
             if taken is not None:
                 taken.add(space.config_key(params))
             liars.append(encode(space, params))
@@ -280,7 +331,8 @@ class TPESampler(Sampler):
         return {**super().describe(), "n_startup": self.n_startup,
                 "n_candidates": self.n_candidates, "gamma": self.gamma,
                 "max_good": self.max_good, "prior_weight": self.prior_weight,
-                "multi_fidelity": self.multi_fidelity}
+                "multi_fidelity": self.multi_fidelity, "mo_model": self.mo_model,
+                "mo_weights": self.mo_weights, "mo_joint_after": self.mo_joint_after}
 
     def _n_good(self, n_finished: int) -> int:
         if self._gamma_func is not None:  # Optuna's gamma(n): the good group's size
@@ -298,17 +350,17 @@ class TPESampler(Sampler):
     # -- the model ----------------------------------------------------------------------------
     def _propose_one(
         self, space: Space, obs: Observations, liars: list[np.ndarray],
-        rng: np.random.Generator, taken: set[str] | None,
+        rng: np.random.Generator, taken: set[str] | None, model: str = "joint",
     ) -> dict[str, ParamValue]:
         if space.is_conditional:
-            return self._propose_tree(space, obs, liars, rng)
+            return self._propose_tree(space, obs, liars, rng, model)
         cols = np.arange(len(space))
         rows = self._group_rows(obs, liars, cols)
-        return self._propose_group(space, rows, rng, taken)
+        return self._propose_group(space, rows, rng, taken, model)
 
     def _propose_tree(
         self, space: Space, obs: Observations, liars: list[np.ndarray],
-        rng: np.random.Generator,
+        rng: np.random.Generator, model: str = "joint",
     ) -> dict[str, ParamValue]:
         """A conditional space, top down: the unconditional dims first, then each sub-space
         that the values chosen so far make active, each modelled from the trials in which it is
@@ -329,7 +381,7 @@ class TPESampler(Sampler):
             if known < max(2, self.n_startup // 2):
                 params.update(group.from_unit(rng.random(len(group))))  # too few to model
             else:
-                params.update(self._propose_group(group, rows, rng, None))
+                params.update(self._propose_group(group, rows, rng, None, model))
 
     @staticmethod
     def _group_rows(obs: Observations, liars: list[np.ndarray], cols: np.ndarray) -> _Rows:
@@ -351,18 +403,57 @@ class TPESampler(Sampler):
 
     def _propose_group(
         self, space: Space, rows: _Rows, rng: np.random.Generator, taken: set[str] | None,
+        model: str = "joint",
     ) -> dict[str, ParamValue]:
-        """The best of the good mixture's candidates by density ratio."""
+        """The best of the good mixture's candidates by density ratio (``model``: joint, or
+        with several objectives per dim, see ``_propose_per_dim``)."""
         if taken is not None and len(taken) >= _n_configs(space):
             taken = None  # every configuration was tried: a repeat is unavoidable, TPE picks it
         good_rows, bad_rows, n_bad_complete, good_w = self._split(rows)
+        if good_w is not None and self.mo_weights == "equal":
+            good_w = None
         prior_good, prior_bad = self._prior_split(rows.prior)
         good = self._mixture(space, good_rows, recency=None, weights=good_w, extra=prior_good)
         bad = self._mixture(space, bad_rows, recency=n_bad_complete, extra=prior_bad)
+        if model != "joint":
+            return self._propose_per_dim(space, good, bad, rng, taken, model)
         for attempt in range(4):
             enc = _encoded(space, good.sample(rng, self.n_candidates * (1 + 3 * attempt)))
             score = good.log_pdf(enc) - bad.log_pdf(enc)
             for i in np.argsort(-score):
+                params = space.from_unit(np.nan_to_num(enc[i], nan=0.5))
+                if taken is None or space.config_key(params) not in taken:
+                    return params
+        return space.from_unit(rng.random(len(space)))  # every candidate taken: explore
+
+    def _model(self, obs: Observations, several: bool, number: int) -> str:
+        """The density model for trial ``number``: always joint for one objective, and from
+        ``mo_joint_after`` complete trials on; ``alternate``: per dim for even trial numbers,
+        joint for odd ones."""
+        if not several or (self.mo_joint_after is not None and obs.n >= self.mo_joint_after):
+            return "joint"
+        if self.mo_model == "alternate":
+            return "independent" if number % 2 == 0 else "joint"
+        return self.mo_model
+
+    def _propose_per_dim(
+        self, space: Space, good: _Mixture, bad: _Mixture, rng: np.random.Generator,
+        taken: set[str] | None, model: str,
+    ) -> dict[str, ParamValue]:
+        """Several objectives, each dim scored by its own one-dimensional densities.
+        ``independent``: each dim drawn from its own good mixture and the best ratio taken per
+        dim (Optuna's univariate TPE); ``pool``: joint draws from the good mixture, the one
+        with the best product of the dims' ratios wins."""
+        for attempt in range(4):
+            m = self.n_candidates * (1 + 3 * attempt)
+            enc = _encoded(space, good.sample(rng, m, per_dim=model == "independent"))
+            score = good.log_pdf_dims(enc) - bad.log_pdf_dims(enc)  # (m, d)
+            if model == "independent":
+                best = enc[np.argmax(score, axis=0), np.arange(enc.shape[1])]
+                params = space.from_unit(np.nan_to_num(best, nan=0.5))
+                if taken is None or space.config_key(params) not in taken:
+                    return params
+            for i in np.argsort(-score.sum(axis=1)):
                 params = space.from_unit(np.nan_to_num(enc[i], nan=0.5))
                 if taken is None or space.config_key(params) not in taken:
                     return params
@@ -445,48 +536,6 @@ def ndtri(p: np.ndarray) -> np.ndarray:
     from scipy.special import ndtri as _ndtri
 
     return _ndtri(p)
-
-
-_WEIGHT_FLOOR = 1e-12
-
-
-def good_weights(losses: np.ndarray, violation: np.ndarray) -> np.ndarray:
-    """MOTPE's weights of the good trials in the good density: each feasible one's own
-    hypervolume contribution to the good feasible set (reference 10% of the set's range
-    beyond its worst loss), over the largest; dominated and infeasible ones get a floor.
-    Unweighted while fewer than two good trials are feasible."""
-    feasible = violation <= 0
-    weights = np.ones(len(losses))
-    if feasible.sum() < 2:
-        return weights
-    pts = losses[feasible]
-    low, high = pts.min(axis=0), pts.max(axis=0)
-    gain = hypervolume_contributions(pts, high + 0.1 * np.maximum(high - low, 1e-12))
-    weights[~feasible] = _WEIGHT_FLOOR
-    top = gain.max()
-    weights[feasible] = np.maximum(gain / top, _WEIGHT_FLOOR) if top > 0 else 1.0
-    return weights
-
-
-def mo_order(losses: np.ndarray, violation: np.ndarray, n_good: int) -> np.ndarray:
-    """Scores whose ascending order is MOTPE's: constrained front rank first; inside the front
-    that the first ``n_good`` places cut through, the larger hypervolume contribution first.
-    Ties elsewhere keep trial order."""
-    ranks = constrained_ranks(losses, violation).astype(float)
-    if not len(ranks):
-        return ranks
-    counts = np.cumsum(np.bincount(ranks.astype(int)))
-    cut = int(np.searchsorted(counts, n_good))  # the first rank that fills the good group
-    members = np.flatnonzero(ranks == cut)
-    if cut < len(counts) and counts[cut] > n_good and len(members) > 1 \
-            and np.all(violation[members] <= 0):
-        feasible = losses[violation <= 0]
-        low, high = feasible.min(axis=0), feasible.max(axis=0)
-        reference = high + 0.1 * np.maximum(high - low, 1e-12)
-        gain = hypervolume_contributions(losses[members], reference)
-        order = np.argsort(-gain, kind="stable")
-        ranks[members[order]] += (np.arange(len(members)) + 1) / (len(members) + 1)
-    return ranks
 
 
 def _positions(order: np.ndarray) -> np.ndarray:
