@@ -39,6 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _machine import cpu_model  # benchmarks/ is sys.path[0]
+
 ROOT = Path(__file__).resolve().parents[1]
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
@@ -372,8 +374,9 @@ def main() -> None:
     parser.add_argument("--peer-limit", type=float, default=180.0, metavar="S",
                         help="with --peer: give up on one page load after S seconds")
     args = parser.parse_args()
-    print(f"`{shlex.join(['python', *sys.argv])}` on {platform.node()} "
-          f"({os.cpu_count()} CPUs, Python {platform.python_version()})\n")
+    print(f"`{shlex.join(['python', *sys.argv])}` on {platform.node()} ({cpu_model()}, "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start, "
+          f"Python {platform.python_version()})\n")
     if args.writes:
         bench_writes(args.writes)
     elif args.page:
