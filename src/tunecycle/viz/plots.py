@@ -493,13 +493,14 @@ def plot_timeline(source: Any) -> Figure:
     seen: dict[str, int] = {}
     boxes: dict[TrialState, list] = {}
     shades: dict[TrialState, list] = {}
+    rgbs = {state: to_rgb(colour) for state, colour in STATE_COLORS.items()}
     for s in tl.spans:
         y, h = (lane[s.worker], 0.6) if lanes else (s.number, 0.8)
         x1 = max(s.end, s.start + shortest)
         boxes.setdefault(s.state, []).append(
             [(s.start, y - h / 2), (s.start, y + h / 2), (x1, y + h / 2), (x1, y - h / 2)])
         k = seen[s.worker] = seen.get(s.worker, -1) + 1
-        rgb = to_rgb(STATE_COLORS[s.state])
+        rgb = rgbs[s.state]
         shades.setdefault(s.state, []).append(
             rgb if not lanes or k % 2 == 0 else tuple(0.6 * c + 0.4 for c in rgb))
     for state in TrialState:
