@@ -39,6 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _machine import cpu_model  # benchmarks/ is sys.path[0]
+
 ROOT = Path(__file__).resolve().parents[1]
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
@@ -177,16 +179,28 @@ def bench_page(sizes: list[int], repeat: int) -> None:
                 print(f"| {n} | {label} | {ms:.0f} |")
 
 
+#: optuna-dashboard's study page is drawn when its history chart holds a marker for every
+#: complete and pruned trial (its default: pruned trials included) and, for "every chart", when
+#: its timeline has a bar per trial, its importance chart its bars and its intermediate-values
+#: chart a curve per trial with reported values; counted in the SVG that plotly drew, not in
+#: the data it was given
 _OD_READY = """
-const plots = document.querySelectorAll('.js-plotly-plot');
-if (!plots.length || plots[0].querySelectorAll('.point').length < arguments[0]) return null;
+const [history, all] = arguments;
+const plot = id => document.getElementById(id);
+const count = (id, sel) => plot(id) ? plot(id).querySelectorAll(sel).length : 0;
+if (count('plot-history', '.point') < history.points) return null;
+if (!all) return performance.now();
+if (count('graph-timeline', '.point') < all.bars) return null;
+if (count('graph-hyperparameter-importances', '.point') < 1) return null;
+if (count('graph-intermediate-values', '.scatterlayer .trace') < all.curves) return null;
 return performance.now();
 """
 
 
-def _optuna_study(path: str, n: int) -> None:
+def _optuna_study(path: str, n: int) -> dict[str, int]:
     """The same shape of study as ``fill_rich_study``, in an Optuna journal file (Optuna's
-    fastest storage to fill)."""
+    fastest storage to fill); how many trials are complete or pruned (``shown``, what its
+    history chart draws) and how many failed."""
     import numpy as np
     import optuna
     from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
@@ -214,41 +228,74 @@ def _optuna_study(path: str, n: int) -> None:
             params={"lr": lr, "width": width, "optimizer": opt, "dropout": dropout},
             distributions=dists, intermediate_values=curve))
     study.add_trials(trials)
+    failed = sum(t.state == TrialState.FAIL for t in trials)
+    return {"shown": n - failed, "failed": failed}
 
 
-def bench_peer(sizes: list[int], repeat: int) -> None:
-    """optuna-dashboard (if installed) on the same shape of study, in the same browser: the
-    time until its study page's first chart holds half the trials' points (a rough mark; at
-    10,000 trials it had not drawn them after 28 s in the one try made, so only 200 is
-    reported in RESULTS.md)."""
+def _peer_version(python: str) -> str | None:
+    import subprocess
+
+    done = subprocess.run([python, "-c", "import optuna_dashboard as o; print(o.__version__)"],
+                          capture_output=True, text=True, check=False)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _peer_load(driver, url: str, history: dict, all_: dict | None, limit_s: float) -> float | None:
+    """ms from navigation start until the page is ready (see ``_OD_READY``); None if it was
+    not within ``limit_s``.  A poll that the browser leaves unanswered (its page busy past
+    the driver's read timeout) counts as not ready yet."""
+    from selenium.common.exceptions import TimeoutException, WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+    from urllib3.exceptions import ReadTimeoutError
+
+    driver.get(url)
+    try:
+        return float(WebDriverWait(driver, limit_s, poll_frequency=0.1,
+                                   ignored_exceptions=(ReadTimeoutError, WebDriverException)
+                                   ).until(lambda d: d.execute_script(_OD_READY, history, all_)))
+    except TimeoutException:
+        return None
+
+
+def bench_peer(sizes: list[int], repeat: int, python: str, limit_s: float) -> None:
+    """optuna-dashboard (installed for ``python``) on the same shape of study, in the same
+    browser: ms until its study page's history chart has drawn every complete and pruned
+    trial, and until every chart of that page has drawn its data; first load after its server
+    started, then the median of ``repeat`` reloads (one at 10,000 trials and more)."""
     import subprocess
     import urllib.request
 
-    try:
-        import optuna_dashboard
-    except ModuleNotFoundError:
-        print("optuna-dashboard is not installed: no peer figures")
+    version = _peer_version(python)
+    if version is None:
+        print(f"optuna-dashboard is not installed for {python}: no peer figures")
         return
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    print(f"\noptuna-dashboard {optuna_dashboard.__version__} (its study page: history, "
-          "importance, timeline, best trials)\n")
+    print(f"\noptuna-dashboard {version} ({python}; its study page: history, intermediate "
+          "values, importance, timeline)\n")
     print("| trials | what | ms (median) |")
     print("|---:|---|---:|")
     serve = ("import sys, optuna, optuna_dashboard; s = optuna.storages.JournalStorage("
              "optuna.storages.journal.JournalFileBackend(sys.argv[1])); "
              "optuna_dashboard.run_server(s, host='127.0.0.1', port=int(sys.argv[2]))")
+
+    def fmt(ms: float | None) -> str:
+        return f"not ready after {limit_s:.0f} s" if ms is None else f"{ms:.0f}"
+
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            _optuna_study(f"{tmp}/page.log", n)
-            import socket
-
-            with socket.socket() as sock:
-                sock.bind(("127.0.0.1", 0))
-                port = sock.getsockname()[1]
-            proc = subprocess.Popen([sys.executable, "-c", serve, f"{tmp}/page.log", str(port)],
+            counts = _optuna_study(f"{tmp}/page.log", n)
+            port = _free_port()
+            proc = subprocess.Popen([python, "-c", serve, f"{tmp}/page.log", str(port)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             driver = _browser()
+            rows = []
             try:
                 for _ in range(240):
                     try:
@@ -256,21 +303,35 @@ def bench_peer(sizes: list[int], repeat: int) -> None:
                         break
                     except OSError:
                         time.sleep(0.5)
-                shown = round(n * 0.95 * 0.5)  # about: complete and pruned, not failed
+                url = f"http://127.0.0.1:{port}/dashboard/studies/0"
+                history = {"points": counts["shown"]}
+                every = {"bars": n, "curves": counts["shown"]}
+                times = repeat if n < 10000 else 1
 
-                def load(driver=driver, port=port, shown=shown) -> float:
-                    driver.get(f"http://127.0.0.1:{port}/dashboard/studies/0")
-                    return float(WebDriverWait(driver, 300, poll_frequency=0.05).until(
-                        lambda d: d.execute_script(_OD_READY, shown)))
+                def loads(all_: dict | None, k: int, url: str = url,
+                          history: dict = history) -> float | None:
+                    nonlocal driver
+                    got = []
+                    for _ in range(k):
+                        got.append(_peer_load(driver, url, history, all_, limit_s))
+                        if got[-1] is None:  # a page still busy: the next load gets a new one
+                            driver.quit()
+                            driver = _browser()
+                    done = [x for x in got if x is not None]
+                    return statistics.median(done) if len(done) == len(got) else None
 
-                first = load()
-                later = statistics.median(load() for _ in range(repeat))
+                rows.append(("study page, first load: history chart holds every trial",
+                             loads(None, 1)))
+                rows.append(("study page, later: history chart holds every trial",
+                             loads(None, times)))
+                rows.append(("study page, later: every chart drawn (history, intermediate, "
+                             "importance, timeline)", loads(every, times)))
             finally:
                 driver.quit()
                 proc.terminate()
                 proc.wait(10)
-            print(f"| {n} | study page, first load after the server started | {first:.0f} |")
-            print(f"| {n} | study page, later | {later:.0f} |")
+            for label, ms in rows:
+                print(f"| {n} | {label} | {fmt(ms)} |", flush=True)
 
 
 def bench_writes(n: int) -> None:
@@ -307,15 +368,21 @@ def main() -> None:
     parser.add_argument("--page", action="store_true", help="time the page in chromium instead")
     parser.add_argument("--peer", action="store_true",
                         help="with --page: optuna-dashboard too, if it is installed")
+    parser.add_argument("--peer-python", default=sys.executable, metavar="PYTHON",
+                        help="with --peer: the interpreter that has optuna-dashboard (its "
+                             "server runs there; default: this one)")
+    parser.add_argument("--peer-limit", type=float, default=180.0, metavar="S",
+                        help="with --peer: give up on one page load after S seconds")
     args = parser.parse_args()
-    print(f"`{shlex.join(['python', *sys.argv])}` on {platform.node()} "
-          f"({os.cpu_count()} CPUs, Python {platform.python_version()})\n")
+    print(f"`{shlex.join(['python', *sys.argv])}` on {platform.node()} ({cpu_model()}, "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start, "
+          f"Python {platform.python_version()})\n")
     if args.writes:
         bench_writes(args.writes)
     elif args.page:
         bench_page(args.sizes, args.repeat)
         if args.peer:
-            bench_peer(args.sizes, args.repeat)
+            bench_peer(args.sizes, args.repeat, args.peer_python, args.peer_limit)
     else:
         bench_reads(args.sizes, args.repeat)
 

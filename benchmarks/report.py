@@ -38,6 +38,8 @@ import sys
 import time
 from pathlib import Path
 
+from _machine import cpu_model  # benchmarks/ is sys.path[0]
+
 ROOT = Path(__file__).resolve().parents[1]
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
@@ -162,7 +164,8 @@ def main() -> None:
     peers = [tuple(x.split("=", 1)) for x in (args.peer or [f"this={ROOT / 'src'}"])]
     sizes = [int(x) for x in args.sizes.split(",")]
     shapes = args.shapes.split(",")
-    print(f"# {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(f"# {platform.platform()}, {cpu_model()}, {os.cpu_count()} CPUs (load average "
+          f"{os.getloadavg()[0]:.1f} at the start), Python {platform.python_version()}")
     rows = []
     for shape in shapes:
         for n in sizes:

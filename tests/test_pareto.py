@@ -25,6 +25,19 @@ def test_nondominated_keeps_ties_and_drops_dominated_rows():
     assert nondominated(points).tolist() == [True, True, True, True, False, False]
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_nondominated_agrees_with_the_pairwise_definition(seed):
+    rng = np.random.default_rng(seed)
+    # few distinct values per column, so that ties and equal rows are common; 2 to 4 columns
+    points = rng.integers(0, 6, size=(300, 2 + seed % 3)).astype(float)
+    points[rng.integers(0, 300, size=10), 0] = np.nan  # a NaN neither dominates nor is dominated
+    no_worse = np.all(points[:, None, :] <= points[None, :, :], axis=2)
+    better = np.any(points[:, None, :] < points[None, :, :], axis=2)
+    direct = ~np.any(no_worse & better, axis=0)  # no row j dominates row i
+    assert nondominated(points).tolist() == direct.tolist()
+    assert nondominated(np.empty((0, 2))).tolist() == []
+
+
 def test_front_ranks_peel_fronts_in_order():
     points = np.array([[1, 1], [2, 2], [3, 3], [1, 3], [3, 1]], dtype=float)
     assert front_ranks(points).tolist() == [0, 1, 2, 1, 1]

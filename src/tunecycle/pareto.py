@@ -37,10 +37,17 @@ def dominates(a: np.ndarray, b: np.ndarray) -> bool:
 
 def nondominated(points: np.ndarray) -> np.ndarray:
     """A boolean mask of the rows of ``points`` (losses) that no other row dominates; equal
-    rows do not dominate each other, so ties are all kept."""
+    rows do not dominate each other, so ties are all kept.
+
+    Rows are visited in lexicographic order: a row can only be dominated by one that comes
+    before it, so every row still kept when its turn comes is on the front, and the loop runs
+    once per front row, not once per row (the mask does not depend on the order)."""
+    points = np.asarray(points, dtype=float)
     n = len(points)
     keep = np.ones(n, dtype=bool)
-    for i in range(n):
+    if n == 0:
+        return keep
+    for i in np.lexsort(points.T[::-1]):
         if not keep[i]:
             continue
         worse_or_equal = np.all(points[i] <= points, axis=1)

@@ -189,6 +189,45 @@ def test_brushing_an_axis_filters_the_table(studies, serve, browser):
     assert _errors(browser) == []
 
 
+def _unit(p: dict, v: float) -> float:
+    """A number on its parallel-coordinates axis, as the page places it (``p``: the page's
+    description of the parameter)."""
+    lo, hi, x = p["low"], p["high"], v
+    if p.get("log") and lo > 0 and x > 0:
+        lo, hi, x = math.log10(lo), math.log10(hi), math.log10(x)
+    return (x - lo) / (hi - lo) if hi > lo else 0.5
+
+
+def test_a_range_keeps_in_the_table_the_trials_the_chart_keeps(studies, serve, browser):
+    """The chart draws the complete trials only: a range on a parameter's axis keeps in the
+    table the complete trials in it, not the pruned ones that lie in it too."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, names = studies
+    trials = _trials(url, names["pruned"])
+    server, _ = serve(url)
+    browser.get(_study_url(server, names["pruned"], "view=parallel&rows=500"))
+    _wait_loaded(browser, len(trials))
+    axis = browser.execute_script("return window.tunecycleDashboard.state.params[0];")
+    canvas = browser.find_element(By.ID, "parallel-canvas")
+    left, top, bottom = 50, 40, 380 - 30
+    _drag(browser, canvas, left, top + 0.05 * (bottom - top), top + 0.7 * (bottom - top))
+    WebDriverWait(browser, WAIT_S).until(lambda d: "brush=" in d.current_url)
+    brush = [b for b in browser.execute_script("return window.location.hash;")[1:].split("&")
+             if b.startswith("brush=")][0]
+    key, lo, hi = brush.removeprefix("brush=").replace("%3A", ":").rsplit(":", 2)
+    assert key == f"param:{axis['name']}"
+    inside = [t for t in trials if axis["name"] in t.params
+              and float(lo) <= _unit(axis, t.params[axis["name"]]) <= float(hi)]
+    expected = sorted(t.number for t in inside if t.state is TrialState.COMPLETE)
+    assert expected and any(t.state is TrialState.PRUNED for t in inside)  # the case at stake
+    WebDriverWait(browser, WAIT_S).until(lambda d: sorted(_table_numbers(d)) == expected)
+    assert int(_chart(browser)["kept"]) == len(expected)
+    assert int(_chart(browser)["lines"]) == sum(t.state is TrialState.COMPLETE for t in trials)
+    assert _errors(browser) == []
+
+
 def test_clicking_a_point_opens_its_trial(studies, serve, browser):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By

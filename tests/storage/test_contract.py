@@ -110,6 +110,32 @@ def test_create_get_list_delete_study(storage_url, make_storage, unique_name):
     assert store.get_trials(again.study_id) == []
 
 
+def test_a_reader_sees_the_study_made_again_under_a_reused_id(storage_url, make_storage,
+                                                               unique_name):
+    """A study deleted and made again (same name) by another store: a reader that had read
+    the old one's finished trials gets the new study's trials, even where the new study got
+    the old one's id (SQLite hands out a deleted study's id, and its trials' ids, again)."""
+    reader, writer = make_storage(storage_url), make_storage(storage_url)
+    name = unique_name()
+    old = writer.create_study(name, Direction.MINIMIZE)
+    for value in (1.0, 2.0, 3.0):
+        t = writer.start_trial(old.study_id, OWNER)
+        writer.report(t.trial_id, 0, value)
+        writer.finish_trial(t.trial_id, TrialState.COMPLETE, value)
+    assert [t.value for t in reader.get_trials(old.study_id)] == [1.0, 2.0, 3.0]
+    writer.delete_study(old.study_id)
+    new = writer.create_study(name, Direction.MINIMIZE)
+    t = writer.start_trial(new.study_id, OWNER)
+    writer.report(t.trial_id, 5, 9.5)
+    writer.finish_trial(t.trial_id, TrialState.COMPLETE, 9.0)
+    got = reader.get_trials(new.study_id)
+    assert [(t.number, t.value, dict(t.intermediate)) for t in got] == [(0, 9.0, {5: 9.5})]
+    assert [snapshot(t) for t in got] == [snapshot(t) for t in writer.get_trials(new.study_id)]
+    if new.study_id != old.study_id:  # the id was not reused: the old one is gone
+        with pytest.raises(StudyNotFoundError):
+            reader.get_trials(old.study_id)
+
+
 def test_unknown_study_id(storage_url, make_storage):
     store = make_storage(storage_url)
     with pytest.raises(StudyNotFoundError):

@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
+from tunecycle.dashboard.kept import KeptStudies, KeptStudy
 from tunecycle.dashboard.views import _epoch, _int, _metric_names, clean, trial_doc
 from tunecycle.errors import StudyNotFoundError, UserError
 from tunecycle.records import FrozenTrial, StudyInfo, TrialState
@@ -92,37 +91,26 @@ def param_doc(name: str, dist: Param | None, observed: Sequence[Any]) -> dict[st
     return {"name": name, "kind": "categorical", "choices": seen}
 
 
-class _Study:
+class _Study(KeptStudy):
     """The kept trials of one study, by number, and the document made from them."""
 
     def __init__(self) -> None:
-        self.cursor = 0
+        super().__init__()
         self.trials: dict[int, FrozenTrial] = {}
         self._doc: tuple[int, int, bytes] | None = None
         self._importance: dict[int, tuple[int, dict[str, Any]]] = {}
 
-    def load(self, store: Storage, sid: int, again: bool) -> None:
+    @classmethod
+    def read(cls, store: Storage, info: StudyInfo) -> _Study:
         """Every trial: ``get_trials`` after reading the cursor (nothing written meanwhile is
-        missed), or, for a study made again under a name already shown (``again``), the
-        changes from cursor 0: a store may keep the finished trials of the old study under
-        a reused id."""
-        if again:
-            self.cursor, self.trials = 0, {}
-            return
-        self.cursor = store.query_trials(sid, limit=1).cursor
-        self.trials = {t.number: t for t in store.get_trials(sid)}
+        missed; what changed after it comes with the first catch-up)."""
+        kept = cls()
+        kept.cursor = store.query_trials(info.study_id, limit=1).cursor
+        kept.trials = {t.number: t for t in store.get_trials(info.study_id)}
+        return kept
 
-    def catch_up(self, store: Storage, sid: int) -> bool:
-        """Apply the changes since the cursor; False if the study was made again."""
-        while True:
-            got = store.trials_changed_since(sid, self.cursor)
-            if got.cursor < self.cursor:
-                return False
-            for t in got.trials:
-                self.trials[t.number] = t
-            self.cursor = got.cursor
-            if not got.more:
-                return True
+    def apply(self, trial: FrozenTrial) -> None:
+        self.trials[trial.number] = trial
 
     def doc(self, info: StudyInfo, curve_points: int) -> bytes:
         """The document as JSON, kept until the cursor moves (10,000 trials are megabytes:
@@ -211,41 +199,25 @@ def _sample_complete(trials: Sequence[FrozenTrial], most: int) -> list[FrozenTri
 
 
 class DatasetCache:
-    """The document of every kept study (at most 16), and their importances."""
+    """The document of every kept study (at most 16, ``kept.KeptStudies``), and their
+    importances."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._studies: dict[tuple[int, str, datetime | None], _Study] = {}
-
-    def _study(self, store: Storage, name: str) -> tuple[StudyInfo, _Study]:
-        info = store.get_study(name)
-        sid, key = info.study_id, (info.study_id, name, info.datetime_start)
-        kept = self._studies.get(key)
-        if kept is None or not kept.catch_up(store, sid):
-            again = any(k[1] == name for k in self._studies)
-            for old in [k for k in self._studies if k[1] == name]:
-                del self._studies[old]
-            kept = _Study()
-            kept.load(store, sid, again)
-            kept.catch_up(store, sid)
-            if len(self._studies) >= 16:  # bounded: forget the oldest study
-                self._studies.pop(next(iter(self._studies)))
-            self._studies[key] = kept
-        return info, kept
+        self._kept: KeptStudies[_Study] = KeptStudies(_Study.read, most=16)
 
     def get(self, store: Storage, name: str, query: Mapping[str, Sequence[str]]) -> bytes:
         """The study's document, encoded as JSON."""
         most = _int(query, "curve_points", CURVE_POINTS)
         if not 2 <= most <= 10_000:
             raise UserError(f"curve_points: expected 2 to 10000, got {most}")
-        with self._lock:
-            info, kept = self._study(store, name)
+        with self._kept.lock:
+            info, kept = self._kept.get(store, name)
             return kept.doc(info, most)
 
     def trial(self, store: Storage, name: str, number: int) -> dict[str, Any]:
         """One trial with everything the store holds for it (every step, attributes)."""
-        with self._lock:
-            info, kept = self._study(store, name)
+        with self._kept.lock:
+            info, kept = self._kept.get(store, name)
             kept_trial = kept.trials.get(number)
         if kept_trial is None:
             raise StudyNotFoundError(f"trial {number} is not in study {name!r}")
@@ -266,8 +238,8 @@ class DatasetCache:
         from tunecycle.viz import data as vd
 
         index = _int(query, "objective", 0)
-        with self._lock:
-            info, kept = self._study(store, name)
+        with self._kept.lock:
+            info, kept = self._kept.get(store, name)
             k = len(info.directions)
             if not 0 <= index < k:
                 raise UserError(f"objective: expected 0 to {k - 1}, got {index}")
@@ -294,6 +266,6 @@ class DatasetCache:
                    "error": f"importance needs the viz extra ({exc.name} is not installed)"}
         doc.setdefault("sampled", False)
         doc["objective"] = index
-        with self._lock:
+        with self._kept.lock:
             kept._importance[index] = (len(done), doc)
         return doc

@@ -15,13 +15,13 @@ front and the hypervolume after each trial from them (``tunecycle.viz.data``'s r
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 
+from tunecycle.dashboard.kept import KeptStudies, KeptStudy
 from tunecycle.errors import UserError
 from tunecycle.records import FrozenTrial, StudyInfo, StudySummary, TrialPoints, TrialState
 from tunecycle.storage.base import MAX_PAGE, TRIAL_SORT_KEYS, Storage
@@ -150,46 +150,30 @@ class PointsCache:
     The first request for a study reads all its points once; later ones (another tab, a
     reload) ask the store only for what changed since, so their cost follows the changes and
     not the size of the study.  A study deleted and made again under the same name is noticed
-    by its start time (or its cursor going back), and read afresh."""
+    by its start time (or its cursor going back), and read afresh (``kept.KeptStudies``)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._studies: dict[tuple[int, str, datetime | None], _Points] = {}
-
-    def _points(self, store: Storage, name: str) -> tuple[StudyInfo, _Points]:
-        info = store.get_study(name)
-        sid, key = info.study_id, (info.study_id, name, info.datetime_start)
-        cached = self._studies.get(key)
-        if cached is None or not cached.catch_up(store, sid):
-            if len(info.directions) > 1:  # the points hold one value: read the changes
-                cached = _Points(TrialPoints((), 0), multi=True)
-                cached.catch_up(store, sid)
-            else:
-                cached = _Points(store.get_trial_points(sid))
-            if len(self._studies) >= 64:  # bounded: forget the oldest study
-                self._studies.pop(next(iter(self._studies)))
-            self._studies[key] = cached
-        return info, cached
+        self._kept: KeptStudies[_Points] = KeptStudies(_Points.read, most=64)
 
     def get(self, store: Storage, name: str) -> dict[str, Any]:
-        with self._lock:  # one reader per dashboard at a time; each read is short
-            return self._points(store, name)[1].doc()
+        with self._kept.lock:  # one reader per dashboard at a time; each read is short
+            return self._kept.get(store, name)[1].doc()
 
     def pareto(self, store: Storage, name: str) -> dict[str, Any]:
         """The feasible Pareto front (trial numbers) and the hypervolume after each complete
         trial, as steps: ``hypervolume.number[i]`` is the trial after which the volume became
         ``hypervolume.value[i]``; ``last`` is the last complete trial.  The reference point is
         the viz rule's (the worst feasible value of each objective plus 10% of its range)."""
-        with self._lock:
-            info, cached = self._points(store, name)
+        with self._kept.lock:
+            info, cached = self._kept.get(store, name)
             if len(info.directions) < 2:
                 raise UserError(f"study {name!r} has one objective: no Pareto front")
             return cached.pareto_doc(info)
 
 
-class _Points:
+class _Points(KeptStudy):
     def __init__(self, got: TrialPoints, multi: bool = False) -> None:
-        self.cursor = got.cursor
+        super().__init__(got.cursor)
         self.multi = multi
         self.state = [p.state.value for p in got.points]
         self.value = clean([p.value for p in got.points])
@@ -197,26 +181,25 @@ class _Points:
         self.feasible: list[bool | None] = [None] * len(self.state)
         self._pareto: tuple[int, dict[str, Any]] | None = None
 
-    def catch_up(self, store: Storage, sid: int) -> bool:
-        """Apply the changes since the cursor; False if the study was made again."""
-        while True:
-            got = store.trials_changed_since(sid, self.cursor)
-            if got.cursor < self.cursor:
-                return False
-            for t in got.trials:
-                while len(self.state) <= t.number:
-                    self.state.append(None)
-                    self.value.append(None)
-                    self.values.append(None)
-                    self.feasible.append(None)
-                self.state[t.number] = t.state.value
-                self.value[t.number] = clean(t.value)
-                if self.multi:
-                    self.values[t.number] = None if t.values is None else list(t.values)
-                    self.feasible[t.number] = t.feasible
-            self.cursor = got.cursor
-            if not got.more:
-                return True
+    @classmethod
+    def read(cls, store: Storage, info: StudyInfo) -> _Points:
+        """A study's points: ``get_trial_points``; for several objectives (the points hold
+        one value), nothing yet: the changes from cursor 0 bring every trial."""
+        if len(info.directions) > 1:
+            return cls(TrialPoints((), 0), multi=True)
+        return cls(store.get_trial_points(info.study_id))
+
+    def apply(self, t: FrozenTrial) -> None:
+        while len(self.state) <= t.number:
+            self.state.append(None)
+            self.value.append(None)
+            self.values.append(None)
+            self.feasible.append(None)
+        self.state[t.number] = t.state.value
+        self.value[t.number] = clean(t.value)
+        if self.multi:
+            self.values[t.number] = None if t.values is None else list(t.values)
+            self.feasible[t.number] = t.feasible
 
     def doc(self) -> dict[str, Any]:
         doc = {

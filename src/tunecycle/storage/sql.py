@@ -117,11 +117,16 @@ _IMPORT_HINT = (
 
 
 class _StudyCache:
-    """Finished trials of one study (immutable, so cached) and where to resume reading."""
+    """Finished trials of one study (immutable, so cached) and where to resume reading.
+
+    ``marker`` is the study's name and creation time when it was last read: SQLite hands the
+    id of a deleted study (and of its trials) to the next one made, maybe by another process,
+    so a cache whose marker is not the study's any more is dropped, not extended."""
 
     def __init__(self) -> None:
         self.by_number: list[FrozenTrial | None] = []
         self.frontier = 0  # every trial with a smaller id was finished when last read
+        self.marker: tuple[Any, ...] | None = None
 
 
 class SQLStorage(Storage):
@@ -848,35 +853,38 @@ class SQLStorage(Storage):
     def get_trials(self, study_id: int) -> list[FrozenTrial]:
         with self._cache_lock:
             cache = self._caches.setdefault(study_id, _StudyCache())
-            frontier = cache.frontier
+            frontier, marker = cache.frontier, cache.marker
 
-        def read(conn: Connection) -> tuple[Sequence[Any], Sequence[Any]]:
+        def read(conn: Connection) -> tuple[tuple[Any, ...], Sequence[Any], Sequence[Any]]:
+            study = conn.execute(
+                select(studies.c.name, studies.c.datetime_start).where(
+                    studies.c.study_id == study_id
+                )
+            ).first()
+            if study is None:
+                raise StudyNotFoundError(f"no study with id {study_id} in {self._safe_url}")
+            seen = tuple(study)
+            start = frontier if seen == marker else 0  # another study under this id: all of it
             rows = conn.execute(
                 select(trials)
-                .where(and_(trials.c.study_id == study_id, trials.c.trial_id >= frontier))
+                .where(and_(trials.c.study_id == study_id, trials.c.trial_id >= start))
                 .order_by(trials.c.trial_id)
             ).all()
             steps = conn.execute(
                 select(intermediate.c.trial_id, intermediate.c.step, intermediate.c.value)
                 .join(trials, trials.c.trial_id == intermediate.c.trial_id)
-                .where(and_(trials.c.study_id == study_id, trials.c.trial_id >= frontier))
+                .where(and_(trials.c.study_id == study_id, trials.c.trial_id >= start))
                 .order_by(intermediate.c.trial_id, intermediate.c.step)
             ).all()
-            if not rows and frontier == 0:
-                if (
-                    conn.execute(
-                        select(studies.c.study_id).where(studies.c.study_id == study_id)
-                    ).first()
-                    is None
-                ):
-                    raise StudyNotFoundError(f"no study with id {study_id} in {self._safe_url}")
-            return rows, steps
+            return seen, rows, steps
 
-        rows, steps = self._read(read)
+        seen, rows, steps = self._read(read)
         per_trial: dict[int, dict[int, float]] = {}
         for tid, step, value in steps:
             per_trial.setdefault(tid, {})[step] = _float(value)
         with self._cache_lock:
+            if cache.marker != seen:  # first read, or the id now names another study
+                cache.by_number, cache.frontier, cache.marker = [], 0, seen
             new_frontier = None
             for row in rows:
                 t = _trial(row, per_trial.get(row.trial_id, {}))

@@ -502,12 +502,7 @@ def pareto_front(points: Sequence[Sequence[float]],
     dirs = [Direction.parse(d) for d in directions]
     arr = np.asarray(points, dtype=float).reshape(len(points), len(dirs))
     losses = arr * np.array([d.sign() for d in dirs])
-    out = []
-    for i in range(len(losses)):
-        no_worse = np.all(losses <= losses[i], axis=1)
-        better = np.any(losses < losses[i], axis=1)
-        out.append(not bool(np.any(no_worse & better)))
-    return out
+    return [bool(x) for x in _pareto.nondominated(losses)]
 
 
 def pareto(points: Sequence[Sequence[float]], directions: Sequence[Direction | str],

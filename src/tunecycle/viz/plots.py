@@ -29,6 +29,8 @@ from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from tunecycle.errors import UserError
 from tunecycle.records import Direction, FrozenTrial, TrialState
 from tunecycle.space import Int
@@ -268,19 +270,19 @@ def plot_parallel(source: Any, params: Sequence[str] | None = None, *,
     cmap = colormaps[_CMAP if dirn is Direction.MAXIMIZE else _CMAP + "_r"]
     k = len(p.axes)
     xs = list(range(k + 1))
-    order = sorted(range(len(p.values)), key=lambda i: dirn.sign() * -p.values[i])
     from matplotlib.collections import LineCollection
 
-    lines = []
-    for i in order:  # best lines drawn last, on top
-        ys = [_INACTIVE_Y if math.isnan(u) else u for u in p.coords[i]]
-        ys.append((p.values[i] - lo) / span)
-        lines.append(list(zip(xs, ys)))
-    ax.add_collection(LineCollection(lines, colors=[cmap(norm(p.values[i])) for i in order],
+    values = np.asarray(p.values, dtype=float)
+    order = np.argsort(dirn.sign() * -values, kind="stable")  # best lines drawn last, on top
+    ys = np.asarray(p.coords, dtype=float).reshape(len(values), k)[order]
+    off = np.isnan(ys)  # a parameter inactive in the trial
+    ys = np.column_stack([np.where(off, _INACTIVE_Y, ys), (values[order] - lo) / span])
+    lines = np.stack([np.broadcast_to(np.arange(k + 1, dtype=float), ys.shape), ys], axis=2)
+    ax.add_collection(LineCollection(lines, colors=cmap(norm(values[order])),
                                      alpha=0.7, linewidths=1.2))
     for x, axis in enumerate(p.axes):
         ax.axvline(x, color="#333333", linewidth=0.8)
-        if any(math.isnan(row[x]) for row in p.coords):
+        if off[:, x].any():
             ax.text(x + 0.03, _INACTIVE_Y, "inactive", fontsize=7, va="center",
                     color="#888888", style="italic")
         for t, label in zip(axis.ticks, axis.labels):
@@ -292,7 +294,7 @@ def plot_parallel(source: Any, params: Sequence[str] | None = None, *,
                                                    else "objective"], rotation=20, ha="right")
     ax.set_yticks([])
     ax.set_xlim(-0.1, k + 0.5)
-    inactive = any(math.isnan(u) for row in p.coords for u in row)
+    inactive = bool(off.any())
     ax.set_ylim(_INACTIVE_Y - 0.05 if inactive else -0.05, 1.05)
     if inactive:
         ax.axhspan(_INACTIVE_Y - 0.05, -0.04, color="#f2f2f2", zorder=0)
@@ -306,7 +308,6 @@ def plot_parallel(source: Any, params: Sequence[str] | None = None, *,
 def _colour_norm(values: Sequence[float], direction: Direction) -> Any:
     """Colours over the best 90% of the values (with ten or more), so that one very bad trial
     does not paint every other line the same; the worst tenth gets the end colour."""
-    import numpy as np
     from matplotlib.colors import Normalize
 
     lo, hi = min(values), max(values)
@@ -492,13 +493,14 @@ def plot_timeline(source: Any) -> Figure:
     seen: dict[str, int] = {}
     boxes: dict[TrialState, list] = {}
     shades: dict[TrialState, list] = {}
+    rgbs = {state: to_rgb(colour) for state, colour in STATE_COLORS.items()}
     for s in tl.spans:
         y, h = (lane[s.worker], 0.6) if lanes else (s.number, 0.8)
         x1 = max(s.end, s.start + shortest)
         boxes.setdefault(s.state, []).append(
             [(s.start, y - h / 2), (s.start, y + h / 2), (x1, y + h / 2), (x1, y - h / 2)])
         k = seen[s.worker] = seen.get(s.worker, -1) + 1
-        rgb = to_rgb(STATE_COLORS[s.state])
+        rgb = rgbs[s.state]
         shades.setdefault(s.state, []).append(
             rgb if not lanes or k % 2 == 0 else tuple(0.6 * c + 0.4 for c in rgb))
     for state in TrialState:

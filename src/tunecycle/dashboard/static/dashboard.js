@@ -715,7 +715,7 @@ VIEWS.intermediate = {
 
 VIEWS.parallel = {
   title: "Parallel coordinates",
-  help: "drag along an axis to keep the trials in that range (the table below follows); click an axis to clear its range; colour: the objective (purple: better, yellow: worse; the other way round in the dark theme)",
+  help: "the complete trials; drag along an axis to keep those in that range (the table below lists the same trials); click an axis to clear its range; colour: the objective (purple: better, yellow: worse; the other way round in the dark theme)",
   controls: () => [...objectiveControl(), (() => {
     const b = el("button", "clear ranges"); b.type = "button"; b.id = "clear-brushes";
     b.addEventListener("click", () => { S.brushes = {}; S.table.offset = 0; writeHash(); renderView(); renderTable(); });
@@ -1016,9 +1016,10 @@ function importanceBars(chart, doc) {
 }
 
 // -- parallel coordinates: our own canvas, brushing ------------------------------------------------
-function parallel(chart) {
-  destroyPlot(chart);
-  const c = C();
+// One model for the chart and the table's filter: the axes (the parameters, then the objectives,
+// these on the drawn trials' extent) and the trials drawn, the complete ones with every objective.
+// A range on an axis keeps only drawn trials in it, so the table lists what the chart keeps.
+function pcpModel() {
   const axes = S.params.map((p) => ({ key: "param:" + p.name, label: p.name, p }));
   const objs = multi() ? S.names.map((n, i) => ({ key: "objective:" + i, label: n, obj: i })) : [{ key: "objective:0", label: objName(), obj: 0 }];
   const rows = S.rows.filter((r) => r.state === "complete" && objs.every((o) => val(r, o.obj) !== null));
@@ -1027,6 +1028,22 @@ function parallel(chart) {
     o.p = { name: o.label, kind: "float", low: lo, high: hi, log: false };
   }
   const all = [...axes, ...objs];
+  const units = (r) => all.map((a) => a.obj !== undefined ? unitOf(a.p, val(r, a.obj)) : unitOf(a.p, r.params[a.p.name]));
+  return { axes, objs, all, rows, units };
+}
+
+// do a trial's axis positions ``u`` lie in every range (``range(key)``: [lo, hi] or none)?
+function inRanges(all, u, range) {
+  return all.every((a, i) => {
+    const b = range(a.key);
+    return !b || (u[i] !== null && u[i] >= b[0] && u[i] <= b[1]);
+  });
+}
+
+function parallel(chart) {
+  destroyPlot(chart);
+  const c = C();
+  const { objs, all, rows, units: unitsOf } = pcpModel();
   if (!rows.length || all.length < 2) { emptyChart(chart, rows.length ? "nothing to draw: no parameters" : "no complete trials yet"); return; }
   const canvas = el("canvas", null, "pcp");
   canvas.id = "parallel-canvas";
@@ -1036,14 +1053,12 @@ function parallel(chart) {
   const left = 50, right = 70, top = 40, bottom = 30;
   const ax = (i) => left + i * (W - left - right) / (all.length - 1);
   const ay = (u) => top + (1 - u) * (H - top - bottom);
-  const units = rows.map((r) => all.map((a) => a.obj !== undefined ? unitOf(a.p, val(r, a.obj)) : unitOf(a.p, r.params[a.p.name])));
+  const units = rows.map(unitsOf);
   const sign = dirOf() === "maximize" ? -1 : 1;
   const oi = all.length - objs.length + (multi() ? S.obj : 0);
   const live = { key: null, from: 0, to: 0 };
-  const passes = (u) => all.every((a, i) => {
-    const b = a.key === live.key ? [Math.min(live.from, live.to), Math.max(live.from, live.to)] : S.brushes[a.key];
-    return !b || (u[i] !== null && u[i] >= b[0] && u[i] <= b[1]);
-  });
+  const range = (key) => key === live.key ? [Math.min(live.from, live.to), Math.max(live.from, live.to)] : S.brushes[key];
+  const passes = (u) => inRanges(all, u, range);
   function draw() {
     const ctx = canvas.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -1093,7 +1108,7 @@ function parallel(chart) {
         ctx.fillText(label, x + 5, ay(u));
       }
       ctx.textAlign = "center";
-      const b = a.key === live.key ? [Math.min(live.from, live.to), Math.max(live.from, live.to)] : S.brushes[a.key];
+      const b = range(a.key);
       if (b) {
         ctx.fillStyle = c.front; ctx.globalAlpha = 0.22;
         ctx.fillRect(x - 8, ay(b[1]), 16, ay(b[0]) - ay(b[1]));
@@ -1134,23 +1149,13 @@ function parallel(chart) {
   draw();
 }
 
-// does a row pass the parallel-coordinates ranges?
-function passesBrushes(r) {
-  for (const [key, [lo, hi]] of Object.entries(S.brushes)) {
-    let u = null;
-    if (key.startsWith("param:")) {
-      const p = S.params.find((q) => q.name === key.slice(6));
-      if (p) u = unitOf(p, r.params[p.name]);
-    } else if (key.startsWith("objective:")) {
-      const k = parseInt(key.slice(10), 10), v = val(r, k);
-      if (v === null || r.state !== "complete") return false;
-      const vs = S.rows.filter((q) => q.state === "complete").map((q) => val(q, k)).filter((x) => x !== null);
-      const [a, b] = extent(vs);
-      u = b > a ? (v - a) / (b - a) : 0.5;
-    }
-    if (u === null || u < lo || u > hi) return false;
-  }
-  return true;
+// the numbers of the trials the parallel-coordinates ranges keep (what that chart keeps), or null
+// when no range is set
+function brushedNumbers() {
+  if (!Object.keys(S.brushes).length) return null;
+  const { all, rows, units } = pcpModel();
+  const range = (key) => S.brushes[key];
+  return new Set(rows.filter((r) => inRanges(all, units(r), range)).map((r) => r.number));
 }
 
 // -- charts over uPlot ------------------------------------------------------------------------------
@@ -1428,7 +1433,9 @@ function filteredRows() {
   const t = S.table;
   const vmin = t.vmin === "" ? null : Number(t.vmin), vmax = t.vmax === "" ? null : Number(t.vmax);
   const tests = Object.entries(t.cols).map(([key, text]) => [key, columnTest(text)]).filter(([, f]) => f);
+  const kept = brushedNumbers();
   return S.rows.filter((r) => {
+    if (kept && !kept.has(r.number)) return false;
     if (!t.states.has(r.state)) return false;
     if (!multi() && (vmin !== null || vmax !== null)) {
       if (r.value === null) return false;
@@ -1436,7 +1443,7 @@ function filteredRows() {
       if (vmax !== null && Number.isFinite(vmax) && r.value > vmax) return false;
     }
     for (const [key, f] of tests) if (!f(cell(r, key))) return false;
-    return passesBrushes(r);
+    return true;
   });
 }
 
