@@ -78,7 +78,8 @@ _GENERATED: dict[str, tuple[Any, Task]] = {
 }
 # generator arguments that change what the generator returns; not offered
 _GENERATOR_EXCLUDED = {"coef", "return_centers"}
-_FILE_SUFFIXES = (".csv", ".parquet", ".pq")
+#: the suffixes of the data files :func:`load_data` reads
+FILE_SUFFIXES = (".csv", ".parquet", ".pq")
 _MAPPING_KEYS = ("target", "task", "name")
 
 
@@ -277,11 +278,28 @@ def _load_sklearn(
         generator, task = _GENERATED[set_name]
         X, y = _generate(base, generator, options)
         return X, y, task, set_name
-    known = sorted(_BUNDLED) + sorted(_GENERATED)
-    raise DataError(
-        f"source: unknown scikit-learn set {set_name!r}; known: "
-        + ", ".join(f"sklearn:{k}" for k in known)
-    )
+    sklearn_set_task(set_name)  # raises, naming the known sets
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def sklearn_set_task(name: str) -> Task:
+    """The task of the scikit-learn set ``name`` (``iris``, ``make_blobs``, ...), known
+    without loading it; a :class:`DataError` (field ``source``) naming the known sets when
+    there is no set of that name."""
+    known = {**_BUNDLED, **_GENERATED}
+    if name not in known:
+        listed = ", ".join(f"sklearn:{k}" for k in sorted(_BUNDLED) + sorted(_GENERATED))
+        raise DataError(f"unknown scikit-learn set {name!r}; known: {listed}", field="source")
+    return known[name][1]
+
+
+def file_suffix_problem(path: Path) -> str | None:
+    """What stops :func:`load_data` reading ``path`` by its suffix, or None."""
+    suffix = path.suffix.lower()
+    if suffix in FILE_SUFFIXES:
+        return None
+    return (f"cannot read {suffix or 'files without a suffix'!s} ({str(path)!r}); "
+            f"use {', '.join(FILE_SUFFIXES)}")
 
 
 #: synthetic sets generated here (seeded, offline): name -> (task, options and defaults)
@@ -405,11 +423,9 @@ def _read_file(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"source: {str(path)!r} is not a file")
     suffix = path.suffix.lower()
-    if suffix not in _FILE_SUFFIXES:
-        raise DataError(
-            f"source: cannot read {suffix or 'files without a suffix'!s} "
-            f"({str(path)!r}); use {', '.join(_FILE_SUFFIXES)}"
-        )
+    problem = file_suffix_problem(path)
+    if problem is not None:
+        raise DataError(problem, field="source")
     try:
         if suffix == ".csv":
             return pd.read_csv(path)

@@ -84,11 +84,11 @@ class TuneSpec:
         if self.time_budget is not None:
             object.__setattr__(self, "time_budget", parse_budget(self.time_budget))
         for f in fields(self):
-            check = CHECKS.get(f.name)
-            if check is not None:
-                problem = check(getattr(self, f.name), self)
-                if problem is not None:
-                    raise UserError(problem, field=f.name)
+            problem = field_problem(f.name, getattr(self, f.name))
+            if problem is not None:
+                raise UserError(problem, field=f.name)
+        if self.resources_per_trial is not None and self.backend != "ray":
+            raise UserError("is used only with backend='ray'", field="resources_per_trial")
         check_ensemble(self.ensemble, self.ensemble_size, self.ensemble_keep)
 
     @property
@@ -100,7 +100,7 @@ class TuneSpec:
         return self.n_trials
 
 
-Check = Callable[[Any, TuneSpec], "str | None"]
+Check = Callable[[Any], "str | None"]
 
 
 def _int(value: Any) -> bool:
@@ -112,30 +112,30 @@ def _seconds(value: Any) -> bool:
             and math.isfinite(value) and value > 0)
 
 
-def _positive_int(value: Any, _: TuneSpec) -> str | None:
+def _positive_int(value: Any) -> str | None:
     return None if _int(value) and value >= 1 else f"must be a positive integer, got {value!r}"
 
 
-def _optional_count(value: Any, spec: TuneSpec) -> str | None:
-    return None if value is None else _positive_int(value, spec)
+def _optional_count(value: Any) -> str | None:
+    return None if value is None else _positive_int(value)
 
 
-def _non_negative(value: Any, _: TuneSpec) -> str | None:
+def _non_negative(value: Any) -> str | None:
     return None if _int(value) and value >= 0 else (
         f"must be a non-negative integer, got {value!r}")
 
 
-def _optional_non_negative(value: Any, spec: TuneSpec) -> str | None:
-    return None if value is None else _non_negative(value, spec)
+def _optional_non_negative(value: Any) -> str | None:
+    return None if value is None else _non_negative(value)
 
 
-def _optional_seconds(value: Any, _: TuneSpec) -> str | None:
+def _optional_seconds(value: Any) -> str | None:
     if value is None or _seconds(value):
         return None
-    return f"must be a positive number of seconds (or None), got {value!r}"
+    return f"must be a positive number of seconds, got {value!r}"
 
 
-def _model(value: Any, _: TuneSpec) -> str | None:
+def _model(value: Any) -> str | None:
     if value is None or (isinstance(value, str) and value):
         return None
     if isinstance(value, Sequence) and not isinstance(value, str):
@@ -146,72 +146,72 @@ def _model(value: Any, _: TuneSpec) -> str | None:
     return f"expected a family name or a list of them, got {value!r}"
 
 
-def _task(value: Any, _: TuneSpec) -> str | None:
+def _task(value: Any) -> str | None:
     if value is None or value in TASKS:
         return None
     return f"{value!r} is not one of {', '.join(TASKS)}"
 
 
-def _test_size(value: Any, _: TuneSpec) -> str | None:
+def _test_size(value: Any) -> str | None:
     if isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 < value < 1:
         return None
-    return f"must be strictly between 0 and 1, got {value!r}"
+    return f"must be a number strictly between 0 and 1, got {value!r}"
 
 
-def _validation(value: Any, _: TuneSpec) -> str | None:
+def _validation(value: Any) -> str | None:
     if value is None or isinstance(value, Validation):
         return None
     return f"must be a Validation, got {type(value).__name__}"
 
 
-def _mapping_of_mappings(value: Any, _: TuneSpec) -> str | None:
+def _mapping_of_mappings(value: Any) -> str | None:
     if value is None or (isinstance(value, Mapping)
                          and all(isinstance(v, Mapping) for v in value.values())):
         return None
     return f"expected a mapping family -> {{parameter: range}}, got {value!r}"
 
 
-def _storage(value: Any, _: TuneSpec) -> str | None:
+def _storage(value: Any) -> str | None:
     if value is None:
         return None
     parse_storage_url(value)  # raises StorageURLError(field="storage")
     return None
 
 
-def _study_name(value: Any, _: TuneSpec) -> str | None:
+def _study_name(value: Any) -> str | None:
     return None if value is None else study_name_problem(value)
 
 
-def _seed(value: Any, _: TuneSpec) -> str | None:
+def _seed(value: Any) -> str | None:
     if _int(value) and not 0 <= value < 2**32:
         return f"must be an integer in [0, 2**32), got {value!r}"
     return None
 
 
-def _output_dir(value: Any, _: TuneSpec) -> str | None:
+def _output_dir(value: Any) -> str | None:
     if value is None or isinstance(value, (str, Path)):
         return None
     return f"expected a directory path, got {value!r}"
 
 
-def _progress(value: Any, _: TuneSpec) -> str | None:
+def _progress(value: Any) -> str | None:
     return None if isinstance(value, bool) else f"must be True or False, got {value!r}"
 
 
-def _n_jobs(value: Any, spec: TuneSpec) -> str | None:
+def _n_jobs(value: Any) -> str | None:
     if _int(value) and value == -1:
         return None
-    return None if _positive_int(value, spec) is None else (
+    return None if _positive_int(value) is None else (
         f"must be a positive integer or -1, got {value!r}")
 
 
-def _backend(value: Any, _: TuneSpec) -> str | None:
+def _backend(value: Any) -> str | None:
     if value in (None, "processes", "ray"):
         return None
     return f"must be 'processes' or 'ray' (or None), got {value!r}"
 
 
-def _resources(value: Any, spec: TuneSpec) -> str | None:
+def _resources(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, Mapping) or not value or not all(
@@ -219,37 +219,35 @@ def _resources(value: Any, spec: TuneSpec) -> str | None:
             and v >= 0 for v in value.values()):
         return ("must map resource names (cpu, gpu, ...) to non-negative amounts, "
                 f"got {value!r}")
-    if spec.backend != "ray":
-        return "is used only with backend='ray'"
     return None
 
 
-def _callbacks(value: Any, _: TuneSpec) -> str | None:
+def _callbacks(value: Any) -> str | None:
     if isinstance(value, Sequence) and not isinstance(value, str) and all(
             callable(cb) for cb in value):
         return None
     return f"expected a list of callables cb(study, trial), got {value!r}"
 
 
-def _objectives(value: Any, _: TuneSpec) -> str | None:
+def _objectives(value: Any) -> str | None:
     if value is None or (isinstance(value, (list, tuple)) and value):
         return None
     return f"expected a list of names, the metric first, got {value!r}"
 
 
-def _constraints(value: Any, _: TuneSpec) -> str | None:
+def _constraints(value: Any) -> str | None:
     if value is None or isinstance(value, Mapping):
         return None
     return f"expected a mapping name -> {{min: x}} / {{max: y}}, got {value!r}"
 
 
-def _select(value: Any, _: TuneSpec) -> str | None:
+def _select(value: Any) -> str | None:
     if value is None or isinstance(value, (str, Mapping)):
         return None
     return f"expected an objective's name or {{objective: weight}}, got {value!r}"
 
 
-#: each field's one check: ``check(value, spec) -> problem or None``; fields without one are
+#: each field's one check: ``check(value) -> problem or None``; fields without one are
 #: checked with the data (model families, metric, space contents, goals, warm start, sampler,
 #: pruner) by the modules that know them, or are free (target: a column of the data)
 CHECKS: dict[str, Check] = {
@@ -262,6 +260,13 @@ CHECKS: dict[str, Check] = {
     "callbacks": _callbacks, "objectives": _objectives, "constraints": _constraints,
     "select": _select, "front_size": _positive_int,
 }
+
+def field_problem(name: str, value: Any) -> str | None:
+    """What is wrong with ``value`` as the spec field ``name`` (None: nothing, or a field
+    checked with the data); the check the YAML config's fields use too."""
+    check = CHECKS.get(name)
+    return None if check is None else check(value)
+
 
 #: the config path of each field a YAML cycle config sets (:mod:`tunecycle.cycle.config`)
 CONFIG_PATHS: dict[str, str] = {
