@@ -112,7 +112,6 @@ from tunecycle.cycle.objectives import (
 )
 from tunecycle.cycle.spec import CONFIG_PATHS, TuneSpec, field_problem
 from tunecycle.errors import StorageURLError, UserError
-from tunecycle.pruners import PRUNERS
 from tunecycle.samplers import sampler_class, sampler_names
 from tunecycle.space import Float, param_from_dict
 from tunecycle.storage import parse_storage_url
@@ -587,7 +586,7 @@ def check_config(cfg: CycleConfig) -> list[Problem]:
             try:
                 get_metric(metric, task)
             except MetricError as exc:
-                problems.append((where, _strip(str(exc), "metric: ")))
+                problems.append((where, exc.problem))
         elif metric in METRICS:
             task = METRICS[metric].task  # the metric tells the task the data must have
         elif is_scorer_name(metric):
@@ -738,12 +737,9 @@ def _wandb_tracker(w: WandbSection, metric: str) -> Any:
 def _check_study(cfg: CycleConfig) -> list[Problem]:
     problems: list[Problem] = []
     s = cfg.study
-    if s.sampler.lower() not in sampler_names():
-        problems.append(("study.sampler", f"unknown sampler {s.sampler!r}; choose one of "
-                                          f"{', '.join(sampler_names())}"))
-    if s.pruner is not None and s.pruner.lower() not in PRUNERS:
-        problems.append(("study.pruner", f"unknown pruner {s.pruner!r}; choose one of "
-                                         f"{', '.join(sorted(PRUNERS))} (or null)"))
+    for name, value in (("sampler", s.sampler), ("pruner", s.pruner)):
+        if (why := field_problem(name, value)) is not None:
+            problems.append((f"study.{name}", why))
     if s.resources_per_trial is not None and s.backend != "ray":
         problems.append(("study.resources_per_trial", "is used only with backend: ray"))
     if s.name is not None and (why := study_name_problem(s.name)) is not None:

@@ -191,14 +191,15 @@ def load_data(
     if isinstance(source, str) and source.startswith("sklearn:"):
         if target is not None:
             raise DataError(
-                f"target: {source.partition('?')[0]} comes with its own target; do not pass one"
+                f"{source.partition('?')[0]} comes with its own target; do not pass one",
+                field="target",
             )
         X, y, default_task, default_name = _load_sklearn(source, options)
         return _build(X, y, task or default_task, name or default_name)
     if isinstance(source, str) and source.startswith("synthetic:"):
         if target is not None:
-            raise DataError(f"target: {source.partition('?')[0]} comes with its own target; "
-                            "do not pass one")
+            raise DataError(f"{source.partition('?')[0]} comes with its own target; "
+                            "do not pass one", field="target")
         X, y, shape, default_task = _load_synthetic(source, options, task)
         return _build(X, y, default_task, name or source.partition("?")[0][10:],
                       sample_shape=shape)
@@ -216,7 +217,7 @@ def load_data(
         if len(source) != 2:
             raise DataError(f"source: a tuple must be (X, y), got {len(source)} items")
         if target is not None:
-            raise DataError("target: not used with an (X, y) tuple; y is the target")
+            raise DataError("not used with an (X, y) tuple; y is the target", field="target")
         X, shape = _flatten(source[0])
         y = _as_series(source[1], X)
         if y is None and task is None:
@@ -449,13 +450,14 @@ def _from_frame(
     if target is None:
         if task != "clustering":
             raise DataError(
-                f"target: {where} needs target=<column name> (columns: "
-                f"{_column_list(frame)}), or task='clustering'"
+                f"{where} needs target=<column name> (columns: "
+                f"{_column_list(frame)}), or task='clustering'",
+                field="target",
             )
         return _build(frame.copy(), None, task, name)
     target = str(target)
     if target not in frame.columns:
-        raise DataError(f"target: no column {target!r} in {where}; columns: {_column_list(frame)}")
+        raise DataError(f"no column {target!r} in {where}; columns: {_column_list(frame)}", field="target")
     y = frame[target].copy()
     X = frame.drop(columns=[target])
     return _build(X, y, task or _infer_task(y, f"target {target!r}"), name)
@@ -565,7 +567,7 @@ def _build(X: pd.DataFrame, y: pd.Series | None, task: Task, name: str,
             _check_no_missing(labels, "labels")
     else:
         if y is None:
-            raise DataError(f"target: a {task} data set needs a target")
+            raise DataError(f"a {task} data set needs a target", field="target")
         _check_target(y, task)
     for column in X.columns:
         _check_feature(X[column], str(column))

@@ -466,7 +466,7 @@ def _metric(metric: Any, objectives: Any, task: str) -> Metric:
             if first in MEASURES:
                 raise UserError(f"objectives.0: the first objective is the metric (a score "
                                 f"of the task), not the measure {first!r}") from None
-            raise UserError(f"objectives.0: {str(exc).removeprefix('metric: ')}") from None
+            raise UserError(exc.problem, field="objectives.0") from None
     return default_metric(task)
 
 

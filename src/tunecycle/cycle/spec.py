@@ -31,6 +31,8 @@ from tunecycle.cycle.ensemble import check_ensemble
 from tunecycle.cycle.objectives import FRONT_SIZE
 from tunecycle.cycle.splits import Validation
 from tunecycle.errors import UserError
+from tunecycle.pruners import PRUNERS
+from tunecycle.samplers import sampler_names
 from tunecycle.space import Float
 from tunecycle.storage import parse_storage_url
 from tunecycle.storage.base import study_name_problem
@@ -171,6 +173,18 @@ def _mapping_of_mappings(value: Any) -> str | None:
     return f"expected a mapping family -> {{parameter: range}}, got {value!r}"
 
 
+def _sampler(value: Any) -> str | None:
+    if not isinstance(value, str) or value.lower() in sampler_names():
+        return None  # a Sampler object: the study checks it
+    return f"unknown sampler {value!r}; choose one of {', '.join(sampler_names())}"
+
+
+def _pruner(value: Any) -> str | None:
+    if not isinstance(value, str) or value.lower() in PRUNERS:
+        return None  # None (no pruner) or a Pruner object: the study checks it
+    return f"unknown pruner {value!r}; choose one of {', '.join(sorted(PRUNERS))} (or null)"
+
+
 def _storage(value: Any) -> str | None:
     if value is None:
         return None
@@ -248,12 +262,12 @@ def _select(value: Any) -> str | None:
 
 
 #: each field's one check: ``check(value) -> problem or None``; fields without one are
-#: checked with the data (model families, metric, space contents, goals, warm start, sampler,
-#: pruner) by the modules that know them, or are free (target: a column of the data)
+#: checked with the data (model families, metric, space contents, goals, warm start) by the
+#: modules that know them, with the same field (target: a column of the data)
 CHECKS: dict[str, Check] = {
     "model": _model, "task": _task, "n_trials": _optional_count,
     "timeout": _optional_seconds, "test_size": _test_size, "validation": _validation,
-    "space": _mapping_of_mappings, "storage": _storage, "study_name": _study_name,
+    "space": _mapping_of_mappings, "sampler": _sampler, "pruner": _pruner, "storage": _storage, "study_name": _study_name,
     "seed": _seed, "output_dir": _output_dir, "progress": _progress, "n_jobs": _n_jobs,
     "backend": _backend, "trial_timeout": _optional_seconds, "max_retries": _non_negative,
     "resources_per_trial": _resources, "max_consecutive_failures": _optional_non_negative,
