@@ -30,7 +30,7 @@ from tunecycle.cycle.data import TASKS
 from tunecycle.cycle.ensemble import check_ensemble
 from tunecycle.cycle.objectives import FRONT_SIZE
 from tunecycle.cycle.splits import Validation
-from tunecycle.errors import UserError
+from tunecycle.errors import StorageURLError, UserError
 from tunecycle.pruners import PRUNERS
 from tunecycle.samplers import sampler_names
 from tunecycle.space import Float
@@ -188,7 +188,10 @@ def _pruner(value: Any) -> str | None:
 def _storage(value: Any) -> str | None:
     if value is None:
         return None
-    parse_storage_url(value)  # raises StorageURLError(field="storage")
+    try:
+        parse_storage_url(value)
+    except StorageURLError as exc:
+        return exc.problem
     return None
 
 
