@@ -157,3 +157,9 @@ def test_a_config_builds_the_spec_tune_builds_from_the_same_options():
         output_dir="out", progress=False)
     assert config_spec(cfg, progress=False) == expected
     assert expected.time_budget == 600.0
+
+
+def test_the_options_of_a_spec_build_it_again():
+    spec = TuneSpec("sklearn:iris", model=["knn"], time_budget="2m", seed=5, n_jobs=-1)
+    assert TuneSpec(spec.data, **spec.options()) == spec
+    assert "data" not in spec.options()

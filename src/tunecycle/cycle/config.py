@@ -983,7 +983,7 @@ def _run(cfg: CycleConfig, progress: bool, search_only: bool, trackers: list[Any
     spec = config_spec(cfg, progress, trackers)
     if search_only:
         return runner.run_search(spec)
-    result = runner.run(spec)
+    result = runner.tune(spec.data, **spec.options())
     for tracker in trackers:  # MLflow: the refitted model and its test metrics
         log_final = getattr(tracker, "log_final", None)
         if log_final is not None:

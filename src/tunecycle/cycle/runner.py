@@ -192,8 +192,7 @@ def tune(
 
 
 def run(spec: TuneSpec) -> TuneResult:
-    """The cycle :func:`tune` describes, for a built :class:`TuneSpec` (what a YAML config
-    runs)."""
+    """The cycle :func:`tune` describes, for a built :class:`TuneSpec`."""
     started = time.monotonic()
     budget_s = spec.time_budget
     plan = _Plan.make(spec)

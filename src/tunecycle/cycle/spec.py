@@ -93,6 +93,11 @@ class TuneSpec:
             raise UserError("is used only with backend='ray'", field="resources_per_trial")
         check_ensemble(self.ensemble, self.ensemble_size, self.ensemble_keep)
 
+    def options(self) -> dict[str, Any]:
+        """Every field but the data, by name: ``tune(spec.data, **spec.options())`` builds
+        this spec again."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "data"}
+
     @property
     def trial_limit(self) -> int | None:
         """The trials the study holds at the end: ``n_trials``; 30 when neither it nor a
