@@ -328,19 +328,19 @@ def _read_warm_start(given: Any, store: Storage, name: str, dirs: Sequence[Direc
     """The prior of a new study: every source read, checked and linked."""
     items = [given] if isinstance(given, (Study, str, tuple)) else given
     if not isinstance(items, Sequence) or not items:
-        raise UserError(f"warm_start: expected a study, 'storage-url::name', (storage, name) "
-                        f"or a non-empty list of them, got {given!r}")
+        raise UserError(f"expected a study, 'storage-url::name', (storage, name) "
+                        f"or a non-empty list of them, got {given!r}", field="warm_start")
     trials: list[PriorTrial] = []
     links: list[dict[str, Any]] = []
     for item in items:
         src, src_name = _source(item, store)
         if src_name == name and _same_store(src, store):
-            raise UserError(f"warm_start: study {name!r} cannot warm-start from itself")
+            raise UserError(f"study {name!r} cannot warm-start from itself", field="warm_start")
         try:
             info = src.get_study(src_name)
         except StudyNotFoundError:
-            raise UserError(f"warm_start: no study named {src_name!r} in "
-                            f"{hide_password(src.url)}") from None
+            raise UserError(f"no study named {src_name!r} in "
+                            f"{hide_password(src.url)}", field="warm_start") from None
         check_direction(dirs, info.directions, src_name)
         records = src.get_trials(info.study_id)
         usable = usable_trials(records, src_name)
@@ -366,16 +366,16 @@ def _source(item: Any, store: Storage) -> tuple[Storage, str]:
         if "::" in item:
             url, _, src_name = item.rpartition("::")
             if not src_name:
-                raise UserError(f"warm_start: {item!r} names no study after '::'")
+                raise UserError(f"{item!r} names no study after '::'", field="warm_start")
             return _open_source(url), src_name
         return store, item
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], str):
         where = item[0]
         if not isinstance(where, (str, Storage)):
-            raise UserError(f"warm_start: {item!r}: the storage must be a URL or a Storage")
+            raise UserError(f"{item!r}: the storage must be a URL or a Storage", field="warm_start")
         return _open_source(where), item[1]
-    raise UserError(f"warm_start: {item!r} is not a study, 'storage-url::name' or "
-                    "(storage, name)")
+    raise UserError(f"{item!r} is not a study, 'storage-url::name' or "
+                    "(storage, name)", field="warm_start")
 
 
 def _open_source(where: str | Storage) -> Storage:
@@ -383,7 +383,7 @@ def _open_source(where: str | Storage) -> Storage:
     try:
         return get_storage(where, create=False)
     except UserError as exc:
-        raise UserError(f"warm_start: {exc}") from None
+        raise UserError(str(exc), field="warm_start") from None
 
 
 def _same_store(a: Storage, b: Storage) -> bool:

@@ -278,11 +278,11 @@ def check_direction(target: Sequence[Direction], source: Sequence[Direction],
         return ", ".join(d.value for d in ds)
 
     if len(target) != 1:
-        raise UserError(f"warm_start: only studies of one objective can be warm-started; "
-                        f"this one has {len(target)} ({said(target)})")
+        raise UserError(f"only studies of one objective can be warm-started; "
+                        f"this one has {len(target)} ({said(target)})", field="warm_start")
     if tuple(source) != tuple(target):
-        raise UserError(f"warm_start: source study {name!r} was made to {said(source)}, the "
-                        f"new study to {said(target)}; the directions must match")
+        raise UserError(f"source study {name!r} was made to {said(source)}, the "
+                        f"new study to {said(target)}; the directions must match", field="warm_start")
 
 
 __all__ = ["DEFAULT_HALF_LIFE", "Prior", "PriorRows", "PriorTrial", "active_dims",

@@ -4,6 +4,7 @@ the test split never reaches the search; reruns continue the study; the model is
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import joblib
 import numpy as np
@@ -13,6 +14,7 @@ import tunecycle as tc
 from tunecycle.cycle import runner, trials
 from tunecycle.cycle.data import load_data
 from tunecycle.cycle.runner import tune
+from tunecycle.cycle.spec import TuneSpec
 from tunecycle.cycle.splits import Validation, split_test
 
 
@@ -211,10 +213,9 @@ def test_a_time_budget_covers_the_search_the_refit_and_the_test():
 
 @pytest.mark.parametrize("kind", ["voting", "stacking"])
 def test_the_refit_reserve_keeps_time_for_the_ensemble_members(kind):
-    plan = runner._Plan.make("sklearn:iris", "knn", None, None, None, 0.2,
-                             Validation("kfold", folds=3), None, None, 0)
-    ens = runner._Plan.make("sklearn:iris", "knn", None, None, None, 0.2,
-                            Validation("kfold", folds=3), None, None, 0, kind, 3)
+    spec = TuneSpec("sklearn:iris", model="knn", validation=Validation("kfold", folds=3))
+    plan = runner._Plan.make(spec)
+    ens = runner._Plan.make(replace(spec, ensemble=kind, ensemble_size=3))
     study = tc.create_study(direction="maximize")
     dists = {"n_neighbors": tc.Int(1, 30)}
     for k, (score, folds) in enumerate([(0.9, [1.0, 1.0, 1.0]), (0.8, [2.0, 2.0, 2.0]),

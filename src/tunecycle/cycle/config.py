@@ -79,7 +79,6 @@ What only the data can tell
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Mapping
 from pathlib import Path
@@ -92,13 +91,14 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from tunecycle.budget import parse_budget
-from tunecycle.cycle.data import _BUNDLED, _FILE_SUFFIXES, _GENERATED, SYNTHETIC, TASKS
-from tunecycle.cycle.errors import MetricError
+from tunecycle.cycle.data import SYNTHETIC, TASKS, file_suffix_problem, sklearn_set_task
+from tunecycle.cycle.errors import DataError, MetricError
 from tunecycle.cycle.families import family_space, get_family
 from tunecycle.cycle.metrics import METRICS, default_metric, get_metric, is_scorer_name
 from tunecycle.cycle.objectives import (
@@ -110,8 +110,8 @@ from tunecycle.cycle.objectives import (
     number_problem,
     objective_problems,
 )
+from tunecycle.cycle.spec import CONFIG_PATHS, TuneSpec, field_problem
 from tunecycle.errors import StorageURLError, UserError
-from tunecycle.pruners import PRUNERS
 from tunecycle.samplers import sampler_class, sampler_names
 from tunecycle.space import Float, param_from_dict
 from tunecycle.storage import parse_storage_url
@@ -142,6 +142,15 @@ def _positive_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"must be a positive integer, got {value!r}")
     return int(value)
+
+
+def _spec_field(name: str, value: Any) -> Any:
+    """``value``, after the check of the spec field ``name`` (:mod:`tunecycle.cycle.spec`):
+    the config's field and ``tune``'s argument are checked by the same rule."""
+    problem = field_problem(name, value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
 
 
 def _fraction(value: Any) -> float:
@@ -178,43 +187,29 @@ class StudySection(_Section):
     @field_validator("n_trials", mode="before")
     @classmethod
     def _n_trials(cls, value: Any) -> int:
-        return _positive_int(value)
+        return int(_spec_field("n_trials", value))
 
     @field_validator("n_jobs", mode="before")
     @classmethod
     def _n_jobs(cls, value: Any) -> int:
-        if value == -1 and not isinstance(value, bool):
-            return -1
-        return _positive_int(value)
+        return int(_spec_field("n_jobs", value))
 
     @field_validator("max_retries", "max_consecutive_failures", mode="before")
     @classmethod
-    def _max_retries(cls, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-            raise ValueError(f"must be a non-negative integer, got {value!r}")
-        return int(value)
+    def _max_retries(cls, value: Any, info: ValidationInfo) -> int:
+        return int(_spec_field(info.field_name, value))
 
     @field_validator("resources_per_trial", mode="before")
     @classmethod
     def _resources(cls, value: Any) -> dict[str, float] | None:
-        if value is None:
+        if _spec_field("resources_per_trial", value) is None:
             return None
-        if not isinstance(value, Mapping) or not value or not all(
-                isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
-                and v >= 0 for v in value.values()):
-            raise ValueError("must map resource names (cpu, gpu, ...) to non-negative amounts, "
-                             f"got {value!r}")
         return {str(k): float(v) for k, v in value.items()}
 
     @field_validator("timeout", "trial_timeout", mode="before")
     @classmethod
-    def _timeout(cls, value: Any) -> float | None:
-        if value is None:
-            return None
-        if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-                or not math.isfinite(value) or value <= 0):
-            raise ValueError(f"must be a positive number of seconds (or null), got {value!r}")
-        return float(value)
+    def _timeout(cls, value: Any, info: ValidationInfo) -> float | None:
+        return None if _spec_field(info.field_name, value) is None else float(value)
 
     @field_validator("time_budget", mode="before")
     @classmethod
@@ -229,10 +224,9 @@ class StudySection(_Section):
     @field_validator("seed", mode="before")
     @classmethod
     def _seed(cls, value: Any) -> int:
-        if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
-                or not 0 <= value < 2**32):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise ValueError(f"must be an integer in [0, 2**32), got {value!r}")
-        return int(value)
+        return int(_spec_field("seed", value))
 
 
 class DataSection(_Section):
@@ -293,7 +287,7 @@ class SplitSection(_Section):
     @field_validator("test_size", mode="before")
     @classmethod
     def _test_size(cls, value: Any) -> float:
-        return _fraction(value)
+        return float(_spec_field("test_size", value))
 
 
 class OutputSection(_Section):
@@ -383,22 +377,17 @@ class CycleConfig(_Section):
     @field_validator("front_size", mode="before")
     @classmethod
     def _front_size(cls, value: Any) -> int:
-        return _positive_int(value)
+        return int(_spec_field("front_size", value))
 
     @field_validator("objectives", mode="before")
     @classmethod
     def _objectives(cls, value: Any) -> Any:
-        if value is None or (isinstance(value, list) and value):
-            return value
-        raise ValueError(f"expected a list of names, the metric first, got {value!r}")
+        return _spec_field("objectives", value)
 
     @field_validator("select", mode="before")
     @classmethod
     def _select(cls, value: Any) -> Any:
-        if value is None or isinstance(value, (str, Mapping)):
-            return value
-        raise ValueError(f"expected an objective's name or {{objective: weight}}, got "
-                         f"{value!r}")
+        return _spec_field("select", value)
 
     @field_validator("models", mode="before")
     @classmethod
@@ -597,7 +586,7 @@ def check_config(cfg: CycleConfig) -> list[Problem]:
             try:
                 get_metric(metric, task)
             except MetricError as exc:
-                problems.append((where, _strip(str(exc), "metric: ")))
+                problems.append((where, exc.problem))
         elif metric in METRICS:
             task = METRICS[metric].task  # the metric tells the task the data must have
         elif is_scorer_name(metric):
@@ -613,7 +602,19 @@ def check_config(cfg: CycleConfig) -> list[Problem]:
     if cfg.ensemble is not None and task == "clustering":
         problems.append(("ensemble", "ensembles are not supported for clustering; leave it out"))
     problems += _check_tracking(cfg)
-    return problems
+    return problems + _spec_problems(cfg, {path for path, _ in problems})
+
+
+def _spec_problems(cfg: CycleConfig, reported: set[str]) -> list[Problem]:
+    """What the :class:`~tunecycle.cycle.spec.TuneSpec` of ``cfg`` refuses, under its config
+    path, unless a check above said it already."""
+    try:
+        config_spec(cfg, progress=False)
+    except ConfigError as exc:
+        return [(path, why) for path, why in exc.problems if path not in reported]
+    except UserError:  # a problem of no spec field (a validation scheme's): said above
+        return []
+    return []
 
 
 def _named_metric(cfg: CycleConfig) -> tuple[str | None, str]:
@@ -736,12 +737,9 @@ def _wandb_tracker(w: WandbSection, metric: str) -> Any:
 def _check_study(cfg: CycleConfig) -> list[Problem]:
     problems: list[Problem] = []
     s = cfg.study
-    if s.sampler.lower() not in sampler_names():
-        problems.append(("study.sampler", f"unknown sampler {s.sampler!r}; choose one of "
-                                          f"{', '.join(sampler_names())}"))
-    if s.pruner is not None and s.pruner.lower() not in PRUNERS:
-        problems.append(("study.pruner", f"unknown pruner {s.pruner!r}; choose one of "
-                                         f"{', '.join(sorted(PRUNERS))} (or null)"))
+    for name, value in (("sampler", s.sampler), ("pruner", s.pruner)):
+        if (why := field_problem(name, value)) is not None:
+            problems.append((f"study.{name}", why))
     if s.resources_per_trial is not None and s.backend != "ray":
         problems.append(("study.resources_per_trial", "is used only with backend: ray"))
     if s.name is not None and (why := study_name_problem(s.name)) is not None:
@@ -800,14 +798,14 @@ def _check_data(cfg: CycleConfig) -> tuple[str | None, list[Problem]]:
     target = d.target or extra.get("target")
     if source.startswith("sklearn:"):
         name = source[len("sklearn:"):].partition("?")[0]
-        known = {**_BUNDLED, **_GENERATED}
-        if name not in known:
-            listed = ", ".join(f"sklearn:{k}" for k in sorted(_BUNDLED) + sorted(_GENERATED))
-            return None, [("data.source", f"unknown scikit-learn set {name!r}; known: {listed}")]
+        try:
+            known_task = sklearn_set_task(name)
+        except DataError as exc:
+            return None, [("data.source", exc.problem)]
         if target is not None:
             return None, [("data.target", f"sklearn:{name} comes with its own target; "
                                           "leave target out")]
-        return task or known[name][1], []
+        return task or known_task, []
 
     if source.startswith("synthetic:"):
         name = source[len("synthetic:"):].partition("?")[0]
@@ -828,9 +826,8 @@ def _check_data(cfg: CycleConfig) -> tuple[str | None, list[Problem]]:
         return task, [(where, f"file not found: {str(path)!r}")]
     if not path.is_file():
         return task, [(where, f"{str(path)!r} is not a file")]
-    if path.suffix.lower() not in _FILE_SUFFIXES:
-        return task, [(where, f"cannot read {path.suffix or 'files without a suffix'} "
-                              f"({str(path)!r}); use {', '.join(_FILE_SUFFIXES)}")]
+    if (why := file_suffix_problem(path)) is not None:
+        return task, [(where, why)]
     if target is None:
         if task != "clustering":
             return task, [("data.target", "a data file needs target: <column name> (or "
@@ -938,60 +935,55 @@ def run_config(cfg: CycleConfig, progress: bool = True, *, search_only: bool = F
                 close()
 
 
-def _run(cfg: CycleConfig, progress: bool, search_only: bool, trackers: list[Any]) -> Any:
-    from tunecycle.cycle import runner
+def config_spec(cfg: CycleConfig, progress: bool = True, callbacks: Any = ()) -> TuneSpec:
+    """The :class:`~tunecycle.cycle.spec.TuneSpec` the config describes: each field from its
+    config path (:data:`~tunecycle.cycle.spec.CONFIG_PATHS`); a field the spec refuses is a
+    :class:`ConfigError` under that path (the error's ``field``, not its text)."""
     from tunecycle.cycle.splits import Validation
 
     v = cfg.split.validation
     tuned_ratio = isinstance(v.ratio, dict)
-    validation = Validation(v.kind, ratio=0.2 if v.ratio is None or tuned_ratio else v.ratio,
-                            folds=5 if v.folds is None else v.folds, stratified=v.stratified)
     models = cfg.models or {}
-    space = {name: dict(o) for name, o in models.items() if o}
-    kwargs: dict[str, Any] = dict(
-        model=list(models) or None,
-        target=cfg.data.target,
-        task=cfg.data.task,
-        metric=cfg.metric,
-        # a time budget without n_trials: no trial limit
-        n_trials=cfg.study.n_trials if cfg.study.time_budget is None
-        or "n_trials" in cfg.study.model_fields_set else None,
-        timeout=cfg.study.timeout,
-        time_budget=cfg.study.time_budget,
-        test_size=cfg.split.test_size,
-        validation=validation,
-        validation_ratio=param_from_dict(v.ratio, "validation_ratio") if tuned_ratio else None,
-        space=space or None,
-        sampler=cfg.study.sampler,
-        pruner=cfg.study.pruner,
-        storage=cfg.study.storage,
-        study_name=cfg.study.name,
-        seed=cfg.study.seed,
-        progress=progress,
-        n_jobs=cfg.study.n_jobs,
-        backend=cfg.study.backend,
-        trial_timeout=cfg.study.trial_timeout,
-        max_retries=cfg.study.max_retries,
-        max_consecutive_failures=cfg.study.max_consecutive_failures,
-        resources_per_trial=cfg.study.resources_per_trial,
-        warm_start=cfg.study.warm_start,
-        callbacks=trackers,
-        objectives=cfg.objectives,
-        constraints={name: b.model_dump(exclude_none=True)
-                     for name, b in (cfg.constraints or {}).items()} or None,
-    )
+    s = cfg.study
+    try:
+        return TuneSpec(
+            cfg.data.source, model=list(models) or None, target=cfg.data.target,
+            task=cfg.data.task, metric=cfg.metric,
+            # a time budget without n_trials: no trial limit
+            n_trials=s.n_trials if s.time_budget is None or "n_trials" in s.model_fields_set
+            else None,
+            timeout=s.timeout, time_budget=s.time_budget, test_size=cfg.split.test_size,
+            validation=Validation(v.kind, ratio=0.2 if v.ratio is None or tuned_ratio
+                                  else v.ratio, folds=5 if v.folds is None else v.folds,
+                                  stratified=v.stratified),
+            validation_ratio=param_from_dict(v.ratio, "validation_ratio") if tuned_ratio
+            else None,
+            space={name: dict(o) for name, o in models.items() if o} or None,
+            sampler=s.sampler, pruner=s.pruner, storage=s.storage, study_name=s.name,
+            seed=s.seed, output_dir=cfg.output.dir, progress=progress,
+            ensemble=cfg.ensemble.kind if cfg.ensemble else None,
+            ensemble_size=cfg.ensemble.size if cfg.ensemble else 5,
+            ensemble_keep=cfg.ensemble.keep if cfg.ensemble else "best",
+            n_jobs=s.n_jobs, backend=s.backend, trial_timeout=s.trial_timeout,
+            max_retries=s.max_retries, resources_per_trial=s.resources_per_trial,
+            max_consecutive_failures=s.max_consecutive_failures, callbacks=tuple(callbacks),
+            objectives=cfg.objectives,
+            constraints={name: b.model_dump(exclude_none=True)
+                         for name, b in (cfg.constraints or {}).items()} or None,
+            select=cfg.select, front_size=cfg.front_size, warm_start=s.warm_start)
+    except UserError as exc:
+        if exc.field is None:
+            raise
+        raise ConfigError([(CONFIG_PATHS.get(exc.field, exc.field), exc.problem)]) from None
+
+
+def _run(cfg: CycleConfig, progress: bool, search_only: bool, trackers: list[Any]) -> Any:
+    from tunecycle.cycle import runner
+
+    spec = config_spec(cfg, progress, trackers)
     if search_only:
-        return runner.search_only(cfg.data.source, **kwargs)
-    result = runner.tune(
-        cfg.data.source,
-        output_dir=cfg.output.dir,
-        ensemble=cfg.ensemble.kind if cfg.ensemble else None,
-        ensemble_size=cfg.ensemble.size if cfg.ensemble else 5,
-        ensemble_keep=cfg.ensemble.keep if cfg.ensemble else "best",
-        select=cfg.select,
-        front_size=cfg.front_size,
-        **kwargs,
-    )
+        return runner.run_search(spec)
+    result = runner.tune(spec.data, **spec.options())
     for tracker in trackers:  # MLflow: the refitted model and its test metrics
         log_final = getattr(tracker, "log_final", None)
         if log_final is not None:

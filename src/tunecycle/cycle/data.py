@@ -78,7 +78,8 @@ _GENERATED: dict[str, tuple[Any, Task]] = {
 }
 # generator arguments that change what the generator returns; not offered
 _GENERATOR_EXCLUDED = {"coef", "return_centers"}
-_FILE_SUFFIXES = (".csv", ".parquet", ".pq")
+#: the suffixes of the data files :func:`load_data` reads
+FILE_SUFFIXES = (".csv", ".parquet", ".pq")
 _MAPPING_KEYS = ("target", "task", "name")
 
 
@@ -190,14 +191,15 @@ def load_data(
     if isinstance(source, str) and source.startswith("sklearn:"):
         if target is not None:
             raise DataError(
-                f"target: {source.partition('?')[0]} comes with its own target; do not pass one"
+                f"{source.partition('?')[0]} comes with its own target; do not pass one",
+                field="target",
             )
         X, y, default_task, default_name = _load_sklearn(source, options)
         return _build(X, y, task or default_task, name or default_name)
     if isinstance(source, str) and source.startswith("synthetic:"):
         if target is not None:
-            raise DataError(f"target: {source.partition('?')[0]} comes with its own target; "
-                            "do not pass one")
+            raise DataError(f"{source.partition('?')[0]} comes with its own target; "
+                            "do not pass one", field="target")
         X, y, shape, default_task = _load_synthetic(source, options, task)
         return _build(X, y, default_task, name or source.partition("?")[0][10:],
                       sample_shape=shape)
@@ -215,7 +217,7 @@ def load_data(
         if len(source) != 2:
             raise DataError(f"source: a tuple must be (X, y), got {len(source)} items")
         if target is not None:
-            raise DataError("target: not used with an (X, y) tuple; y is the target")
+            raise DataError("not used with an (X, y) tuple; y is the target", field="target")
         X, shape = _flatten(source[0])
         y = _as_series(source[1], X)
         if y is None and task is None:
@@ -277,11 +279,28 @@ def _load_sklearn(
         generator, task = _GENERATED[set_name]
         X, y = _generate(base, generator, options)
         return X, y, task, set_name
-    known = sorted(_BUNDLED) + sorted(_GENERATED)
-    raise DataError(
-        f"source: unknown scikit-learn set {set_name!r}; known: "
-        + ", ".join(f"sklearn:{k}" for k in known)
-    )
+    sklearn_set_task(set_name)  # raises, naming the known sets
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def sklearn_set_task(name: str) -> Task:
+    """The task of the scikit-learn set ``name`` (``iris``, ``make_blobs``, ...), known
+    without loading it; a :class:`DataError` (field ``source``) naming the known sets when
+    there is no set of that name."""
+    known = {**_BUNDLED, **_GENERATED}
+    if name not in known:
+        listed = ", ".join(f"sklearn:{k}" for k in sorted(_BUNDLED) + sorted(_GENERATED))
+        raise DataError(f"unknown scikit-learn set {name!r}; known: {listed}", field="source")
+    return known[name][1]
+
+
+def file_suffix_problem(path: Path) -> str | None:
+    """What stops :func:`load_data` reading ``path`` by its suffix, or None."""
+    suffix = path.suffix.lower()
+    if suffix in FILE_SUFFIXES:
+        return None
+    return (f"cannot read {suffix or 'files without a suffix'!s} ({str(path)!r}); "
+            f"use {', '.join(FILE_SUFFIXES)}")
 
 
 #: synthetic sets generated here (seeded, offline): name -> (task, options and defaults)
@@ -405,11 +424,9 @@ def _read_file(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"source: {str(path)!r} is not a file")
     suffix = path.suffix.lower()
-    if suffix not in _FILE_SUFFIXES:
-        raise DataError(
-            f"source: cannot read {suffix or 'files without a suffix'!s} "
-            f"({str(path)!r}); use {', '.join(_FILE_SUFFIXES)}"
-        )
+    problem = file_suffix_problem(path)
+    if problem is not None:
+        raise DataError(problem, field="source")
     try:
         if suffix == ".csv":
             return pd.read_csv(path)
@@ -433,13 +450,14 @@ def _from_frame(
     if target is None:
         if task != "clustering":
             raise DataError(
-                f"target: {where} needs target=<column name> (columns: "
-                f"{_column_list(frame)}), or task='clustering'"
+                f"{where} needs target=<column name> (columns: "
+                f"{_column_list(frame)}), or task='clustering'",
+                field="target",
             )
         return _build(frame.copy(), None, task, name)
     target = str(target)
     if target not in frame.columns:
-        raise DataError(f"target: no column {target!r} in {where}; columns: {_column_list(frame)}")
+        raise DataError(f"no column {target!r} in {where}; columns: {_column_list(frame)}", field="target")
     y = frame[target].copy()
     X = frame.drop(columns=[target])
     return _build(X, y, task or _infer_task(y, f"target {target!r}"), name)
@@ -549,7 +567,7 @@ def _build(X: pd.DataFrame, y: pd.Series | None, task: Task, name: str,
             _check_no_missing(labels, "labels")
     else:
         if y is None:
-            raise DataError(f"target: a {task} data set needs a target")
+            raise DataError(f"a {task} data set needs a target", field="target")
         _check_target(y, task)
     for column in X.columns:
         _check_feature(X[column], str(column))

@@ -65,16 +65,18 @@ def check_ensemble(kind: str | None, size: Any, keep: str, task: str | None = No
     ensemble for clustering, with a :class:`~tunecycle.errors.UserError` naming the argument."""
     if kind is None:
         if keep != "best":
-            raise UserError("ensemble_keep: 'ensemble' needs an ensemble (ensemble=...)")
+            raise UserError("'ensemble' needs an ensemble (ensemble=...)", field="ensemble_keep")
         return
     if kind not in ENSEMBLE_KINDS:
-        raise UserError(f"ensemble: {kind!r} is not one of {', '.join(ENSEMBLE_KINDS)} (or None)")
+        raise UserError(f"{kind!r} is not one of {', '.join(ENSEMBLE_KINDS)} (or None)",
+                        field="ensemble")
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise UserError(f"ensemble_size: must be a positive integer, got {size!r}")
+        raise UserError(f"must be a positive integer, got {size!r}", field="ensemble_size")
     if keep not in KEEP_CHOICES:
-        raise UserError(f"ensemble_keep: {keep!r} is not one of {', '.join(KEEP_CHOICES)}")
+        raise UserError(f"{keep!r} is not one of {', '.join(KEEP_CHOICES)}", field="ensemble_keep")
     if task == "clustering":
-        raise UserError("ensemble: ensembles are not supported for clustering; leave it out")
+        raise UserError("ensembles are not supported for clustering; leave it out",
+                        field="ensemble")
 
 
 def top_trials(study: Any, size: int) -> list[Any]:

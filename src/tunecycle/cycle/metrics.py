@@ -214,7 +214,7 @@ _DEFAULTS: dict[str, str] = {
 
 def _check_task(task: str) -> None:
     if task not in TASKS:
-        raise MetricError(f"task: {task!r} is not one of {', '.join(TASKS)}")
+        raise MetricError(f"{task!r} is not one of {', '.join(TASKS)}", field="task")
 
 
 def metric_names(task: Task) -> list[str]:
@@ -233,8 +233,9 @@ def get_metric(name: str, task: Task) -> Metric:
     if metric is None or metric.task != task:
         also = f" ({name!r} is a {metric.task} metric)" if metric is not None else ""
         raise MetricError(
-            f"metric: {name!r} is not a {task} metric{also}; choose one of {', '.join(valid)} "
-            "or a scikit-learn scorer name (sklearn.metrics.get_scorer_names())"
+            f"{name!r} is not a {task} metric{also}; choose one of {', '.join(valid)} "
+            "or a scikit-learn scorer name (sklearn.metrics.get_scorer_names())",
+            field="metric",
         )
     return metric
 
@@ -259,9 +260,10 @@ def as_metric(metric: Any, task: Task) -> Metric:
     if callable(metric):
         return _scorer_metric(metric, task)
     raise MetricError(
-        "metric: expected a metric name, a scikit-learn scorer (make_scorer(...)) or a "
+        "expected a metric name, a scikit-learn scorer (make_scorer(...)) or a "
         f"callable scorer(estimator, X, y) -> float, got {metric!r} "
-        f"(of type {type(metric).__name__})"
+        f"(of type {type(metric).__name__})",
+        field="metric",
     )
 
 
@@ -271,8 +273,9 @@ def _call_scorer(scorer: Any, sign: int, name: str, estimator: Any, X: Any, y: A
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
         raise MetricError(
-            f"metric: the scorer {name!r} must return a number, got {value!r} "
-            f"(of type {type(value).__name__})"
+            f"the scorer {name!r} must return a number, got {value!r} "
+            f"(of type {type(value).__name__})",
+            field="metric",
         )
     return sign * float(value)
 

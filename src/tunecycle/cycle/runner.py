@@ -33,12 +33,12 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from tunecycle.api import create_study
-from tunecycle.budget import TimeBudget, parse_budget
+from tunecycle.budget import TimeBudget
 from tunecycle.cycle.data import Dataset, load_data
 from tunecycle.cycle.ensemble import Ensemble, build_ensemble, check_ensemble, top_trials
 from tunecycle.cycle.families import (
@@ -64,6 +64,7 @@ from tunecycle.cycle.objectives import (
 )
 from tunecycle.cycle.result import FrontMember, TuneResult
 from tunecycle.cycle.saved import load_model, save_model  # noqa: F401 - load_model re-exported
+from tunecycle.cycle.spec import TuneSpec
 from tunecycle.cycle.splits import Validation, split_test
 from tunecycle.cycle.trials import (
     FOLD_SECONDS_ATTR,
@@ -188,18 +189,19 @@ def tune(
     (``create_study(warm_start=...)``; rules in ``docs/howto/warm-start.md``).  One objective
     only.
     """
+    return run(TuneSpec(**locals()))  # the arguments, as they are: each one a spec field
+
+
+def run(spec: TuneSpec) -> TuneResult:
+    """The cycle :func:`tune` describes, for a built :class:`TuneSpec`."""
     started = time.monotonic()
-    budget_s = parse_budget(time_budget) if time_budget is not None else None
-    if n_trials is None and budget_s is None:
-        n_trials = 30
-    plan = _Plan.make(data, model, target, task, metric, test_size, validation,
-                      validation_ratio, space, seed, ensemble, ensemble_size, ensemble_keep,
-                      objectives=objectives, constraints=constraints, select=select,
-                      front_size=front_size, pruner=pruner)
-    study = plan.open_study(study_name, sampler, pruner, storage, max_retries, warm_start)
+    budget_s = spec.time_budget
+    plan = _Plan.make(spec)
+    study = plan.open_study(spec)
     budget = plan.budget(study, budget_s, started)
-    plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout,
-                resources_per_trial, max_consecutive_failures, callbacks, budget)
+    plan.search(study, spec, budget)
+    ensemble, ensemble_keep, output_dir = spec.ensemble, spec.ensemble_keep, spec.output_dir
+    test_size, seed, ensemble_size = spec.test_size, spec.seed, spec.ensemble_size
     ds, chosen, search, test = plan.ds, plan.chosen, plan.search_part, plan.test
     splitter, single, validation, goals = plan.splitter, plan.single, plan.validation, plan.goals
 
@@ -312,45 +314,41 @@ class _Plan:
     ensemble_size: int = 5
 
     @classmethod
-    def make(cls, data: Any, model: Any, target: str | None, task: str | None,
-             metric: Any, test_size: float, validation: Validation | None,
-             validation_ratio: Float | None, space: Mapping[str, Mapping[str, Any]] | None,
-             seed: int, ensemble: str | None = None, ensemble_size: int = 5,
-             ensemble_keep: str = "best", *, objectives: Sequence[str] | None = None,
-             constraints: Any = None, select: Any = None, front_size: Any = FRONT_SIZE,
-             pruner: Any = None) -> _Plan:
-        check_ensemble(ensemble, ensemble_size, ensemble_keep)
-        ds = data if isinstance(data, Dataset) else load_data(data, target=target, task=task)
-        check_ensemble(ensemble, ensemble_size, ensemble_keep, ds.task)
-        names = _family_names(model, ds.task)
-        chosen = _metric(metric, objectives, ds.task)
-        goals = make_goals(objectives, constraints, select, front_size, chosen.name,
-                           chosen.direction, names, pruner, ensemble)
-        search, test = split_test(ds, test_size, seed)
-        validation = validation or Validation("kfold")
-        splitter = Splitter(search, validation, validation_ratio, seed)
-        tuned = family_space(names, ds.task, space)
+    def make(cls, spec: TuneSpec) -> _Plan:
+        """The plan of ``spec``'s search: its options were checked when it was built; what
+        only the data tells (the task's families and metric, the space, the goals) is
+        checked here."""
+        data = spec.data
+        ds = data if isinstance(data, Dataset) else load_data(data, target=spec.target,
+                                                             task=spec.task)
+        check_ensemble(spec.ensemble, spec.ensemble_size, spec.ensemble_keep, ds.task)
+        names = _family_names(spec.model, ds.task)
+        chosen = _metric(spec.metric, spec.objectives, ds.task)
+        goals = make_goals(spec.objectives, spec.constraints, spec.select, spec.front_size,
+                           chosen.name, chosen.direction, names, spec.pruner, spec.ensemble)
+        search, test = split_test(ds, spec.test_size, spec.seed)
+        validation = spec.validation or Validation("kfold")
+        splitter = Splitter(search, validation, spec.validation_ratio, spec.seed)
+        tuned = family_space(names, ds.task, spec.space)
         _check_data(names, tuned, search)
-        if validation_ratio is not None:
-            tuned = {**tuned, RATIO: validation_ratio}
+        if spec.validation_ratio is not None:
+            tuned = {**tuned, RATIO: spec.validation_ratio}
         single = names[0] if len(names) == 1 else None
-        return cls(ds, names, chosen, search, test, validation, splitter, tuned, single, space,
-                   seed, goals, ensemble, ensemble_size)
+        return cls(ds, names, chosen, search, test, validation, splitter, tuned, single,
+                   spec.space, spec.seed, goals, spec.ensemble, spec.ensemble_size)
 
-    def open_study(self, name: str | None, sampler: Any, pruner: Any, storage: str | None,
-                   max_retries: int = 0, warm_start: Any = None) -> Study:
+    def open_study(self, spec: TuneSpec) -> Study:
         """Create the study, or continue the one of that name (its directions must match);
         a study of several objectives is named after them (``set_metric_names``)."""
         several = self.goals.several
         study = create_study(
-            name=name or f"{self.ds.name}-{'+'.join(self.names)}",
+            name=spec.study_name or f"{self.ds.name}-{'+'.join(self.names)}",
             direction=None if several else self.chosen.direction,
-            directions=self.goals.directions if several else None, sampler=sampler,
+            directions=self.goals.directions if several else None, sampler=spec.sampler,
             # no pruner unless asked for (the study's own default is the median rule)
-            pruner=pruner if pruner is not None else "none", storage=storage, seed=self.seed,
-            load_if_exists=True,
-            max_retries=max_retries,
-            warm_start=warm_start,
+            pruner=spec.pruner if spec.pruner is not None else "none", storage=spec.storage,
+            seed=self.seed, load_if_exists=True, max_retries=spec.max_retries,
+            warm_start=spec.warm_start,
         )
         if several:
             study.set_metric_names(list(self.goals.objectives))
@@ -401,21 +399,17 @@ class _Plan:
                     total += sum(folds)
         return total
 
-    def search(self, study: Study, n_trials: int, timeout: float | None, progress: bool,
-               n_jobs: int = 1, backend: str | None = None,
-               trial_timeout: float | None = None,
-               resources_per_trial: Mapping[str, float] | None = None,
-               max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
-               callbacks: Sequence[Callback] = (), budget: TimeBudget | None = None) -> None:
-        """Run trials until the study holds ``n_trials`` complete or pruned ones (or the
-        time budget says stop)."""
+    def search(self, study: Study, spec: TuneSpec, budget: TimeBudget | None = None) -> None:
+        """Run trials until the study holds ``spec.trial_limit`` complete or pruned ones (or
+        the time budget says stop)."""
         objective = make_objective(self.search_part, self.splitter, self.chosen, self.single,
-                               self.seed, self.goals, timed=budget is not None)
-        study.optimize(objective, max_trials=n_trials, timeout=timeout, space=self.tuned,
-                       progress=progress, n_jobs=n_jobs, backend=backend,
-                       trial_timeout=trial_timeout, resources_per_trial=resources_per_trial,
-                       max_consecutive_failures=max_consecutive_failures,
-                       callbacks=callbacks, time_budget=budget)
+                                   self.seed, self.goals, timed=budget is not None)
+        study.optimize(objective, max_trials=spec.trial_limit, timeout=spec.timeout,
+                       space=self.tuned, progress=spec.progress, n_jobs=spec.n_jobs,
+                       backend=spec.backend, trial_timeout=spec.trial_timeout,
+                       resources_per_trial=spec.resources_per_trial,
+                       max_consecutive_failures=spec.max_consecutive_failures,
+                       callbacks=spec.callbacks, time_budget=budget)
 
 
 def search_only(data: Any, *, model: Any = None, target: str | None = None,
@@ -435,17 +429,20 @@ def search_only(data: Any, *, model: Any = None, target: str | None = None,
     """The search part of :func:`tune` only, for a worker that shares a study with others
     (``tunecycle worker --config``): no refit, no test (so no refit time is kept back from a
     ``time_budget``); returns the study."""
+    return run_search(TuneSpec(**locals()))  # the arguments, as they are: each one a spec field
+
+
+def run_search(spec: TuneSpec) -> Study:
+    """:func:`search_only` for a built :class:`TuneSpec`: its refit, test, ensemble and
+    output options are not used."""
     started = time.monotonic()
-    budget_s = parse_budget(time_budget) if time_budget is not None else None
-    if n_trials is None and budget_s is None:
-        n_trials = 30
-    plan = _Plan.make(data, model, target, task, metric, test_size, validation,
-                      validation_ratio, space, seed, objectives=objectives,
-                      constraints=constraints, pruner=pruner)
-    study = plan.open_study(study_name, sampler, pruner, storage, max_retries, warm_start)
-    budget = None if budget_s is None else TimeBudget(budget_s, started=started)
-    plan.search(study, n_trials, timeout, progress, n_jobs, backend, trial_timeout,
-                resources_per_trial, max_consecutive_failures, callbacks, budget)
+    spec = replace(spec, ensemble=None, ensemble_keep="best", select=None,
+                   front_size=FRONT_SIZE, output_dir=None)
+    plan = _Plan.make(spec)
+    study = plan.open_study(spec)
+    budget = None if spec.time_budget is None else TimeBudget(spec.time_budget,
+                                                               started=started)
+    plan.search(study, spec, budget)
     return study
 
 
@@ -469,7 +466,7 @@ def _metric(metric: Any, objectives: Any, task: str) -> Metric:
             if first in MEASURES:
                 raise UserError(f"objectives.0: the first objective is the metric (a score "
                                 f"of the task), not the measure {first!r}") from None
-            raise UserError(f"objectives.0: {str(exc).removeprefix('metric: ')}") from None
+            raise UserError(exc.problem, field="objectives.0") from None
     return default_metric(task)
 
 

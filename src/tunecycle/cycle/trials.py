@@ -61,8 +61,9 @@ class Splitter:
         if ratio is not None and (not isinstance(ratio, Float) or ratio.log or not (
                 0 < ratio.low and ratio.high < 1)):
             raise UserError(
-                f"validation_ratio: must be a tc.Float inside (0, 1) on a linear scale, "
-                f"got {ratio!r}"
+                f"must be a tc.Float inside (0, 1) on a linear scale, "
+                f"got {ratio!r}",
+                field="validation_ratio",
             )
         self.search, self.validation, self.tuned, self.seed = search, validation, ratio, seed
         self._cache: dict[float, list] = {}
@@ -96,7 +97,7 @@ def make_objective(search: Dataset, splitter: Splitter, metric: Metric, single: 
     after it); measures and constraint values are kept with the trial.  ``timed`` (a time
     budget): each fold's seconds (fit and score) too, ``user_attrs["fold_seconds"]``."""
     if metric.needs_y and search.task == "clustering" and search.labels is None:
-        raise DataError(f"metric: {metric.name} needs known cluster labels; this data has none")
+        raise DataError(f"{metric.name} needs known cluster labels; this data has none", field="metric")
     wanted = goals.measured
 
     def objective(trial: Trial) -> float | tuple[float, ...]:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from tunecycle.cycle.data import TASKS
 from tunecycle.errors import SpaceError, UserError
 from tunecycle.space import Param, ParamValue, Space
 
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from tunecycle.cycle.data import Dataset
     from tunecycle.cycle.persist import SavedFiles
 
-TASKS: tuple[str, ...] = ("classification", "regression", "clustering")
 MODEL_KEY = "model"  # the top-level choice of a multi-family space
 
 
