@@ -128,11 +128,12 @@ def run_flaml(task: str, budget: float, seed: int) -> dict[str, Any]:
     from tunecycle.cycle import runner
     from tunecycle.cycle import trials as cycle_trials
     from tunecycle.cycle.families import fit_part
+    from tunecycle.cycle.spec import TuneSpec
     from tunecycle.space import Space
 
     started = time.monotonic()
-    plan = runner._Plan.make(_data(task), _family(task), None, None, None, 0.2, _validation(),
-                             None, None, seed)
+    plan = runner._Plan.make(TuneSpec(_data(task), model=_family(task), test_size=0.2,
+                                      validation=_validation(), seed=seed))
     space = Space(plan.tuned)
     config, low = _flaml_space(space)
     count = [0]
