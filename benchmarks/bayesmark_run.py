@@ -199,9 +199,13 @@ def load_records(out: Path) -> list[dict]:
 
 
 def label(rec: dict) -> str:
+    """The method's name in the tables.  The tag (code version) names only tunecycle's batches:
+    the peers do not change, and tunecycle's sequential proposals are the same in every
+    version (tests/samplers/test_golden.py)."""
     if rec["method"] == "random":
         return RANDOM_LABEL
-    return f"{rec['method']}/{rec['mode']}{rec['tag']}"
+    tag = rec["tag"] if rec["method"].startswith("tc-") and rec["mode"] == "b8" else ""
+    return f"{rec['method']}/{rec['mode']}{tag}"
 
 
 def score(records: list[dict], half_of: dict[str, str]) -> dict:
@@ -248,14 +252,15 @@ def print_tables(records: list[dict]) -> None:
         res = score(recs, halves)
         models = sorted({p.split("_")[0] for p in res["problems"]})
         print(f"\n### {half} half: {len(res['problems'])} problems x {len(res['seeds'])} seeds\n")
-        print("| method | score | " + " | ".join(models) + " | mean min dist | suggest s/run |")
+        print("| method | score | " + " | ".join(models) + " | min dist: all / rounds 9-16 | suggest s/run |")
         print("|---|---:|" + "---:|" * len(models) + "---:|---:|")
         for m in sorted(res["methods"], key=lambda m: -res["overall"][m]):
             fam = [np.mean([v for p, v in res["per_problem"][m].items()
                             if p.split("_")[0] == model]) for model in models]
             mine = [r for r in recs if label(r) == m and r["problem"] in res["problems"]]
-            spread = [d for r in mine for d in r["spread"]]
-            sp = f"{np.mean(spread):.3f}" if spread else "-"
+            spread = [r["spread"] for r in mine if r["spread"]]
+            sp = (f"{np.mean(spread):.3f} / {np.mean([s[N_CALLS // 2:] for s in spread]):.3f}"
+                  if spread else "-")
             sug = np.mean([r["suggest_s"] for r in mine])
             print(f"| {m} | {res['overall'][m]:.2f} | " + " | ".join(f"{v:.1f}" for v in fam)
                   + f" | {sp} | {sug:.1f} |")
