@@ -37,7 +37,11 @@ How a proposal is made:
   added as fantasised observations, without refitting hyperparameters: a kriging believer
   (the posterior mean there) that is never more optimistic than the median observation, a
   constant liar; a plain believer lets a confident model pile a batch up within 1e-4 of one
-  optimum.
+  optimum.  The believer alone still let a batch crowd round the incumbent (on Bayesmark's
+  problems the mean minimum pairwise distance in a batch of 8 fell to 0.003-0.07 in the later
+  rounds), so each proposal also keeps ``0.1 * sqrt(d)`` (Euclidean, unit cube) from every
+  running trial and every earlier member of its batch; where no candidate is that far, the
+  radius is halved until one is.  A lone proposal with nothing running is untouched.
 - **No repeats.**  A configuration that a trial already has (complete, pruned, failed or
   running) is not proposed again, nor twice in one batch; with ``noisy=True`` only running
   trials and the batch count.  The best untaken candidate wins, then a random untaken
