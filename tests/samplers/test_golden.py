@@ -6,10 +6,6 @@ numerical optimiser whose last digits depend on the machine's floating-point lib
 relative differences up to 2.4e-5 between two x86-64 machines), so their real values are
 compared to a relative 1e-3, which still catches any change to the algorithm; discrete values
 must match exactly.
-
-Issue 16 (batches kept apart) re-recorded only the 2nd and 3rd members of the ``gp-mixed`` and
-``auto-mixed`` batches of 3 (entries 19 and 20); every sequential proposal, and each batch's first
-member, is as recorded before.
 """
 
 from __future__ import annotations

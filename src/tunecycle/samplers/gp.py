@@ -39,7 +39,7 @@ How a proposal is made:
   constant liar; a plain believer lets a confident model pile a batch up within 1e-4 of one
   optimum.  The believer alone still let a batch crowd round the incumbent (on Bayesmark's
   problems the mean minimum pairwise distance in a batch of 8 fell to 0.003-0.07 in the later
-  rounds), so each proposal also keeps ``0.1 * sqrt(d)`` (Euclidean, unit cube) from every
+  rounds), so each proposal also keeps ``0.05 * sqrt(d)`` (Euclidean, unit cube) from every
   running trial and every earlier member of its batch; where no candidate is that far, the
   radius is halved until one is.  A lone proposal with nothing running is untouched.
 - **No repeats.**  A configuration that a trial already has (complete, pruned, failed or
@@ -107,7 +107,7 @@ _SQRT5 = math.sqrt(5.0)
 _N_REFINE = 5  # candidates refined by L-BFGS-B
 _N_TOP = 5  # best trials whose neighbourhoods are searched
 _PER_TOP = 64  # perturbations per best trial
-_BATCH_RADIUS = 0.1  # batch members keep this times sqrt(d) apart in the unit cube
+_BATCH_RADIUS = 0.05  # batch members keep this times sqrt(d) apart in the unit cube
 _ONE_THREAD = 262_144  # m * n * k under which OpenBLAS multiplies on one thread
 _MAX_PRIOR = 100  # a warm start's prior points the GP keeps
 
