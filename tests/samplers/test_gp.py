@@ -117,6 +117,21 @@ def test_a_batch_is_four_distinct_spread_points():
     assert len({tuple(unit(SQUARE, t.params)) for t in first}) == 4
 
 
+@pytest.mark.parametrize("sampler", ["gp", "auto"])
+def test_a_batch_of_8_after_30_trials_keeps_its_members_apart(sampler):
+    """Issue 16: a batch is worth its size only if its members are spread.  Before the
+    minimum-distance rule, a model sure of this quadratic's optimum crowded the whole batch
+    round it: the batch's minimum pairwise distance (unit square) was 6e-5 (gp) and 2e-4 (auto)
+    for seed 0.  (On a 4-d bowl after 20 trials the old batches were already 0.15-0.2
+    apart, so that case does not tell the two codes apart.)"""
+    for seed in range(3):
+        study = tc.create_study(sampler=sampler, seed=seed)
+        study.optimize(lambda t: quadratic(t.params), n_trials=30, space=SQUARE)
+        points = [unit(SQUARE, t.params) for t in study.ask(SQUARE, n=8)]
+        gap = min(np.linalg.norm(a - b) for a, b in combinations(points, 2))
+        assert gap > 0.05, (seed, gap)
+
+
 def test_running_trials_push_a_single_proposal_away():
     study = tc.create_study(sampler=GPSampler(seed=2, n_startup=6))
     study.optimize(lambda t: quadratic(t.params), n_trials=15, space=SQUARE)

@@ -37,7 +37,11 @@ How a proposal is made:
   added as fantasised observations, without refitting hyperparameters: a kriging believer
   (the posterior mean there) that is never more optimistic than the median observation, a
   constant liar; a plain believer lets a confident model pile a batch up within 1e-4 of one
-  optimum.
+  optimum.  The believer alone still let a batch crowd round the incumbent (on Bayesmark's
+  problems the mean minimum pairwise distance in a batch of 8 fell to 0.003-0.07 in the later
+  rounds), so each proposal also keeps ``0.05 * sqrt(d)`` (Euclidean, unit cube) from every
+  running trial and every earlier member of its batch; where no candidate is that far, the
+  radius is halved until one is.  A lone proposal with nothing running is untouched.
 - **No repeats.**  A configuration that a trial already has (complete, pruned, failed or
   running) is not proposed again, nor twice in one batch; with ``noisy=True`` only running
   trials and the batch count.  The best untaken candidate wins, then a random untaken
@@ -103,6 +107,7 @@ _SQRT5 = math.sqrt(5.0)
 _N_REFINE = 5  # candidates refined by L-BFGS-B
 _N_TOP = 5  # best trials whose neighbourhoods are searched
 _PER_TOP = 64  # perturbations per best trial
+_BATCH_RADIUS = 0.05  # batch members keep this times sqrt(d) apart in the unit cube
 _ONE_THREAD = 262_144  # m * n * k under which OpenBLAS multiplies on one thread
 _MAX_PRIOR = 100  # a warm start's prior points the GP keeps
 
@@ -551,16 +556,19 @@ class GPSampler(Sampler):
         if gp is not None and len(obs.pending_x):
             gp = _believe(gp, enc.features(enc.snap(obs.pending_x)), lie)
         out = []
+        avoid = [enc.snap(obs.pending_x)] if len(obs.pending_x) else []  # kept apart from
         for ctx in contexts:
             if gp is None or ctx.number < startup or _explore(obs, own_startup, ctx.number):
                 u = self._startup_point(space, history, ctx)
             else:
-                u = self._best_point(enc, obs, gp, taken, ctx.rng)
+                u = self._best_point(enc, obs, gp, taken, ctx.rng,
+                                     np.vstack(avoid) if avoid else None)
             if _key(u) in taken:
                 u = _random_untaken(space, enc, taken, ctx.rng)
             taken.add(_key(u))
             if gp is not None and len(contexts) > 1:  # the rest of the batch avoids it
                 gp = _believe(gp, enc.features(u[None, :]), lie)
+                avoid.append(u[None, :])
             out.append(space.from_unit(np.nan_to_num(u, nan=0.5)))
         return out
 
@@ -616,18 +624,27 @@ class GPSampler(Sampler):
         gp: _GP,
         taken: set[bytes],
         rng: np.random.Generator,
+        avoid: np.ndarray | None = None,
     ) -> np.ndarray:
-        """The untaken point of highest log EI: the best candidates, refined."""
+        """The untaken point of highest log EI: the best candidates, refined.  With ``avoid``
+        (running trials, earlier points of the batch), only points at least a radius away
+        from every one of them (:func:`_apart`)."""
         best = gp.incumbent()
         u = enc.snap(self._candidates(enc, obs, rng))
         acq = log_ei(*gp.predict(enc.features(u)), best)
         order = np.argsort(-acq, kind="stable")
+        radius = 0.0
+        if avoid is not None:
+            far, radius = _apart(u, avoid)
+            order = order[far[order]]
         top = _first_untaken(u, order, taken, _N_REFINE)
         if not top:
-            return u[order[0]]  # every candidate taken: the caller falls back
+            return u[order[0]] if len(order) else u[0]  # all taken: the caller falls back
         refined = [_refine(enc, gp, u[i], acq[i], best) for i in top]
         for point, _ in sorted(refined, key=lambda r: -r[1]):
-            if _key(point) not in taken:  # a climb can end on a trial, e.g. in a corner
+            if _key(point) in taken:  # a climb can end on a trial, e.g. in a corner
+                continue
+            if avoid is None or _distances(point[None, :], avoid)[0] >= radius:
                 return point
         return u[top[0]]
 
@@ -682,6 +699,26 @@ def _with_prior(
         yp = transform_losses(loss_p)
     extra = np.concatenate([np.full(len(yp), 1.0 / prior.fade - 1.0), np.zeros(len(y))])
     return np.vstack([xp, x]), np.concatenate([yp, y]), extra, len(yp)
+
+
+def _distances(u: np.ndarray, avoid: np.ndarray) -> np.ndarray:
+    """Each row's Euclidean distance in the unit cube to the nearest row of ``avoid`` (an
+    inactive conditional dim counts as 0.5, as the proposal would be)."""
+    a, b = np.nan_to_num(u, nan=0.5), np.nan_to_num(avoid, nan=0.5)
+    return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)).min(1)
+
+
+def _apart(u: np.ndarray, avoid: np.ndarray) -> tuple[np.ndarray, float]:
+    """Which candidate rows keep ``_BATCH_RADIUS * sqrt(d)`` from every row of ``avoid``, and
+    that radius; halved until some candidate does (0: all do)."""
+    dist = _distances(u, avoid)
+    radius = _BATCH_RADIUS * math.sqrt(u.shape[1])
+    while radius > 1e-3:
+        far = dist >= radius
+        if far.any():
+            return far, radius
+        radius /= 2
+    return np.ones(len(u), dtype=bool), 0.0
 
 
 def _first_untaken(u: np.ndarray, order: np.ndarray, taken: set[bytes], k: int) -> list[int]:
