@@ -125,8 +125,10 @@ def test_slice(conditional_study):
     by_label = {ax.get_xlabel(): ax for ax in panels}
     assert set(by_label) == {"model", "svm.C", "knn.k", "scale"}
     done = vd.complete_trials(conditional_study.trials)
-    for name, ax in by_label.items():
-        assert points(ax.collections[0]) == sum(name in t.params for t in done)
+    for name, ax in by_label.items():  # every point, in layers of one colour each
+        assert sum(points(c) for c in ax.collections) == sum(name in t.params for t in done)
+        assert all(len(c.get_facecolor()) == 1 for c in ax.collections)
+        assert len(ax.collections) <= plots._SLICE_GROUPS
     assert by_label["svm.C"].get_xscale() == "log"
     assert [t.get_text() for t in by_label["model"].get_xticklabels()] == ["svm", "knn"]
 

@@ -202,7 +202,7 @@ def plot_history(source: Any, *, direction: Direction | str | None = None,
         return _note(fig, title, _nothing_complete(trials))
     ax = fig.add_subplot()
     ok = [i for i, f in enumerate(h.feasible) if f]
-    ax.scatter([h.numbers[i] for i in ok], [h.values[i] for i in ok], s=18,
+    ax.scatter(_floats(h.numbers[i] for i in ok), _floats(h.values[i] for i in ok), s=18,
                color=STATE_COLORS[TrialState.COMPLETE], label=name, zorder=3)
     _infeasible(ax, [h.numbers[i] for i, f in enumerate(h.feasible) if not f],
                 [h.values[i] for i, f in enumerate(h.feasible) if not f])
@@ -338,10 +338,9 @@ def plot_slice(source: Any, params: Sequence[str] | None = None, *,
     axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
     numbers = [n for s in data for n in s.numbers]
     vmin, vmax = min(numbers, default=0), max(numbers, default=1)
-    scatter = None
+    norm, colours = _number_groups(vmin, max(vmax, vmin + 1))
     for i, (ax, s) in enumerate(zip(axes.flat, data)):
-        scatter = ax.scatter(s.x, s.values, c=s.numbers, cmap="Blues", vmin=vmin,
-                             vmax=max(vmax, vmin + 1), edgecolors="#333333", linewidths=0.3, s=20)
+        _grouped_points(ax, s.x, s.values, s.numbers, norm, colours)
         _natural_axis(ax, s.axis, "x", rotate=True)
         if i % cols == 0:
             ax.set_ylabel(_value_label(dirn, name))
@@ -349,9 +348,43 @@ def plot_slice(source: Any, params: Sequence[str] | None = None, *,
     for ax in list(axes.flat)[len(data):]:
         ax.set_axis_off()
     fig.suptitle(title)
-    if scatter is not None:
-        fig.colorbar(scatter, ax=axes, label="trial number")
+    from matplotlib.cm import ScalarMappable
+
+    fig.colorbar(ScalarMappable(norm, colours), ax=axes, label="trial number")
     return fig
+
+
+def _floats(values: Any) -> np.ndarray:
+    """An array for matplotlib: a list of thousands of Python floats costs it a pass per
+    point (a masked-array conversion), an array does not."""
+    return np.fromiter(values, dtype=float)
+
+
+def _number_groups(vmin: float, vmax: float) -> tuple[Any, Any]:
+    """The slice plot's colours by trial number: :data:`_SLICE_GROUPS` equal ranges of
+    numbers, one colour each (the colour bar shows the steps), so that each panel draws a few
+    one-colour point layers (stamped markers) instead of one colour per point."""
+    from matplotlib import colormaps
+    from matplotlib.colors import BoundaryNorm
+
+    cmap = colormaps["Blues"].resampled(_SLICE_GROUPS)
+    bounds = np.linspace(vmin, vmax, _SLICE_GROUPS + 1)
+    return BoundaryNorm(bounds, _SLICE_GROUPS), cmap
+
+
+_SLICE_GROUPS = 16
+
+
+def _grouped_points(ax: Axes, x: Sequence[float], y: Sequence[float], numbers: Sequence[int],
+                    norm: Any, cmap: Any) -> None:
+    """Every point, in one layer per colour group (oldest first, so the latest trials lie
+    on top as with one layer in trial order)."""
+    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    group = np.asarray(norm(np.asarray(numbers, dtype=float)), dtype=int)
+    for g in np.unique(group):
+        keep = group == g
+        ax.scatter(xs[keep], ys[keep], color=cmap(int(g)), edgecolors="#333333",
+                   linewidths=0.3, s=20)
 
 
 # -- contour -------------------------------------------------------------------------------------
@@ -395,7 +428,7 @@ def plot_contour(source: Any, params: Sequence[str] | None = None, *,
         if c.z is not None:
             ax.contourf(c.x_axis.natural(c.grid), c.y_axis.natural(c.grid), c.z, levels=15,
                         cmap=cmap, norm=norm, alpha=0.85)
-        ax.scatter(c.x_values, c.y_values, c="white",
+        ax.scatter(_floats(c.x_values), _floats(c.y_values), c="white",
                    edgecolors="black", linewidths=0.6, s=16, zorder=3)
         _natural_axis(ax, c.x_axis, "x", rotate=True)
         _natural_axis(ax, c.y_axis, "y")
@@ -432,7 +465,7 @@ def plot_intermediate(source: Any) -> Figure:
     for c in curves:
         kinds.setdefault((c.state, c.pruned), []).append(c)
     for (state, pruned), group in kinds.items():
-        segments = [list(zip(c.steps, c.values)) for c in group]
+        segments = _segments(group)
         ax.add_collection(LineCollection(
             segments, colors=STATE_COLORS[state], alpha=0.75, linewidths=1.1,
             linestyles="--" if pruned else "-", label="pruned" if pruned else state.value))
@@ -447,6 +480,15 @@ def plot_intermediate(source: Any) -> Figure:
     _legend(ax, sum(len(c.steps) for c in curves))
     ax.grid(alpha=0.3)
     return fig
+
+
+def _segments(curves: Sequence[vd.Curve]) -> Any:
+    """The curves' (step, value) points: one 3-d array when every curve has as many points
+    (matplotlib then takes it whole), else one array per curve."""
+    if len({len(c.steps) for c in curves}) == 1:
+        return np.stack([np.array([c.steps for c in curves], dtype=float),
+                         np.array([c.values for c in curves], dtype=float)], axis=2)
+    return [np.column_stack([c.steps, c.values]).astype(float) for c in curves]
 
 
 # -- empirical distribution ----------------------------------------------------------------------
@@ -505,8 +547,9 @@ def plot_timeline(source: Any) -> Figure:
             rgb if not lanes or k % 2 == 0 else tuple(0.6 * c + 0.4 for c in rgb))
     for state in TrialState:
         if state in boxes:
-            ax.add_collection(PolyCollection(boxes[state], facecolors=shades[state],
-                                             edgecolors="none", label=state.value))
+            ax.add_collection(PolyCollection(np.asarray(boxes[state], dtype=float),
+                                             facecolors=shades[state], edgecolors="none",
+                                             label=state.value))
     ax.set_xlim(0, end * 1.02)
     if lanes:
         ax.set_ylim(-0.6, len(tl.workers) - 0.4)
@@ -568,8 +611,8 @@ def plot_pareto(data: vd.ParetoData) -> Figure:
     ys = [p[1] for p in data.points]
     front = [i for i, f in enumerate(data.on_front) if f]
     rest = [i for i, f in enumerate(data.on_front) if not f]
-    ax.scatter([xs[i] for i in rest], [ys[i] for i in rest], s=18, color="#9ecae1",
-               label="dominated")
+    ax.scatter(_floats(xs[i] for i in rest), _floats(ys[i] for i in rest), s=18,
+               color="#9ecae1", label="dominated")
     front.sort(key=lambda i: xs[i])
     ax.plot([xs[i] for i in front], [ys[i] for i in front], marker="o", color="#d62728",
             label="Pareto front", linewidth=1.2, markersize=5)
@@ -600,7 +643,8 @@ def plot_pareto_trials(source: Any, objectives: Sequence[str] | None = None,
 
 def _infeasible(ax: Axes, xs: Sequence[float], ys: Sequence[float]) -> None:
     if xs:
-        ax.scatter(xs, ys, s=22, marker="x", color=INFEASIBLE_COLOR, linewidths=1.0,
+        ax.scatter(_floats(xs), _floats(ys), s=22, marker="x", color=INFEASIBLE_COLOR,
+                   linewidths=1.0,
                    label="infeasible", zorder=2)
 
 
@@ -649,7 +693,8 @@ def _front_panel(ax: Axes, d: vd.FrontData, a: int, b: int, line: bool) -> None:
     def on(i: int) -> bool:
         return d.on_front[i]
 
-    ax.scatter(pick(dominated, a), pick(dominated, b), s=18, color=DOMINATED_COLOR,
+    ax.scatter(_floats(pick(dominated, a)), _floats(pick(dominated, b)), s=18,
+               color=DOMINATED_COLOR,
                label="dominated", zorder=2)
     _infeasible(ax, pick(lambda i: not d.feasible[i], a), pick(lambda i: not d.feasible[i], b))
     fx, fy = pick(on, a), pick(on, b)
