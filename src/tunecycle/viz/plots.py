@@ -349,8 +349,10 @@ def plot_slice(source: Any, params: Sequence[str] | None = None, *,
         ax.set_axis_off()
     fig.suptitle(title)
     from matplotlib.cm import ScalarMappable
+    from matplotlib.ticker import MaxNLocator
 
-    fig.colorbar(ScalarMappable(norm, colours), ax=axes, label="trial number")
+    fig.colorbar(ScalarMappable(norm, colours), ax=axes, label="trial number",
+                 ticks=MaxNLocator(6, integer=True))
     return fig
 
 
@@ -526,30 +528,13 @@ def plot_timeline(source: Any) -> Figure:
     if not tl.spans:
         return _note(fig, title, "no trial has started yet")
     from matplotlib.collections import PolyCollection
-    from matplotlib.colors import to_rgb
 
     ax = fig.add_subplot()
     end = max(s.end for s in tl.spans) or 1.0
     shortest = end * 1e-3  # a bar of an instant trial stays visible
-    lane = {w: i for i, w in enumerate(tl.workers)}
-    seen: dict[str, int] = {}
-    boxes: dict[TrialState, list] = {}
-    shades: dict[TrialState, list] = {}
-    rgbs = {state: to_rgb(colour) for state, colour in STATE_COLORS.items()}
-    for s in tl.spans:
-        y, h = (lane[s.worker], 0.6) if lanes else (s.number, 0.8)
-        x1 = max(s.end, s.start + shortest)
-        boxes.setdefault(s.state, []).append(
-            [(s.start, y - h / 2), (s.start, y + h / 2), (x1, y + h / 2), (x1, y - h / 2)])
-        k = seen[s.worker] = seen.get(s.worker, -1) + 1
-        rgb = rgbs[s.state]
-        shades.setdefault(s.state, []).append(
-            rgb if not lanes or k % 2 == 0 else tuple(0.6 * c + 0.4 for c in rgb))
-    for state in TrialState:
-        if state in boxes:
-            ax.add_collection(PolyCollection(np.asarray(boxes[state], dtype=float),
-                                             facecolors=shades[state], edgecolors="none",
-                                             label=state.value))
+    for state, (boxes, shades) in _bars(tl, lanes, shortest).items():
+        ax.add_collection(PolyCollection(boxes, facecolors=shades, edgecolors="none",
+                                         label=state.value))
     ax.set_xlim(0, end * 1.02)
     if lanes:
         ax.set_ylim(-0.6, len(tl.workers) - 0.4)
@@ -567,6 +552,39 @@ def plot_timeline(source: Any) -> Figure:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     return fig
+
+
+def _bars(tl: vd.TimelineData, lanes: bool,
+          shortest: float) -> dict[TrialState, tuple[np.ndarray, np.ndarray]]:
+    """Per state (in :class:`TrialState` order), its bars as corner arrays (bars x 4 x 2) and
+    their colours (bars x 3): a row per trial number with one worker, else a lane per worker,
+    with consecutive bars of a lane in alternating shades."""
+    from matplotlib.colors import to_rgb
+
+    spans = tl.spans
+    start = np.array([s.start for s in spans], dtype=float)
+    stop = np.maximum(np.array([s.end for s in spans], dtype=float), start + shortest)
+    lane = {w: i for i, w in enumerate(tl.workers)}
+    y = np.array([lane[s.worker] if lanes else s.number for s in spans], dtype=float)
+    half = 0.3 if lanes else 0.4
+    odd = np.zeros(len(spans), dtype=bool)
+    if lanes:
+        seen: dict[str, int] = {}
+        for i, s in enumerate(spans):
+            seen[s.worker] = seen.get(s.worker, -1) + 1
+            odd[i] = seen[s.worker] % 2 == 1
+    corners = np.stack([np.column_stack([start, y - half]), np.column_stack([start, y + half]),
+                        np.column_stack([stop, y + half]), np.column_stack([stop, y - half])],
+                       axis=1)
+    states = np.array([s.state.value for s in spans])
+    out = {}
+    for state in TrialState:
+        keep = states == state.value
+        if keep.any():
+            rgb = np.tile(to_rgb(STATE_COLORS[state]), (int(keep.sum()), 1))
+            rgb[odd[keep]] = 0.6 * rgb[odd[keep]] + 0.4
+            out[state] = (corners[keep], rgb)
+    return out
 
 
 # -- confusion matrix ----------------------------------------------------------------------------
