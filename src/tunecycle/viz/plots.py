@@ -338,9 +338,9 @@ def plot_slice(source: Any, params: Sequence[str] | None = None, *,
     axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
     numbers = [n for s in data for n in s.numbers]
     vmin, vmax = min(numbers, default=0), max(numbers, default=1)
-    norm, colours = _number_groups(vmin, max(vmax, vmin + 1))
+    norm, colours = _number_colours(vmin, max(vmax, vmin + 1), len(numbers))
     for i, (ax, s) in enumerate(zip(axes.flat, data)):
-        _grouped_points(ax, s.x, s.values, s.numbers, norm, colours)
+        _slice_points(ax, s, norm, colours)
         _natural_axis(ax, s.axis, "x", rotate=True)
         if i % cols == 0:
             ax.set_ylabel(_value_label(dirn, name))
@@ -362,31 +362,41 @@ def _floats(values: Any) -> np.ndarray:
     return np.fromiter(values, dtype=float)
 
 
-def _number_groups(vmin: float, vmax: float) -> tuple[Any, Any]:
-    """The slice plot's colours by trial number: :data:`_SLICE_GROUPS` equal ranges of
-    numbers, one colour each (the colour bar shows the steps), so that each panel draws a few
-    one-colour point layers (stamped markers) instead of one colour per point."""
-    from matplotlib import colormaps
-    from matplotlib.colors import BoundaryNorm
-
-    cmap = colormaps["Blues"].resampled(_SLICE_GROUPS)
-    bounds = np.linspace(vmin, vmax, _SLICE_GROUPS + 1)
-    return BoundaryNorm(bounds, _SLICE_GROUPS), cmap
-
-
+#: from this many points in all, the slice plot colours by :data:`_SLICE_GROUPS` ranges of
+#: trial numbers (one layer of stamped markers per range) instead of one colour per point (one
+#: layer, each marker rasterised alone): cheaper with many points, dearer with few
+SLICE_GROUPED_FROM = 3000
 _SLICE_GROUPS = 16
 
 
-def _grouped_points(ax: Axes, x: Sequence[float], y: Sequence[float], numbers: Sequence[int],
-                    norm: Any, cmap: Any) -> None:
-    """Every point, in one layer per colour group (oldest first, so the latest trials lie
-    on top as with one layer in trial order)."""
-    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    group = np.asarray(norm(np.asarray(numbers, dtype=float)), dtype=int)
+def _number_colours(vmin: float, vmax: float, n_points: int) -> tuple[Any, Any]:
+    """The slice plot's colours by trial number: a continuous ``Blues`` scale, or with
+    :data:`SLICE_GROUPED_FROM` points or more, :data:`_SLICE_GROUPS` equal ranges of numbers
+    with one colour each (the colour bar then shows the steps)."""
+    from matplotlib import colormaps
+    from matplotlib.colors import BoundaryNorm, Normalize
+
+    if n_points < SLICE_GROUPED_FROM:
+        return Normalize(vmin, vmax), colormaps["Blues"]
+    bounds = np.linspace(vmin, vmax, _SLICE_GROUPS + 1)
+    return BoundaryNorm(bounds, _SLICE_GROUPS), colormaps["Blues"].resampled(_SLICE_GROUPS)
+
+
+def _slice_points(ax: Axes, s: vd.SliceData, norm: Any, cmap: Any) -> None:
+    """Every point of one panel: one layer coloured point by point, or (grouped colours)
+    one layer per colour, oldest first, so that the latest trials lie on top either way."""
+    from matplotlib.colors import BoundaryNorm
+
+    xs, ys = np.asarray(s.x, dtype=float), np.asarray(s.values, dtype=float)
+    numbers = np.asarray(s.numbers, dtype=float)
+    style: dict[str, Any] = {"edgecolors": "#333333", "linewidths": 0.3, "s": 20}
+    if not isinstance(norm, BoundaryNorm):
+        ax.scatter(xs, ys, c=numbers, cmap=cmap, norm=norm, **style)
+        return
+    group = np.asarray(norm(numbers), dtype=int)
     for g in np.unique(group):
         keep = group == g
-        ax.scatter(xs[keep], ys[keep], color=cmap(int(g)), edgecolors="#333333",
-                   linewidths=0.3, s=20)
+        ax.scatter(xs[keep], ys[keep], color=cmap(int(g)), **style)
 
 
 # -- contour -------------------------------------------------------------------------------------
