@@ -119,14 +119,30 @@ def test_parallel_coordinates(conditional_study, failed_study):
     assert note(plots.plot_parallel(failed_study)).startswith("no complete trials")
 
 
-def test_slice(conditional_study):
+@pytest.mark.parametrize("grouped", [False, True])
+def test_slice(conditional_study, monkeypatch, grouped):
+    if grouped:  # the colours of many points: one layer per range of trial numbers
+        monkeypatch.setattr(plots, "SLICE_GROUPED_FROM", 1)
     fig = plots.plot_slice(conditional_study)
     panels = [ax for ax in fig.axes if ax.axison and ax.collections and ax.get_xlabel()]
     by_label = {ax.get_xlabel(): ax for ax in panels}
     assert set(by_label) == {"model", "svm.C", "knn.k", "scale"}
     done = vd.complete_trials(conditional_study.trials)
-    for name, ax in by_label.items():
-        assert points(ax.collections[0]) == sum(name in t.params for t in done)
+    for name, ax in by_label.items():  # every point, in one layer or in one per colour
+        assert sum(points(c) for c in ax.collections) == sum(name in t.params for t in done)
+        if grouped:
+            assert all(len(c.get_facecolor()) == 1 for c in ax.collections)
+            assert 1 < len(ax.collections) <= plots._SLICE_GROUPS
+        else:
+            assert len(ax.collections) == 1
+    # coloured by trial number: the layers darken from the oldest trials to the newest
+    ax = by_label["scale"]
+    numbers = [t.number for t in done if "scale" in t.params]
+    if grouped:
+        brightness = [sum(c.get_facecolor()[0][:3]) for c in ax.collections]
+        assert brightness == sorted(brightness, reverse=True)
+    else:
+        assert list(ax.collections[0].get_array()) == numbers
     assert by_label["svm.C"].get_xscale() == "log"
     assert [t.get_text() for t in by_label["model"].get_xticklabels()] == ["svm", "knn"]
 

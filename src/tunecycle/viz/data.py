@@ -376,11 +376,17 @@ def top_pairs(trials: Sequence[FrozenTrial], k: int,
             both = [t for t in done if a in t.params and b in t.params]
             if len(both) < 3:
                 continue
-            if min(len({repr(t.params[n]) for t in both}) for n in (a, b)) < 2:
+            if not (_varies(both, a) and _varies(both, b)):
                 continue
             score = (weights.get(a, 0.0) + weights.get(b, 0.0)) if weights else len(both)
             scored.append((-score, i, names.index(b), (a, b)))
     return [pair for *_, pair in sorted(scored)[:k]]
+
+
+def _varies(trials: Sequence[FrozenTrial], name: str) -> bool:
+    """Whether ``name`` takes two or more values in ``trials`` (stops at the second one)."""
+    first = repr(trials[0].params[name])
+    return any(repr(t.params[name]) != first for t in trials)
 
 
 # -- intermediate values -------------------------------------------------------------------------

@@ -202,7 +202,7 @@ def plot_history(source: Any, *, direction: Direction | str | None = None,
         return _note(fig, title, _nothing_complete(trials))
     ax = fig.add_subplot()
     ok = [i for i, f in enumerate(h.feasible) if f]
-    ax.scatter([h.numbers[i] for i in ok], [h.values[i] for i in ok], s=18,
+    ax.scatter(_floats(h.numbers[i] for i in ok), _floats(h.values[i] for i in ok), s=18,
                color=STATE_COLORS[TrialState.COMPLETE], label=name, zorder=3)
     _infeasible(ax, [h.numbers[i] for i, f in enumerate(h.feasible) if not f],
                 [h.values[i] for i, f in enumerate(h.feasible) if not f])
@@ -323,7 +323,8 @@ def _colour_norm(values: Sequence[float], direction: Direction) -> Any:
 def plot_slice(source: Any, params: Sequence[str] | None = None, *,
                direction: Direction | str | None = None,
                objective: int | str | None = None) -> Figure:
-    """The objective against each parameter (one panel each), coloured by trial number; in a
+    """The objective against each parameter (one panel each), coloured by trial number (from
+    :data:`SLICE_GROUPED_FROM` points, in 16 ranges of numbers: much cheaper to draw); in a
     study of several objectives, the one ``objective`` picks."""
     trials, dirn, name = _read(source, direction, objective)
     title = "Slice plot"
@@ -338,10 +339,9 @@ def plot_slice(source: Any, params: Sequence[str] | None = None, *,
     axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
     numbers = [n for s in data for n in s.numbers]
     vmin, vmax = min(numbers, default=0), max(numbers, default=1)
-    scatter = None
+    norm, colours = _number_colours(vmin, max(vmax, vmin + 1), len(numbers))
     for i, (ax, s) in enumerate(zip(axes.flat, data)):
-        scatter = ax.scatter(s.x, s.values, c=s.numbers, cmap="Blues", vmin=vmin,
-                             vmax=max(vmax, vmin + 1), edgecolors="#333333", linewidths=0.3, s=20)
+        _slice_points(ax, s, norm, colours)
         _natural_axis(ax, s.axis, "x", rotate=True)
         if i % cols == 0:
             ax.set_ylabel(_value_label(dirn, name))
@@ -349,9 +349,55 @@ def plot_slice(source: Any, params: Sequence[str] | None = None, *,
     for ax in list(axes.flat)[len(data):]:
         ax.set_axis_off()
     fig.suptitle(title)
-    if scatter is not None:
-        fig.colorbar(scatter, ax=axes, label="trial number")
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.ticker import MaxNLocator
+
+    fig.colorbar(ScalarMappable(norm, colours), ax=axes, label="trial number",
+                 ticks=MaxNLocator(6, integer=True))
     return fig
+
+
+def _floats(values: Any) -> np.ndarray:
+    """An array for matplotlib: a list of thousands of Python floats costs it a pass per
+    point (a masked-array conversion), an array does not."""
+    return np.fromiter(values, dtype=float)
+
+
+#: from this many points in all, the slice plot colours by :data:`_SLICE_GROUPS` ranges of
+#: trial numbers (one layer of stamped markers per range) instead of one colour per point (one
+#: layer, each marker rasterised alone): cheaper with many points, dearer with few
+SLICE_GROUPED_FROM = 3000
+_SLICE_GROUPS = 16
+
+
+def _number_colours(vmin: float, vmax: float, n_points: int) -> tuple[Any, Any]:
+    """The slice plot's colours by trial number: a continuous ``Blues`` scale, or with
+    :data:`SLICE_GROUPED_FROM` points or more, :data:`_SLICE_GROUPS` equal ranges of numbers
+    with one colour each (the colour bar then shows the steps)."""
+    from matplotlib import colormaps
+    from matplotlib.colors import BoundaryNorm, Normalize
+
+    if n_points < SLICE_GROUPED_FROM:
+        return Normalize(vmin, vmax), colormaps["Blues"]
+    bounds = np.linspace(vmin, vmax, _SLICE_GROUPS + 1)
+    return BoundaryNorm(bounds, _SLICE_GROUPS), colormaps["Blues"].resampled(_SLICE_GROUPS)
+
+
+def _slice_points(ax: Axes, s: vd.SliceData, norm: Any, cmap: Any) -> None:
+    """Every point of one panel: one layer coloured point by point, or (grouped colours)
+    one layer per colour, oldest first, so that the latest trials lie on top either way."""
+    from matplotlib.colors import BoundaryNorm
+
+    xs, ys = np.asarray(s.x, dtype=float), np.asarray(s.values, dtype=float)
+    numbers = np.asarray(s.numbers, dtype=float)
+    style: dict[str, Any] = {"edgecolors": "#333333", "linewidths": 0.3, "s": 20}
+    if not isinstance(norm, BoundaryNorm):
+        ax.scatter(xs, ys, c=numbers, cmap=cmap, norm=norm, **style)
+        return
+    group = np.asarray(norm(numbers), dtype=int)
+    for g in np.unique(group):
+        keep = group == g
+        ax.scatter(xs[keep], ys[keep], color=cmap(int(g)), **style)
 
 
 # -- contour -------------------------------------------------------------------------------------
@@ -395,7 +441,7 @@ def plot_contour(source: Any, params: Sequence[str] | None = None, *,
         if c.z is not None:
             ax.contourf(c.x_axis.natural(c.grid), c.y_axis.natural(c.grid), c.z, levels=15,
                         cmap=cmap, norm=norm, alpha=0.85)
-        ax.scatter(c.x_values, c.y_values, c="white",
+        ax.scatter(_floats(c.x_values), _floats(c.y_values), c="white",
                    edgecolors="black", linewidths=0.6, s=16, zorder=3)
         _natural_axis(ax, c.x_axis, "x", rotate=True)
         _natural_axis(ax, c.y_axis, "y")
@@ -432,7 +478,7 @@ def plot_intermediate(source: Any) -> Figure:
     for c in curves:
         kinds.setdefault((c.state, c.pruned), []).append(c)
     for (state, pruned), group in kinds.items():
-        segments = [list(zip(c.steps, c.values)) for c in group]
+        segments = _segments(group)
         ax.add_collection(LineCollection(
             segments, colors=STATE_COLORS[state], alpha=0.75, linewidths=1.1,
             linestyles="--" if pruned else "-", label="pruned" if pruned else state.value))
@@ -447,6 +493,15 @@ def plot_intermediate(source: Any) -> Figure:
     _legend(ax, sum(len(c.steps) for c in curves))
     ax.grid(alpha=0.3)
     return fig
+
+
+def _segments(curves: Sequence[vd.Curve]) -> Any:
+    """The curves' (step, value) points: one 3-d array when every curve has as many points
+    (matplotlib then takes it whole), else one array per curve."""
+    if len({len(c.steps) for c in curves}) == 1:
+        return np.stack([np.array([c.steps for c in curves], dtype=float),
+                         np.array([c.values for c in curves], dtype=float)], axis=2)
+    return [np.column_stack([c.steps, c.values]).astype(float) for c in curves]
 
 
 # -- empirical distribution ----------------------------------------------------------------------
@@ -484,29 +539,13 @@ def plot_timeline(source: Any) -> Figure:
     if not tl.spans:
         return _note(fig, title, "no trial has started yet")
     from matplotlib.collections import PolyCollection
-    from matplotlib.colors import to_rgb
 
     ax = fig.add_subplot()
     end = max(s.end for s in tl.spans) or 1.0
     shortest = end * 1e-3  # a bar of an instant trial stays visible
-    lane = {w: i for i, w in enumerate(tl.workers)}
-    seen: dict[str, int] = {}
-    boxes: dict[TrialState, list] = {}
-    shades: dict[TrialState, list] = {}
-    rgbs = {state: to_rgb(colour) for state, colour in STATE_COLORS.items()}
-    for s in tl.spans:
-        y, h = (lane[s.worker], 0.6) if lanes else (s.number, 0.8)
-        x1 = max(s.end, s.start + shortest)
-        boxes.setdefault(s.state, []).append(
-            [(s.start, y - h / 2), (s.start, y + h / 2), (x1, y + h / 2), (x1, y - h / 2)])
-        k = seen[s.worker] = seen.get(s.worker, -1) + 1
-        rgb = rgbs[s.state]
-        shades.setdefault(s.state, []).append(
-            rgb if not lanes or k % 2 == 0 else tuple(0.6 * c + 0.4 for c in rgb))
-    for state in TrialState:
-        if state in boxes:
-            ax.add_collection(PolyCollection(boxes[state], facecolors=shades[state],
-                                             edgecolors="none", label=state.value))
+    for state, (boxes, shades) in _bars(tl, lanes, shortest).items():
+        ax.add_collection(PolyCollection(boxes, facecolors=shades, edgecolors="none",
+                                         label=state.value))
     ax.set_xlim(0, end * 1.02)
     if lanes:
         ax.set_ylim(-0.6, len(tl.workers) - 0.4)
@@ -524,6 +563,39 @@ def plot_timeline(source: Any) -> Figure:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     return fig
+
+
+def _bars(tl: vd.TimelineData, lanes: bool,
+          shortest: float) -> dict[TrialState, tuple[np.ndarray, np.ndarray]]:
+    """Per state (in :class:`TrialState` order), its bars as corner arrays (bars x 4 x 2) and
+    their colours (bars x 3): a row per trial number with one worker, else a lane per worker,
+    with consecutive bars of a lane in alternating shades."""
+    from matplotlib.colors import to_rgb
+
+    spans = tl.spans
+    start = np.array([s.start for s in spans], dtype=float)
+    stop = np.maximum(np.array([s.end for s in spans], dtype=float), start + shortest)
+    lane = {w: i for i, w in enumerate(tl.workers)}
+    y = np.array([lane[s.worker] if lanes else s.number for s in spans], dtype=float)
+    half = 0.3 if lanes else 0.4
+    odd = np.zeros(len(spans), dtype=bool)
+    if lanes:
+        seen: dict[str, int] = {}
+        for i, s in enumerate(spans):
+            seen[s.worker] = seen.get(s.worker, -1) + 1
+            odd[i] = seen[s.worker] % 2 == 1
+    corners = np.stack([np.column_stack([start, y - half]), np.column_stack([start, y + half]),
+                        np.column_stack([stop, y + half]), np.column_stack([stop, y - half])],
+                       axis=1)
+    states = np.array([s.state.value for s in spans])
+    out = {}
+    for state in TrialState:
+        keep = states == state.value
+        if keep.any():
+            rgb = np.tile(to_rgb(STATE_COLORS[state]), (int(keep.sum()), 1))
+            rgb[odd[keep]] = 0.6 * rgb[odd[keep]] + 0.4
+            out[state] = (corners[keep], rgb)
+    return out
 
 
 # -- confusion matrix ----------------------------------------------------------------------------
@@ -568,8 +640,8 @@ def plot_pareto(data: vd.ParetoData) -> Figure:
     ys = [p[1] for p in data.points]
     front = [i for i, f in enumerate(data.on_front) if f]
     rest = [i for i, f in enumerate(data.on_front) if not f]
-    ax.scatter([xs[i] for i in rest], [ys[i] for i in rest], s=18, color="#9ecae1",
-               label="dominated")
+    ax.scatter(_floats(xs[i] for i in rest), _floats(ys[i] for i in rest), s=18,
+               color="#9ecae1", label="dominated")
     front.sort(key=lambda i: xs[i])
     ax.plot([xs[i] for i in front], [ys[i] for i in front], marker="o", color="#d62728",
             label="Pareto front", linewidth=1.2, markersize=5)
@@ -600,7 +672,8 @@ def plot_pareto_trials(source: Any, objectives: Sequence[str] | None = None,
 
 def _infeasible(ax: Axes, xs: Sequence[float], ys: Sequence[float]) -> None:
     if xs:
-        ax.scatter(xs, ys, s=22, marker="x", color=INFEASIBLE_COLOR, linewidths=1.0,
+        ax.scatter(_floats(xs), _floats(ys), s=22, marker="x", color=INFEASIBLE_COLOR,
+                   linewidths=1.0,
                    label="infeasible", zorder=2)
 
 
@@ -649,7 +722,8 @@ def _front_panel(ax: Axes, d: vd.FrontData, a: int, b: int, line: bool) -> None:
     def on(i: int) -> bool:
         return d.on_front[i]
 
-    ax.scatter(pick(dominated, a), pick(dominated, b), s=18, color=DOMINATED_COLOR,
+    ax.scatter(_floats(pick(dominated, a)), _floats(pick(dominated, b)), s=18,
+               color=DOMINATED_COLOR,
                label="dominated", zorder=2)
     _infeasible(ax, pick(lambda i: not d.feasible[i], a), pick(lambda i: not d.feasible[i], b))
     fx, fy = pick(on, a), pick(on, b)
