@@ -197,7 +197,7 @@ def _zdt1(t):
     return x[0], g * (1 - math.sqrt(x[0] / g))
 
 
-def _hv_after(sampler: str, seed: int, n: int) -> float:
+def _hv_after(sampler: object, seed: int, n: int) -> float:
     space = {f"x{i}": tc.Float(0, 1) for i in range(6)}
     study = tc.create_study(sampler=sampler, seed=seed, directions=["minimize", "minimize"])
     study.optimize(_zdt1, n_trials=n, space=space)
