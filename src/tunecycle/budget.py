@@ -34,7 +34,7 @@ import numpy as np
 
 from tunecycle.errors import UserError
 from tunecycle.progress import format_seconds
-from tunecycle.records import Direction, FrozenTrial, TrialState
+from tunecycle.records import Direction, FrozenTrial, TrialState, best_of
 from tunecycle.space import Categorical, Float, Int, Param, ParamValue
 
 #: parameter names (the last part of a dotted name) taken as cost-driving unless told otherwise
@@ -246,13 +246,6 @@ class CostModel:
         return self.upper(low, dict(self.cost_dims), partial=True)
 
 
-def _best_complete(trials: Sequence[FrozenTrial], direction: Direction) -> FrozenTrial | None:
-    """The best feasible complete trial of a one-objective study (None: none yet)."""
-    done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None
-            and t.feasible and math.isfinite(t.value)]
-    return min(done, key=lambda t: direction.sign() * t.value, default=None)  # type: ignore[operator]
-
-
 def shrink(params: dict[str, ParamValue], dists: Mapping[str, Param], model: CostModel,
            allowance: float, is_cost: Callable[[str], bool],
            partial: bool = False) -> dict[str, ParamValue]:
@@ -415,7 +408,7 @@ class BudgetClock:
         if direction is None or left - rest >= total or left > LAST_STRETCH * self.budget.seconds:
             return None
         step = max(current.intermediate)
-        best = _best_complete(trials, direction)
+        best = best_of(trials, direction)
         mark = None if best is None else best.intermediate.get(step)
         value = current.intermediate[step]
         if mark is not None and direction.better(mark, value):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -130,6 +130,18 @@ class FrozenTrial(ReplayMixin):
     @property
     def is_finished(self) -> bool:
         return self.state.is_finished()
+
+
+def best_of(trials: Iterable[FrozenTrial], direction: Direction) -> FrozenTrial | None:
+    """The feasible complete trial with the best value in ``trials`` (the first of equals), or
+    None: what ``Study.best_trial``, the budget's last-stretch rule, the Wilcoxon pruner and
+    the report all mean by "the best trial" of one objective."""
+    best: FrozenTrial | None = None
+    for t in trials:
+        if t.state is TrialState.COMPLETE and t.value is not None and t.feasible and (
+                best is None or direction.better(t.value, best.value)):  # type: ignore[arg-type]
+            best = t
+    return best
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from tunecycle.records import (
     FrozenTrial,
     StudyInfo,
     TrialState,
+    best_of,
     check_constraints,
     check_values,
 )
@@ -228,15 +229,11 @@ class Study(OptunaStudyMixin):
                 f"study {self.name!r} has {self.n_objectives} objectives, so no single best "
                 "trial: read study.best_trials (the Pareto front)"
             )
-        best: FrozenTrial | None = None
-        infeasible = 0
-        for t in self.storage.get_trials(self.study_id):
-            if t.state is TrialState.COMPLETE and t.value is not None:
-                if not t.feasible:
-                    infeasible += 1
-                elif best is None or self.direction.better(t.value, best.value):  # type: ignore[arg-type]
-                    best = t
+        trials = self.storage.get_trials(self.study_id)
+        best = best_of(trials, self.direction)
         if best is None:
+            infeasible = sum(t.state is TrialState.COMPLETE and t.value is not None
+                             and not t.feasible for t in trials)
             if infeasible:
                 raise UserError(f"study {self.name!r} has no feasible complete trial yet "
                                 f"({infeasible} complete but infeasible)")

@@ -22,7 +22,7 @@ import math
 
 from tunecycle.protocols import History
 from tunecycle.pruners._common import Described, check_float, check_int
-from tunecycle.records import Direction, FrozenTrial, TrialState
+from tunecycle.records import Direction, FrozenTrial, best_of
 
 
 class WilcoxonPruner(Described):
@@ -67,12 +67,4 @@ class WilcoxonPruner(Described):
 
 def best_trial(history: History, trial: FrozenTrial) -> FrozenTrial | None:
     """The best complete feasible trial other than ``trial`` (the first of equals)."""
-    best: FrozenTrial | None = None
-    for t in history.trials:
-        if t.state is not TrialState.COMPLETE or t.value is None or not t.feasible:
-            continue
-        if t.number == trial.number:
-            continue
-        if best is None or history.direction.better(t.value, best.value):  # type: ignore[arg-type]
-            best = t
-    return best
+    return best_of((t for t in history.trials if t.number != trial.number), history.direction)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tunecycle.errors import UserError
-from tunecycle.records import FrozenTrial, TrialState
+from tunecycle.records import FrozenTrial, TrialState, best_of
 from tunecycle.viz import data as vd
 from tunecycle.viz import plots
 
@@ -128,7 +128,7 @@ def _summary(study: Any, trials: list[FrozenTrial], attrs: Mapping[str, Any],
     constrained = _constrained(done)
     if constrained:
         rows.append(_infeasible_row(done))
-    best = _best(done, study.direction)
+    best = best_of(done, study.direction)
     if best is not None:
         said = " (best of the feasible trials)" if constrained else ""
         rows.append(("best value", f"{best.value:.6g} (trial {best.number}){said}"))
@@ -138,17 +138,8 @@ def _summary(study: Any, trials: list[FrozenTrial], attrs: Mapping[str, Any],
     return "<h2 id=\"summary\">Summary</h2>" + _table(None, rows)
 
 
-def _best(done: list[FrozenTrial], direction: Any) -> FrozenTrial | None:
-    """The feasible trial with the best value (the first of equals), or None."""
-    best = None
-    for t in done:
-        if t.feasible and (best is None or direction.better(t.value, best.value)):
-            best = t
-    return best
-
-
 def _best_config(study: Any, done: list[FrozenTrial]) -> str:
-    best = _best(done, study.direction)
+    best = best_of(done, study.direction)
     if best is None:
         why = "no feasible complete trial yet" if done else "no complete trial yet"
         return f"<h2 id=\"best\">Best configuration</h2><p class=\"muted\">{why}</p>"
