@@ -25,7 +25,7 @@ from tunecycle.cycle.objectives import MEASURES_ATTR, Goals, measure
 from tunecycle.cycle.preprocess import make_pipeline, make_preprocessor
 from tunecycle.cycle.splits import Validation, validation_splits
 from tunecycle.errors import TrialPruned, UserError
-from tunecycle.records import FrozenTrial
+from tunecycle.records import FrozenTrial, TrialState, best_of
 from tunecycle.space import Float
 from tunecycle.trial import Trial
 
@@ -207,13 +207,14 @@ def best_to_refit(study: Any) -> FrozenTrial:
     one; when none completed (a time budget shorter than one whole trial, say) the pruned
     trial with the best value on the folds it got through, said in a warning line; when no
     trial has a value, a ``UserError`` that says why."""
-    complete = study.get_trials(states=["complete"])
-    if complete:
-        return study.best_trial
-    partial = [t for t in study.get_trials(states=["pruned"])
-               if t.value is not None and math.isfinite(t.value)]
+    trials = study.trials
+    best = best_of(trials, study.direction)
+    if best is not None:
+        return best
+    partial = [t for t in trials if t.state is TrialState.PRUNED
+               and t.value is not None and math.isfinite(t.value)]
     if not partial:
-        counts = f"{len(study.trials)} trial(s), none complete or scored on a fold"
+        counts = f"{len(trials)} trial(s), none complete or scored on a fold"
         raise UserError(f"study {study.name!r} has {counts}; give a larger time_budget or "
                         "n_trials, or see the failed trials' reasons")
     sign = -1.0 if study.direction.value == "maximize" else 1.0
