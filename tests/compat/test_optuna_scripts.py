@@ -232,7 +232,12 @@ SPECS: dict[str, Spec] = {
     ),
     "tut_20_005_user_defined_sampler": Spec(
         "the tutorial's SimulatedAnnealingSampler(BaseSampler)",
-        every(n_trials=SAME, sampler=SAME, best=at_most(0.0)),
+        # the sampler draws from an unseeded RandomState, so the best of x**2 + y is a random
+        # number with a long tail: above 0 in 4.7% of 300 runs under Optuna 5.1 (the old bound
+        # here) and 2.5% of 3,000 under tunecycle, largest 2.95; one that never leaves the
+        # neighbourhood of its first random point is above 5 about half the time (median 8),
+        # and a single random trial's value has a median of 25
+        every(n_trials=SAME, sampler=SAME, best=at_most(5.0)),
     ),
     "tut_20_006_user_defined_pruner": Spec(
         "a user-written BasePruner reading other trials' intermediate values",
