@@ -444,7 +444,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     try:
-        from tunecycle.cycle.config import load_config, run_config
+        from tunecycle.cycle.config.loading import load_config
+        from tunecycle.cycle.config.running import run_config
         from tunecycle.cycle.summary import format_result
     except ModuleNotFoundError as exc:
         raise CliError(
@@ -550,7 +551,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _with_study(cfg: Any, changes: dict[str, Any]) -> Any:
     """The config with its ``study`` section changed (command-line options win), re-checked."""
-    from tunecycle.cycle.config import parse_config
+    from tunecycle.cycle.config.loading import parse_config
 
     if not changes:
         return cfg
@@ -585,7 +586,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def _config_worker(args: argparse.Namespace, url: str | None) -> int:
     try:
-        from tunecycle.cycle.config import load_config, run_config
+        from tunecycle.cycle.config.loading import load_config
+        from tunecycle.cycle.config.running import run_config
     except ModuleNotFoundError as exc:
         raise CliError(
             f"worker --config needs the ml extra ({exc.name} is not installed): "
