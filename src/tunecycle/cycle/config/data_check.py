@@ -11,7 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tunecycle.cycle.config.sections import CycleConfig, Problem
-from tunecycle.cycle.data import SYNTHETIC, TASKS, file_suffix_problem, sklearn_set_task
+from tunecycle.cycle.data.dataset import TASKS
+from tunecycle.cycle.data.files import file_suffix_problem
+from tunecycle.cycle.data.sklearn_sets import sklearn_set_task
+from tunecycle.cycle.data.synthetic import SYNTHETIC
 from tunecycle.cycle.errors import DataError
 
 
