@@ -34,7 +34,7 @@ from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.utils.metaestimators import available_if
 
-from tunecycle.cycle.data import Dataset
+from tunecycle.cycle.data.dataset import Dataset
 from tunecycle.cycle.metrics import Metric
 from tunecycle.errors import UserError
 

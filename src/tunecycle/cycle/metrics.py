@@ -42,7 +42,7 @@ from sklearn import metrics as skm
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
-from tunecycle.cycle.data import TASKS, Task
+from tunecycle.cycle.data.dataset import TASKS, Task
 from tunecycle.cycle.errors import MetricError
 
 #: the silhouette of more rows than this is computed on a seeded sample of this many rows

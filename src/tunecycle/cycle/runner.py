@@ -39,7 +39,8 @@ from typing import Any
 
 from tunecycle.api import create_study
 from tunecycle.budget import TimeBudget
-from tunecycle.cycle.data import Dataset, load_data
+from tunecycle.cycle.data.dataset import Dataset
+from tunecycle.cycle.data.loading import load_data
 from tunecycle.cycle.ensemble import Ensemble, build_ensemble, check_ensemble, top_trials
 from tunecycle.cycle.families import (
     family_defaults,

@@ -52,6 +52,10 @@ Supported:
 
 Not supported: ``pre_dispatch`` and ``return_estimator``.  ``cv_results_`` has one more key
 than scikit-learn's, ``trial_number`` (the study's number of each row).
+
+This module holds the estimator and its ``fit``; its parts are ``search_cv_scoring`` (scorers,
+fit params), ``search_cv_trial`` (one trial's folds), ``search_cv_results`` (``cv_results_``)
+and ``search_cv_fitted`` (what a fitted search delegates to its best estimator).
 """
 
 from __future__ import annotations
@@ -59,51 +63,33 @@ from __future__ import annotations
 import numbers
 import time
 import warnings
-from collections import defaultdict
 from collections.abc import Mapping
 from copy import deepcopy
-from inspect import signature
 from typing import Any
 
 import numpy as np
-from numpy.ma import MaskedArray
-from scipy.stats import rankdata
-from sklearn import get_config
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
-from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state, get_tags
-from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
-from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, indexable
+from sklearn.utils.validation import indexable
 
 from tunecycle.api import create_study
-from tunecycle.cycle.cv_fold import fit_and_score, progress_line, warn_or_raise_failures
+from tunecycle.cycle.cv_fold import warn_or_raise_failures
+from tunecycle.cycle.search_cv_fitted import SearchCVFitted
+from tunecycle.cycle.search_cv_results import (
+    _ROW,
+    _format_results,
+    _metric_names,
+    _param_arrays,
+    _row_of,
+    _warn_non_finite,
+)
+from tunecycle.cycle.search_cv_scoring import SearchCVScoring
+from tunecycle.cycle.search_cv_trial import _Objective
 from tunecycle.cycle.space_codec import SpaceCodec
-from tunecycle.errors import TrialPruned
 
-
-def _check_refit(search: TuneSearchCV, attr: str) -> None:
-    if not search.refit:
-        raise AttributeError(
-            f"This {type(search).__name__} instance was initialized with `refit=False`. "
-            f"{attr} is available only after refitting on the best parameters. You can refit "
-            "an estimator manually using the `best_params_` attribute"
-        )
-
-
-def _estimator_has(attr: str):
-    """Delegate ``attr`` when the refitted best estimator (or, before fit, the estimator) has it."""
-
-    def check(self: TuneSearchCV) -> bool:
-        _check_refit(self, attr)
-        if hasattr(self, "best_estimator_"):
-            getattr(self.best_estimator_, attr)  # AttributeError when it lacks it
-            return True
-        getattr(self.estimator, attr)
-        return True
-
-    return check
+#: imported from here before the parts had modules of their own
+__all__ = ["TuneSearchCV", "_param_arrays"]
 
 
 def _seed(random_state: Any) -> int | None:
@@ -114,32 +100,7 @@ def _seed(random_state: Any) -> int | None:
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
-def _routing_enabled() -> bool:
-    return bool(get_config().get("enable_metadata_routing", False))
-
-
-def _accepts_sample_weight(scorer: Any) -> bool:
-    accept = getattr(scorer, "_accept_sample_weight", None)
-    if callable(accept):
-        return bool(accept())
-    try:
-        return "sample_weight" in signature(scorer).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-_ROW = "cv_scores"  # trial user attribute: the fold outcomes of one candidate
-
-
-_MULTI_REFIT = (
-    "For multi-metric scoring, the parameter refit must be set to a scorer key or a "
-    "callable to refit an estimator with the best parameter setting on the whole data "
-    "and make the best_* attributes available for that metric. If this is not needed, "
-    "refit should be set to False explicitly. {!r} was passed."
-)
-
-
-class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
+class TuneSearchCV(SearchCVScoring, SearchCVFitted, MetaEstimatorMixin, BaseEstimator):
     """Hyperparameter search with cross-validation, driven by a tunecycle study.
 
     Parameters follow ``RandomizedSearchCV`` (``n_trials`` is its ``n_iter``); see the module
@@ -204,7 +165,6 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
         tags.array_api_support = sub.array_api_support
         return tags
 
-    # -- checks ------------------------------------------------------------------------------
     def _check_args(self) -> None:
         if isinstance(self.n_trials, bool) or not isinstance(self.n_trials, numbers.Integral) \
                 or self.n_trials < 1:
@@ -221,94 +181,6 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
         if not isinstance(self.verbose, numbers.Integral) or self.verbose < 0:
             raise ValueError(f"verbose: must be a non-negative integer, got {self.verbose!r}")
 
-    def _scorers(self) -> tuple[Any, Any, list[str] | None, str]:
-        """(``scorer_``, the scorer a fold calls, the metric names (None: a callable that may
-        return several), the metric the study optimises)."""
-        scoring = self.scoring
-        raise_exc = self.error_score == "raise"
-        if scoring is None or isinstance(scoring, str):
-            scorer = check_scoring(self.estimator, scoring=scoring)
-            return scorer, scorer, ["score"], "score"
-        if callable(scoring):
-            scorer = check_scoring(self.estimator, scoring=scoring)
-            return scorer, scorer, None, "score"
-        if isinstance(scoring, (list, tuple, set)):
-            names = list(scoring)
-            if not names or not all(isinstance(n, str) for n in names) or len(set(names)) != len(names):
-                raise ValueError(
-                    f"scoring: a list of metrics must hold distinct metric names, got {scoring!r}"
-                )
-            scorers = {n: check_scoring(self.estimator, scoring=n) for n in names}
-        elif isinstance(scoring, Mapping):
-            if not scoring or not all(isinstance(k, str) for k in scoring):
-                raise ValueError(f"scoring: a dict of metrics must have str keys, got {scoring!r}")
-            scorers = {k: check_scoring(self.estimator, scoring=v) for k, v in scoring.items()}
-        else:
-            raise ValueError(
-                f"scoring: expected None, a str, a callable, a list or a dict, got {scoring!r}"
-            )
-        metric = self._refit_metric(list(scorers))
-        combined = check_scoring(self.estimator, scoring=scorers, raise_exc=raise_exc)
-        return scorers, combined, list(scorers), metric
-
-    def _refit_metric(self, names: list[str]) -> str:
-        """The metric that several metrics optimise, from ``refit``."""
-        if isinstance(self.refit, str) and self.refit in names:
-            return self.refit
-        if self.refit is False or callable(self.refit):
-            return names[0]
-        raise ValueError(_MULTI_REFIT.format(self.refit))
-
-    def _route(self, params: dict[str, Any], scorer: Any) -> tuple[dict, dict, dict]:
-        """(fit params of the estimator, score params of the scorer, split params)."""
-        if _routing_enabled():
-            routed = process_routing(self, "fit", **params)
-            return dict(routed.estimator.fit), dict(routed.scorer.score), \
-                dict(routed.splitter.split)
-        params = dict(params)
-        groups = params.pop("groups", None)
-        weights = params.get("sample_weight")
-        score_params = {}
-        if weights is not None and self._scorers_take_sample_weight(scorer):
-            score_params["sample_weight"] = weights
-        return params, score_params, {"groups": groups}
-
-    def _scorers_take_sample_weight(self, scorer: Any) -> bool:
-        name = type(self).__name__
-        if isinstance(scorer, Mapping):
-            accepted = []
-            for key, one in scorer.items():
-                accepted.append(_accepts_sample_weight(one))
-                if not accepted[-1]:
-                    warnings.warn(
-                        f"The scoring {key}={one} does not support sample_weight: its scores "
-                        f"are unweighted while {name} fits the estimator with sample_weight.",
-                        UserWarning, stacklevel=4,
-                    )
-            return any(accepted)
-        if not _accepts_sample_weight(scorer):
-            warnings.warn(
-                f"The scoring {scorer} does not support sample_weight: its scores are "
-                f"unweighted while {name} fits the estimator with sample_weight.",
-                UserWarning, stacklevel=4,
-            )
-            return False
-        return True
-
-    def get_metadata_routing(self) -> MetadataRouter:
-        """Where fit params go with metadata routing on: the estimator's ``fit``, the scorers
-        (from ``fit`` and ``score``) and the splitter's ``split``."""
-        router = MetadataRouter(owner=self)
-        router.add(estimator=self.estimator,
-                   method_mapping=MethodMapping().add(caller="fit", callee="fit"))
-        scorer = self._scorers()[1]
-        router.add(scorer=scorer, method_mapping=MethodMapping()
-                   .add(caller="score", callee="score").add(caller="fit", callee="score"))
-        router.add(splitter=self.cv,  # as given: a generator must not be consumed here
-                   method_mapping=MethodMapping().add(caller="fit", callee="split"))
-        return router
-
-    # -- fit ---------------------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None, **params: Any) -> TuneSearchCV:
         """Run the search, then (with ``refit``) fit the best configuration on all of ``X``.
 
@@ -420,250 +292,3 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
                 UserWarning, stacklevel=3,
             )
         return size, True
-
-    # -- delegation --------------------------------------------------------------------------
-    @property
-    def classes_(self) -> np.ndarray:
-        _check_refit(self, "classes_")
-        return self.best_estimator_.classes_
-
-    @property
-    def n_features_in_(self) -> int:
-        try:
-            check_is_fitted(self)
-        except Exception as exc:
-            raise AttributeError(
-                f"{type(self).__name__} object has no n_features_in_ attribute."
-            ) from exc
-        return self.best_estimator_.n_features_in_
-
-    def __getstate__(self) -> dict[str, Any]:
-        # the study holds a storage connection and locks: it is not pickled; with a durable
-        # storage reload it with tc.load_study(search.study_.name, storage)
-        state = dict(super().__getstate__())  # a copy: object's is the live __dict__
-        state.pop("study_", None)
-        return state
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "cv_results_")
-
-    def score(self, X: Any, y: Any = None, **params: Any) -> float:
-        """The score of the best estimator on the given data, by ``scorer_`` (the ``refit``
-        metric with several metrics).  ``params`` (with metadata routing on) go to the scorer."""
-        _check_refit(self, "score")
-        check_is_fitted(self)
-        if params and not _routing_enabled():
-            raise ValueError(
-                f"{type(self).__name__}.score got {sorted(params)}: passing extra keyword "
-                "arguments to score is only supported if enable_metadata_routing=True (set "
-                "it with sklearn.set_config)"
-            )
-        score_params = process_routing(self, "score", **params).scorer.score if params else {}
-        if isinstance(self.scorer_, Mapping):
-            return self.scorer_[self.refit](self.best_estimator_, X, y, **score_params)
-        value = self.scorer_(self.best_estimator_, X, y, **score_params)
-        if self.multimetric_:  # a callable that returns several metrics
-            return value[self._refit_metric_name]
-        return value
-
-    def _sk_visual_block_(self):
-        """The HTML diagram shows the best estimator once refitted, else the estimator."""
-        from sklearn.utils._repr_html.estimator import _VisualBlock
-
-        if hasattr(self, "best_estimator_"):
-            key, estimator = "best_estimator_", self.best_estimator_
-        else:
-            key, estimator = "estimator", self.estimator
-        return _VisualBlock("parallel", [estimator],
-                            names=[f"{key}: {type(estimator).__name__}"],
-                            name_details=[str(estimator)])
-
-    @available_if(_estimator_has("score_samples"))
-    def score_samples(self, X: Any) -> Any:
-        check_is_fitted(self)
-        return self.best_estimator_.score_samples(X)
-
-    @available_if(_estimator_has("predict"))
-    def predict(self, X: Any) -> Any:
-        check_is_fitted(self)
-        return self.best_estimator_.predict(X)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X: Any) -> Any:
-        check_is_fitted(self)
-        return self.best_estimator_.predict_proba(X)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X: Any) -> Any:
-        check_is_fitted(self)
-        return self.best_estimator_.predict_log_proba(X)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X: Any) -> Any:
-        check_is_fitted(self)
-        return self.best_estimator_.decision_function(X)
-
-    @available_if(_estimator_has("transform"))
-    def transform(self, X: Any) -> Any:
-        check_is_fitted(self)
-        return self.best_estimator_.transform(X)
-
-    @available_if(_estimator_has("inverse_transform"))
-    def inverse_transform(self, X: Any) -> Any:
-        check_is_fitted(self)
-        return self.best_estimator_.inverse_transform(X)
-
-
-class _Objective:
-    """One trial: the candidate's folds one after another, each outcome kept with the trial
-    (so that it reaches this process from any worker); the mean test score of ``metric``."""
-
-    def __init__(self, search: TuneSearchCV, codec: SpaceCodec, X: Any, y: Any, splits: list,
-                 fit_params: dict, score_params: dict, scorer: Any, names: list[str],
-                 metric: str, first: int, n_candidates: int):
-        self.search, self.codec, self.X, self.y, self.splits = search, codec, X, y, splits
-        self.fit_params, self.score_params, self.scorer = fit_params, score_params, scorer
-        self.names, self.metric, self.first, self.n_candidates = names, metric, first, n_candidates
-
-    def __call__(self, trial: Any) -> float:
-        params = self.codec.decode(trial.params)
-        outcomes: list[dict[str, Any] | None] = [None] * len(self.splits)
-        try:
-            return self._folds(trial, params, outcomes)
-        finally:
-            trial.set_user_attr(_ROW, outcomes)
-
-    def _metric_of(self, scores: Mapping[str, float]) -> str:
-        if self.metric in scores:
-            return self.metric
-        refit = self.search.refit
-        if isinstance(refit, str) and refit in scores:
-            return refit
-        return next(iter(scores))
-
-    def _folds(self, trial: Any, params: dict[str, Any], outcomes: list) -> float:
-        search, n_splits = self.search, len(self.splits)
-        candidate = trial.number - self.first
-        values: list[float] = []
-        for k, (train, test) in enumerate(self.splits):
-            estimator = clone(search.estimator).set_params(**clone(params, safe=False))
-            if search.verbose > 1:
-                print(progress_line(k, n_splits, candidate, self.n_candidates, params, None,
-                                    search.verbose))
-            outcome = fit_and_score(
-                estimator, self.X, self.y, train, test, fit_params=self.fit_params,
-                score_params=self.score_params, scorer=self.scorer, names=self.names,
-                return_train=search.return_train_score, error_score=search.error_score,
-            )
-            outcomes[k] = outcome
-            if search.verbose > 1:
-                print(progress_line(k, n_splits, candidate, self.n_candidates, params, outcome,
-                                    search.verbose))
-            if outcome["status"] == "ok":
-                values.append(outcome["test"][self._metric_of(outcome["test"])])
-            else:
-                values.append(float(search.error_score))
-            running = float(np.mean(values))
-            if k < n_splits - 1 and np.isfinite(running):
-                trial.report(running, k)
-                if trial.should_prune():
-                    raise TrialPruned(f"pruned after fold {k}")
-        return float(np.mean(values))
-
-
-def _metric_names(folds: list[dict[str, Any]], known: list[str] | None) -> list[str]:
-    """The metrics of the search: the scorers' names, or those a callable returned."""
-    if known is not None:
-        return known
-    for fold in folds:
-        if fold["status"] == "ok":
-            return list(fold["test"])
-    return ["score"]
-
-
-def _row_of(trial: Any, codec: SpaceCodec, names: list[str], n_splits: int,
-            error_score: Any) -> dict[str, Any]:
-    """One candidate's row of ``cv_results_`` from the fold outcomes its trial recorded:
-    a failed fold scores ``error_score``, a fold that did not run (pruned) nan."""
-    outcomes = trial.user_attrs[_ROW]
-    row: dict[str, Any] = {"number": trial.number, "params": codec.decode(trial.params)}
-    for key in ("fit_time", "score_time"):
-        row[key] = np.array([np.nan if o is None else o[key] for o in outcomes], dtype=float)
-    for part in ("test", "train"):
-        for name in names:
-            row[f"{part}_{name}"] = np.array(
-                [np.nan if o is None else (o[part].get(name, np.nan) if o["status"] == "ok"
-                                           else error_score) for o in outcomes],
-                dtype=float,
-            )
-    return row
-
-
-def _warn_non_finite(results: dict[str, Any], names: list[str], train: bool,
-                     ran: np.ndarray) -> None:
-    """scikit-learn's warning when a candidate that ran every fold has a non-finite mean."""
-    for part in ("test", "train") if train else ("test",):
-        for name in names:
-            means = results[f"mean_{part}_{name}"]
-            if not np.isfinite(means[ran]).all():
-                warnings.warn(
-                    f"One or more of the {part} scores are non-finite: {means}",
-                    category=UserWarning, stacklevel=3,
-                )
-
-
-def _format_results(
-    rows: list[dict[str, Any]], names: list[str], n_splits: int, train: bool
-) -> dict[str, Any]:
-    """``cv_results_`` as scikit-learn's searches build it, one row per trial of this fit."""
-    results: dict[str, Any] = {}
-
-    def store(key: str, splits: bool = False, rank: bool = False) -> None:
-        array = np.array([r[key] for r in rows], dtype=np.float64).reshape(len(rows), n_splits)
-        if splits:
-            for k in range(n_splits):
-                results[f"split{k}_{key}"] = array[:, k]
-        means = array.mean(axis=1)
-        results[f"mean_{key}"] = means
-        results[f"std_{key}"] = np.sqrt(((array - means[:, None]) ** 2).mean(axis=1))
-        if rank:
-            if np.isnan(means).all():
-                ranks = np.ones(len(means), dtype=np.int32)
-            else:  # nan (failed or pruned) ties with the worst
-                filled = np.where(np.isnan(means), np.nanmin(means) - 1, means)
-                ranks = rankdata(-filled, method="min").astype(np.int32)
-            results[f"rank_{key}"] = ranks
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        store("fit_time")
-        store("score_time")
-        candidate_params = [r["params"] for r in rows]
-        for key, masked in _param_arrays(candidate_params):
-            results[key] = masked
-        results["params"] = candidate_params
-        for name in names:
-            store(f"test_{name}", splits=True, rank=True)
-            if train:
-                store(f"train_{name}", splits=True)
-    results["trial_number"] = np.array([r["number"] for r in rows], dtype=np.int64)
-    return results
-
-
-def _param_arrays(candidate_params: list[dict[str, Any]]):
-    n = len(candidate_params)
-    by_param: dict[str, dict[int, Any]] = defaultdict(dict)
-    for i, params in enumerate(candidate_params):
-        for name, value in params.items():
-            by_param[f"param_{name}"][i] = value
-    for key, values in by_param.items():
-        try:
-            arr = np.array(list(values.values()))
-        except ValueError:
-            dtype = np.dtype(object)
-        else:
-            dtype = arr.dtype if arr.dtype.kind != "U" and arr.ndim == 1 else np.dtype(object)
-        masked = MaskedArray(np.empty(n, dtype=dtype), mask=True)
-        for i, value in values.items():
-            masked[i] = value
-        yield key, masked

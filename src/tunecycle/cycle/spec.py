@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tunecycle.budget import parse_budget
-from tunecycle.cycle.data import TASKS
+from tunecycle.cycle.data.dataset import TASKS
 from tunecycle.cycle.ensemble import check_ensemble
 from tunecycle.cycle.objectives import FRONT_SIZE
 from tunecycle.cycle.splits import Validation

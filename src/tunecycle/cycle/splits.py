@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
-from tunecycle.cycle.data import Dataset
+from tunecycle.cycle.data.dataset import Dataset
 from tunecycle.cycle.errors import DataError
 
 Seed = int | np.random.Generator

@@ -17,7 +17,7 @@ from typing import Any
 
 from sklearn.base import clone
 
-from tunecycle.cycle.data import Dataset
+from tunecycle.cycle.data.dataset import Dataset
 from tunecycle.cycle.errors import DataError
 from tunecycle.cycle.families import Family, Fold, FoldFit, build_estimator, get_family
 from tunecycle.cycle.metrics import Metric, get_metric, metric_names

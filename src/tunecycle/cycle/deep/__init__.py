@@ -12,7 +12,10 @@ are the cycle's own.
 | ``spaces`` | the default spaces, defaults, the reasons for each range, and the checks of a configuration that run before any training | no |
 | ``netconfig`` | ``NetConfig`` and ``resolve``: a trial's params as a checked configuration | no |
 | ``nets`` | the ``torch.nn`` networks built from a configuration, and image augmentation | yes |
-| ``estimator`` | ``NetClassifier`` / ``NetRegressor``: the training loop (optimisers, losses, L1, schedules, early stopping, per-epoch monitoring, mixed precision, transfer learning) and saving | yes |
+| ``estimator`` | ``NetClassifier`` / ``NetRegressor``: ``fit`` (building the network, transfer learning), pickling and the code-free saved form, checkpoints | yes |
+| ``training`` | ``NetTraining``, the estimators' base: the training loop (optimisers, losses, L1, schedules, early stopping, per-epoch monitoring, mixed precision) and the batched forward pass | yes |
+| ``device`` | ``pick_device``: ``"auto"``, ``$TUNECYCLE_DEVICE``, forked workers and CUDA | yes |
+| ``shapes`` | the input shape of a network from the data's width | no |
 
 Importing this package (or ``spaces``) does not import torch; ``pip install 'tunecycle[torch]'``
 is needed only to build or load a network.

@@ -31,12 +31,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from tunecycle.cycle.data import TASKS
+from tunecycle.cycle.data.dataset import TASKS
 from tunecycle.errors import SpaceError, UserError
 from tunecycle.space import Param, ParamValue, Space
 
 if TYPE_CHECKING:
-    from tunecycle.cycle.data import Dataset
+    from tunecycle.cycle.data.dataset import Dataset
     from tunecycle.cycle.persist import SavedFiles
 
 MODEL_KEY = "model"  # the top-level choice of a multi-family space

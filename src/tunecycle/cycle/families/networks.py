@@ -32,7 +32,7 @@ from tunecycle.errors import UserError
 from tunecycle.space import Categorical, Int, Param
 
 if TYPE_CHECKING:
-    from tunecycle.cycle.data import Dataset
+    from tunecycle.cycle.data.dataset import Dataset
     from tunecycle.cycle.persist import SavedFiles
 
 #: the trial attribute that holds, per validation fold, the epochs a network needed
