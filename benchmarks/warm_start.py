@@ -312,7 +312,15 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", default=None, help="problem names")
     ap.add_argument("--trials", nargs="*", default=[], metavar="SAMPLER=N",
                     help="fewer trials for a sampler, e.g. auto=20 (default 50)")
+    ap.add_argument("--explore-every", type=int, default=None, metavar="K",
+                    help="TPE's warm-start exploration: every K-th trial quasi-random while "
+                    "the study has fewer own trials than its start-up (0: none; default: "
+                    "tunecycle's own)")
     args = ap.parse_args()
+    if args.explore_every is not None:
+        from tunecycle.samplers import observe
+
+        observe.PRIOR_EXPLORE_EVERY = args.explore_every
     TRIALS.update({k: int(v) for k, v in (a.split("=") for a in args.trials)})
     warnings.filterwarnings("ignore")
     from threadpoolctl import threadpool_limits
@@ -330,6 +338,7 @@ def main() -> None:
         print(f"<!-- {p.name}: {time.time() - t:.0f} s -->", flush=True)
     print(f"\nmachine: {platform.processor() or platform.machine()}, python "
           f"{platform.python_version()}; {args.seeds} seeds; half life {half_lives}; "
+          f"explore every {'default' if args.explore_every is None else args.explore_every}; "
           f"trials {TRIALS or 50}; "
           f"{time.time() - t0:.0f} s in all\n")
     for half in halves:

@@ -153,6 +153,11 @@ def with_prior(obs: Observations, space: Space, history: History,
     return replace(obs, prior=rows) if rows.n else obs
 
 
+#: in a warm-started study with fewer than ``n_startup`` own trials, every how many trials one
+#: takes its quasi-random point whatever the prior says (0: none); see :func:`in_startup`
+PRIOR_EXPLORE_EVERY = 2
+
+
 def in_startup(obs: Observations, n_startup: int, number: int) -> bool:
     """Whether trial ``number`` takes a quasi-random start-up point: while fewer than
     ``n_startup`` trials (own and prior together) have a value; and, in a warm-started study
@@ -161,7 +166,9 @@ def in_startup(obs: Observations, n_startup: int, number: int) -> bool:
     in its corner)."""
     if obs.n_finished + n_prior(obs) < n_startup:
         return True
-    return obs.prior is not None and obs.n_finished < n_startup and number % 2 == 1
+    every = PRIOR_EXPLORE_EVERY
+    return (obs.prior is not None and obs.n_finished < n_startup and every > 0
+            and number % every == every - 1)
 
 
 def n_prior(obs: Observations) -> int:
