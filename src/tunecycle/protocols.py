@@ -106,7 +106,25 @@ class Sampler(OptunaSamplerMethods, ABC):
     constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None
 
     def __init__(self, seed: int | None = None):
-        self.seed = seed
+        self._seed = seed
+
+    @property
+    def seed(self) -> int | None:
+        """The seed of every draw (None: fresh entropy).  ``create_study(seed=...)`` and a
+        resumed study's stored seed may set it after construction: setting it also seeds
+        the samplers this one delegates to (``parts``), so nothing derived from the seed in
+        ``__init__`` goes stale."""
+        return self._seed
+
+    @seed.setter
+    def seed(self, value: int | None) -> None:
+        self._seed = value
+        for part in self.parts():
+            part.seed = value
+
+    def parts(self) -> Sequence[Sampler]:
+        """The samplers this one delegates to and shares its seed with (none by default)."""
+        return ()
 
     def attach(self, study: Any) -> None:
         """Called by each ``Study`` made with this sampler.  Built-in samplers read only the

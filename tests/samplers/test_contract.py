@@ -83,6 +83,30 @@ def test_seeded_runs_repeat(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_a_seed_given_later_is_the_seed_given_at_construction(name, tmp_path):
+    """``create_study(seed=...)`` seeds an instance made without one, and a resumed study
+    seeds it from the store: both must propose what the instance seeded at construction does,
+    through the start-up and the model's trials alike."""
+    space = {"x": tc.Float(-3, 3), "n": tc.Int(1, 64, log=True), "c": tc.Categorical(["a", "b"])}
+    cls = tc.samplers.sampler_class(name)
+
+    def objective(t):
+        return (t.params["x"] - 1) ** 2 + math.log(t.params["n"]) + (t.params["c"] == "b")
+
+    def run(sampler, seed=None, storage=None, n=14):
+        study = tc.create_study(sampler=sampler, seed=seed, storage=storage, study_name="s",
+                                load_if_exists=True)
+        study.optimize(objective, n_trials=n, space=space)
+        return [dict(t.params) for t in study.trials]
+
+    expected = run(cls(seed=11))
+    assert run(cls(), seed=11) == expected
+    url = f"sqlite:///{tmp_path / 'resumed.db'}"
+    run(cls(), seed=11, storage=url, n=7)
+    assert run(cls(), storage=url, n=7) == expected  # the study's stored seed
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_history_with_failed_pruned_and_running_trials(name):
     space = {"x": tc.Float(0, 1), "y": tc.Float(0, 1)}
     study = tc.create_study(sampler=name, seed=0)

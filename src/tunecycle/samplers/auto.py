@@ -92,7 +92,6 @@ class AutoSampler(Sampler):
             return self._choose_several(n_complete)
         known = n_complete + (len(history.prior.mapped(space)) if history.prior else 0)
         if known < self.n_startup and choose_level(history.trials, self.n_startup) is None:
-            self._qmc.seed = self.seed  # create_study may have set the seed after __init__
             return self._qmc
         if _gp_friendly(space, self.gp_max_dims) and n_complete < self.gp_max_trials:
             return self._gp_sampler()
@@ -100,14 +99,15 @@ class AutoSampler(Sampler):
 
     def _choose_several(self, n_complete: int) -> Sampler:
         if n_complete < self.n_startup:
-            self._qmc.seed = self.seed
             return self._qmc
         if n_complete < self.mo_tpe_max_trials:
             return self._tpe_sampler()
         if self._nsga2 is None:
             self._nsga2 = NSGAIISampler(self.seed)
-        self._nsga2.seed = self.seed
         return self._nsga2
+
+    def parts(self) -> Sequence[Sampler]:
+        return [s for s in (self._qmc, self._gp, self._tpe, self._nsga2) if s is not None]
 
     def propose(
         self, space: Space, history: History, contexts: Sequence[TrialContext]
@@ -127,13 +127,13 @@ class AutoSampler(Sampler):
     def _gp_sampler(self) -> GPSampler:
         if self._gp is None:
             self._gp = GPSampler(self.seed, n_startup=self.n_startup, noisy=self.noisy)
-        self._gp.seed, self._gp.noisy = self.seed, self.noisy
+        self._gp.noisy = self.noisy
         return self._gp
 
     def _tpe_sampler(self) -> TPESampler:
         if self._tpe is None:
             self._tpe = TPESampler(self.seed, n_startup=self.n_startup, noisy=self.noisy)
-        self._tpe.seed, self._tpe.noisy = self.seed, self.noisy
+        self._tpe.noisy = self.noisy
         return self._tpe
 
 

@@ -103,10 +103,12 @@ class NSGAIISampler(Sampler):
         self._cache: dict[int, tuple[tuple, _Population]] = {}
 
     # -- the Sampler contract -----------------------------------------------------------------
+    def parts(self) -> Sequence[Sampler]:
+        return (self._qmc,)
+
     def propose(
         self, space: Space, history: History, contexts: Sequence[TrialContext]
     ) -> list[dict[str, ParamValue]]:
-        self._qmc.seed = self.seed  # create_study may have set the seed after __init__
         out = []
         for ctx in contexts:
             pop = self.parents(history, ctx.number // self.population_size)

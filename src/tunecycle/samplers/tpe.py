@@ -294,6 +294,9 @@ class TPESampler(Sampler):
         self._taken = _TakenKeys()  # finished trials' configuration keys (discrete spaces)
 
     # -- the Sampler contract -----------------------------------------------------------------
+    def parts(self) -> Sequence[Sampler]:
+        return (self._startup,)
+
     def propose(
         self, space: Space, history: History, contexts: Sequence[TrialContext]
     ) -> list[dict[str, ParamValue]]:
@@ -305,7 +308,6 @@ class TPESampler(Sampler):
         if several or obs.violation.any():
             obs = replace(obs, loss=self._order(obs, several))
         out: list[dict[str, ParamValue]] = []
-        self._startup.seed = self.seed  # create_study may have set the seed after __init__
         taken = self._taken.of(space, history) if _dedupes(space, self.noisy) else None
         liars: list[np.ndarray] = []
         for ctx in contexts:
