@@ -91,3 +91,15 @@ def test_a_continuous_space_is_never_full_and_is_not_enumerated():
     assert not taken.full
     assert taken.draw(np.random.default_rng(0), tries=0) is None
     assert taken.draw(np.random.default_rng(0), tries=0, or_first=True) is None
+
+
+def test_a_copied_log_starts_empty_and_still_works():
+    import copy
+    import pickle
+
+    study = tc.create_study(sampler="random", seed=3)
+    study.optimize(lambda t: 0.0, n_trials=4, space=SMALL)
+    log = TakenLog()
+    log.of(SMALL, study.history())
+    for twin in (pickle.loads(pickle.dumps(log)), copy.deepcopy(log)):
+        assert twin.of(SMALL, study.history()).keys == _from_scratch(SMALL, study.trials)

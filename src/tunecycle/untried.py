@@ -104,6 +104,12 @@ class TakenLog:
         self._cache: dict[str, _Prefix] = {}
         self._lock = threading.Lock()  # a study's workers may ask at once
 
+    def __getstate__(self) -> dict[str, Any]:  # a cache: a copy starts empty
+        return {"max_spaces": self._max_spaces}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["max_spaces"])  # type: ignore[misc]
+
     def of(self, space: Space, history: History, *, running_only: bool = False) -> Taken:
         """The configurations taken by ``history``'s trials (only the running and waiting
         ones with ``running_only``), as a new set the caller may add to."""
