@@ -256,38 +256,6 @@ def test_stable_argsort_is_numpys_stable_sort(values):
     assert stable_argsort(a).tolist() == np.argsort(a, kind="stable").tolist()
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.integers(0, 2**32 - 1))
-def test_taken_keys_kept_between_asks_equal_a_from_scratch_computation(seed):
-    """A history that grows, with running trials finishing later and trials whose values do not
-    fit the space: the kept keys are always those computed afresh."""
-    from tunecycle.records import TrialState
-    from tunecycle.samplers.tpe import _TakenKeys
-
-    rng = np.random.default_rng(seed)
-    space = tc.Space({"a": tc.Int(0, 3), "b": tc.Categorical(["x", "y"])})
-    study = tc.create_study(sampler="random", seed=seed)
-    keys, running = _TakenKeys(), []
-    for _ in range(25):
-        r = rng.random()
-        if r < 0.15:  # a value outside the space
-            study.enqueue_trial({"a": 7, "b": "x"})
-            t = study.ask({"a": tc.Int(0, 9), "b": tc.Categorical(["x", "y"])})
-        else:
-            t = study.ask(space)
-        if rng.random() < 0.3:
-            running.append(t)
-        else:
-            study.tell(t, float(rng.random()), state=TrialState.FAIL if r > 0.9 else None)
-        if running and rng.random() < 0.3:
-            study.tell(running.pop(0), 1.0)
-        history = study.history()
-        expected = {space.config_key(t.params) for t in history.trials
-                    if all(d.name in t.params and d.param.contains(t.params[d.name])
-                           for d in space.dims)}
-        assert keys.of(space, history) == expected
-
-
 def test_once_every_configuration_was_tried_the_model_picks_the_repeat():
     """A discrete space whose every configuration was tried -- here a define-by-run
     categorical outside the joint space, modelled alone -- is proposed from the model, not at
