@@ -83,8 +83,7 @@ def test_drawing_walks_every_untried_configuration_once_then_gives_up():
             taken.add(params)
             seen.append(space.config_key(params))
         assert len(seen) == len(set(seen)) == space.n_configs
-        assert taken.draw(rng) is None
-        assert taken.draw(rng, or_first=True) in taken
+        assert taken.draw(rng) is None and taken.from_grid(rng) is None
 
 
 def test_a_continuous_space_is_never_full_and_is_not_enumerated():
@@ -93,7 +92,17 @@ def test_a_continuous_space_is_never_full_and_is_not_enumerated():
     taken.add({"x": 0.5, "n": 0})
     assert not taken.full
     assert taken.draw(np.random.default_rng(0), tries=0) is None
-    assert taken.draw(np.random.default_rng(0), tries=0, or_first=True) is None
+    assert taken.draw(np.random.default_rng(0), tries=1) is not None
+
+
+def test_picking_from_the_grid_is_uniform_over_the_untaken_configurations():
+    taken, rng = Taken(SMALL), np.random.default_rng(5)
+    for a in range(4):
+        taken.add({"a": a, "b": "x"})
+    picks = [taken.from_grid(rng) for _ in range(400)]
+    assert {p["b"] for p in picks} == {"y"}
+    counts = np.bincount([p["a"] for p in picks], minlength=4)
+    assert counts.min() > 60  # each of the 4 left about 100 times
 
 
 def test_a_copied_log_starts_empty_and_still_works():

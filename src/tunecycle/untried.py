@@ -72,27 +72,24 @@ class Taken:
         n = self.space.n_configs
         return n is not None and len(self.keys) >= n
 
-    def draw(
-        self, rng: np.random.Generator, tries: int = 64, *, or_first: bool = False
-    ) -> dict[str, ParamValue] | None:
+    def draw(self, rng: np.random.Generator, tries: int = 64) -> dict[str, ParamValue] | None:
         """An untried configuration: the first of ``tries`` uniform random draws that is not
-        taken, else (a space of at most ``GRID_LIMIT`` configurations) one picked at random
-        from the untaken part of the grid.  None when nothing untried was found, or with
-        ``or_first`` the first random draw."""
+        taken, else :meth:`from_grid`.  None when nothing untried was found."""
         space = self.space
-        first: dict[str, ParamValue] | None = None
         for _ in range(tries):
             params = space.from_unit(rng.random(len(space)))
-            if first is None:
-                first = params
             if space.config_key(params) not in self.keys:
                 return params
-        n = space.n_configs
-        if n is not None and n <= GRID_LIMIT:
-            free = [p for p in space.grid() if space.config_key(p) not in self.keys]
-            if free:
-                return free[int(rng.integers(len(free)))]
-        return first if or_first else None
+        return self.from_grid(rng)
+
+    def from_grid(self, rng: np.random.Generator) -> dict[str, ParamValue] | None:
+        """One of the untaken configurations of a space of at most ``GRID_LIMIT`` of them,
+        picked at random (None: none left, or the space is continuous or too large)."""
+        n = self.space.n_configs
+        if n is None or n > GRID_LIMIT:
+            return None
+        free = [p for p in self.space.grid() if self.space.config_key(p) not in self.keys]
+        return free[int(rng.integers(len(free)))] if free else None
 
 
 class TakenLog:
