@@ -630,25 +630,16 @@ def _log_int(param: Param) -> tuple[float, float]:
     return math.nan, math.nan
 
 
-def _log_int_values(u: np.ndarray, low: Any, high: Any) -> tuple[np.ndarray, Any, Any]:
-    """The integers that unit coordinates ``u`` of a log-scaled Int in [low, high] decode to
-    (as ``Int.from_unit`` does), and the log scale's ends."""
-    a, b = np.log(low - 0.5), np.log(high + 0.5)
-    return np.clip(np.rint(np.exp(a + u * (b - a))), low, high), a, b
-
-
 def _bin_edges(x: np.ndarray, bins: np.ndarray, log_ints: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray]:
     """Unit-cube edges of the bin that each point of ``x`` (m, k) falls in, per dim: one of
-    ``bins`` equal-width bins, or where ``bins`` is 0 an integer's bin on a log scale (between
-    its half-integer neighbours; ``log_ints`` rows hold low and high)."""
+    ``bins`` equal-width bins, or where ``bins`` is 0 a log-scaled integer's cell
+    (``Int.cell_edges``; ``log_ints`` rows hold its low and high)."""
     half = 0.5 / np.maximum(bins, 1)
     lo, hi = x - half, x + half
-    log = bins == 0
-    if log.any():
-        v, a, b = _log_int_values(x[:, log], log_ints[log, 0], log_ints[log, 1])
-        lo[:, log] = (np.log(v - 0.5) - a) / (b - a)
-        hi[:, log] = (np.log(v + 0.5) - a) / (b - a)
+    for k in np.flatnonzero((bins == 0) & ~np.isnan(log_ints[:, 0])):
+        param = Int(int(log_ints[k, 0]), int(log_ints[k, 1]), log=True)
+        lo[:, k], hi[:, k] = param.cell_edges(x[:, k])
     return lo, hi
 
 
