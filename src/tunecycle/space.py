@@ -688,7 +688,7 @@ class Space:
         """
         out: dict[str, Any] = {}
         for d in self.dims:
-            if d.name in params and self.is_active(d, out):
+            if d.name in params and (not d.condition or self.is_active(d, out)):
                 out[d.name] = _canonical(d.param, params[d.name])
         return json.dumps(out, sort_keys=True, default=str)
 
@@ -748,8 +748,20 @@ class Space:
 
 def _canonical(param: Param, value: Any) -> Any:
     """``value`` as ``param``'s type holds it, when it is one of its values (else unchanged)."""
+    kind = type(value)
+    if kind is float and isinstance(param, Float):  # the usual cases, quickly
+        return value
+    if kind is int and isinstance(param, Int):
+        return value
     if isinstance(param, Categorical):
-        return param.choices[param.index(value)] if param.contains(value) else value
+        if kind in _SCALARS:
+            for c in param.choices:  # the choice itself, when given as it is
+                if type(c) is kind and c == value:
+                    return c
+        try:
+            return param.choices[param.index(value)]
+        except SpaceError:
+            return value
     if not _is_number(value):
         return value
     if isinstance(param, Int):
