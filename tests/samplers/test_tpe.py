@@ -3,6 +3,8 @@ vectorised densities and the caches kept between asks against direct computation
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -275,3 +277,24 @@ def test_once_every_configuration_was_tried_the_model_picks_the_repeat():
         late += [t.params["c"] for t in study.trials[-20:] if "c" in t.params]
     # seen: 34 of 42; drawn at random once all three were tried (as before): 20 of 52
     assert len(late) >= 30 and late.count("good") >= 0.65 * len(late)
+
+
+def test_a_discrete_space_with_a_log_integer_gets_no_repeats_from_tpe_itself():
+    """TPE's own candidate search skips tried configurations in a wholly discrete space with a
+    log-scaled integer too (it used to count such a space as having no configurations and
+    leave every repeat to the study, which replaced it at random)."""
+    from tunecycle.protocols import TrialContext, trial_rng
+
+    space = tc.Space({"n": tc.Int(1, 32, log=True), "c": tc.Categorical(["a", "b"]),
+                      "k": tc.Int(0, 4)})
+    study = tc.create_study(sampler="random", seed=1)
+    study.optimize(lambda t: math.log(t.params["n"]) + t.params["k"]
+                   + (t.params["c"] == "b"), n_trials=30, space=space)
+    history = study.history()
+    tried = {space.config_key(t.params) for t in history.trials}
+    sampler = TPESampler(seed=2)
+    contexts = [TrialContext(n, trial_rng(2, n)) for n in range(30, 40)]
+    proposals = sampler.propose(space, history, contexts)
+    keys = [space.config_key(p) for p in proposals]
+    assert not tried & set(keys)
+    assert len(set(keys)) == len(keys)

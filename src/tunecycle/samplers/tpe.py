@@ -408,11 +408,8 @@ class TPESampler(Sampler):
     ) -> dict[str, ParamValue]:
         """The best of the good mixture's candidates by density ratio (``model``: joint, or
         with several objectives per dim, see ``_propose_per_dim``)."""
-        # every configuration was tried: a repeat is unavoidable, TPE picks it.  (As before the
-        # shared repeat service: a log-scaled Int counted as no configurations, which turns
-        # TPE's own repeat avoidance off in such spaces; the study's guard replaces repeats.)
-        if taken is not None and (taken.full or any(not d.param.equal_cells for d in space.dims)):
-            taken = None
+        if taken is not None and taken.full:
+            taken = None  # every configuration was tried: a repeat is unavoidable, TPE picks it
         good_rows, bad_rows, n_bad_complete, good_w = self._split(rows)
         if good_w is not None and self.mo_weights == "equal":
             good_w = None
