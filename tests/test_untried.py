@@ -16,9 +16,8 @@ CONDITIONAL = tc.Space({"k": tc.Int(0, 1), "m": tc.Categorical(
     {"a": {"i": tc.Int(1, 3)}, "b": {"j": tc.Int(1, 8, log=True)}, "c": {}})})
 
 
-def _from_scratch(space, trials, failed=True):
-    keys = (taken_key(space, t.params) for t in trials
-            if t.params and (failed or t.state is not TrialState.FAILED))
+def _from_scratch(space, trials):
+    keys = (taken_key(space, t.params) for t in trials if t.params)
     return {k for k in keys if k is not None}
 
 
@@ -49,8 +48,6 @@ def test_the_kept_keys_equal_a_from_scratch_computation(seed, space):
         assert log.of(space, history).keys == _from_scratch(space, history.trials)
         assert log.of(space, history, running_only=True).keys == _from_scratch(
             space, history.running)
-        assert log.of(space, history, failed=False).keys == _from_scratch(
-            space, history.trials, failed=False)
         assert len(log.of(space, history)) <= space.n_configs
 
 

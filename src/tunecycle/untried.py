@@ -4,10 +4,10 @@ not.
 Two configurations are the same when their :meth:`Space.config_key` is equal (the active
 dims' values as their types hold them).  A trial has *taken* its configuration when its params
 are a configuration of the space (every active dim present and in range); which trials count
-is the caller's choice: every such trial, whatever its state (complete, pruned, failed,
-running or waiting: a deterministic objective evaluated twice teaches nothing), the default;
-for a noisy objective only the running and waiting ones (two workers should not start the same
-point at once); or every one but the failed ones (CMA-ES, as it always did).
+is the caller's choice between two: every such trial, whatever its state (complete, pruned,
+failed, running or waiting: a deterministic objective evaluated twice teaches nothing), or for
+a noisy objective only the running and waiting ones (two workers should not start the same
+point at once).
 
 Every sampler that avoids repeats (grid, TPE, GP, CMA-ES) and the study's own guard for
 wholly discrete spaces ask :class:`TakenLog` for a :class:`Taken` set, check and add their
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from tunecycle.protocols import History
-from tunecycle.records import FrozenTrial, TrialState
+from tunecycle.records import FrozenTrial
 from tunecycle.space import ParamValue, Space
 
 #: a space with more configurations than this is not enumerated to find an untried one
@@ -107,18 +107,16 @@ class TakenLog:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["max_spaces"])  # type: ignore[misc]
 
-    def of(self, space: Space, history: History, *, running_only: bool = False,
-           failed: bool = True) -> Taken:
+    def of(self, space: Space, history: History, *, running_only: bool = False) -> Taken:
         """The configurations taken by ``history``'s trials (only the running and waiting
-        ones with ``running_only``; without the failed ones with ``failed=False``), as a new
-        set the caller may add to."""
+        ones with ``running_only``), as a new set the caller may add to."""
         if running_only:
             return Taken(space, _keys(space, history.running))
         with self._lock:
-            return self._of(space, history, failed)
+            return self._of(space, history)
 
-    def _of(self, space: Space, history: History, failed: bool) -> Taken:
-        name = space.to_json() + ("" if failed else "|no failed")
+    def _of(self, space: Space, history: History) -> Taken:
+        name = space.to_json()
         prefix = self._cache.pop(name, None)
         if prefix is None:
             prefix = _Prefix()
@@ -133,12 +131,12 @@ class TakenLog:
         i = prefix.length
         while i < len(trials) and trials[i].is_finished:
             key = taken_key(space, trials[i].params)
-            if key is not None and (failed or trials[i].state is not TrialState.FAILED):
+            if key is not None:
                 prefix.keys.add(key)
             prefix.length, prefix.last = i + 1, _mark(trials[i])
             i += 1
         taken = Taken(space, prefix.keys)
-        taken.keys.update(_keys(space, trials[i:], failed))
+        taken.keys.update(_keys(space, trials[i:]))
         return taken
 
 
@@ -154,9 +152,8 @@ def _mark(t: FrozenTrial) -> tuple[Any, ...]:
     return t.trial_id, t.number, t.state, repr(sorted(t.params.items()))
 
 
-def _keys(space: Space, trials: Iterable[FrozenTrial], failed: bool = True) -> set[str]:
-    keys = (taken_key(space, t.params) for t in trials
-            if t.params and (failed or t.state is not TrialState.FAILED))
+def _keys(space: Space, trials: Iterable[FrozenTrial]) -> set[str]:
+    keys = (taken_key(space, t.params) for t in trials if t.params)
     return {k for k in keys if k is not None}
 
 

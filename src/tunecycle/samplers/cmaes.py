@@ -292,7 +292,7 @@ class CmaEsSampler(Sampler):
             if plan.rest is not None
             else [{} for _ in contexts]
         )
-        taken = self._taken.of(space, history, failed=False) if plan.all_discrete else None
+        taken = self._taken.of(space, history) if plan.all_discrete else None
         out = []
         for rng, other in zip(rngs, rest):
             tries = _DEDUPE_TRIES if taken is not None else 1
