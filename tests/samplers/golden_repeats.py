@@ -1,6 +1,6 @@
 """Seeded runs in wholly discrete spaces (where repeat avoidance decides proposals) of every
-sampler that avoids repeats, recorded before the space's geometry and the one "untried
-configuration" service replaced each sampler's own (``data/repeats_golden.json``).  Some
+sampler that avoids repeats (``data/repeats_golden.json``; see ``test_golden_repeats.py``
+for when each run was recorded).  Some
 trials fail and some are asked in batches, so failed, running and same-batch configurations
 all count.  Run this module to re-record (only when a change of proposals is intended)."""
 

@@ -1,7 +1,10 @@
 """Proposals in wholly discrete spaces, where repeat avoidance decides them, are the ones
 recorded before the space's geometry and the shared "untried configuration" service
 (``tunecycle.untried``) replaced each sampler's own code (``golden_repeats.py`` recorded
-them).  Every value is discrete, so they must match exactly, the GP's included."""
+them), which left them all unchanged.  Two intended changes re-recorded some since: TPE
+avoids repeats itself in a space with a log-scaled integer (``tpe-wide``), and CMA-ES counts
+failed trials as taken (``cmaes-*``).  Every value is discrete, so they must match exactly,
+the GP's included."""
 
 from __future__ import annotations
 

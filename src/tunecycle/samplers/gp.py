@@ -45,8 +45,9 @@ How a proposal is made:
 - **No repeats.**  A configuration that a trial already has (complete, pruned, failed or
   running) is not proposed again, nor twice in one batch; with ``noisy=True`` only running
   trials and the batch count (the shared rule of :mod:`tunecycle.untried`: the same
-  configuration is the same ``Space.config_key`` of the decoded point).  The best untaken candidate wins, then a random untaken
-  configuration, then (a discrete space whose grid is used up) any.  This matters in wholly
+  configuration is the same ``Space.config_key`` of the decoded point).  The best untaken
+  candidate wins, then a random untaken configuration, then (a discrete space whose grid is
+  used up) any.  This matters in wholly
   discrete spaces, and in continuous ones where the optimum sits in a corner.
 
 - **Multi-fidelity** (``multi_fidelity=True``, the default).  While fewer than the start-up
