@@ -6,6 +6,7 @@ import json
 import math
 from collections import Counter
 
+import numpy as np
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -411,3 +412,77 @@ def test_from_text_and_from_file_errors(tmp_path):
     assert str(missing) in str(info.value) and "No such file" in str(info.value)
     with pytest.raises(SpaceError, match="search space file"):
         Space.from_file(tmp_path)
+
+
+# -- geometry: cells, snapping, configuration counts and keys ---------------------------------
+
+@pytest.mark.parametrize("param, cells", [
+    (Int(0, 10, step=2), 6),
+    (Int(1, 64, log=True), 64),
+    (Int(3, 3), 1),
+    (Float(0, 1, step=0.25), 5),
+    (Float(2.5, 2.5), 1),
+    (Float(0, 1), None),
+    (Float(1e-3, 1.0, log=True), None),
+    (Categorical(["a", "b", "c"]), 3),
+])
+def test_cell_counts_are_the_number_of_values(param, cells):
+    assert param.n_cells == cells
+    if cells is not None:
+        values = {json.dumps(param.from_unit(u)) for u in [i / 997 for i in range(998)]}
+        assert len(values) == cells
+        assert len(param.grid()) == cells
+
+
+DISCRETE = [Int(0, 10, step=2), Int(1, 64, log=True), Int(5, 300, log=True),
+            Float(-1, 1, step=0.5), Categorical([1, 1.0, True, "x"]), Float(3, 3)]
+
+
+@pytest.mark.parametrize("param", DISCRETE)
+def test_snapping_lands_on_the_cell_centre_that_decodes_to_the_same_value(param):
+    us = [i / 331 for i in range(332)]
+    for u in us:
+        centre = param.snap(u)
+        assert param.from_unit(centre) == param.from_unit(u)
+        assert centre == pytest.approx(param.to_unit(param.from_unit(u)), abs=1e-12)
+        assert param.snap(centre) == pytest.approx(centre, abs=1e-12)  # idempotent
+        lo, hi = (float(e[0]) for e in param.cell_edges(np.array([centre])))
+        assert lo < centre < hi
+        assert hi - lo == pytest.approx(param.cell_width(u), rel=1e-9)
+    column = param.snap_column(np.array(us))
+    assert np.allclose(column, [param.snap(u) for u in us], rtol=0, atol=1e-12)
+
+
+def test_cells_tile_the_unit_interval():
+    for param in DISCRETE:
+        centres = np.array(sorted({param.to_unit(v) for v in param.grid()}))
+        lo, hi = param.cell_edges(centres)
+        assert lo[0] == pytest.approx(0.0, abs=1e-12) and hi[-1] == pytest.approx(1.0, abs=1e-12)
+        assert np.allclose(lo[1:], hi[:-1], atol=1e-12)
+    assert Int(1, 8, log=True).equal_cells is False and Int(1, 8).equal_cells is True
+    assert Float(0, 1).equal_cells is False and Float(0, 1).snap(0.3) == 0.3
+
+
+def test_a_space_counts_its_configurations_branch_by_branch():
+    assert Space({"a": Int(0, 3), "b": Categorical(["x", "y"])}).n_configs == 8
+    conditional = Space({"k": Int(0, 2), "m": Categorical(
+        {"a": {"i": Int(1, 4)}, "b": {"j": Int(1, 8, log=True)}, "c": {}})})
+    assert conditional.n_configs == 3 * (4 + 8 + 1) == len(conditional.grid())
+    assert Space({"a": Int(0, 3), "x": Float(0, 1)}).n_configs is None
+
+
+def test_equal_configurations_have_equal_keys():
+    space = Space({"x": Float(0, 2), "n": Int(1, 5), "c": Categorical([1, 1.0, True]),
+                   "m": Categorical({"svm": {"C": Float(1, 10)}, "knn": {}})})
+    base = {"x": 1.0, "n": 2, "c": 1, "m": "knn"}
+    k = space.config_key(base)
+    assert space.config_key({"x": 1, "n": 2.0, "c": 1, "m": "knn"}) == k  # 1 vs 1.0 by type
+    assert space.config_key({"x": np.float64(1.0), "n": np.int64(2), "c": 1, "m": "knn"}) == k
+    assert space.config_key({**base, "svm.C": 3.0}) == k  # inactive: ignored
+    assert space.config_key({**base, "other": 5}) == k  # not in the space: ignored
+    assert space.config_key({**base, "c": 1.0}) != k  # another choice
+    assert space.config_key({**base, "c": True}) != k
+    assert space.config_key({**base, "x": 1.5}) != k
+    svm = {**base, "m": "svm", "svm.C": 3.0}
+    assert space.config_key(svm) != k
+    assert space.config_key({**svm, "svm.C": 3}) == space.config_key(svm)

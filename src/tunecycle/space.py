@@ -14,8 +14,12 @@ choices extend the path), so ``params == {"model": "svm", "svm.C": 2.5}``.
 
 Every type validates itself on construction and raises :class:`~tunecycle.errors.SpaceError`
 (a ``ValueError``) naming the parameter and the problem.  Every type maps values to and from the
-unit interval; samplers work in that unit cube.  This module knows nothing of studies, storage or
-samplers.
+unit interval; samplers work in that unit cube.  The space owns that cube's geometry: how many
+cells (values) a discrete parameter has (``Param.n_cells``), snapping a unit value to its
+cell's centre (``Param.snap``, ``Param.snap_column``), cell widths and edges, how many
+configurations a space has (``Space.n_configs``) and the one identity of a configuration
+(``Space.config_key``), which every repeat check uses (:mod:`tunecycle.untried`).  This module
+knows nothing of studies, storage or samplers.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
+
+import numpy as np
 
 from tunecycle.errors import SpaceError
 
@@ -93,6 +99,47 @@ class Param:
     def is_discrete(self) -> bool:
         raise NotImplementedError
 
+    # -- geometry: the cells of the unit interval ---------------------------------------------
+    # A discrete parameter cuts [0, 1] into one cell per value; ``from_unit`` decodes every
+    # point of a cell to its value and ``to_unit`` encodes the value to the cell's centre.
+    # The cells are of equal width except for a log-scaled ``Int``, whose value ``v`` owns
+    # log(v - 0.5) .. log(v + 0.5) on the log scale between ``low - 0.5`` and ``high + 0.5``.
+    # Samplers use these, never their own copy of the arithmetic.
+
+    @property
+    def n_cells(self) -> int | None:
+        """How many values (cells of the unit interval) the parameter has; None: continuous."""
+        raise NotImplementedError
+
+    @property
+    def equal_cells(self) -> bool:
+        """Whether the parameter is discrete with cells of equal width (``1 / n_cells``)."""
+        return self.n_cells is not None
+
+    def snap(self, u: float) -> float:
+        """The centre of the cell of ``u`` (in [0, 1]): ``to_unit(from_unit(u))``; a continuous
+        parameter's ``u`` is returned as it is."""
+        return float(self.snap_column(np.array([u], dtype=float))[0])
+
+    def snap_column(self, u: np.ndarray) -> np.ndarray:
+        """:meth:`snap` over an array of unit values (a new array; as given when continuous)."""
+        n = self.n_cells
+        if n is None:
+            return u
+        return (np.minimum(np.floor(u * n), n - 1) + 0.5) / n
+
+    def cell_width(self, u: float) -> float:
+        """The width in [0, 1] of the cell of ``u`` (0.0 for a continuous parameter)."""
+        n = self.n_cells
+        return 0.0 if n is None else 1.0 / n
+
+    def cell_edges(self, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The unit-interval edges (lower, upper) of the cells whose centres are given (a
+        continuous parameter's "cell" is the point itself)."""
+        n = self.n_cells
+        half = 0.0 if n is None else 0.5 / n
+        return centres - half, centres + half
+
     def named(self, name: str) -> Param:
         """The same parameter carrying ``name`` (used in error messages)."""
         if self.name == name:
@@ -140,9 +187,16 @@ class Float(Param):
                 )
 
     @property
+    def n_cells(self) -> int | None:
+        if self.step is not None:
+            return int(round((self.high - self.low) / self.step)) + 1
+        return 1 if self.low == self.high else None
+
+    @property
     def _n_points(self) -> int:
-        assert self.step is not None
-        return int(round((self.high - self.low) / self.step)) + 1
+        n = self.n_cells
+        assert self.step is not None and n is not None
+        return n
 
     def _point(self, i: int) -> float:
         assert self.step is not None
@@ -254,24 +308,55 @@ class Int(Param):
             raise SpaceError(f"{label}: step ({step}) does not divide the range {low}..{high}")
 
     @property
-    def _n_points(self) -> int:
+    def n_cells(self) -> int:
         return (self.high - self.low) // self.step + 1
+
+    @property
+    def equal_cells(self) -> bool:
+        return not self.log
+
+    @property
+    def log_scale(self) -> tuple[float, float]:
+        """The ends of a log-scaled integer's unit interval: ``log(low - 0.5)``,
+        ``log(high + 0.5)`` (each value owns the half-integers around it)."""
+        return math.log(self.low - 0.5), math.log(self.high + 0.5)
+
+    def snap_column(self, u: np.ndarray) -> np.ndarray:
+        if not self.log:
+            return super().snap_column(u)
+        lo, hi = self.log_scale
+        v = np.clip(np.rint(np.exp(lo + u * (hi - lo))), self.low, self.high)
+        return (np.log(v) - lo) / (hi - lo)
+
+    def cell_width(self, u: float) -> float:
+        if not self.log:
+            return super().cell_width(u)
+        v = self.from_unit(u)
+        lo, hi = self.log_scale
+        return (math.log(v + 0.5) - math.log(v - 0.5)) / (hi - lo)
+
+    def cell_edges(self, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if not self.log:
+            return super().cell_edges(centres)
+        lo, hi = self.log_scale
+        v = np.clip(np.rint(np.exp(lo + centres * (hi - lo))), self.low, self.high)
+        return (np.log(v - 0.5) - lo) / (hi - lo), (np.log(v + 0.5) - lo) / (hi - lo)
 
     def to_unit(self, value: Any) -> float:
         v = int(value)
         if self.log:
-            lo, hi = math.log(self.low - 0.5), math.log(self.high + 0.5)
+            lo, hi = self.log_scale
             return (math.log(v) - lo) / (hi - lo)
-        n = self._n_points
+        n = self.n_cells
         i = min(max((v - self.low) // self.step, 0), n - 1)
         return (i + 0.5) / n
 
     def from_unit(self, u: float) -> int:
         u = min(max(float(u), 0.0), 1.0)
         if self.log:
-            lo, hi = math.log(self.low - 0.5), math.log(self.high + 0.5)
+            lo, hi = self.log_scale
             return min(max(int(round(math.exp(lo + u * (hi - lo)))), self.low), self.high)
-        n = self._n_points
+        n = self.n_cells
         return self.low + min(int(u * n), n - 1) * self.step
 
     def contains(self, value: Any) -> bool:
@@ -381,6 +466,10 @@ class Categorical(Param):
         raise SpaceError(
             f"{_label('Categorical', self.name)}: {value!r} is not one of {list(self.choices)!r}"
         )
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.choices)
 
     def to_unit(self, value: Any) -> float:
         return (self.index(value) + 0.5) / len(self.choices)
@@ -582,11 +671,26 @@ class Space:
             out[dim.name] = dim.param.named(dim.name).normalize(params[dim.name])
         return out
 
+    @property
+    def n_configs(self) -> int | None:
+        """How many configurations the space has (conditional branches counted apart), or
+        None when a dim is continuous."""
+        return _count(self._top)
+
     def config_key(self, params: Mapping[str, Any]) -> str:
-        """The identity of a configuration over this space's dims (other keys ignored): equal
-        keys mean the same configuration was tried."""
-        return json.dumps({d.name: params[d.name] for d in self.dims if d.name in params},
-                          sort_keys=True, default=str)
+        """The one identity of a configuration: equal keys mean the same configuration.
+
+        Only the active dims count (keys of other names, and values of dims that the
+        configuration's own choices make inactive, are ignored), each value as its type holds
+        it: a ``Float`` of ``1`` is ``1.0``, an ``Int`` of ``2.0`` is ``2``, a numpy scalar is
+        its Python value, and a categorical value is its choice (so ``True`` and ``1`` stay
+        apart, as they are apart as choices).  Not stored anywhere: only compared.
+        """
+        out: dict[str, Any] = {}
+        for d in self.dims:
+            if d.name in params and (not d.condition or self.is_active(d, out)):
+                out[d.name] = _canonical(d.param, params[d.name])
+        return json.dumps(out, sort_keys=True, default=str)
 
     def grid(
         self, values: Mapping[str, Sequence[Any]] | None = None
@@ -640,6 +744,47 @@ class Space:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict())
+
+
+def _canonical(param: Param, value: Any) -> Any:
+    """``value`` as ``param``'s type holds it, when it is one of its values (else unchanged)."""
+    kind = type(value)
+    if kind is float and isinstance(param, Float):  # the usual cases, quickly
+        return value
+    if kind is int and isinstance(param, Int):
+        return value
+    if isinstance(param, Categorical):
+        if kind in _SCALARS:
+            for c in param.choices:  # the choice itself, when given as it is
+                if type(c) is kind and c == value:
+                    return c
+        try:
+            return param.choices[param.index(value)]
+        except SpaceError:
+            return value
+    if not _is_number(value):
+        return value
+    if isinstance(param, Int):
+        return int(value) if float(value).is_integer() else float(value)
+    return float(value)
+
+
+def _count(params: Mapping[str, Param]) -> int | None:
+    """How many configurations a (sub-)space of top-level params has; None if continuous."""
+    total = 1
+    for p in params.values():
+        if isinstance(p, Categorical) and p.branches:
+            subs = {_choice_key(c): sub for c, sub in p.branches}
+            counts = [_count(subs[_choice_key(c)]._top) if _choice_key(c) in subs else 1
+                      for c in p.choices]
+            if any(c is None for c in counts):
+                return None
+            total *= sum(c for c in counts if c is not None)
+        elif p.n_cells is None:
+            return None
+        else:
+            total *= p.n_cells
+    return total
 
 
 def _flatten(

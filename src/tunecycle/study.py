@@ -49,6 +49,7 @@ from tunecycle.records import (
 from tunecycle.space import Float, Int, Param, ParamValue, Space, as_space
 from tunecycle.storage.base import Storage, current_owner
 from tunecycle.trial import Trial, evaluate, flush, mark_ended, take_pending
+from tunecycle.untried import Taken, TakenLog
 from tunecycle.warmstart import Prior
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ class Study(OptunaStudyMixin):
         self._info = info
         self.sampler = sampler
         self.pruner = pruner or NopPruner()
+        self._taken = TakenLog()  # configurations tried, for the no-repeats guard
         sampler.attach(self)
         self.pruner.attach(self)
         self.heartbeat_interval = float(heartbeat_interval)
@@ -424,7 +426,8 @@ class Study(OptunaStudyMixin):
             proposals = [self._afford(space, history, p, records[i], contexts[i])
                          for p, i in zip(proposals, fresh)]
         if space.is_discrete and not self.sampler.noisy:
-            proposals = _without_repeats(space, proposals, history, [contexts[i] for i in fresh])
+            taken = self._taken.of(space, history)
+            proposals = _without_repeats(taken, proposals, [contexts[i] for i in fresh])
         by_index = dict(zip(fresh, proposals))
         trials = []
         for i, (rec, ctx) in enumerate(zip(records, contexts)):
@@ -841,35 +844,18 @@ class Study(OptunaStudyMixin):
 
 
 def _without_repeats(
-    space: Space, proposals: list[dict], history: History, contexts: Sequence[TrialContext]
+    taken: Taken, proposals: list[dict], contexts: Sequence[TrialContext]
 ) -> list[dict]:
-    """In a wholly discrete space, replace proposals that repeat an existing trial's
-    configuration with an untaken one (random draws first, then the enumerated grid).  Once
-    every configuration is taken, repeats are allowed: the sampler's choice stands."""
-    taken = {space.config_key(t.params) for t in history.trials if t.params}
+    """In a wholly discrete space, replace proposals that repeat a trial's configuration (or
+    an earlier one of the batch) with an untried one (``Taken.draw``).  Once every
+    configuration is taken, repeats are allowed: the sampler's choice stands."""
     out = []
     for params, ctx in zip(proposals, contexts):
-        key = space.config_key(params)
-        if key in taken:
-            params = _untaken(space, taken, ctx.rng) or params
-            key = space.config_key(params)
-        taken.add(key)
+        if params in taken:
+            params = taken.draw(ctx.rng) or params
+        taken.add(params)
         out.append(params)
     return out
-
-
-def _untaken(space: Space, taken: set[str], rng: Any) -> dict | None:
-    for _ in range(64):
-        params = space.from_unit(rng.random(len(space)))
-        if space.config_key(params) not in taken:
-            return params
-    try:
-        free = [p for p in space.grid() if space.config_key(p) not in taken]
-    except SearchSpaceExhausted:
-        return None
-    except UserError:  # a grid too large to enumerate: keep the sampler's choice
-        return None
-    return free[int(rng.integers(len(free)))] if free else None
 
 
 def _check_limit(name: str, value: int | None) -> None:

@@ -340,3 +340,27 @@ def test_description_is_json_safe_and_rebuilds_the_sampler():
     assert desc["name"] == "cmaes" and desc["fallback"]["name"] == "random"
     again = CmaEsSampler.from_description(desc)
     assert again.describe() == sampler.describe()
+
+
+def test_a_failed_trials_configuration_is_not_proposed_again():
+    """In a space whose numeric dims are all discrete, a failed trial's configuration counts
+    as taken (the one repeat rule of ``tunecycle.untried``), as a complete one's does."""
+    space = tc.Space({"a": tc.Int(0, 6), "b": tc.Int(0, 6)})
+    rows, number = [], 0
+    for a in range(7):  # every configuration once: the centre's neighbours failed
+        for b in range(7):
+            near = abs(a - 3) + abs(b - 3) <= 1
+            rows.append(FrozenTrial(
+                trial_id=100 + number, number=number,
+                state=TrialState.FAILED if near else TrialState.COMPLETE,
+                value=None if near else float((a - 3) ** 2 + (b - 3) ** 2),
+                params={"a": a, "b": b},
+                distributions={d.name: d.param for d in space.dims}))
+            number += 1
+    keep = [r for r in rows if r.state is TrialState.FAILED or (r.number * 7) % 3 == 0]
+    history = History.of(keep)
+    failed = {space.config_key(r.params) for r in keep if r.state is TrialState.FAILED}
+    sampler = CmaEsSampler(seed=0, n_startup=5, fallback=RandomSampler())
+    contexts = [TrialContext(n, trial_rng(0, n)) for n in range(100, 130)]
+    proposals = sampler.propose(space, history, contexts)
+    assert not failed & {space.config_key(p) for p in proposals}

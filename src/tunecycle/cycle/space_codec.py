@@ -65,11 +65,7 @@ def _distinct_scalars(choices: list[Any]) -> bool:
 
 
 def _numeric_size(p: Float | Int) -> int | None:
-    if isinstance(p, Int):
-        return int(p._n_points)
-    if p.low == p.high:
-        return 1
-    return int(p._n_points) if p.step is not None else None
+    return p.n_cells
 
 
 def _scipy_entry(field: str, dist: Any) -> _Entry:

@@ -89,6 +89,7 @@ from tunecycle.errors import UserError
 from tunecycle.protocols import History, Sampler, TrialContext
 from tunecycle.records import TrialState
 from tunecycle.space import Float, Int, Param, ParamValue, Space
+from tunecycle.untried import TakenLog
 from tunecycle.warmstart import Prior
 
 _TOL_X = 1e-11  # restart when every continuous dim's spread is below this (unit cube)
@@ -188,7 +189,6 @@ class _Plan:
     rest: Space | None  # the part the fallback proposes (None: nothing left)
     discrete: np.ndarray  # (n,) bool
     all_discrete: bool
-    all_names: tuple[str, ...]  # every dim of the space, for duplicate checks
 
 
 @dataclass(frozen=True)
@@ -200,7 +200,6 @@ class _Entry:
     x: np.ndarray
     loss: float  # +inf for pruned
     complete: bool
-    key: tuple[Any, ...] | None  # the whole configuration, for duplicate checks
 
 
 class _Cache:
@@ -273,6 +272,7 @@ class CmaEsSampler(Sampler):
         self._lock = threading.Lock()
         self._plans: dict[str, _Plan] = {}
         self._cache: _Cache | None = None
+        self._taken = TakenLog()  # configurations tried (spaces whose numeric dims are discrete)
 
     # -- the Sampler contract -----------------------------------------------------------------
     def propose(
@@ -283,7 +283,6 @@ class CmaEsSampler(Sampler):
         with self._lock:
             plan = self._plan(space)
             state = self._replay(plan, history) if plan.numeric else None
-            cache = self._cache
         if state is None:  # no numeric dim, or still starting up
             return self.fallback.propose(space, history, contexts)
         # take CMA-ES's generators first, so the fallback's use of ctx.rng cannot shift them
@@ -293,17 +292,17 @@ class CmaEsSampler(Sampler):
             if plan.rest is not None
             else [{} for _ in contexts]
         )
-        taken = self._taken(plan, space, history, cache) if plan.all_discrete else None
+        taken = self._taken.of(space, history) if plan.all_discrete else None
         out = []
         for rng, other in zip(rngs, rest):
             tries = _DEDUPE_TRIES if taken is not None else 1
             for attempt in range(tries):
                 u = self._sample(state, rng, 1.5**attempt)
                 params = self._merge(plan, space, u, other)
-                if taken is None or _key(space, params) not in taken:
+                if taken is None or params not in taken:
                     break
             if taken is not None:
-                taken.add(_key(space, params))
+                taken.add(params)
             out.append(params)
         return out
 
@@ -412,7 +411,6 @@ class CmaEsSampler(Sampler):
             rest=rest,
             discrete=discrete,
             all_discrete=bool(discrete.all()) and len(params) > 0,
-            all_names=tuple(space.names),
         )
         if len(self._plans) > 16:
             self._plans.clear()
@@ -438,21 +436,6 @@ class CmaEsSampler(Sampler):
         x = state.mean + widen * state.sigma * (state.B @ (state.D * z))
         return _reflect(x)
 
-    def _taken(
-        self, plan: _Plan, space: Space, history: History, cache: _Cache | None
-    ) -> set[tuple[Any, ...]]:
-        """Configurations already finished or running, for a space whose numeric dims are all
-        discrete (elsewhere a repeat has probability zero)."""
-        taken: set[tuple[Any, ...]] = set()
-        entries = cache.entries if cache is not None else {}
-        for t in history.trials:
-            e = entries.get(t.trial_id)
-            if e is not None and e.key is not None:
-                taken.add(e.key)
-            elif t.params and t.state is not TrialState.FAILED:
-                taken.add(_key(space, t.params))
-        return taken
-
     # -- replaying the history ----------------------------------------------------------------
     @staticmethod
     def _entry(plan: _Plan, t: Any, sign: float) -> _Entry | None:
@@ -471,8 +454,7 @@ class CmaEsSampler(Sampler):
                 return None
             x[i] = p.to_unit(v)
         np.clip(x, 0.0, 1.0, out=x)
-        key = tuple(t.params.get(d) for d in plan.all_names) if plan.all_discrete else None
-        return _Entry(t.number, t.trial_id, x, loss, complete, key)
+        return _Entry(t.number, t.trial_id, x, loss, complete)
 
     def _replay(self, plan: _Plan, history: History) -> _State | None:
         """The distribution after every complete generation of the history (None in start-up)."""
@@ -631,7 +613,7 @@ class CmaEsSampler(Sampler):
         if plan.discrete.any():
             z = NormalDist().inv_cdf(1 - s.alpha_margin / 2)
             for i in np.flatnonzero(plan.discrete):
-                floor = _cell_width(plan.params[i], float(st.mean[i])) / (2 * z)
+                floor = plan.params[i].cell_width(float(st.mean[i])) / (2 * z)
                 var = floor * floor / (st.sigma * st.sigma)
                 if st.C[i, i] < var:
                     st.C[i, i] = var
@@ -728,22 +710,6 @@ def _reflect(x: np.ndarray) -> np.ndarray:
     """Mirror a point into [0, 1] in every coordinate (period 2)."""
     r = np.mod(np.abs(x), 2.0)
     return np.where(r > 1.0, 2.0 - r, r)
-
-
-def _cell_width(param: Param, u: float) -> float:
-    """The width, in the unit interval, of the cell of the discrete value that ``u`` decodes to."""
-    if isinstance(param, Int) and param.log:
-        v = param.from_unit(u)
-        lo, hi = math.log(param.low - 0.5), math.log(param.high + 0.5)
-        return (math.log(v + 0.5) - math.log(v - 0.5)) / (hi - lo)
-    if isinstance(param, Int):
-        return 1.0 / ((param.high - param.low) // param.step + 1)
-    assert isinstance(param, Float) and param.step is not None
-    return 1.0 / (int(round((param.high - param.low) / param.step)) + 1)
-
-
-def _key(space: Space, params: Any) -> tuple[Any, ...]:
-    return tuple(params.get(name) for name in space.names)
 
 
 __all__ = ["CmaEsSampler"]

@@ -44,8 +44,10 @@ How a proposal is made:
   radius is halved until one is.  A lone proposal with nothing running is untouched.
 - **No repeats.**  A configuration that a trial already has (complete, pruned, failed or
   running) is not proposed again, nor twice in one batch; with ``noisy=True`` only running
-  trials and the batch count.  The best untaken candidate wins, then a random untaken
-  configuration, then (a discrete space whose grid is used up) any.  This matters in wholly
+  trials and the batch count (the shared rule of :mod:`tunecycle.untried`: the same
+  configuration is the same ``Space.config_key`` of the decoded point).  The best untaken
+  candidate wins, then a random untaken configuration, then (a discrete space whose grid is
+  used up) any.  This matters in wholly
   discrete spaces, and in continuous ones where the optimum sits in a corner.
 
 - **Multi-fidelity** (``multi_fidelity=True``, the default).  While fewer than the start-up
@@ -93,12 +95,12 @@ from typing import Any
 import numpy as np
 
 from tunecycle.compat.samplers import GP_ARGS, optuna_options
-from tunecycle.errors import SpaceError
 from tunecycle.protocols import History, Sampler, TrialContext
 from tunecycle.samplers.fidelity import RowCache, observations_at
 from tunecycle.samplers.observe import Observations, Observer, encode, n_prior
 from tunecycle.samplers.qmc import QMCSampler
-from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
+from tunecycle.space import Categorical, Int, Param, ParamValue, Space
+from tunecycle.untried import Taken, TakenLog
 
 _JITTER = 1e-8
 _NOISE_MIN = 1e-6
@@ -129,17 +131,12 @@ class _DimCode:
 
 def _dim_code(param: Param, col: int, conds: tuple[tuple[int, int], ...]) -> _DimCode:
     if isinstance(param, Categorical):
-        return _DimCode("cat", len(param.choices), col, conds=conds)
+        return _DimCode("cat", param.n_cells, col, conds=conds)
     if isinstance(param, Int) and param.log:
-        lo, hi = math.log(param.low - 0.5), math.log(param.high + 0.5)
+        lo, hi = param.log_scale
         return _DimCode("logint", 0, col, lo, hi, param.low, param.high, conds)
-    if isinstance(param, Int):
-        return _DimCode("bins", (param.high - param.low) // param.step + 1, col, conds=conds)
-    assert isinstance(param, Float)
-    if param.low == param.high:
-        return _DimCode("bins", 1, col, conds=conds)
-    if param.step is not None:
-        n = int(round((param.high - param.low) / param.step)) + 1
+    n = param.n_cells
+    if n is not None:
         return _DimCode("bins", n, col, conds=conds)
     return _DimCode("cont", 0, col, conds=conds)
 
@@ -159,6 +156,7 @@ class _Encoder:
             codes.append(code)
             col += code.n if code.kind == "cat" else 1
         self.codes = codes
+        self.params = [dim.param for dim in space.dims]
         self.width = col
         self.continuous = [i for i, c in enumerate(codes) if c.kind == "cont"]
 
@@ -168,11 +166,8 @@ class _Encoder:
         missing = np.isnan(u)
         out = np.clip(np.where(missing, 0.5, u), 0.0, 1.0)
         for j, c in enumerate(self.codes):
-            if c.kind in ("bins", "cat"):
-                out[:, j] = (_bin(out[:, j], c.n) + 0.5) / c.n
-            elif c.kind == "logint":
-                v = np.clip(np.round(np.exp(c.lo + out[:, j] * (c.hi - c.lo))), c.low, c.high)
-                out[:, j] = (np.log(v) - c.lo) / (c.hi - c.lo)
+            if c.kind != "cont":  # the space's cells
+                out[:, j] = self.params[j].snap_column(out[:, j])
         active = ~missing
         for j, c in enumerate(self.codes):
             for parent, choice in c.conds:
@@ -202,8 +197,9 @@ def _bin(x: np.ndarray, n: int) -> np.ndarray:
     return np.minimum(np.floor(x * n), n - 1).astype(int)
 
 
-def _key(row: np.ndarray) -> bytes:
-    return np.where(np.isnan(row), -1.0, np.round(row, 9)).tobytes()
+def _decode(space: Space, row: np.ndarray) -> dict[str, ParamValue]:
+    """The configuration a snapped row proposes (what ``Taken`` compares)."""
+    return space.from_unit(np.nan_to_num(row, nan=0.5))
 
 
 # -- outputs -------------------------------------------------------------------------------
@@ -519,6 +515,7 @@ class GPSampler(Sampler):
         self.n_candidates = int(n_candidates)
         self.multi_fidelity = bool(multi_fidelity)
         self._observer = Observer()
+        self._tried = TakenLog()  # configurations not to propose again (see "No repeats")
         self._rows = RowCache()  # finished trials' encodings for the multi-fidelity model
         self._qmc: QMCSampler | None = None
         self._warm: tuple[str, np.ndarray] | None = None  # (space key, last fitted theta)
@@ -541,7 +538,7 @@ class GPSampler(Sampler):
             return [{} for _ in contexts]
         obs = self._observer.observe(space, history)
         enc = _Encoder(space)
-        taken = self._taken(space, history)
+        taken = self._tried.of(space, history, running_only=self.noisy)
         startup = self.n_startup if self.n_startup is not None else min(10, 2 * len(space) + 2)
         if self.multi_fidelity and obs.n < startup:
             at_level = observations_at(space, history, startup, self._rows)
@@ -563,9 +560,9 @@ class GPSampler(Sampler):
             else:
                 u = self._best_point(enc, obs, gp, taken, ctx.rng,
                                      np.vstack(avoid) if avoid else None)
-            if _key(u) in taken:
+            if _decode(space, u) in taken:
                 u = _random_untaken(space, enc, taken, ctx.rng)
-            taken.add(_key(u))
+            taken.add(_decode(space, u))
             if gp is not None and len(contexts) > 1:  # the rest of the batch avoids it
                 gp = _believe(gp, enc.features(u[None, :]), lie)
                 avoid.append(u[None, :])
@@ -595,13 +592,6 @@ class GPSampler(Sampler):
         params = self._qmc.propose(space, history, [ctx])[0]
         return encode(space, params)
 
-    def _taken(self, space: Space, history: History) -> set[bytes]:
-        """Configurations not to propose: those of running trials and, unless the objective
-        is noisy, of every trial (evaluating a deterministic objective twice teaches
-        nothing)."""
-        trials = history.running if self.noisy else history.trials
-        return {_key(encode(space, dict(t.params))) for t in trials if t.params}
-
     def _fit(self, space: Space, enc: _Encoder, obs: Observations, rng: np.random.Generator) -> _GP:
         x = enc.features(enc.snap(obs.x))
         y = transform_losses(obs.loss)
@@ -622,7 +612,7 @@ class GPSampler(Sampler):
         enc: _Encoder,
         obs: Observations,
         gp: _GP,
-        taken: set[bytes],
+        taken: Taken,
         rng: np.random.Generator,
         avoid: np.ndarray | None = None,
     ) -> np.ndarray:
@@ -642,7 +632,7 @@ class GPSampler(Sampler):
             return u[order[0]] if len(order) else u[0]  # all taken: the caller falls back
         refined = [_refine(enc, gp, u[i], acq[i], best) for i in top]
         for point, _ in sorted(refined, key=lambda r: -r[1]):
-            if _key(point) in taken:  # a climb can end on a trial, e.g. in a corner
+            if _decode(taken.space, point) in taken:  # a climb can end on a trial
                 continue
             if avoid is None or _distances(point[None, :], avoid)[0] >= radius:
                 return point
@@ -721,12 +711,12 @@ def _apart(u: np.ndarray, avoid: np.ndarray) -> tuple[np.ndarray, float]:
     return np.ones(len(u), dtype=bool), 0.0
 
 
-def _first_untaken(u: np.ndarray, order: np.ndarray, taken: set[bytes], k: int) -> list[int]:
+def _first_untaken(u: np.ndarray, order: np.ndarray, taken: Taken, k: int) -> list[int]:
     """Indices of the first ``k`` distinct rows of ``u``, in ``order``, that are not taken."""
     picked, seen = [], set()
     for i in order:
-        key = _key(u[i])
-        if key not in taken and key not in seen:
+        key = taken.key(_decode(taken.space, u[i]))
+        if key not in taken.keys and key not in seen:
             seen.add(key)
             picked.append(int(i))
             if len(picked) == k:
@@ -777,21 +767,12 @@ def _refine(
 
 
 def _random_untaken(
-    space: Space, enc: _Encoder, taken: set[bytes], rng: np.random.Generator
+    space: Space, enc: _Encoder, taken: Taken, rng: np.random.Generator
 ) -> np.ndarray:
     """A random configuration no trial has; any random one when the grid is used up."""
     u = enc.snap(rng.random((256, len(space))))
     for row in u:
-        if _key(row) not in taken:
+        if _decode(space, row) not in taken:
             return row
-    if not space.is_discrete:
-        return u[0]
-    sizes = [c.n if c.kind != "logint" else c.high - c.low + 1 for c in enc.codes]
-    if math.prod(sizes) > 100_000:  # too large to list: the random draws were unlucky
-        return u[0]
-    try:
-        grid = space.grid()
-    except SpaceError:
-        return u[0]
-    free = [r for r in (encode(space, p) for p in grid) if _key(r) not in taken]
-    return free[int(rng.integers(len(free)))] if free else u[0]
+    params = taken.from_grid(rng)
+    return u[0] if params is None else encode(space, params)

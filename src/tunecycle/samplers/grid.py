@@ -17,6 +17,7 @@ from tunecycle.errors import SearchSpaceExhausted, SpaceError
 from tunecycle.protocols import History, Sampler, TrialContext
 from tunecycle.records import FrozenTrial
 from tunecycle.space import Categorical, Param, ParamValue, Space
+from tunecycle.untried import TakenLog
 
 
 class GridSampler(Sampler):
@@ -48,6 +49,7 @@ class GridSampler(Sampler):
             Space({k: Categorical(v) for k, v in self.values.items()}) if self.values else None
         )
         self._cache: tuple[Space, int | None, list[dict[str, ParamValue]]] | None = None
+        self._taken = TakenLog()
 
     def _grid(self, space: Space) -> list[dict[str, ParamValue]]:
         if self._cache is not None and self._cache[:2] == (space, self.seed):
@@ -73,8 +75,8 @@ class GridSampler(Sampler):
     def _untaken(
         self, space: Space, history: History
     ) -> tuple[list[dict[str, ParamValue]], tuple[FrozenTrial, ...]]:
-        taken = {_key(space, t.params) for t in history.trials}
-        points = [p for p in self._grid(space) if _key(space, p) not in taken]
+        taken = self._taken.of(space, history)
+        points = [p for p in self._grid(space) if p not in taken]
         return points, history.trials
 
     def joint_space(self, history: History) -> Space | None:
@@ -96,9 +98,7 @@ class GridSampler(Sampler):
                 raise SearchSpaceExhausted("the grid is exhausted")
             # trials started before this one whose params are not known yet will take the
             # first untaken points: skip past them
-            ahead = sum(
-                1 for t in trials if t.number < ctx.number and _key(space, t.params) is None
-            )
+            ahead = sum(1 for t in trials if t.number < ctx.number and _unknown(space, t.params))
             out.append(untaken.pop(min(ahead, len(untaken) - 1)))
         return out
 
@@ -117,8 +117,6 @@ class GridSampler(Sampler):
         }
 
 
-def _key(space: Space, params: Mapping[str, Any]) -> str | None:
-    """The grid point a trial's params fall on, or None when it has no params for the grid."""
-    if not any(d.name in params for d in space.dims):
-        return None
-    return space.config_key(params)
+def _unknown(space: Space, params: Mapping[str, Any]) -> bool:
+    """Whether a trial has no params for the grid yet."""
+    return not any(d.name in params for d in space.dims)

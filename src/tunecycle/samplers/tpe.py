@@ -76,7 +76,8 @@ from tunecycle.samplers.fidelity import RowCache, observations_at
 from tunecycle.samplers.motpe import MO_MODELS, MO_WEIGHTS, choice, good_weights, mo_order
 from tunecycle.samplers.observe import Observations, Observer, encode, in_startup
 from tunecycle.samplers.qmc import QMCSampler
-from tunecycle.space import Categorical, Float, Int, Param, ParamValue, Space
+from tunecycle.space import Categorical, Int, Param, ParamValue, Space
+from tunecycle.untried import Taken, TakenLog
 from tunecycle.warmstart import TPE_HALF_LIFE, PriorRows
 
 _LOG_EPS = -700.0
@@ -291,7 +292,7 @@ class TPESampler(Sampler):
         self._startup = QMCSampler(seed)
         self._observer = Observer(half_life=TPE_HALF_LIFE)
         self._rows = RowCache()  # finished trials' encodings for the multi-fidelity model
-        self._taken = _TakenKeys()  # finished trials' configuration keys (discrete spaces)
+        self._taken = TakenLog()  # configurations tried (discrete spaces)
 
     # -- the Sampler contract -----------------------------------------------------------------
     def parts(self) -> Sequence[Sampler]:
@@ -317,7 +318,7 @@ class TPESampler(Sampler):
                 model = self._model(obs, several, ctx.number)
                 params = self._propose_one(space, obs, liars, ctx.rng, taken, model)
             if taken is not None:
-                taken.add(space.config_key(params))
+                taken.add(params)
             liars.append(encode(space, params))
             out.append(params)
         return out
@@ -352,7 +353,7 @@ class TPESampler(Sampler):
     # -- the model ----------------------------------------------------------------------------
     def _propose_one(
         self, space: Space, obs: Observations, liars: list[np.ndarray],
-        rng: np.random.Generator, taken: set[str] | None, model: str = "joint",
+        rng: np.random.Generator, taken: Taken | None, model: str = "joint",
     ) -> dict[str, ParamValue]:
         if space.is_conditional:
             return self._propose_tree(space, obs, liars, rng, model)
@@ -404,12 +405,12 @@ class TPESampler(Sampler):
                      obs.prior.restrict(cols) if obs.prior is not None else None)
 
     def _propose_group(
-        self, space: Space, rows: _Rows, rng: np.random.Generator, taken: set[str] | None,
+        self, space: Space, rows: _Rows, rng: np.random.Generator, taken: Taken | None,
         model: str = "joint",
     ) -> dict[str, ParamValue]:
         """The best of the good mixture's candidates by density ratio (``model``: joint, or
         with several objectives per dim, see ``_propose_per_dim``)."""
-        if taken is not None and len(taken) >= _n_configs(space):
+        if taken is not None and taken.full:
             taken = None  # every configuration was tried: a repeat is unavoidable, TPE picks it
         good_rows, bad_rows, n_bad_complete, good_w = self._split(rows)
         if good_w is not None and self.mo_weights == "equal":
@@ -424,7 +425,7 @@ class TPESampler(Sampler):
             score = good.log_pdf(enc) - bad.log_pdf(enc)
             for i in np.argsort(-score):
                 params = space.from_unit(np.nan_to_num(enc[i], nan=0.5))
-                if taken is None or space.config_key(params) not in taken:
+                if taken is None or params not in taken:
                     return params
         return space.from_unit(rng.random(len(space)))  # every candidate taken: explore
 
@@ -440,7 +441,7 @@ class TPESampler(Sampler):
 
     def _propose_per_dim(
         self, space: Space, good: _Mixture, bad: _Mixture, rng: np.random.Generator,
-        taken: set[str] | None, model: str,
+        taken: Taken | None, model: str,
     ) -> dict[str, ParamValue]:
         """Several objectives, each dim scored by its own one-dimensional densities.
         ``independent``: each dim drawn from its own good mixture and the best ratio taken per
@@ -453,11 +454,11 @@ class TPESampler(Sampler):
             if model == "independent":
                 best = enc[np.argmax(score, axis=0), np.arange(enc.shape[1])]
                 params = space.from_unit(np.nan_to_num(best, nan=0.5))
-                if taken is None or space.config_key(params) not in taken:
+                if taken is None or params not in taken:
                     return params
             for i in np.argsort(-score.sum(axis=1)):
                 params = space.from_unit(np.nan_to_num(enc[i], nan=0.5))
-                if taken is None or space.config_key(params) not in taken:
+                if taken is None or params not in taken:
                     return params
         return space.from_unit(rng.random(len(space)))  # every candidate taken: explore
 
@@ -616,12 +617,8 @@ def _encoded(space: Space, cand: np.ndarray) -> np.ndarray:
         return np.vstack([encode(space, space.from_unit(c)) for c in cand])
     out = cand.copy()
     for j, dim in enumerate(space.dims):
-        n = _bins(dim.param)
-        if n:
-            out[:, j] = (np.minimum(np.floor(out[:, j] * n), n - 1) + 0.5) / n
-        elif isinstance(dim.param, Int):  # log-scaled: the integer's own position
-            v, a, b = _log_int_values(out[:, j], *_log_int(dim.param))
-            out[:, j] = (np.log(v) - a) / (b - a)
+        if dim.param.n_cells is not None:
+            out[:, j] = dim.param.snap_column(out[:, j])
     return out
 
 
@@ -632,37 +629,23 @@ def _log_int(param: Param) -> tuple[float, float]:
     return math.nan, math.nan
 
 
-def _log_int_values(u: np.ndarray, low: Any, high: Any) -> tuple[np.ndarray, Any, Any]:
-    """The integers that unit coordinates ``u`` of a log-scaled Int in [low, high] decode to
-    (as ``Int.from_unit`` does), and the log scale's ends."""
-    a, b = np.log(low - 0.5), np.log(high + 0.5)
-    return np.clip(np.rint(np.exp(a + u * (b - a))), low, high), a, b
-
-
 def _bin_edges(x: np.ndarray, bins: np.ndarray, log_ints: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray]:
     """Unit-cube edges of the bin that each point of ``x`` (m, k) falls in, per dim: one of
-    ``bins`` equal-width bins, or where ``bins`` is 0 an integer's bin on a log scale (between
-    its half-integer neighbours; ``log_ints`` rows hold low and high)."""
+    ``bins`` equal-width bins, or where ``bins`` is 0 a log-scaled integer's cell
+    (``Int.cell_edges``; ``log_ints`` rows hold its low and high)."""
     half = 0.5 / np.maximum(bins, 1)
     lo, hi = x - half, x + half
-    log = bins == 0
-    if log.any():
-        v, a, b = _log_int_values(x[:, log], log_ints[log, 0], log_ints[log, 1])
-        lo[:, log] = (np.log(v - 0.5) - a) / (b - a)
-        hi[:, log] = (np.log(v + 0.5) - a) / (b - a)
+    for k in np.flatnonzero((bins == 0) & ~np.isnan(log_ints[:, 0])):
+        param = Int(int(log_ints[k, 0]), int(log_ints[k, 1]), log=True)
+        lo[:, k], hi[:, k] = param.cell_edges(x[:, k])
     return lo, hi
 
 
 def _bins(param: Param) -> int:
-    """How many equal-width bins the unit encoding of ``param`` has (0: continuous)."""
-    if isinstance(param, Categorical):
-        return len(param.choices)
-    if isinstance(param, Int) and not param.log:
-        return (param.high - param.low) // param.step + 1
-    if isinstance(param, Float) and (param.step is not None or param.low == param.high):
-        return int(round((param.high - param.low) / (param.step or 1.0))) + 1
-    return 0
+    """How many equal-width cells the unit encoding of ``param`` has (0: continuous, or a
+    log-scaled integer)."""
+    return (param.n_cells or 0) if param.equal_cells else 0
 
 
 def _dedupes(space: Space, noisy: bool) -> bool:
@@ -670,59 +653,3 @@ def _dedupes(space: Space, noisy: bool) -> bool:
     unconditional space and a deterministic objective (a conditional space's repeats are left
     to the study)."""
     return space.is_discrete and not noisy and not space.is_conditional
-
-
-def _n_configs(space: Space) -> int:
-    """How many configurations a discrete unconditional space has."""
-    return math.prod(_bins(dim.param) for dim in space.dims)
-
-
-class _TakenKeys:
-    """The configuration keys of a history's trials in a discrete space (trials whose params
-    do not all fit the space are left out, so the set never holds more keys than the space has
-    configurations).  As in ``observe.Observer``: histories come in trial-number order and
-    finished trials never change, so the keys of the longest finished prefix are kept per space
-    and each call only walks the trials after it."""
-
-    def __init__(self, max_spaces: int = 16) -> None:
-        self._max_spaces = max_spaces
-        self._cache: dict[str, _KeyPrefix] = {}
-
-    def of(self, space: Space, history: History) -> set[str]:
-        name = space.to_json()
-        prefix = self._cache.pop(name, None)
-        if prefix is None:
-            prefix = _KeyPrefix()
-            if len(self._cache) >= self._max_spaces:
-                self._cache.pop(next(iter(self._cache)))  # the least recently used
-        self._cache[name] = prefix
-        trials = history.trials
-        if prefix.length > len(trials) or (
-            prefix.length and trials[prefix.length - 1].trial_id != prefix.last_id
-        ):
-            prefix.__init__()  # a different history: start again
-        i = prefix.length
-        while i < len(trials) and trials[i].is_finished:
-            key = _config_key(space, trials[i].params)
-            if key is not None:
-                prefix.keys.add(key)
-            prefix.length, prefix.last_id = i + 1, trials[i].trial_id
-            i += 1
-        taken = set(prefix.keys)
-        for t in trials[i:]:
-            key = _config_key(space, t.params)
-            if key is not None:
-                taken.add(key)
-        return taken
-
-
-class _KeyPrefix:
-    def __init__(self) -> None:
-        self.keys: set[str] = set()
-        self.length, self.last_id = 0, -1
-
-
-def _config_key(space: Space, params: Any) -> str | None:
-    if all(d.name in params and d.param.contains(params[d.name]) for d in space.dims):
-        return space.config_key(params)
-    return None
