@@ -115,8 +115,10 @@ class _Mixture:
         once per distinct value of the points."""
         n, m = len(self.centres), len(x)
         cont = (self.n_choices == 0) & (self.bins == 0) & np.isnan(self.log_ints[:, 0])
-        feats = [np.ones((m, 1)), _quadratic_features(x[:, cont])]
-        coefs = [self.log_weights[:-1, None], self._quadratic_coefficients(cont)]
+        feats, coefs = [np.ones((m, 1))], [self.log_weights[:-1, None]]
+        if cont.any():  # (without, no columns: a categorical space needs no scipy at all)
+            feats.append(_quadratic_features(x[:, cont]))
+            coefs.append(self._quadratic_coefficients(cont))
         for j in np.flatnonzero(self.n_choices > 0):
             f, w = self._categorical_terms(x[:, j], j)
             feats.append(f)
@@ -205,12 +207,14 @@ class _Mixture:
             s = self.sigma[idx] if n else np.ones((m, d))
             use = from_comp[:, None] & ~np.isnan(c)
         numeric = self.n_choices == 0
-        # truncated Gaussian around the centre, by inverting the CDF
-        with np.errstate(invalid="ignore"):
-            lo, hi = ndtr(-c / s), ndtr((1 - c) / s)
-            u = lo + rng.random((m, d)) * (hi - lo)
-            tn = np.clip(c + s * ndtri(np.clip(u, 1e-12, 1 - 1e-12)), 0.0, 1.0)
-        out = np.where(use & numeric, tn, out)
+        draws = rng.random((m, d))  # drawn with or without numeric dims: the same stream
+        if numeric.any():
+            # truncated Gaussian around the centre, by inverting the CDF
+            with np.errstate(invalid="ignore"):
+                lo, hi = ndtr(-c / s), ndtr((1 - c) / s)
+                u = lo + draws * (hi - lo)
+                tn = np.clip(c + s * ndtri(np.clip(u, 1e-12, 1 - 1e-12)), 0.0, 1.0)
+            out = np.where(use & numeric, tn, out)
         keep = rng.random((m, d)) < self.keep
         out = np.where(use & ~numeric & keep, c, out)
         return out
