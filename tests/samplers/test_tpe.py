@@ -307,3 +307,27 @@ def test_once_every_configuration_was_tried_the_model_picks_the_repeat():
         late += [t.params["c"] for t in study.trials[-20:] if "c" in t.params]
     # seen: 34 of 42; drawn at random once all three were tried (as before): 20 of 52
     assert len(late) >= 30 and late.count("good") >= 0.65 * len(late)
+
+
+@pytest.mark.parametrize("space", [
+    {"c": tc.Categorical(["a", "b", "c"])},
+    {"a": tc.Categorical(list("pqrs")), "b": tc.Categorical([1, 2, 3, 4, 5])},
+    {"a": tc.Categorical(["p", "q"]), "k": tc.Int(1, 9), "s": tc.Float(0.0, 1.0, step=0.1)},
+    {"k": tc.Int(1, 1000, log=True), "j": tc.Int(-5, 5)},
+])
+def test_a_discrete_space_scores_each_distinct_candidate_once_with_the_same_bits(space):
+    # TPE scores the distinct rows of a discrete space's candidates only; that is the same
+    # only if a row's log density does not depend on the other rows of the matrix
+    from tunecycle.samplers.tpe import _encoded, _score
+
+    space = tc.Space(space)
+    rng = np.random.default_rng(3)
+    sampler = TPESampler(0)
+    for n in (3, 40, 700):
+        good = sampler._mixture(space, _encoded(space, rng.random((n // 10 + 1, len(space)))),
+                                recency=None)
+        bad = sampler._mixture(space, _encoded(space, rng.random((n, len(space)))), recency=n)
+        enc = _encoded(space, good.sample(rng, 96))
+        assert len(np.unique(enc, axis=0)) < len(enc)
+        full = good.log_pdf(enc) - bad.log_pdf(enc)
+        assert np.array_equal(_score(good, bad, enc, True).view(np.int64), full.view(np.int64))

@@ -421,9 +421,10 @@ class TPESampler(Sampler):
         bad = self._mixture(space, bad_rows, recency=n_bad_complete, extra=prior_bad)
         if model != "joint":
             return self._propose_per_dim(space, good, bad, rng, taken, model)
+        discrete = space.is_discrete and not space.is_conditional
         for attempt in range(4):
             enc = _encoded(space, good.sample(rng, self.n_candidates * (1 + 3 * attempt)))
-            score = good.log_pdf(enc) - bad.log_pdf(enc)
+            score = _score(good, bad, enc, discrete)
             for i in np.argsort(-score):
                 params = space.from_unit(np.nan_to_num(enc[i], nan=0.5))
                 if taken is None or space.config_key(params) not in taken:
@@ -525,6 +526,17 @@ class TPESampler(Sampler):
         log_ints = np.array([_log_int(dim.param) for dim in space.dims], dtype=float)
         return _Mixture(centres, log_w, sigma, np.clip(keep, 0.0, 1.0), n_choices, bins,
                         log_ints.reshape(d, 2))
+
+
+def _score(good: _Mixture, bad: _Mixture, enc: np.ndarray, discrete: bool) -> np.ndarray:
+    """Each candidate's log ratio of good to bad density.  In a discrete space the candidates
+    repeat (snapped to their bins), and a row's densities do not depend on the other rows, so
+    each distinct row is scored once (the same numbers, a fraction of the work)."""
+    if discrete and len(enc) > 1:
+        rows, back = np.unique(enc, axis=0, return_inverse=True)
+        if len(rows) < len(enc):
+            return (good.log_pdf(rows) - bad.log_pdf(rows))[back.reshape(-1)]
+    return good.log_pdf(enc) - bad.log_pdf(enc)
 
 
 def ndtr(x: np.ndarray) -> np.ndarray:
