@@ -311,19 +311,21 @@ def test_once_every_configuration_was_tried_the_model_picks_the_repeat():
 
 @pytest.mark.parametrize("space", [
     {"c": tc.Categorical(["a", "b", "c"])},
-    {"a": tc.Categorical(list("pqrs")), "b": tc.Categorical([1, 2, 3, 4, 5])},
-    {"a": tc.Categorical(["p", "q"]), "k": tc.Int(1, 9), "s": tc.Float(0.0, 1.0, step=0.1)},
+    {"c": tc.Categorical(list("abcdefghijklmnop"))},
+    {"a": tc.Categorical(["p", "q"]), "k": tc.Int(1, 9), "s": tc.Float(0.0, 1.0, step=0.1),
+     "q": tc.Int(1, 1000, log=True)},
     {"k": tc.Int(1, 1000, log=True), "j": tc.Int(-5, 5)},
 ])
 def test_a_discrete_space_scores_each_distinct_candidate_once_with_the_same_bits(space):
-    # TPE scores the distinct rows of a discrete space's candidates only; that is the same
-    # only if a row's log density does not depend on the other rows of the matrix
-    from tunecycle.samplers.tpe import _encoded, _score
+    # TPE scores the distinct rows of such a space's candidates only; that is the same only
+    # if a row's log density does not depend on the other rows scored with it (down to one)
+    from tunecycle.samplers.tpe import _encoded, _rows_score_alone, _score
 
     space = tc.Space(space)
+    assert _rows_score_alone(space)
     rng = np.random.default_rng(3)
     sampler = TPESampler(0)
-    for n in (3, 40, 700):
+    for n in (3, 40, 700, 1900):
         good = sampler._mixture(space, _encoded(space, rng.random((n // 10 + 1, len(space)))),
                                 recency=None)
         bad = sampler._mixture(space, _encoded(space, rng.random((n, len(space)))), recency=n)
@@ -331,3 +333,15 @@ def test_a_discrete_space_scores_each_distinct_candidate_once_with_the_same_bits
         assert len(np.unique(enc, axis=0)) < len(enc)
         full = good.log_pdf(enc) - bad.log_pdf(enc)
         assert np.array_equal(_score(good, bad, enc, True).view(np.int64), full.view(np.int64))
+        for size in (1, 2, 3):  # the smallest matrices take other BLAS paths
+            part = np.concatenate([good.log_pdf(enc[i:i + size]) - bad.log_pdf(enc[i:i + size])
+                                   for i in range(0, len(enc), size)])
+            assert np.array_equal(part.view(np.int64), full.view(np.int64))
+
+
+def test_two_categorical_dims_are_scored_row_by_row_as_before():
+    from tunecycle.samplers.tpe import _rows_score_alone
+
+    space = tc.Space({"a": tc.Categorical(list("pq")), "b": tc.Categorical([1, 2, 3])})
+    assert not _rows_score_alone(space)
+    assert not _rows_score_alone(tc.Space({"x": tc.Float(0.0, 1.0)}))

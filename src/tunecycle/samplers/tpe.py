@@ -421,7 +421,7 @@ class TPESampler(Sampler):
         bad = self._mixture(space, bad_rows, recency=n_bad_complete, extra=prior_bad)
         if model != "joint":
             return self._propose_per_dim(space, good, bad, rng, taken, model)
-        discrete = space.is_discrete and not space.is_conditional
+        discrete = _rows_score_alone(space)
         for attempt in range(4):
             enc = _encoded(space, good.sample(rng, self.n_candidates * (1 + 3 * attempt)))
             score = _score(good, bad, enc, discrete)
@@ -528,10 +528,23 @@ class TPESampler(Sampler):
                         log_ints.reshape(d, 2))
 
 
+def _rows_score_alone(space: Space) -> bool:
+    """Whether a candidate's density in ``space`` comes out to the same bits whatever other
+    rows are scored with it: a discrete unconditional space with at most one categorical dim.
+    Its log kernels' matrix product then adds at most two non-zero terms per entry (the
+    component's weight and the categorical's kernel; discrete numeric dims are added after it,
+    entry by entry), which any BLAS kernel rounds alike; with two categorical dims the sum of
+    three terms depends on the kernel that the matrix's shape selects (seen: a single row,
+    which numpy sends to gemv, differs in the last bit)."""
+    return (space.is_discrete and not space.is_conditional
+            and sum(isinstance(d.param, Categorical) for d in space.dims) <= 1)
+
+
 def _score(good: _Mixture, bad: _Mixture, enc: np.ndarray, discrete: bool) -> np.ndarray:
     """Each candidate's log ratio of good to bad density.  In a discrete space the candidates
-    repeat (snapped to their bins), and a row's densities do not depend on the other rows, so
-    each distinct row is scored once (the same numbers, a fraction of the work)."""
+    repeat (snapped to their bins); where a row's densities do not depend on the other rows
+    (``discrete``: ``_rows_score_alone``) each distinct row is scored once (the same numbers,
+    a fraction of the work)."""
     if discrete and len(enc) > 1:
         if enc.shape[1] == 1:  # one dim: the plain sort is several times cheaper
             values, back = np.unique(enc[:, 0], return_inverse=True)
