@@ -345,3 +345,25 @@ def test_two_categorical_dims_are_scored_row_by_row_as_before():
     space = tc.Space({"a": tc.Categorical(list("pq")), "b": tc.Categorical([1, 2, 3])})
     assert not _rows_score_alone(space)
     assert not _rows_score_alone(tc.Space({"x": tc.Float(0.0, 1.0)}))
+
+
+def test_the_per_dim_densities_of_several_objectives_match_each_dims_own_mixture_to_the_bit():
+    # log_pdf_dims does the continuous dims in one stacked product: each dim's column must
+    # be what that dim's own one-dimensional mixture gives (inactive centres included)
+    from tunecycle.samplers.tpe import _encoded
+
+    space = tc.Space({"x": tc.Float(-3, 3), "lr": tc.Float(1e-5, 1e-1, log=True),
+                      "c": tc.Categorical(list("abc")), "k": tc.Int(1, 9),
+                      "q": tc.Int(1, 1000, log=True), "y": tc.Float(0, 1)})
+    rng = np.random.default_rng(5)
+    sampler = TPESampler(0)
+    for n in (1, 30, 900):
+        centres = _encoded(space, rng.random((n, len(space))))
+        centres[rng.random(centres.shape) < 0.05] = np.nan
+        mix = sampler._mixture(space, centres, recency=n)
+        for m in (1, 24):
+            enc = _encoded(space, mix.sample(rng, m))
+            one_by_one = np.column_stack([mix.column(j).log_pdf(enc[:, j:j + 1])
+                                          for j in range(len(space))])
+            assert np.array_equal(mix.log_pdf_dims(enc).view(np.int64),
+                                  one_by_one.view(np.int64))

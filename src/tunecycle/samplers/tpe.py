@@ -81,6 +81,7 @@ from tunecycle.warmstart import TPE_HALF_LIFE, PriorRows
 
 _LOG_EPS = -700.0
 _EXP_FLOOR = -708.0  # exp below this is subnormal (under 2.2e-308) or 0
+_BATCH_ENTRIES = 1 << 21  # log_pdf_dims: at most this many (dim, point, component) at once
 
 
 @dataclass(frozen=True)
@@ -174,9 +175,39 @@ class _Mixture:
 
     def log_pdf_dims(self, x: np.ndarray) -> np.ndarray:
         """(m, d): each dim's own one-dimensional mixture's log density at the points (the
-        same components, weights and kernels, the other dims left out)."""
-        return np.column_stack([self.column(j).log_pdf(x[:, j:j + 1])
-                                for j in range(x.shape[1])])
+        same components, weights and kernels, the other dims left out).  The continuous dims
+        are done together (``_continuous_log_pdfs``), the others one by one."""
+        m, d = x.shape
+        out = np.empty((m, d))
+        cont = (self.n_choices == 0) & (self.bins == 0) & np.isnan(self.log_ints[:, 0])
+        for j in np.flatnonzero(~cont):
+            out[:, j] = self.column(j).log_pdf(x[:, j:j + 1])
+        cols = np.flatnonzero(cont)
+        step = max(1, _BATCH_ENTRIES // max(1, m * (len(self.centres) + 1)))
+        for start in range(0, len(cols), step):
+            part = cols[start:start + step]
+            out[:, part] = self._continuous_log_pdfs(x, part).T
+        return out
+
+    def _continuous_log_pdfs(self, x: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """(k, m): the one-dimensional log densities of the continuous dims ``cols`` at the
+        points, as ``column(j).log_pdf`` computes them, to the bit: per dim the same features
+        (1, x^2, x, present) and coefficients (the weight, then the x^2, x and 1 terms; the
+        prior's row last), the same matrix product per dim (a stack of them, which numpy hands
+        to BLAS one dim at a time), the same row-wise log-sum-exp."""
+        n, m, k = len(self.centres), len(x), len(cols)
+        quad = self._quadratic_coefficients(cols)  # (n, 3k): x^2 terms, x terms, constants
+        coef = np.zeros((k, n + 1, 4))
+        coef[:, :n, 0] = self.log_weights[:-1]
+        coef[:, n, 0] = self.log_weights[-1]
+        for f in range(3):
+            coef[:, :n, f + 1] = quad[:, f * k:(f + 1) * k].T
+        quad_x = _quadratic_features(x[:, cols])  # (m, 3k)
+        feats = np.empty((k, m, 4))
+        feats[:, :, 0] = 1.0
+        for f in range(3):
+            feats[:, :, f + 1] = quad_x[:, f * k:(f + 1) * k].T
+        return logsumexp(np.matmul(feats, coef.transpose(0, 2, 1)), axis=2)
 
     def column(self, j: int) -> _Mixture:
         """The mixture of dim ``j`` alone."""
