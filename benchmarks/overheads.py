@@ -14,14 +14,18 @@ three-way categorical; a cheap number):
 
 Per-trial overhead is the wall time of ``study.optimize`` minus the objective's own
 computation, over all trials (mean) and over the last 10% of them (which shows the growth with
-the history).  Runs are interleaved (after, before, Optuna, then the next cell) so that a
-machine shared with other work slows all of them alike; each number is the median of
-``--repeat`` runs.  BLAS, OpenMP and torch run one thread each, in every library.
+the history); the same in CPU time (``time.process_time``: the process, all threads), which a
+machine shared with other work disturbs less than the wall time.  The first-trial figure also
+comes as CPU time, and the whole child process's CPU time (``getrusage``) beside its wall time.
+A table at the end says which of issue 16's four goals are met, by wall and by CPU time.
+Runs are interleaved (after, before, Optuna, then the next cell) so that a machine shared with
+other work slows all of them alike; each number is the median of ``--repeat`` runs.  BLAS, OpenMP and torch run one thread each, in every library.
 
     PYTHONPATH=src .venv/bin/python benchmarks/overheads.py
     PYTHONPATH=src .venv/bin/python benchmarks/overheads.py --before /tmp/main-src --repeat 3
     PYTHONPATH=src .venv/bin/python benchmarks/overheads.py --goals first --first-runs 9
 
+Optuna's ``CmaEsSampler`` needs the ``cmaes`` package (in the ``bench`` extra).
 ``--before DIR``: a tunecycle ``src`` directory to measure too (e.g. a copy of main's).  Every
 tunecycle source measured is byte-compiled first (``compileall``, into its ``__pycache__``), as
 an installed package is, so that the first-trial figure is not a compile time.
