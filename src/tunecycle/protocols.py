@@ -223,6 +223,7 @@ class _JointSpace:
         self.prefix = 0  # trials [0, prefix) are finished and folded in
         self.prefix_common: dict[str, Param] | None = None
         self.space: Space | None = None
+        self._common: dict[str, Param] | None = None  # the parameters ``space`` was built from
         self._key: tuple[int, ...] = ()
 
     def update(self, trials: Sequence[FrozenTrial]) -> Space | None:
@@ -236,7 +237,11 @@ class _JointSpace:
         key = (self.prefix, len(common or ()), *tail)
         if key != self._key:
             self._key = key
-            self.space = Space(common) if common else None
+            # the same parameters in the same order: keep the space (and its caches)
+            if common is None or self._common is None or (
+                    list(common.items()) != list(self._common.items())):
+                self._common = common
+                self.space = Space(common) if common else None
         return self.space
 
 

@@ -743,7 +743,11 @@ class Space:
         return cls.from_text(text)
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict())
+        """The space as JSON (kept: a space is immutable, and samplers key caches on it)."""
+        text = self.__dict__.get("_json")
+        if text is None:
+            text = self.__dict__["_json"] = json.dumps(self.to_dict())
+        return text
 
 
 def _canonical(param: Param, value: Any) -> Any:

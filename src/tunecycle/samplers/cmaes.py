@@ -208,6 +208,28 @@ class _Cache:
         self.entries: dict[int, _Entry | None] = {}
         self.ids = np.empty(0, dtype=np.int64)  # trial ids consumed, in order
         self.checkpoints: list[tuple[int, _State]] = []  # (trials consumed, state after them)
+        self.prefix = _Prefix()
+
+
+class _Prefix:
+    """The usable entries of the longest run of finished trials at the start of the history
+    (as in ``observe.Observer``: histories come in trial-number order and finished trials never
+    change), so that an ask walks only the trials after it."""
+
+    def __init__(self) -> None:
+        self.length, self.last_id = 0, -1  # trials walked; the last one's id
+        self.usable: list[_Entry] = []
+        self.ids = np.empty(16, dtype=np.int64)  # the usable entries' trial ids (a buffer)
+        self.in_order = True  # the usable entries are in trial-number order
+
+    def add(self, e: _Entry) -> None:
+        n = len(self.usable)
+        if n and e.number <= self.usable[-1].number:
+            self.in_order = False
+        if n == len(self.ids):
+            self.ids = np.concatenate([self.ids, np.empty(n, dtype=np.int64)])
+        self.ids[n] = e.trial_id
+        self.usable.append(e)
 
 
 class CmaEsSampler(Sampler):
@@ -462,21 +484,9 @@ class CmaEsSampler(Sampler):
         if cache is None or cache.key != plan.key + "|" + history.direction.value:
             cache = self._cache = _Cache(plan.key + "|" + history.direction.value)
         sign = history.direction.sign()
-        usable: list[_Entry] = []
-        entries = cache.entries
-        get = entries.get
-        for t in history.trials:
-            e = get(t.trial_id, _MISSING)
-            if e is _MISSING:  # not seen finished before
-                if t.state not in _FINISHED:
-                    continue
-                e = entries[t.trial_id] = self._entry(plan, t, sign)
-            if e is not None:
-                usable.append(e)
+        usable, ids = self._usable(plan, history, cache)
         if len(usable) < self.n_startup:
             return None
-        usable.sort(key=_by_number)
-        ids = np.array([e.trial_id for e in usable], dtype=np.int64)
         # how much of what was replayed before still stands
         common = min(len(cache.ids), len(ids))
         diff = np.flatnonzero(cache.ids[:common] != ids[:common])
@@ -497,6 +507,45 @@ class CmaEsSampler(Sampler):
             del cache.checkpoints[1 : len(cache.checkpoints) - _KEEP_CHECKPOINTS]
         cache.ids = ids[:pos]
         return state
+
+    def _usable(self, plan: _Plan, history: History, cache: _Cache
+                ) -> tuple[list[_Entry], np.ndarray]:
+        """The usable finished trials in trial-number order, and their trial ids."""
+        sign = history.direction.sign()
+        entries = cache.entries
+        trials = history.trials
+        prefix = cache.prefix
+        if prefix.length > len(trials) or (
+            prefix.length and trials[prefix.length - 1].trial_id != prefix.last_id
+        ):
+            prefix = cache.prefix = _Prefix()  # a different history: start again
+        i = prefix.length
+        while i < len(trials) and trials[i].state in _FINISHED:
+            t = trials[i]
+            e = entries.get(t.trial_id, _MISSING)
+            if e is _MISSING:
+                e = entries[t.trial_id] = self._entry(plan, t, sign)
+            if e is not None:
+                prefix.add(e)
+            prefix.length, prefix.last_id = i + 1, t.trial_id
+            i += 1
+        tail: list[_Entry] = []
+        for t in trials[i:]:
+            e = entries.get(t.trial_id, _MISSING)
+            if e is _MISSING:  # not seen finished before
+                if t.state not in _FINISHED:
+                    continue
+                e = entries[t.trial_id] = self._entry(plan, t, sign)
+            if e is not None:
+                tail.append(e)
+        n = len(prefix.usable)
+        if not tail and prefix.in_order:
+            return prefix.usable, prefix.ids[:n]
+        usable = prefix.usable + tail
+        if not (prefix.in_order and (not n or prefix.usable[-1].number < tail[0].number)
+                and all(a.number < b.number for a, b in zip(tail, tail[1:]))):
+            usable.sort(key=_by_number)
+        return usable, np.array([e.trial_id for e in usable], dtype=np.int64)
 
     def _initial_popsize(self, n: int) -> int:
         return self.popsize if self.popsize is not None else 4 + int(3 * math.log(n))

@@ -17,8 +17,10 @@ differently); the caller then falls back to ``scipy.stats.qmc``.
 from __future__ import annotations
 
 import importlib.util
+import zipfile
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,27 +28,71 @@ BITS = 30
 _TABLE = ("stats", "_sobol_direction_numbers.npz")
 
 
-@lru_cache(maxsize=1)
-def _table() -> tuple[np.ndarray, np.ndarray] | None:
-    """Joe and Kuo's primitive polynomials and initial direction numbers, or None."""
+@lru_cache(maxsize=8)
+def _table(d: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Joe and Kuo's primitive polynomials and initial direction numbers of the first ``d``
+    dims, or None (no table, or fewer dims in it).  Only the start of each compressed array is
+    read (``_read_head``): the whole table, 21,201 dims, took most of a first trial's time."""
     try:
         spec = importlib.util.find_spec("scipy")  # finds the package without importing it
         if spec is None or not spec.submodule_search_locations:
             return None
         path = Path(next(iter(spec.submodule_search_locations))).joinpath(*_TABLE)
-        with np.load(path) as data:
-            return np.asarray(data["poly"], dtype=np.int64), np.asarray(data["vinit"],
-                                                                        dtype=np.int64)
-    except (OSError, KeyError, ValueError, StopIteration):
+        with zipfile.ZipFile(path) as archive:
+            poly = _read_head(archive, "poly.npy", d, None)
+            if poly is None:
+                return None
+            # dim i uses the first (degree of its polynomial) initial direction numbers
+            degree = max((int(p).bit_length() - 1 for p in poly), default=0)
+            vinit = _read_head(archive, "vinit.npy", d, degree)
+        if vinit is None:
+            return None
+        return poly.astype(np.int64), vinit.astype(np.int64)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
         return None
+
+
+def _read_head(archive: zipfile.ZipFile, member: str, rows: int, cols: int | None
+               ) -> np.ndarray | None:
+    """The first ``rows`` rows (and, for a 2-d array, its first ``cols`` columns; the others
+    left 0) of an ``.npy`` member of ``archive``, decompressing no more of it than they need;
+    None when the array has fewer rows."""
+    with archive.open(member) as f:
+        version = np.lib.format.read_magic(f)
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, fortran, dtype = read_header(f)
+        if dtype.hasobject or len(shape) != (1 if cols is None else 2) or shape[0] < rows:
+            raise ValueError(f"{member}: unexpected layout")
+        size = dtype.itemsize
+        if cols is None:
+            return np.frombuffer(_read_exactly(f, rows * size), dtype=dtype).copy()
+        n, width = shape
+        cols = min(cols, width)
+        out = np.zeros((rows, width), dtype=dtype)
+        if fortran:  # column after column: the first ``rows`` of each of the first ``cols``
+            for j in range(cols):
+                column = np.frombuffer(_read_exactly(f, n * size), dtype=dtype)
+                out[:, j] = column[:rows]
+        else:
+            out[:] = np.frombuffer(_read_exactly(f, rows * width * size),
+                                   dtype=dtype).reshape(rows, width)
+        return out
+
+
+def _read_exactly(f: Any, n: int) -> bytes:
+    data = f.read(n)
+    if len(data) != n:
+        raise ValueError("truncated array")
+    return data
 
 
 @lru_cache(maxsize=8)
 def direction_numbers(d: int) -> np.ndarray | None:
     """The unscrambled direction numbers, (d, BITS) integers; None without the table or
     beyond its dims."""
-    table = _table()
-    if table is None or d > len(table[0]):
+    table = _table(d)
+    if table is None:
         return None
     poly, vinit = table
     v = np.zeros((d, BITS), dtype=np.int64)
