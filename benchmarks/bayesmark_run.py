@@ -24,6 +24,13 @@ Install (its own venv: HEBO needs numpy < 1.25; do not use tunecycle's venv)::
     /work/bmvenv/bin/pip install smac          # SMAC3 2.4.1: installed cleanly beside numpy 1.24
     /work/bmvenv/bin/pip install --no-deps -e .   # tunecycle from this checkout
 
+Rebuilt exactly so on 2026-12-04 (Python 3.11.7; about 3 minutes): every step passed as written.
+pymoo 0.6.0 builds from its source archive without its compiled modules (it warns so at import:
+harmless, only slower); ``pip check`` then reports that hebo requires GPy, which HEBO's default
+model never imports (leave it out); ``smac`` brings dask and ConfigSpace 1.2.2 and leaves numpy
+at 1.24.4.  An editable install of a worktree (``-e /work/wt-NAME``) points the venv at that
+worktree's ``src``: one venv serves one checkout at a time.
+
 Bayesmark 0.0.8 needs three fixes on current scikit-learn, applied at run time by
 ``patch_bayesmark`` (site-packages untouched): ``bayesmark.data`` reads ``datasets.load_boston``
 at import (gone from scikit-learn: a stub that raises when asked for is put there first, so the
