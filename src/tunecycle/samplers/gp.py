@@ -48,6 +48,13 @@ How a proposal is made:
   configuration, then (a discrete space whose grid is used up) any.  This matters in wholly
   discrete spaces, and in continuous ones where the optimum sits in a corner.
 
+- **Flat stretches.**  Three or more complete feasible trials with exactly the same loss,
+  worse than the best, make a plateau (a decision tree that its split rule stops at the root).
+  A stationary GP, whose length-scales are set by the rest of the space, stays unsure on it and
+  kept sending proposals there, often to its corner on the box's bounds (Bayesmark's DT
+  problems).  A candidate inside a plateau's bounding box and nearer to one of its trials than
+  to any other complete trial is not proposed.  Without such ties nothing changes.
+
 - **Multi-fidelity** (``multi_fidelity=True``, the default).  While fewer than the start-up
   count of trials are complete, the GP is fitted on the trials' intermediate values at the
   largest step that that many trials have reached (rule in
