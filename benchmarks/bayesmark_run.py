@@ -24,6 +24,13 @@ Install (its own venv: HEBO needs numpy < 1.25; do not use tunecycle's venv)::
     /work/bmvenv/bin/pip install smac          # SMAC3 2.4.1: installed cleanly beside numpy 1.24
     /work/bmvenv/bin/pip install --no-deps -e .   # tunecycle from this checkout
 
+Rebuilt exactly so on 2026-12-04 (Python 3.11.7; about 3 minutes): every step passed as written.
+pymoo 0.6.0 builds from its source archive without its compiled modules (it warns so at import:
+harmless, only slower); ``pip check`` then reports that hebo requires GPy, which HEBO's default
+model never imports (leave it out); ``smac`` brings dask and ConfigSpace 1.2.2 and leaves numpy
+at 1.24.4.  An editable install of a worktree (``-e /work/wt-NAME``) points the venv at that
+worktree's ``src``: one venv serves one checkout at a time.
+
 Bayesmark 0.0.8 needs three fixes on current scikit-learn, applied at run time by
 ``patch_bayesmark`` (site-packages untouched): ``bayesmark.data`` reads ``datasets.load_boston``
 at import (gone from scikit-learn: a stub that raises when asked for is put there first, so the
@@ -252,8 +259,9 @@ def print_tables(records: list[dict]) -> None:
         res = score(recs, halves)
         models = sorted({p.split("_")[0] for p in res["problems"]})
         print(f"\n### {half} half: {len(res['problems'])} problems x {len(res['seeds'])} seeds\n")
-        print("| method | score | " + " | ".join(models) + " | min dist: all / rounds 9-16 | suggest s/run |")
-        print("|---|---:|" + "---:|" * len(models) + "---:|---:|")
+        print("| method | score | +- se (problems) | " + " | ".join(models)
+              + " | min dist: all / rounds 9-16 | suggest s/run |")
+        print("|---|---:|---:|" + "---:|" * len(models) + "---:|---:|")
         for m in sorted(res["methods"], key=lambda m: -res["overall"][m]):
             fam = [np.mean([v for p, v in res["per_problem"][m].items()
                             if p.split("_")[0] == model]) for model in models]
@@ -262,9 +270,15 @@ def print_tables(records: list[dict]) -> None:
             sp = (f"{np.mean(spread):.3f} / {np.mean([s[N_CALLS // 2:] for s in spread]):.3f}"
                   if spread else "-")
             sug = np.mean([r["suggest_s"] for r in mine])
-            print(f"| {m} | {res['overall'][m]:.2f} | " + " | ".join(f"{v:.1f}" for v in fam)
+            per = np.array(list(res["per_problem"][m].values()))
+            se = per.std(ddof=1) / np.sqrt(len(per)) if len(per) > 1 else float("nan")
+            print(f"| {m} | {res['overall'][m]:.2f} | {se:.2f} | "
+                  + " | ".join(f"{v:.1f}" for v in fam)
                   + f" | {sp} | {sug:.1f} |")
         print("\nproblems: " + ", ".join(res["problems"]))
+        print("\nper problem (mean over seeds):")
+        for m in sorted(res["methods"], key=lambda m: -res["overall"][m]):
+            print(f"  {m}: " + ", ".join(f"{p} {v:.1f}" for p, v in res["per_problem"][m].items()))
 
 
 def main(argv: list[str] | None = None) -> int:

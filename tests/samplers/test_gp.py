@@ -313,3 +313,54 @@ def test_loss_transform_is_standardised_and_robust():
     assert np.array_equal(transform_losses(np.full(5, 3.0)), np.zeros(5))
     overflowing = transform_losses(np.array([1.0, 2.0, 3.0, 1e300, -1e300]))  # falls to ranks
     assert np.all(np.isfinite(overflowing)) and np.argmax(overflowing) == 3
+
+
+FLAT_SPACE = {k: tc.Float(0.0, 1.0) for k in "abc"}
+
+
+def flat_stretch(p: dict) -> float:
+    """A third of the cube (a > 0.7) is flat at 0.5, better than much of the rest: a decision
+    tree that stops at its root, as on Bayesmark's DT problems."""
+    if p["a"] > 0.7:
+        return 0.5
+    return 0.2 + 3 * (p["b"] - 0.3) ** 2 + math.sin(12 * p["c"]) ** 2 + (p["a"] - 0.2) ** 2
+
+
+def _on_seen_plateau(study: tc.Study, params: dict) -> bool:
+    """Inside the bounding box of the complete trials at 0.5, and nearer to one of them than to
+    any other complete trial."""
+    done = [t for t in study.trials if t.state is tc.TrialState.COMPLETE]
+    x = np.array([[t.params[k] for k in "abc"] for t in done])
+    flat = np.array([t.value == 0.5 for t in done])
+    if flat.sum() < 3:
+        return False
+    u = np.array([params[k] for k in "abc"])
+    inside = np.all((u >= x[flat].min(0) - 1e-9) & (u <= x[flat].max(0) + 1e-9))
+    return bool(inside and flat[np.argmin(((x - u) ** 2).sum(1))])
+
+
+def test_a_flat_stretch_once_seen_gets_no_more_proposals():
+    """Issue 16: before the plateau guard, up to 3 of a batch of 8 went back onto the flat
+    stretch once it was known (seeds 0-2, rounds 3-6; 14-17 of the 48 evaluations were on it)."""
+    for seed in range(3):
+        study = tc.create_study(sampler="gp", seed=seed)
+        on_flat = []
+        for _ in range(6):
+            batch = study.ask(FLAT_SPACE, n=8)
+            on_flat += [_on_seen_plateau(study, t.params) for t in batch]
+            for t in batch:
+                study.tell(t, flat_stretch(t.params))
+        assert not any(on_flat), (seed, on_flat)
+        assert min(t.value for t in study.trials) < 0.5
+
+
+def test_a_constant_objective_still_gets_distinct_valid_proposals():
+    """Every trial ties at the best loss: that level is not a plateau to avoid (nothing better
+    is known), so the GP goes on proposing distinct points."""
+    space = {"x": tc.Float(0.0, 1.0), "n": tc.Int(1, 8)}
+    study = tc.create_study(sampler=GPSampler(seed=0, n_startup=4))
+    study.optimize(lambda t: 1.0, n_trials=16, space=space)
+    batch = study.ask(space, n=4)
+    configs = {(t.params["x"], t.params["n"]) for t in [*study.trials, *batch]}
+    assert len(configs) == 20
+    assert all(tc.Space(space).validate(t.params) == t.params for t in batch)

@@ -50,6 +50,13 @@ How a proposal is made:
   used up) any.  This matters in wholly
   discrete spaces, and in continuous ones where the optimum sits in a corner.
 
+- **Flat stretches.**  Three or more complete feasible trials with exactly the same loss,
+  worse than the best, make a plateau (a decision tree that its split rule stops at the root).
+  A stationary GP, whose length-scales are set by the rest of the space, stays unsure on it and
+  kept sending proposals there, often to its corner on the box's bounds (Bayesmark's DT
+  problems).  A candidate inside a plateau's bounding box and nearer to one of its trials than
+  to any other complete trial is not proposed.  Without such ties nothing changes.
+
 - **Multi-fidelity** (``multi_fidelity=True``, the default).  While fewer than the start-up
   count of trials are complete, the GP is fitted on the trials' intermediate values at the
   largest step that that many trials have reached (rule in
@@ -112,6 +119,7 @@ _PER_TOP = 64  # perturbations per best trial
 _BATCH_RADIUS = 0.05  # batch members keep this times sqrt(d) apart in the unit cube
 _ONE_THREAD = 262_144  # m * n * k under which OpenBLAS multiplies on one thread
 _MAX_PRIOR = 100  # a warm start's prior points the GP keeps
+_PLATEAU_MIN = 3  # complete trials with one same loss that make a flat stretch (_plateaus)
 
 
 # -- inputs: unit cube -> model columns ----------------------------------------------------
@@ -623,6 +631,9 @@ class GPSampler(Sampler):
         u = enc.snap(self._candidates(enc, obs, rng))
         acq = log_ei(*gp.predict(enc.features(u)), best)
         order = np.argsort(-acq, kind="stable")
+        plateaus = _plateaus(enc, obs)
+        if plateaus:  # nothing to learn on a known flat stretch
+            order = order[~_on_plateau(u, plateaus)[order]]
         radius = 0.0
         if avoid is not None:
             far, radius = _apart(u, avoid)
@@ -633,6 +644,8 @@ class GPSampler(Sampler):
         refined = [_refine(enc, gp, u[i], acq[i], best) for i in top]
         for point, _ in sorted(refined, key=lambda r: -r[1]):
             if _decode(taken.space, point) in taken:  # a climb can end on a trial
+                continue
+            if plateaus and _on_plateau(point[None, :], plateaus)[0]:  # or on a plateau's edge
                 continue
             if avoid is None or _distances(point[None, :], avoid)[0] >= radius:
                 return point
@@ -689,6 +702,54 @@ def _with_prior(
         yp = transform_losses(loss_p)
     extra = np.concatenate([np.full(len(yp), 1.0 / prior.fade - 1.0), np.zeros(len(y))])
     return np.vstack([xp, x]), np.concatenate([yp, y]), extra, len(yp)
+
+
+@dataclass(frozen=True)
+class _Plateau:
+    """Complete trials that share one loss, worse than the best: a flat stretch.  ``x``: every
+    complete trial (snapped, inactive dims at 0.5); ``members``: which rows are on it;
+    ``lo``/``hi``: their bounding box."""
+
+    x: np.ndarray
+    members: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+def _plateaus(enc: _Encoder, obs: Observations) -> list[_Plateau]:
+    """The flat stretches seen so far: ``_PLATEAU_MIN`` or more complete trials with exactly the
+    same loss, above the lowest.  A tree whose split rule stops it at the root, a model that
+    failed the same way: the loss does not move while several dims do, and a stationary GP,
+    whose length-scales are set by the rest of the space, stays unsure there and keeps sending
+    proposals to it, often to its corner on the box's bounds."""
+    if obs.n < _PLATEAU_MIN:
+        return []
+    values, inverse, counts = np.unique(obs.loss, return_inverse=True, return_counts=True)
+    inverse = np.where(obs.violation > 0, -1, inverse.reshape(-1))  # infeasible: not flat
+    counts = np.bincount(inverse[inverse >= 0], minlength=len(values))
+    flat = [k for k in np.flatnonzero(counts >= _PLATEAU_MIN) if values[k] > values[0]]
+    if not flat:
+        return []
+    x = np.nan_to_num(enc.snap(obs.x), nan=0.5)
+    out = []
+    for k in flat:
+        members = inverse == k
+        out.append(_Plateau(x, members, x[members].min(0), x[members].max(0)))
+    return out
+
+
+def _on_plateau(u: np.ndarray, plateaus: Sequence[_Plateau]) -> np.ndarray:
+    """Which rows of ``u`` (snapped) lie on a known flat stretch: inside its trials' bounding
+    box and nearer to one of them than to any other complete trial (so a box that spans a
+    good region elsewhere does not shut it)."""
+    a = np.nan_to_num(u, nan=0.5)
+    x = plateaus[0].x
+    nearest = np.argmin(((a[:, None, :] - x[None, :, :]) ** 2).sum(-1), axis=1)
+    out = np.zeros(len(u), dtype=bool)
+    for p in plateaus:
+        inside = np.all((a >= p.lo - 1e-9) & (a <= p.hi + 1e-9), axis=1)
+        out |= inside & p.members[nearest]
+    return out
 
 
 def _distances(u: np.ndarray, avoid: np.ndarray) -> np.ndarray:
