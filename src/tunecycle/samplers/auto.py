@@ -51,6 +51,7 @@ from tunecycle.protocols import History, Sampler, TrialContext
 from tunecycle.records import TrialState
 from tunecycle.samplers.fidelity import choose_level
 from tunecycle.samplers.gp import GPSampler
+from tunecycle.samplers.mogp import MOGPSampler
 from tunecycle.samplers.nsga2 import NSGAIISampler
 from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.samplers.tpe import TPESampler
@@ -58,11 +59,13 @@ from tunecycle.space import Categorical, Param, ParamValue, Space
 
 #: complete trials after which several objectives go from MOTPE to NSGA-II (see the docstring)
 MO_TPE_DEFAULT = 300
+#: complete trials after which several objectives go from the GP to MOTPE (see the docstring)
+MO_GP_DEFAULT = 100
 
 
 class AutoSampler(Sampler):
     name = "auto"
-    multi_objective = True  # several objectives: QMC, then MOTPE, then NSGA-II
+    multi_objective = True  # several objectives: QMC, then the GP, MOTPE, NSGA-II
 
     def __init__(
         self,
@@ -72,6 +75,7 @@ class AutoSampler(Sampler):
         gp_max_dims: int = 32,
         gp_max_trials: int = 250,
         mo_tpe_max_trials: int = MO_TPE_DEFAULT,
+        mo_gp_max_trials: int = MO_GP_DEFAULT,
         noisy: bool = False,
     ):
         super().__init__(seed)
@@ -79,9 +83,11 @@ class AutoSampler(Sampler):
         self.gp_max_dims = gp_max_dims
         self.gp_max_trials = gp_max_trials
         self.mo_tpe_max_trials = mo_tpe_max_trials
+        self.mo_gp_max_trials = mo_gp_max_trials
         self.noisy = noisy
         self._qmc = QMCSampler(seed)
         self._gp: GPSampler | None = None
+        self._mogp: MOGPSampler | None = None
         self._tpe: TPESampler | None = None
         self._nsga2: NSGAIISampler | None = None
 
@@ -89,7 +95,7 @@ class AutoSampler(Sampler):
         """The sampler that proposes the next configuration of ``space``."""
         n_complete = sum(1 for t in history.trials if t.state is TrialState.COMPLETE)
         if len(history.directions) > 1:
-            return self._choose_several(n_complete)
+            return self._choose_several(space, n_complete)
         known = n_complete + (len(history.prior.mapped(space)) if history.prior else 0)
         if known < self.n_startup and choose_level(history.trials, self.n_startup) is None:
             self._qmc.seed = self.seed  # create_study may have set the seed after __init__
@@ -98,10 +104,15 @@ class AutoSampler(Sampler):
             return self._gp_sampler()
         return self._tpe_sampler()
 
-    def _choose_several(self, n_complete: int) -> Sampler:
+    def _choose_several(self, space: Space, n_complete: int) -> Sampler:
         if n_complete < self.n_startup:
             self._qmc.seed = self.seed
             return self._qmc
+        if n_complete < self.mo_gp_max_trials and _gp_friendly(space, self.gp_max_dims):
+            if self._mogp is None:
+                self._mogp = MOGPSampler(self.seed, n_startup=self.n_startup, noisy=self.noisy)
+            self._mogp.seed, self._mogp.noisy = self.seed, self.noisy
+            return self._mogp
         if n_complete < self.mo_tpe_max_trials:
             return self._tpe_sampler()
         if self._nsga2 is None:
@@ -122,7 +133,8 @@ class AutoSampler(Sampler):
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "n_startup": self.n_startup,
                 "gp_max_dims": self.gp_max_dims, "gp_max_trials": self.gp_max_trials,
-                "mo_tpe_max_trials": self.mo_tpe_max_trials}
+                "mo_tpe_max_trials": self.mo_tpe_max_trials,
+                "mo_gp_max_trials": self.mo_gp_max_trials}
 
     def _gp_sampler(self) -> GPSampler:
         if self._gp is None:
