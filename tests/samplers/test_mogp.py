@@ -141,3 +141,20 @@ def test_registered_by_name_and_bad_arguments_name_the_field():
         MOGPSampler(n_startup=-1)
     with pytest.raises(ValueError, match="n_candidates"):
         MOGPSampler(n_candidates=0)
+
+
+def test_running_failed_and_pruned_trials_are_tolerated_and_running_ones_kept_apart():
+    done = list(history(16).trials)
+    extra = [FrozenTrial(trial_id=17, number=16, state=TrialState.RUNNING,
+                         params=dict(done[3].params)),
+             FrozenTrial(trial_id=18, number=17, state=TrialState.FAIL,
+                         params=dict(done[5].params)),
+             FrozenTrial(trial_id=19, number=18, state=TrialState.PRUNED,
+                         params=dict(done[7].params), intermediate={1: 0.5})]
+    h = History.of(done + extra, ["minimize", "minimize"])
+    batch = MOGPSampler(seed=5).propose(SPACE, h, contexts(range(19, 22)))
+    running = np.array(SPACE.to_unit(dict(done[3].params)))
+    d = math.sqrt(len(SPACE))
+    for p in batch:
+        assert np.linalg.norm(np.array(SPACE.to_unit(p)) - running) >= 0.05 * d * 0.999
+    assert len({tuple(sorted(p.items(), key=str)) for p in batch}) == 3
