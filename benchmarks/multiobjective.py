@@ -350,6 +350,12 @@ def feasible_share(results: dict, methods: list[str], budget: int) -> str:
     return "\n".join(lines)
 
 
+def _save(results: dict, path: str) -> None:
+    with open(path + ".tmp", "w") as fh:
+        json.dump({"|".join(map(str, k)): v for k, v in results.items()}, fh)
+    os.replace(path + ".tmp", path)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=5)
@@ -378,10 +384,15 @@ def main() -> None:
     jobs = [(p, m, s, args.gp_trials if m.split(":")[0] in GP_METHODS else args.trials)
             for p in args.problems for m in args.methods
             for s in range(args.first_seed, args.first_seed + args.seeds)]
-    jobs.sort(key=lambda j: -(j[1].split(":")[0] in GP_METHODS))  # the slow ones first
+    # the slow ones first; seed by seed, so that a run stopped early has every problem
+    jobs.sort(key=lambda j: (-(j[1].split(":")[0] in GP_METHODS), j[2]))
     started = time.time()
+    results = {}
     with ProcessPoolExecutor(args.jobs) as pool:
-        results = dict(pool.map(one_run, jobs))
+        for key, run in pool.map(one_run, jobs):
+            results[key] = run
+            if args.save:  # after every run: a stopped benchmark keeps what it finished
+                _save(results, args.save)
     budgets = sorted({100, args.trials})
     import optuna
     import sklearn
@@ -396,9 +407,6 @@ def main() -> None:
     print()
     print("Feasible share of the first 100 trials:\n")
     print(feasible_share(results, args.methods, min(args.trials, 100)))
-    if args.save:
-        with open(args.save, "w") as fh:
-            json.dump({"|".join(map(str, k)): v for k, v in results.items()}, fh)
 
 
 if __name__ == "__main__":

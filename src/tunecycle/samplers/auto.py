@@ -21,8 +21,11 @@ takes over where the GP's cost grows.
 Several objectives (a study made with ``directions=[...]``):
 
 1. scrambled Sobol points while fewer than ``n_startup`` trials are complete;
-2. multi-objective TPE (MOTPE) while fewer than ``mo_tpe_max_trials`` trials are complete;
-3. NSGA-II (NSGA-III niching for 3+ objectives) after that: its generations are fixed by trial
+2. the multi-objective GP (:mod:`tunecycle.samplers.mogp`: a GP per objective and constraint,
+   log expected hypervolume improvement) while fewer than ``mo_gp_max_trials`` trials are
+   complete and the space has at most ``gp_max_dims`` columns;
+3. multi-objective TPE (MOTPE) while fewer than ``mo_tpe_max_trials`` trials are complete;
+4. NSGA-II (NSGA-III niching for 3+ objectives) after that: its generations are fixed by trial
    numbers, so it starts from the trials already there (they are its first parents).
 
 Why: on the development half of our multi-objective benchmark (benchmarks/RESULTS.md: ZDT1,
@@ -33,6 +36,8 @@ complete trials lowered the hypervolume at 300 trials (0.823 and 0.806).  So MOT
 the whole measured range and NSGA-II takes over only after it, where MOTPE's cost per trial
 (growing with the history, about 0.1 s at 300 trials) is no longer measured to pay.  The
 validation half was not looked at for this choice.
+
+Why the GP first (issue 15, same development half, 3 seeds): MOGP_REASON
 
 Warm start (``history.prior``, :mod:`tunecycle.warmstart`): the prior trials that fit the
 space count towards ``n_startup`` in step 1, so a rich prior skips the quasi-random start and
