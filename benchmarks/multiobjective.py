@@ -17,7 +17,8 @@ Hypervolume of the feasible Pareto front of the first N complete trials, divided
 hypervolume of the true front (ZDT1-3, DTLZ2: known in closed form or on a 20,000-point grid)
 or, where the front is not known (BNH, OSY, C2-DTLZ2, digits), of the non-dominated union of every
 run of every method on that problem.  Overhead: the ask and tell time per trial, without the
-objective, averaged over trials 251-300 (the GP: 81-100, since it runs 100 trials only).
+objective, averaged over trials 251-300 (the GPs, ``optuna-gp`` and our ``mogp``: 81-100,
+since they run ``--gp-trials`` trials only).
 
 Every run is an ask-and-tell loop in one process: ``--jobs`` runs in parallel processes.
 """
@@ -43,6 +44,8 @@ from _machine import cpu_model  # benchmarks/ is sys.path[0]
 HERE_DEV = ("zdt1", "dtlz2", "bnh", "osy")
 CONSTRAINED = ("bnh", "osy", "c2dtlz2")
 HERE_VAL = ("zdt2", "zdt3", "c2dtlz2", "digits")
+#: methods that run ``--gp-trials`` trials only (a GP per trial grows as O(n^3))
+GP_METHODS = ("optuna-gp", "mogp")
 
 
 @dataclass(frozen=True)
@@ -328,7 +331,7 @@ def table(results: dict, methods: list[str], budgets: list[int]) -> str:
                                and any(k[0] == n and k[1] == meth and k[3] == b for k in hv)]
                 means.append(f"**{np.mean(per_problem):.3f}**" if per_problem else "—")
             lines.append(f"| mean of {half} half | {half} | {b} | " + " | ".join(means) + " |")
-    lines.append("| sampler ms/trial (trials 251-300; optuna-gp: 81-100) | | | "
+    lines.append("| sampler ms/trial (trials 251-300; optuna-gp, mogp: 81-100) | | | "
                  + " | ".join(f"{overhead_ms(results, m):.1f}" for m in methods) + " |")
     return "\n".join(lines)
 
@@ -345,6 +348,12 @@ def feasible_share(results: dict, methods: list[str], budget: int) -> str:
         if any(c != "—" for c in cells):
             lines.append(f"| {n} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _save(results: dict, path: str) -> None:
+    with open(path + ".tmp", "w") as fh:
+        json.dump({"|".join(map(str, k)): v for k, v in results.items()}, fh)
+    os.replace(path + ".tmp", path)
 
 
 def main() -> None:
@@ -372,13 +381,18 @@ def main() -> None:
         print("\nFeasible share of the first 100 trials:\n")
         print(feasible_share(results, methods, 100))
         return
-    jobs = [(p, m, s, args.gp_trials if m == "optuna-gp" else args.trials)
+    jobs = [(p, m, s, args.gp_trials if m.split(":")[0] in GP_METHODS else args.trials)
             for p in args.problems for m in args.methods
             for s in range(args.first_seed, args.first_seed + args.seeds)]
-    jobs.sort(key=lambda j: -(j[1] == "optuna-gp"))  # the slow ones first
+    # the slow ones first; seed by seed, so that a run stopped early has every problem
+    jobs.sort(key=lambda j: (-(j[1].split(":")[0] in GP_METHODS), j[2]))
     started = time.time()
+    results = {}
     with ProcessPoolExecutor(args.jobs) as pool:
-        results = dict(pool.map(one_run, jobs))
+        for key, run in pool.map(one_run, jobs):
+            results[key] = run
+            if args.save:  # after every run: a stopped benchmark keeps what it finished
+                _save(results, args.save)
     budgets = sorted({100, args.trials})
     import optuna
     import sklearn
@@ -388,14 +402,11 @@ def main() -> None:
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end, "
           f"Python {platform.python_version()}, tunecycle {tunecycle.__version__}, "
           f"optuna {optuna.__version__}, scikit-learn {sklearn.__version__}; "
-          f"optuna-gp ran {args.gp_trials} trials", file=sys.stderr)
+          f"{', '.join(GP_METHODS)} ran {args.gp_trials} trials", file=sys.stderr)
     print(table(results, args.methods, budgets))
     print()
     print("Feasible share of the first 100 trials:\n")
     print(feasible_share(results, args.methods, min(args.trials, 100)))
-    if args.save:
-        with open(args.save, "w") as fh:
-            json.dump({"|".join(map(str, k)): v for k, v in results.items()}, fh)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from tunecycle.protocols import History, TrialContext, trial_rng
 from tunecycle.records import FrozenTrial, TrialState
 from tunecycle.samplers.auto import AutoSampler
 from tunecycle.samplers.gp import GPSampler
+from tunecycle.samplers.mogp import MOGPSampler
 from tunecycle.samplers.nsga2 import NSGAIISampler, reference_directions
 from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.samplers.tpe import TPESampler, good_weights, mo_order
@@ -206,7 +207,10 @@ def _hv_after(sampler: object, seed: int, n: int) -> float:
 
 @pytest.mark.parametrize("name", ["nsga2", "tpe", "auto"])
 def test_zdt1_hypervolume_beats_random_search(name):
-    ours = [_hv_after(name, s, 120) for s in range(3)]
+    def make():  # auto's GP stretch cut short: 120 trials of it are slow for a test
+        return AutoSampler(mo_gp_max_trials=30) if name == "auto" else name
+
+    ours = [_hv_after(make(), s, 120) for s in range(3)]
     rnd = [_hv_after("random", s, 120) for s in range(3)]
     assert min(ours) > max(rnd)
     assert np.mean(ours) > np.mean(rnd) + 0.3
@@ -239,10 +243,15 @@ def test_gp_moves_towards_the_feasible_region():
 
 
 def test_auto_goes_quasi_random_then_motpe_then_nsga2():
-    auto = AutoSampler(seed=0, n_startup=10, mo_tpe_max_trials=30)
+    auto = AutoSampler(seed=0, n_startup=10, mo_gp_max_trials=15, mo_tpe_max_trials=30)
     assert isinstance(auto.choose(SPACE, history(5)), QMCSampler)
+    assert isinstance(auto.choose(SPACE, history(12)), MOGPSampler)
     assert isinstance(auto.choose(SPACE, history(20)), TPESampler)
     assert isinstance(auto.choose(SPACE, history(40)), NSGAIISampler)
+    wide = tc.Space({f"x{i}": tc.Float(0, 1) for i in range(40)})  # too wide for a GP
+    assert isinstance(auto.choose(wide, history(12)), TPESampler)
+    assert isinstance(AutoSampler(seed=0).choose(SPACE, history(99)), MOGPSampler)
+    assert isinstance(AutoSampler(seed=0).choose(SPACE, history(100)), TPESampler)
     one = History.of(history(20).trials[:0], "minimize")
     assert isinstance(auto.choose(SPACE, one), QMCSampler)
 

@@ -26,6 +26,7 @@ _REGISTRY: dict[str, str] = {
     "grid": "grid:GridSampler",
     "tpe": "tpe:TPESampler",
     "gp": "gp:GPSampler",
+    "mogp": "mogp:MOGPSampler",
     "cmaes": "cmaes:CmaEsSampler",
     "nsga2": "nsga2:NSGAIISampler",
     "nsga3": "nsga2:NSGAIIISampler",
