@@ -13,15 +13,15 @@ from scipy.stats import norm
 
 import tunecycle as tc
 from tunecycle.errors import TrialPruned
-from tunecycle.samplers.gp import (
-    _GP,
-    GPSampler,
-    _Encoder,
-    _log_ei_grad,
+from tunecycle.samplers.gp import GPSampler
+from tunecycle.samplers.gp_model import (
+    GP,
+    Encoder,
+    Prior,
     _neg_log_posterior,
-    _Prior,
     _sq_diffs,
     log_ei,
+    log_ei_grad,
     log_h,
     transform_losses,
 )
@@ -228,7 +228,7 @@ def test_define_by_run_outside_the_joint_space_is_uniform_random():
 
 def test_snapping_lands_on_feasible_points_and_marks_inactive_dims():
     space = tc.Space(MIXED)
-    enc = _Encoder(space)
+    enc = Encoder(space)
     u = enc.snap(np.random.default_rng(0).random((200, len(space))))
     for row in u:
         params = space.from_unit(np.nan_to_num(row, nan=0.5))
@@ -269,7 +269,7 @@ def test_log_ei_gradient_matches_finite_differences():
         return float(log_ei(np.array([mean]), np.array([std]), best)[0])
 
     for mean, std, best in [(0.3, 0.5, 0.1), (2.0, 0.1, -1.0), (-1.0, 0.3, 0.0)]:
-        _, d_mean, d_std = _log_ei_grad(mean, std, best)
+        _, d_mean, d_std = log_ei_grad(mean, std, best)
         num_mean = approx_fprime([mean], lambda m, s=std, b=best: value(m[0], s, b), 1e-7)[0]
         num_std = approx_fprime([std], lambda s, m=mean, b=best: value(m, s[0], b), 1e-7)[0]
         assert d_mean == pytest.approx(num_mean, rel=1e-4)
@@ -285,7 +285,7 @@ def _toy_data(n=20, width=3, seed=0):
 
 def test_hyperparameter_gradient_matches_finite_differences():
     x, y = _toy_data()
-    prior, d2 = _Prior.make(x.shape[1], noisy=True), _sq_diffs(x)
+    prior, d2 = Prior.make(x.shape[1], noisy=True), _sq_diffs(x)
     theta = np.array([-1.0, 0.2, 0.5, 0.3, math.log(1e-2)])
     value = lambda t: _neg_log_posterior(t, d2, y, prior)[0]  # noqa: E731
     analytic = _neg_log_posterior(theta, d2, y, prior)[1]
@@ -294,7 +294,7 @@ def test_hyperparameter_gradient_matches_finite_differences():
 
 def test_posterior_gradients_match_finite_differences():
     x, y = _toy_data()
-    gp = _GP(x, y, np.array([-1.0, 0.2, 0.5, 0.3, math.log(1e-3)]))
+    gp = GP(x, y, np.array([-1.0, 0.2, 0.5, 0.3, math.log(1e-3)]))
     f = np.array([0.3, 0.6, 0.2])
     mean, std, dmean, dstd = gp.predict_grad(f)
     m2, s2 = gp.predict(f[None, :])

@@ -93,7 +93,6 @@ run them on one thread, and only the Cholesky work of histories past ~64 trials 
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -104,386 +103,28 @@ import numpy as np
 from tunecycle.compat.samplers import GP_ARGS, optuna_options
 from tunecycle.protocols import History, Sampler, TrialContext
 from tunecycle.samplers.fidelity import RowCache, observations_at
+from tunecycle.samplers.gp_model import (
+    GP,
+    Encoder,
+    Prior,
+    believe,
+    decode,
+    fit_hyperparameters,
+    log_ei,
+    log_ei_grad,
+    transform_losses,
+)
+from tunecycle.samplers.gp_search import apart, distances, first_untaken, random_untaken
 from tunecycle.samplers.observe import Observations, Observer, encode, n_prior
 from tunecycle.samplers.qmc import QMCSampler
-from tunecycle.space import Categorical, Int, Param, ParamValue, Space
+from tunecycle.space import Param, ParamValue, Space
 from tunecycle.untried import Taken, TakenLog
 
-_JITTER = 1e-8
-_NOISE_MIN = 1e-6
-_LOG_2PI = math.log(2 * math.pi)
-_SQRT5 = math.sqrt(5.0)
 _N_REFINE = 5  # candidates refined by L-BFGS-B
 _N_TOP = 5  # best trials whose neighbourhoods are searched
 _PER_TOP = 64  # perturbations per best trial
-_BATCH_RADIUS = 0.05  # batch members keep this times sqrt(d) apart in the unit cube
-_ONE_THREAD = 262_144  # m * n * k under which OpenBLAS multiplies on one thread
 _MAX_PRIOR = 100  # a warm start's prior points the GP keeps
 _PLATEAU_MIN = 3  # complete trials with one same loss that make a flat stretch (_plateaus)
-
-
-# -- inputs: unit cube -> model columns ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _DimCode:
-    kind: str  # "cont" (continuous), "bins" (equal-width bins), "logint", "cat"
-    n: int  # bins for "bins"/"cat"
-    col: int  # first model column
-    lo: float = 0.0  # log bounds of a log-scaled Int
-    hi: float = 0.0
-    low: int = 0
-    high: int = 0
-    conds: tuple[tuple[int, int], ...] = ()  # (parent dim index, choice index) that must hold
-
-
-def _dim_code(param: Param, col: int, conds: tuple[tuple[int, int], ...]) -> _DimCode:
-    if isinstance(param, Categorical):
-        return _DimCode("cat", param.n_cells, col, conds=conds)
-    if isinstance(param, Int) and param.log:
-        lo, hi = param.log_scale
-        return _DimCode("logint", 0, col, lo, hi, param.low, param.high, conds)
-    n = param.n_cells
-    if n is not None:
-        return _DimCode("bins", n, col, conds=conds)
-    return _DimCode("cont", 0, col, conds=conds)
-
-
-class _Encoder:
-    """Snaps unit-cube points to feasible ones and maps them to model columns."""
-
-    def __init__(self, space: Space):
-        index = {d.name: i for i, d in enumerate(space.dims)}
-        codes, col = [], 0
-        for dim in space.dims:
-            conds = tuple(
-                (index[parent], space[parent].index(choice))  # type: ignore[attr-defined]
-                for parent, choice in dim.condition
-            )
-            code = _dim_code(dim.param, col, conds)
-            codes.append(code)
-            col += code.n if code.kind == "cat" else 1
-        self.codes = codes
-        self.params = [dim.param for dim in space.dims]
-        self.width = col
-        self.continuous = [i for i, c in enumerate(codes) if c.kind == "cont"]
-
-    def snap(self, u: np.ndarray) -> np.ndarray:
-        """Points (m, d) moved to bin centres; inactive (or NaN) dims set to NaN."""
-        u = np.asarray(u, dtype=float)
-        missing = np.isnan(u)
-        out = np.clip(np.where(missing, 0.5, u), 0.0, 1.0)
-        for j, c in enumerate(self.codes):
-            if c.kind != "cont":  # the space's cells
-                out[:, j] = self.params[j].snap_column(out[:, j])
-        active = ~missing
-        for j, c in enumerate(self.codes):
-            for parent, choice in c.conds:
-                active[:, j] &= _bin(out[:, parent], self.codes[parent].n) == choice
-                active[:, j] &= active[:, parent]
-        out[~active] = np.nan
-        return out
-
-    def features(self, u: np.ndarray) -> np.ndarray:
-        """Model columns of snapped points (m, d): one-hot categoricals, NaN filled."""
-        f = np.zeros((len(u), self.width))
-        for j, c in enumerate(self.codes):
-            x = u[:, j]
-            if c.kind == "cat":
-                ok = ~np.isnan(x)
-                f[np.flatnonzero(ok), c.col + _bin(x[ok], c.n)] = 1.0
-            else:
-                f[:, c.col] = np.where(np.isnan(x), 0.5, x)
-        return f
-
-    def columns(self, dims: Sequence[int]) -> list[int]:
-        """Model columns of continuous dims."""
-        return [self.codes[j].col for j in dims]
-
-
-def _bin(x: np.ndarray, n: int) -> np.ndarray:
-    return np.minimum(np.floor(x * n), n - 1).astype(int)
-
-
-def _decode(space: Space, row: np.ndarray) -> dict[str, ParamValue]:
-    """The configuration a snapped row proposes (what ``Taken`` compares)."""
-    return space.from_unit(np.nan_to_num(row, nan=0.5))
-
-
-# -- outputs -------------------------------------------------------------------------------
-
-
-def transform_losses(loss: np.ndarray) -> np.ndarray:
-    """Losses -> standardised Yeo-Johnson values (rank-based normal scores if that fails)."""
-    from scipy import stats
-
-    loss = np.asarray(loss, dtype=float)
-    if len(loss) < 2 or np.all(loss == loss[0]):
-        return np.zeros(len(loss))
-    y = np.full(len(loss), np.nan)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        z = (loss - loss.mean()) / loss.std()  # NaN when the spread overflows
-        try:
-            if np.all(np.isfinite(z)):
-                y, lam = stats.yeojohnson(z)
-                if not -3.0 <= lam <= 3.0:
-                    y = stats.yeojohnson(z, lmbda=float(np.clip(lam, -3.0, 3.0)))
-        except (ValueError, FloatingPointError, OverflowError):
-            pass
-        if np.all(np.isfinite(y)) and y.std() > 1e-9 * (1 + np.abs(y).max()):
-            return (y - y.mean()) / y.std()
-    scores = stats.norm.ppf((stats.rankdata(loss) - 0.5) / len(loss))
-    return (scores - scores.mean()) / scores.std()
-
-
-# -- log expected improvement --------------------------------------------------------------
-
-
-def _log1mexp(a: np.ndarray) -> np.ndarray:
-    """log(1 - exp(a)) for a < 0, accurate at both ends."""
-    near = a > -math.log(2.0)
-    safe_near = np.where(near, a, -1.0)
-    safe_far = np.where(near, -1.0, a)
-    return np.where(near, np.log(-np.expm1(safe_near)), np.log1p(-np.exp(safe_far)))
-
-
-def log_h(z: np.ndarray | float) -> np.ndarray:
-    """log(z Phi(z) + phi(z)), the log of expected improvement per unit of std, for any z.
-
-    Above z = -1 the direct formula is exact enough.  Below, ``Phi(z) = phi(z) sqrt(pi/2)
-    erfcx(-z/sqrt 2)`` gives ``h = phi(z) (1 - |z| sqrt(pi/2) erfcx(|z|/sqrt 2))`` whose second
-    factor is taken in log space; far out (|z| > 1/sqrt(eps)) it is ``-2 log|z|``.
-    """
-    from scipy.special import erfcx, ndtr
-
-    z = np.asarray(z, dtype=float)
-    out = np.empty_like(z)
-    upper = z > -1.0
-    zu = z[upper]
-    out[upper] = np.log(zu * ndtr(zu) + np.exp(-0.5 * zu * zu - 0.5 * _LOG_2PI))
-    far = z <= -1.0 / math.sqrt(np.finfo(float).eps)
-    mid = ~upper & ~far
-    zm = -z[mid]
-    ratio = np.log(zm * erfcx(zm / math.sqrt(2.0))) + 0.5 * math.log(math.pi / 2)
-    out[mid] = -0.5 * zm * zm - 0.5 * _LOG_2PI + _log1mexp(ratio)
-    zf = -z[far]
-    out[far] = -0.5 * zf * zf - 0.5 * _LOG_2PI - 2.0 * np.log(zf)
-    return out
-
-
-def log_ei(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:
-    """log E[max(best - f, 0)] for f ~ N(mean, std^2) (minimisation)."""
-    std = np.asarray(std, dtype=float)
-    return log_h((best - np.asarray(mean)) / std) + np.log(std)
-
-
-def _log_ei_grad(mean: float, std: float, best: float) -> tuple[float, float, float]:
-    """log EI and its derivatives with respect to the mean and the std."""
-    from scipy.special import log_ndtr
-
-    z = (best - mean) / std
-    lh = float(log_h(np.array([z]))[0])
-    # d log h / dz = Phi(z) / h(z), which tends to |z| far in the tail (where the difference
-    # of two huge logs would lose every digit)
-    dz = -z if z < -1e4 else math.exp(float(log_ndtr(z)) - lh)
-    return lh + math.log(std), -dz / std, (1.0 - dz * z) / std
-
-
-# -- the Gaussian process --------------------------------------------------------------------
-
-
-def _sqdist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    d = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
-    return np.maximum(d, 0.0)
-
-
-def _matern52(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unit-variance Matérn-5/2 of squared scaled distances, and its derivative in r2."""
-    r = np.sqrt(r2)
-    e = np.exp(-_SQRT5 * r)
-    return (1.0 + _SQRT5 * r + 5.0 / 3.0 * r2) * e, -5.0 / 6.0 * (1.0 + _SQRT5 * r) * e
-
-
-def _cholesky(k: np.ndarray) -> np.ndarray:
-    """Lower Cholesky factor, adding jitter until it succeeds."""
-    from scipy.linalg import lapack
-
-    jitter = _JITTER
-    diag = np.arange(len(k))
-    while True:
-        a = k.copy()
-        a[diag, diag] += jitter
-        chol, info = lapack.dpotrf(a, lower=1, clean=1, overwrite_a=1)
-        if info == 0:
-            return chol
-        if jitter > 1.0:
-            raise np.linalg.LinAlgError("the kernel matrix is not positive definite")
-        jitter *= 10.0
-
-
-def _inverse(chol: np.ndarray) -> np.ndarray:
-    """K^-1 from the lower Cholesky factor of K.
-
-    Small matrices go through a triangular inverse and a product, which OpenBLAS runs on one
-    thread (waking its thread pool for tiny matrices costs more than the work, and a lot on a
-    busy machine); larger ones through LAPACK's dpotri."""
-    from scipy.linalg import lapack
-
-    if len(chol) <= 64:
-        inv_l, _ = lapack.dtrtri(chol, lower=1)
-        return inv_l.T @ inv_l
-    inv, _ = lapack.dpotri(chol, lower=1)
-    return np.tril(inv) + np.tril(inv, -1).T
-
-
-@dataclass(frozen=True)
-class _Prior:
-    """Independent normal priors on the log hyperparameters, and their bounds."""
-
-    mean: np.ndarray
-    sd: np.ndarray
-    bounds: list[tuple[float, float]]
-
-    @classmethod
-    def make(cls, width: int, noisy: bool) -> _Prior:
-        ls_mean = math.log(0.5) + 0.25 * math.log(width)
-        noise_mean = math.log(1e-2 if noisy else 1e-4)
-        mean = np.array([ls_mean] * width + [0.0, noise_mean])
-        sd = np.array([1.0] * width + [1.0, 2.0])
-        bounds = [(math.log(1e-2), math.log(1e2))] * width
-        bounds += [(math.log(1e-2), math.log(1e2)), (math.log(_NOISE_MIN), 0.0)]
-        return cls(mean, sd, bounds)
-
-    def logpdf(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        t = (theta - self.mean) / self.sd
-        return -0.5 * float(t @ t), -t / self.sd
-
-
-def _sq_diffs(x: np.ndarray) -> np.ndarray:
-    """Squared differences per column, shape (n, n, width): fixed while hyperparameters move."""
-    return (x[:, None, :] - x[None, :, :]) ** 2
-
-
-def _neg_log_posterior(
-    theta: np.ndarray, d2: np.ndarray, y: np.ndarray, prior: _Prior,
-    extra: np.ndarray | None = None,
-) -> tuple[float, np.ndarray]:
-    """-(log marginal likelihood + log prior) and its gradient in the log hyperparameters.
-
-    ``d2`` holds the inputs' squared differences per column (:func:`_sq_diffs`); ``extra``:
-    noise variance added per observation (a warm start's faded prior points), fixed.
-    """
-    width, n = d2.shape[2], len(y)
-    inv_ls2 = np.exp(-2.0 * theta[:width])
-    s2, noise = math.exp(theta[width]), math.exp(theta[width + 1])
-    kf, dk = _matern52(np.einsum("abj,j->ab", d2, inv_ls2))
-    try:
-        chol = _cholesky(s2 * kf + _noise_matrix(noise, n, extra))
-    except np.linalg.LinAlgError:
-        return 1e10, np.zeros_like(theta)
-    k_inv = _inverse(chol)
-    alpha = np.einsum("ab,b->a", k_inv, y)
-    w = np.outer(alpha, alpha) - k_inv  # d lml / dK, times 2
-    grad = np.empty_like(theta)
-    grad[:width] = -np.einsum("ab,abj->j", w * (s2 * dk), d2) * inv_ls2
-    grad[width] = 0.5 * float((w * kf).sum()) * s2
-    grad[width + 1] = 0.5 * float(np.trace(w)) * noise
-    lml = -0.5 * float(y @ alpha) - float(np.log(np.diag(chol)).sum()) - 0.5 * n * _LOG_2PI
-    lp, dlp = prior.logpdf(theta)
-    return -(lml + lp), -(grad + dlp)
-
-
-def _noise_matrix(noise: float, n: int, extra: np.ndarray | None) -> np.ndarray:
-    return np.diag(noise + extra) if extra is not None else noise * np.eye(n)
-
-
-def fit_hyperparameters(
-    x: np.ndarray, y: np.ndarray, prior: _Prior, starts: Sequence[np.ndarray], n_runs: int = 1,
-    extra: np.ndarray | None = None,
-) -> np.ndarray:
-    """MAP log hyperparameters: L-BFGS-B from the ``n_runs`` starts of highest posterior."""
-    from scipy.optimize import minimize
-
-    d2 = _sq_diffs(x)
-    lo, hi = np.array(prior.bounds).T
-    starts = [np.clip(s, lo, hi) for s in starts]
-    starts.sort(key=lambda s: _neg_log_posterior(s, d2, y, prior, extra)[0])
-    best, best_val = starts[0], math.inf
-    for start in starts[:n_runs]:
-        res = minimize(
-            _neg_log_posterior,
-            start,
-            args=(d2, y, prior, extra),
-            jac=True,
-            method="L-BFGS-B",
-            bounds=prior.bounds,
-            options={"maxiter": 100},
-        )
-        if np.isfinite(res.fun) and res.fun < best_val:
-            best, best_val = res.x, float(res.fun)
-    return best
-
-
-class _GP:
-    """A GP conditioned on (x, y) with fixed log hyperparameters ``theta``; ``extra``: noise
-    variance added per observation, ``own_from``: the first row that is not a warm start's
-    prior point."""
-
-    def __init__(self, x: np.ndarray, y: np.ndarray, theta: np.ndarray,
-                 extra: np.ndarray | None = None, own_from: int = 0):
-        from scipy.linalg import cho_solve, lapack
-
-        width = x.shape[1]
-        self.x, self.y, self.theta = x, y, theta
-        self.extra, self.own_from = extra, own_from
-        self.ls = np.exp(theta[:width])
-        self.s2, self.noise = math.exp(theta[width]), math.exp(theta[width + 1])
-        kf, _ = _matern52(np.einsum("abj,j->ab", _sq_diffs(x), self.ls**-2))
-        self.chol = _cholesky(self.s2 * kf + _noise_matrix(self.noise, len(y), extra))
-        self.alpha = cho_solve((self.chol, True), y)
-        self.inv_chol = lapack.dtrtri(self.chol, lower=1)[0]
-
-    def condition(self, x: np.ndarray, y: np.ndarray) -> _GP:
-        """The same GP with more (e.g. fantasised) observations."""
-        extra = None if self.extra is None else np.concatenate([self.extra, np.zeros(len(y))])
-        return _GP(np.vstack([self.x, x]), np.concatenate([self.y, y]), self.theta, extra,
-                   self.own_from)
-
-    def predict(self, f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Posterior mean and std of the latent function at rows of ``f``.
-
-        Rows go in blocks small enough that OpenBLAS multiplies on one thread: waking its
-        thread pool costs more than these products, and on a busy machine the woken threads
-        slow down everything after them (L-BFGS-B above all)."""
-        rows = max(8, _ONE_THREAD // len(self.y) ** 2)
-        if len(f) > rows:
-            parts = [self.predict(f[i : i + rows]) for i in range(0, len(f), rows)]
-            return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-        kf, _ = _matern52(_sqdist(f / self.ls, self.x / self.ls))
-        k = self.s2 * kf
-        v = k @ self.inv_chol.T
-        var = np.maximum(self.s2 - (v * v).sum(1), 1e-12)
-        return k @ self.alpha, np.sqrt(var)
-
-    def predict_grad(self, f: np.ndarray) -> tuple[float, float, np.ndarray, np.ndarray]:
-        """Mean and std at one point ``f`` with their gradients in ``f``."""
-        from scipy.linalg import cho_solve
-
-        kf, dk = _matern52(_sqdist(f[None, :] / self.ls, self.x / self.ls))
-        k, dk = self.s2 * kf[0], self.s2 * dk[0]
-        dk_df = (2.0 * dk)[:, None] * (f[None, :] - self.x) / self.ls**2  # (n, width)
-        kinv_k = cho_solve((self.chol, True), k)
-        var = max(self.s2 - float(k @ kinv_k), 1e-12)
-        std = math.sqrt(var)
-        return float(k @ self.alpha), std, dk_df.T @ self.alpha, -(dk_df.T @ kinv_k) / std
-
-    def incumbent(self) -> float:
-        """The lowest posterior mean at the observations: the best observed value when the
-        model fits it exactly, and no lucky draw of a noisy objective.  With a warm start, only
-        the own trials count once there are any."""
-        own = self.x[self.own_from:] if self.own_from < len(self.x) else self.x
-        return float(self.predict(own)[0].min())
 
 
 # -- the sampler -----------------------------------------------------------------------------
@@ -545,7 +186,7 @@ class GPSampler(Sampler):
         if not len(space):
             return [{} for _ in contexts]
         obs = self._observer.observe(space, history)
-        enc = _Encoder(space)
+        enc = Encoder(space)
         taken = self._tried.of(space, history, running_only=self.noisy)
         startup = self.n_startup if self.n_startup is not None else min(10, 2 * len(space) + 2)
         if self.multi_fidelity and obs.n < startup:
@@ -559,7 +200,7 @@ class GPSampler(Sampler):
         gp = self._fit(space, enc, obs, contexts[0].rng) if modelled else None
         lie = float(np.median(gp.y)) if gp is not None else 0.0
         if gp is not None and len(obs.pending_x):
-            gp = _believe(gp, enc.features(enc.snap(obs.pending_x)), lie)
+            gp = believe(gp, enc.features(enc.snap(obs.pending_x)), lie)
         out = []
         avoid = [enc.snap(obs.pending_x)] if len(obs.pending_x) else []  # kept apart from
         for ctx in contexts:
@@ -568,11 +209,11 @@ class GPSampler(Sampler):
             else:
                 u = self._best_point(enc, obs, gp, taken, ctx.rng,
                                      np.vstack(avoid) if avoid else None)
-            if _decode(space, u) in taken:
-                u = _random_untaken(space, enc, taken, ctx.rng)
-            taken.add(_decode(space, u))
+            if decode(space, u) in taken:
+                u = random_untaken(space, enc, taken, ctx.rng)
+            taken.add(decode(space, u))
             if gp is not None and len(contexts) > 1:  # the rest of the batch avoids it
-                gp = _believe(gp, enc.features(u[None, :]), lie)
+                gp = believe(gp, enc.features(u[None, :]), lie)
                 avoid.append(u[None, :])
             out.append(space.from_unit(np.nan_to_num(u, nan=0.5)))
         return out
@@ -600,11 +241,11 @@ class GPSampler(Sampler):
         params = self._qmc.propose(space, history, [ctx])[0]
         return encode(space, params)
 
-    def _fit(self, space: Space, enc: _Encoder, obs: Observations, rng: np.random.Generator) -> _GP:
+    def _fit(self, space: Space, enc: Encoder, obs: Observations, rng: np.random.Generator) -> GP:
         x = enc.features(enc.snap(obs.x))
         y = transform_losses(obs.loss)
         x, y, extra, own_from = _with_prior(enc, obs, x, y)
-        prior = _Prior.make(enc.width, self.noisy)
+        prior = Prior.make(enc.width, self.noisy)
         starts = [prior.mean, prior.mean + prior.sd * rng.standard_normal(len(prior.mean))]
         key = space.to_json()
         if self._warm is not None and self._warm[0] == key:
@@ -613,20 +254,20 @@ class GPSampler(Sampler):
         theta = fit_hyperparameters(x, y, prior, starts, n_runs=2 if len(y) <= 100 else 1,
                                     extra=extra)
         self._warm = (key, theta)
-        return _GP(x, y, theta, extra, own_from)
+        return GP(x, y, theta, extra, own_from)
 
     def _best_point(
         self,
-        enc: _Encoder,
+        enc: Encoder,
         obs: Observations,
-        gp: _GP,
+        gp: GP,
         taken: Taken,
         rng: np.random.Generator,
         avoid: np.ndarray | None = None,
     ) -> np.ndarray:
         """The untaken point of highest log EI: the best candidates, refined.  With ``avoid``
         (running trials, earlier points of the batch), only points at least a radius away
-        from every one of them (:func:`_apart`)."""
+        from every one of them (:func:`apart`)."""
         best = gp.incumbent()
         u = enc.snap(self._candidates(enc, obs, rng))
         acq = log_ei(*gp.predict(enc.features(u)), best)
@@ -636,22 +277,22 @@ class GPSampler(Sampler):
             order = order[~_on_plateau(u, plateaus)[order]]
         radius = 0.0
         if avoid is not None:
-            far, radius = _apart(u, avoid)
+            far, radius = apart(u, avoid)
             order = order[far[order]]
-        top = _first_untaken(u, order, taken, _N_REFINE)
+        top = first_untaken(u, order, taken, _N_REFINE)
         if not top:
             return u[order[0]] if len(order) else u[0]  # all taken: the caller falls back
         refined = [_refine(enc, gp, u[i], acq[i], best) for i in top]
         for point, _ in sorted(refined, key=lambda r: -r[1]):
-            if _decode(taken.space, point) in taken:  # a climb can end on a trial
+            if decode(taken.space, point) in taken:  # a climb can end on a trial
                 continue
             if plateaus and _on_plateau(point[None, :], plateaus)[0]:  # or on a plateau's edge
                 continue
-            if avoid is None or _distances(point[None, :], avoid)[0] >= radius:
+            if avoid is None or distances(point[None, :], avoid)[0] >= radius:
                 return point
         return u[top[0]]
 
-    def _candidates(self, enc: _Encoder, obs: Observations, rng: np.random.Generator) -> np.ndarray:
+    def _candidates(self, enc: Encoder, obs: Observations, rng: np.random.Generator) -> np.ndarray:
         """Sobol points over the cube, and perturbations of the best trials."""
         from scipy.stats import qmc
 
@@ -678,7 +319,7 @@ def _explore(obs: Observations, startup: int, number: int) -> bool:
 
 
 def _with_prior(
-    enc: _Encoder, obs: Observations, x: np.ndarray, y: np.ndarray
+    enc: Encoder, obs: Observations, x: np.ndarray, y: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int]:
     """The GP's data with a warm start's prior points first: (x, y, extra noise per row, the
     first own row).  Unchanged without a prior."""
@@ -716,7 +357,7 @@ class _Plateau:
     hi: np.ndarray
 
 
-def _plateaus(enc: _Encoder, obs: Observations) -> list[_Plateau]:
+def _plateaus(enc: Encoder, obs: Observations) -> list[_Plateau]:
     """The flat stretches seen so far: ``_PLATEAU_MIN`` or more complete trials with exactly the
     same loss, above the lowest.  A tree whose split rule stops it at the root, a model that
     failed the same way: the loss does not move while several dims do, and a stationary GP,
@@ -752,48 +393,8 @@ def _on_plateau(u: np.ndarray, plateaus: Sequence[_Plateau]) -> np.ndarray:
     return out
 
 
-def _distances(u: np.ndarray, avoid: np.ndarray) -> np.ndarray:
-    """Each row's Euclidean distance in the unit cube to the nearest row of ``avoid`` (an
-    inactive conditional dim counts as 0.5, as the proposal would be)."""
-    a, b = np.nan_to_num(u, nan=0.5), np.nan_to_num(avoid, nan=0.5)
-    return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)).min(1)
-
-
-def _apart(u: np.ndarray, avoid: np.ndarray) -> tuple[np.ndarray, float]:
-    """Which candidate rows keep ``_BATCH_RADIUS * sqrt(d)`` from every row of ``avoid``, and
-    that radius; halved until some candidate does (0: all do)."""
-    dist = _distances(u, avoid)
-    radius = _BATCH_RADIUS * math.sqrt(u.shape[1])
-    while radius > 1e-3:
-        far = dist >= radius
-        if far.any():
-            return far, radius
-        radius /= 2
-    return np.ones(len(u), dtype=bool), 0.0
-
-
-def _first_untaken(u: np.ndarray, order: np.ndarray, taken: Taken, k: int) -> list[int]:
-    """Indices of the first ``k`` distinct rows of ``u``, in ``order``, that are not taken."""
-    picked, seen = [], set()
-    for i in order:
-        key = taken.key(_decode(taken.space, u[i]))
-        if key not in taken.keys and key not in seen:
-            seen.add(key)
-            picked.append(int(i))
-            if len(picked) == k:
-                break
-    return picked
-
-
-def _believe(gp: _GP, f: np.ndarray, lie: float) -> _GP:
-    """The GP with fantasised observations at the rows of ``f``: the posterior mean there,
-    but no better than ``lie`` (the median observation), so that a batch spreads out instead
-    of piling up where the model is sure of an improvement."""
-    return gp.condition(f, np.maximum(gp.predict(f)[0], lie))
-
-
 def _refine(
-    enc: _Encoder, gp: _GP, u: np.ndarray, acq: float, best: float
+    enc: Encoder, gp: GP, u: np.ndarray, acq: float, best: float
 ) -> tuple[np.ndarray, float]:
     """Climb log EI from ``u`` over its active continuous dims; other dims stay fixed."""
     from scipy.optimize import minimize
@@ -808,7 +409,7 @@ def _refine(
         point[dims] = z
         f = enc.features(point[None, :])[0]
         mean, std, dmean, dstd = gp.predict_grad(f)
-        value, d_mean, d_std = _log_ei_grad(mean, std, best)
+        value, d_mean, d_std = log_ei_grad(mean, std, best)
         grad = d_mean * dmean + d_std * dstd
         return -value, -grad[cols]
 
@@ -826,14 +427,3 @@ def _refine(
     point[dims] = np.clip(res.x, 0.0, 1.0)
     return point, float(-res.fun)
 
-
-def _random_untaken(
-    space: Space, enc: _Encoder, taken: Taken, rng: np.random.Generator
-) -> np.ndarray:
-    """A random configuration no trial has; any random one when the grid is used up."""
-    u = enc.snap(rng.random((256, len(space))))
-    for row in u:
-        if _decode(space, row) not in taken:
-            return row
-    params = taken.from_grid(rng)
-    return u[0] if params is None else encode(space, params)

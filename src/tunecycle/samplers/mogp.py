@@ -43,22 +43,19 @@ from typing import Any
 import numpy as np
 
 from tunecycle.protocols import History, Sampler, TrialContext
-from tunecycle.samplers.gp import (
-    _GP,
-    GPSampler,
-    _apart,
-    _believe,
-    _decode,
-    _distances,
-    _Encoder,
-    _first_untaken,
-    _log1mexp,
-    _Prior,
-    _random_untaken,
+from tunecycle.samplers.gp import GPSampler
+from tunecycle.samplers.gp_model import (
+    GP,
+    Encoder,
+    Prior,
+    believe,
+    decode,
     fit_hyperparameters,
+    log1mexp,
     log_h,
     transform_losses,
 )
+from tunecycle.samplers.gp_search import apart, distances, first_untaken, random_untaken
 from tunecycle.samplers.observe import Observations, Observer, encode
 from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.space import Param, ParamValue, Space
@@ -139,7 +136,7 @@ class MOGPSampler(Sampler):
         if not len(space):
             return [{} for _ in contexts]
         obs = self._observer.observe(space, history)
-        enc = _Encoder(space)
+        enc = Encoder(space)
         taken = self._tried.of(space, history, running_only=self.noisy)
         startup = self.n_startup if self.n_startup is not None else min(10, 2 * len(space) + 2)
         modelled = obs.n >= 2 and any(c.number >= startup for c in contexts)
@@ -154,9 +151,9 @@ class MOGPSampler(Sampler):
             else:
                 u = self._best_point(enc, obs, model, taken, ctx.rng,
                                      np.vstack(avoid) if avoid else None)
-            if _decode(space, u) in taken:
-                u = _random_untaken(space, enc, taken, ctx.rng)
-            taken.add(_decode(space, u))
+            if decode(space, u) in taken:
+                u = random_untaken(space, enc, taken, ctx.rng)
+            taken.add(decode(space, u))
             if model is not None and len(contexts) > 1:
                 model = model.fantasise(enc.features(u[None, :]))
                 avoid.append(u[None, :])
@@ -168,10 +165,10 @@ class MOGPSampler(Sampler):
             self._qmc = QMCSampler(self.seed)
         return encode(space, self._qmc.propose(space, history, [ctx])[0])
 
-    def _fit(self, space: Space, enc: _Encoder, obs: Observations, history: History,
+    def _fit(self, space: Space, enc: Encoder, obs: Observations, history: History,
              rng: np.random.Generator) -> _Models:
         x = enc.features(enc.snap(obs.x))
-        prior = _Prior.make(enc.width, self.noisy)
+        prior = Prior.make(enc.width, self.noisy)
         key = space.to_json()
         ys = [transform_losses(obs.losses[:, j]) for j in range(obs.losses.shape[1])]
         objectives = [self._gp(x, y, prior, (key, "f", j), rng) for j, y in enumerate(ys)]
@@ -188,36 +185,36 @@ class MOGPSampler(Sampler):
         feasible = obs.violation <= 0
         return _Models(objectives, cons, np.array(limits), np.column_stack(ys)[feasible])
 
-    def _gp(self, x: np.ndarray, y: np.ndarray, prior: _Prior, key: tuple[str, str, int],
-            rng: np.random.Generator) -> _GP:
+    def _gp(self, x: np.ndarray, y: np.ndarray, prior: Prior, key: tuple[str, str, int],
+            rng: np.random.Generator) -> GP:
         starts = [prior.mean, prior.mean + prior.sd * rng.standard_normal(len(prior.mean))]
         if key in self._warm:
             starts.append(self._warm[key])
         theta = fit_hyperparameters(x, y, prior, starts, n_runs=2 if len(y) <= 100 else 1)
         self._warm[key] = theta
-        return _GP(x, y, theta)
+        return GP(x, y, theta)
 
-    def _best_point(self, enc: _Encoder, obs: Observations, model: _Models, taken: Taken,
+    def _best_point(self, enc: Encoder, obs: Observations, model: _Models, taken: Taken,
                     rng: np.random.Generator, avoid: np.ndarray | None) -> np.ndarray:
         u = enc.snap(self._candidates(enc, obs, rng))
         acq = model.acquisition(enc.features(u))
         order = np.argsort(-acq, kind="stable")
         radius = 0.0
         if avoid is not None:
-            far, radius = _apart(u, avoid)
+            far, radius = apart(u, avoid)
             order = order[far[order]]
-        top = _first_untaken(u, order, taken, _N_REFINE)
+        top = first_untaken(u, order, taken, _N_REFINE)
         if not top:
             return u[order[0]] if len(order) else u[0]
         refined = [_refine(enc, model, u[i], acq[i]) for i in top]
         for point, _ in sorted(refined, key=lambda r: -r[1]):
-            if _decode(taken.space, point) in taken:  # a climb can end on a trial
+            if decode(taken.space, point) in taken:  # a climb can end on a trial
                 continue
-            if avoid is None or _distances(point[None, :], avoid)[0] >= radius:
+            if avoid is None or distances(point[None, :], avoid)[0] >= radius:
                 return point
         return u[top[0]]
 
-    def _candidates(self, enc: _Encoder, obs: Observations, rng: np.random.Generator
+    def _candidates(self, enc: Encoder, obs: Observations, rng: np.random.Generator
                     ) -> np.ndarray:
         """Sobol points over the cube, and perturbations of (up to ``_N_FRONT``) trials of the
         feasible front (of the least violating trials while none is feasible)."""
@@ -261,7 +258,7 @@ def _constraint_values(obs: Observations, history: History) -> np.ndarray:
 class _Models:
     """The objectives' and constraints' GPs and the feasible observed losses (model space)."""
 
-    def __init__(self, objectives: list[_GP], cons: list[_GP], limits: np.ndarray,
+    def __init__(self, objectives: list[GP], cons: list[GP], limits: np.ndarray,
                  feasible_y: np.ndarray):
         self.objectives, self.cons, self.limits = objectives, cons, limits
         self.lies = [float(np.median(gp.y)) for gp in objectives]
@@ -272,7 +269,7 @@ class _Models:
         members of a batch); the front is unchanged."""
         new = object.__new__(_Models)
         new.__dict__.update(self.__dict__)
-        new.objectives = [_believe(gp, f, lie) for gp, lie in zip(self.objectives, self.lies)]
+        new.objectives = [believe(gp, f, lie) for gp, lie in zip(self.objectives, self.lies)]
         new.cons = [gp.condition(f, gp.predict(f)[0]) for gp in self.cons]
         return new
 
@@ -345,12 +342,12 @@ def log_ehvi(mean: np.ndarray, std: np.ndarray, lower: np.ndarray, upper: np.nda
             lu = _log_g(upper[None, :, :], m, sd)
             ll = _log_g(lower[None, :, :], m, sd)
             term = np.where(np.isneginf(lu), -np.inf,
-                            lu + _log1mexp(np.minimum(ll - lu, -1e-300)))
+                            lu + log1mexp(np.minimum(ll - lu, -1e-300)))
         out[s: s + _CHUNK] = logsumexp(term.sum(axis=2), axis=1)
     return np.where(np.isnan(out), -np.inf, out)
 
 
-def _refine(enc: _Encoder, model: _Models, u: np.ndarray, acq: float
+def _refine(enc: Encoder, model: _Models, u: np.ndarray, acq: float
             ) -> tuple[np.ndarray, float]:
     """Climb the acquisition from ``u`` over its active continuous dims (finite-difference
     gradients, one vectorised evaluation per step); other dims stay fixed."""
