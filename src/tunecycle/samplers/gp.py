@@ -83,7 +83,7 @@ How a proposal is made:
   posterior mean at the own trials once there are any.
 
 What it deliberately does not do (yet): learn from failed trials (only kept from being
-repeated), model the budget as an input, warp inputs, model several objectives, scale beyond a few
+repeated), model the budget as an input, warp inputs, model several objectives (:mod:`tunecycle.samplers.mogp` does), scale beyond a few
 hundred trials (each fit is O(n^3)) or to high dimensions (no trust region).  Define-by-run
 parameters outside the joint space are drawn uniformly at random.  The last fitted
 hyperparameters are a warm start only: recomputable state, not persisted.  Nothing global is
