@@ -114,7 +114,7 @@ from tunecycle.samplers.gp_model import (
     log_ei_grad,
     transform_losses,
 )
-from tunecycle.samplers.gp_search import apart, distances, first_untaken, random_untaken
+from tunecycle.samplers.gp_search import best_untaken, random_untaken
 from tunecycle.samplers.observe import Observations, Observer, encode, n_prior
 from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.space import Param, ParamValue, Space
@@ -267,30 +267,15 @@ class GPSampler(Sampler):
     ) -> np.ndarray:
         """The untaken point of highest log EI: the best candidates, refined.  With ``avoid``
         (running trials, earlier points of the batch), only points at least a radius away
-        from every one of them (:func:`apart`)."""
+        from every one of them (:func:`~tunecycle.samplers.gp_search.best_untaken`)."""
         best = gp.incumbent()
         u = enc.snap(self._candidates(enc, obs, rng))
         acq = log_ei(*gp.predict(enc.features(u)), best)
-        order = np.argsort(-acq, kind="stable")
-        plateaus = _plateaus(enc, obs)
-        if plateaus:  # nothing to learn on a known flat stretch
-            order = order[~_on_plateau(u, plateaus)[order]]
-        radius = 0.0
-        if avoid is not None:
-            far, radius = apart(u, avoid)
-            order = order[far[order]]
-        top = first_untaken(u, order, taken, _N_REFINE)
-        if not top:
-            return u[order[0]] if len(order) else u[0]  # all taken: the caller falls back
-        refined = [_refine(enc, gp, u[i], acq[i], best) for i in top]
-        for point, _ in sorted(refined, key=lambda r: -r[1]):
-            if decode(taken.space, point) in taken:  # a climb can end on a trial
-                continue
-            if plateaus and _on_plateau(point[None, :], plateaus)[0]:  # or on a plateau's edge
-                continue
-            if avoid is None or distances(point[None, :], avoid)[0] >= radius:
-                return point
-        return u[top[0]]
+        plateaus = _plateaus(enc, obs)  # nothing to learn on a known flat stretch (nor its edge)
+        return best_untaken(
+            u, acq, taken, avoid, lambda i: _refine(enc, gp, u[i], acq[i], best), _N_REFINE,
+            allowed=~_on_plateau(u, plateaus) if plateaus else None,
+            rejected=(lambda p: bool(_on_plateau(p[None, :], plateaus)[0])) if plateaus else None)
 
     def _candidates(self, enc: Encoder, obs: Observations, rng: np.random.Generator) -> np.ndarray:
         """Sobol points over the cube, and perturbations of the best trials."""

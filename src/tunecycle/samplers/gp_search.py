@@ -1,7 +1,9 @@
 """The steps of a GP's acquisition search that :mod:`tunecycle.samplers.gp` and
-:mod:`tunecycle.samplers.mogp` share, in the unit cube: keeping a batch apart (``distances``,
-``apart``: every proposal at least ``0.05 * sqrt(d)`` from running trials and earlier members),
-and no repeats (``first_untaken``, ``random_untaken``, over :class:`tunecycle.untried.Taken`).
+:mod:`tunecycle.samplers.mogp` share, in the unit cube: picking the best scored candidate
+(``best_untaken``: refine the best few, keep what no trial has and what keeps apart),
+keeping a batch apart (``distances``, ``apart``: every proposal at least ``0.05 * sqrt(d)``
+from running trials and earlier members), and no repeats (``first_untaken``,
+``random_untaken``, over :class:`tunecycle.untried.Taken`).
 
 Not here: the model (:mod:`tunecycle.samplers.gp_model`) and what is scored.
 """
@@ -9,6 +11,7 @@ Not here: the model (:mod:`tunecycle.samplers.gp_model`) and what is scored.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -63,3 +66,40 @@ def random_untaken(
             return row
     params = taken.from_grid(rng)
     return u[0] if params is None else encode(space, params)
+
+
+def best_untaken(
+    u: np.ndarray,
+    acq: np.ndarray,
+    taken: Taken,
+    avoid: np.ndarray | None,
+    refine: Callable[[int], tuple[np.ndarray, float]],
+    n_refine: int,
+    allowed: np.ndarray | None = None,
+    rejected: Callable[[np.ndarray], bool] | None = None,
+) -> np.ndarray:
+    """The point to propose from candidates ``u`` scored ``acq`` (higher is better): the first
+    ``n_refine`` untaken candidates in score order (only ``allowed`` ones, and with ``avoid``
+    only those :func:`apart` keeps), each climbed by ``refine(index) -> (point, score)``; the
+    best climbed point that no trial has, that is not ``rejected`` and that keeps the radius
+    from ``avoid``; else the best untaken candidate itself.  With every candidate taken, the
+    best candidate (the caller falls back to a random untaken configuration)."""
+    order = np.argsort(-acq, kind="stable")
+    if allowed is not None:
+        order = order[allowed[order]]
+    radius = 0.0
+    if avoid is not None:
+        far, radius = apart(u, avoid)
+        order = order[far[order]]
+    top = first_untaken(u, order, taken, n_refine)
+    if not top:
+        return u[order[0]] if len(order) else u[0]
+    refined = [refine(i) for i in top]
+    for point, _ in sorted(refined, key=lambda r: -r[1]):
+        if decode(taken.space, point) in taken:  # a climb can end on a trial
+            continue
+        if rejected is not None and rejected(point):
+            continue
+        if avoid is None or distances(point[None, :], avoid)[0] >= radius:
+            return point
+    return u[top[0]]

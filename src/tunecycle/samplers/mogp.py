@@ -55,7 +55,7 @@ from tunecycle.samplers.gp_model import (
     log_h,
     transform_losses,
 )
-from tunecycle.samplers.gp_search import apart, distances, first_untaken, random_untaken
+from tunecycle.samplers.gp_search import best_untaken, random_untaken
 from tunecycle.samplers.observe import Observations, Observer, encode
 from tunecycle.samplers.qmc import QMCSampler
 from tunecycle.space import Param, ParamValue, Space
@@ -198,21 +198,8 @@ class MOGPSampler(Sampler):
                     rng: np.random.Generator, avoid: np.ndarray | None) -> np.ndarray:
         u = enc.snap(self._candidates(enc, obs, rng))
         acq = model.acquisition(enc.features(u))
-        order = np.argsort(-acq, kind="stable")
-        radius = 0.0
-        if avoid is not None:
-            far, radius = apart(u, avoid)
-            order = order[far[order]]
-        top = first_untaken(u, order, taken, _N_REFINE)
-        if not top:
-            return u[order[0]] if len(order) else u[0]
-        refined = [_refine(enc, model, u[i], acq[i]) for i in top]
-        for point, _ in sorted(refined, key=lambda r: -r[1]):
-            if decode(taken.space, point) in taken:  # a climb can end on a trial
-                continue
-            if avoid is None or distances(point[None, :], avoid)[0] >= radius:
-                return point
-        return u[top[0]]
+        return best_untaken(u, acq, taken, avoid, lambda i: _refine(enc, model, u[i], acq[i]),
+                            _N_REFINE)
 
     def _candidates(self, enc: Encoder, obs: Observations, rng: np.random.Generator
                     ) -> np.ndarray:
