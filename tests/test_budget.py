@@ -234,6 +234,17 @@ def test_a_define_by_run_suggestion_late_in_the_budget_is_redrawn_to_fit(sampler
         assert len(drawn) == 8
 
 
+def test_an_enqueued_define_by_run_trial_runs_as_given_late_in_the_budget():
+    dists = {"x": Int(1, 40)}
+    study = tc.create_study(sampler="tpe", seed=0)
+    study.add_trials(_priced(list(range(1, 41, 3)), dists))
+    study.enqueue({"x": 40})  # predicted to take 10 s, with under 4 s left
+    seen = []
+    study.optimize(lambda t: seen.append(t.suggest_int("x", 1, 40)) or 0.0, n_trials=1,
+                   time_budget=TimeBudget(100, started=time.monotonic() - 96))
+    assert seen == [40] and study.trials[-1].state is TrialState.COMPLETE
+
+
 def test_plain_timeout_overruns_where_the_budget_does_not():
     # the same objective, x always 20 (1 s): timeout starts a trial at 3.9 s, the budget not
     def long(trial):

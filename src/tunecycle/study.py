@@ -405,14 +405,18 @@ class Study(OptunaStudyMixin):
                    contexts: list[TrialContext]) -> list[dict]:
         """A define-by-run trial's values of the joint space, proposed together; under a
         time budget made affordable as a declared space's proposals are (``_afford``, the
-        parameters outside the joint space counted as the history's average)."""
+        parameters outside the joint space counted as the history's average); an enqueued
+        trial (its fixed values win) runs, as in a declared space, its other values only
+        moved toward the cheap end (``BudgetClock.adjust``)."""
         joint = self.sampler.joint_space(history)
         if joint is None or not len(joint):
             return [{} for _ in contexts]
         proposals = self.sampler.propose(joint, history, contexts)
         if self._budget is None:
             return proposals
-        return [self._afford(joint, history, p, r, c, partial=True)
+        dists = {d.name: d.param for d in joint.dims}
+        return [self._budget.adjust(dict(p), dists, history.trials, partial=True) if r.params
+                else self._afford(joint, history, p, r, c, partial=True)
                 for p, r, c in zip(proposals, records, contexts)]
 
     def _propose(
