@@ -216,9 +216,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="the tasks run at budgets over 60 s (default: all)")
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
     parser.add_argument("--report", action="store_true", help="print the table and exit")
+    parser.add_argument("--report-seeds", action="store_true",
+                        help="print the table over seeds (mean ± standard error) and exit")
     parser.add_argument("--out", type=Path, default=OUT, help="the results file (JSON lines)")
     args = parser.parse_args(argv)
     OUT = args.out
+    if args.report_seeds:
+        print(report_seeds())
+        return 0
     if not args.report:
         _warm_up(args.tasks)
         OUT.parent.mkdir(parents=True, exist_ok=True)
@@ -266,6 +271,33 @@ def report() -> str:
 
             lines.append(f"| {half} | {task} | {budget:g} s | {method} | {mean('test'):.4f} | "
                          f"{mean('val'):.4f} | {mean('trials'):.0f} | {mean('wall'):.1f} |")
+    return "\n".join(lines)
+
+
+def report_seeds() -> str:
+    """The table over seeds, per half, task, budget and method: the mean test accuracy ±
+    its standard error, the mean validation accuracy and trials, the wall seconds of the
+    whole call (mean and largest) and the seeds run."""
+    rows = [json.loads(line) for line in OUT.read_text().splitlines()] if OUT.exists() else []
+    lines = ["| half | task | budget | method | seeds | test acc | val acc | trials | "
+             "wall s mean | wall s max |", "|---|---|---:|---|---:|---:|---:|---:|---:|---:|"]
+    keys = sorted({(r["half"], r["task"], r["budget"]) for r in rows},
+                  key=lambda k: (k[0] != "dev", k[2], k[1]))
+    for half, task, budget in keys:
+        for method in METHODS:
+            mine = [r for r in rows if (r["task"], r["budget"], r["method"]) ==
+                    (task, budget, method)]
+            if not mine:
+                continue
+            tests = [r["test"] for r in mine]
+            se = (statistics.stdev(tests) / len(tests) ** 0.5) if len(tests) > 1 else None
+            test = f"{statistics.fmean(tests):.4f}" + (f" ± {se:.4f}" if se is not None else "")
+            walls = [r["wall"] for r in mine]
+            lines.append(
+                f"| {half} | {task} | {budget:g} s | {method} | {len(mine)} | {test} | "
+                f"{statistics.fmean(r['val'] for r in mine):.4f} | "
+                f"{statistics.fmean(r['trials'] for r in mine):.0f} | "
+                f"{statistics.fmean(walls):.1f} | {max(walls):.1f} |")
     return "\n".join(lines)
 
 

@@ -373,11 +373,38 @@ class BudgetClock:
                       partial)
 
     def fits(self, params: Mapping[str, ParamValue], dists: Mapping[str, Param],
-             trials: Sequence[FrozenTrial]) -> tuple[bool, float | None]:
+             trials: Sequence[FrozenTrial], partial: bool = False) -> tuple[bool, float | None]:
         """(whether ``params`` is predicted to fit the time left for the search, the
-        prediction)."""
-        pred = self.model(trials).upper(params, dists)
+        prediction; ``partial``: as :meth:`CostModel.predict`)."""
+        pred = self.model(trials).upper(params, dists, partial)
         return pred is None or pred <= max(self.remaining(), 0.0), pred
+
+    def nearest_fit(self, name: str, params: Mapping[str, ParamValue],
+                    dists: Mapping[str, Param], trials: Sequence[FrozenTrial]) -> ParamValue:
+        """The value of the numeric ``name`` closest to ``params[name]`` (on its unit
+        interval) with which ``params`` (the rest counted as the history's average) is
+        predicted to fit the time left: toward whichever end of its range the model finds
+        cheaper, found by bisection; ``params[name]`` itself when it fits, when ``name`` is
+        not numeric or when not even that end fits."""
+        p, value = dists.get(name), params[name]
+        if not _numeric(p) or value is None or self.fits(params, dists, trials, True)[0]:
+            return value
+
+        def at(u: float) -> dict[str, ParamValue]:
+            return {**params, name: p.from_unit(u)}  # type: ignore[union-attr]
+
+        def fits(u: float) -> bool:
+            return self.fits(at(u), dists, trials, partial=True)[0]
+
+        start = float(p.to_unit(value))  # type: ignore[union-attr]
+        end = next((u for u in (0.0, 1.0) if fits(u)), None)
+        if end is None:
+            return value
+        near, far = start, end  # near does not fit, far does
+        for _ in range(20):
+            mid = (near + far) / 2
+            near, far = (near, mid) if fits(mid) else (mid, far)
+        return at(far)[name]
 
     def stop_running(self, current: FrozenTrial, trials: Sequence[FrozenTrial],
                      direction: Direction | None, now: datetime | None = None) -> str | None:

@@ -16,6 +16,7 @@ import importlib
 import logging
 import threading
 import time
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
@@ -366,7 +367,7 @@ class Study(OptunaStudyMixin):
         contexts = [TrialContext(r.number, trial_rng(self.sampler.seed, r.number)) for r in records]
         try:
             if space is None:
-                presamples = self._presample(history, contexts)
+                presamples = self._presample(history, records, contexts)
                 trials = [
                     Trial(self, self.storage, r, c, fixed=r.params, presample=p,
                           n_objectives=self.n_objectives)
@@ -402,7 +403,13 @@ class Study(OptunaStudyMixin):
                 self._budget.stopped = reason
         return kept
 
-    def _presample(self, history: History, contexts: list[TrialContext]) -> list[dict]:
+    def _presample(self, history: History, records: list[FrozenTrial],
+                   contexts: list[TrialContext]) -> list[dict]:
+        """A define-by-run trial's values of the joint space, proposed together; under a
+        time budget made affordable as a declared space's proposals are (``_afford``, the
+        parameters outside the joint space counted as the history's average); an enqueued
+        trial (its fixed values win) runs, as in a declared space, its other values only
+        moved toward the cheap end (``BudgetClock.adjust``)."""
         joint = self.sampler.joint_space(history)
         if joint is None or not len(joint):
             return [{} for _ in contexts]
@@ -410,8 +417,9 @@ class Study(OptunaStudyMixin):
         if self._budget is None:
             return proposals
         dists = {d.name: d.param for d in joint.dims}
-        return [self._budget.adjust(dict(p), dists, history.trials, partial=True)
-                for p in proposals]
+        return [self._budget.adjust(dict(p), dists, history.trials, partial=True) if r.params
+                else self._afford(joint, history, p, r, c, partial=True)
+                for p, r, c in zip(proposals, records, contexts)]
 
     def _propose(
         self,
@@ -443,25 +451,26 @@ class Study(OptunaStudyMixin):
         return trials
 
     def _afford(self, space: Space, history: History, params: dict, record: FrozenTrial,
-                ctx: TrialContext) -> dict:
+                ctx: TrialContext, partial: bool = False) -> dict:
         """Under a time budget: the proposal made affordable (``BudgetClock.adjust``); when
         it is still predicted to overrun the time left, up to ``_BUDGET_RETRIES`` other
         proposals (the same trial, other random streams) are tried, and if none fits the
-        cheapest is kept and the trial marked not to run."""
+        cheapest is kept and the trial marked not to run.  ``partial``: ``params`` are a
+        define-by-run trial's presampled values, the rest of its parameters unknown."""
         clock = self._budget
         assert clock is not None
         dists = {d.name: d.param for d in space.dims}
         trials = history.trials
-        params = clock.adjust(dict(params), dists, trials)
-        fits, pred = clock.fits(params, dists, trials)
+        params = clock.adjust(dict(params), dists, trials, partial=partial)
+        fits, pred = clock.fits(params, dists, trials, partial=partial)
         best = (pred if pred is not None else 0.0, params)
         for salt in range(1, _BUDGET_RETRIES + 1):
             if fits:
                 return params
             ctx2 = TrialContext(ctx.number, trial_rng(self.sampler.seed, ctx.number, salt))
             alt = clock.adjust(dict(self.sampler.propose(space, history, [ctx2])[0]), dists,
-                               trials)
-            fits, pred = clock.fits(alt, dists, trials)
+                               trials, partial=partial)
+            fits, pred = clock.fits(alt, dists, trials, partial=partial)
             params = alt
             if pred is not None and pred < best[0]:
                 best = (pred, alt)
@@ -574,11 +583,43 @@ class Study(OptunaStudyMixin):
     def _suggest(self, trial: Trial, name: str, param: Param) -> ParamValue:
         history = self._views.get(trial.trial_id) or self.history()
         value = self.sampler.propose_param(name, param, history, trial.context)
+        if self._budget is None:
+            return value
+        return self._afford_one(trial, name, param, history, value)
+
+    def _afford_one(self, trial: Trial, name: str, param: Param, history: History,
+                    value: ParamValue) -> ParamValue:
+        """Under a time budget, a define-by-run suggestion made affordable as a declared
+        space's proposal is (``_afford``): a cost-driving value moved toward its low end;
+        then, while the trial's values so far (the rest counted as the history's average)
+        are predicted to overrun the time left, up to ``_BUDGET_RETRIES`` other draws of
+        this parameter, keeping the first that fits; if none does, the cheapest, moved
+        toward the cheaper end of a numeric range until it fits (``BudgetClock.nearest_fit``).
+        The trial has started already: if not even that fits, it runs as it is."""
         clock = self._budget
-        if clock is not None and clock.budget.is_cost(name) and isinstance(param, (Int, Float)):
-            value = clock.adjust_one(name, {**trial.params, name: value},
-                                     {**trial.distributions, name: param}, history.trials)
-        return value
+        assert clock is not None
+        dists = {**trial.distributions, name: param}
+        trials = history.trials
+
+        def afford(v: ParamValue) -> tuple[ParamValue, bool, float | None]:
+            if clock.budget.is_cost(name) and isinstance(param, (Int, Float)):
+                v = clock.adjust_one(name, {**trial.params, name: v}, dists, trials)
+            fits, pred = clock.fits({**trial.params, name: v}, dists, trials, partial=True)
+            return v, fits, pred
+
+        value, fits, pred = afford(value)
+        best = (pred if pred is not None else 0.0, value)
+        salt = 1 + zlib.crc32(name.encode())  # this parameter's own streams
+        for k in range(_BUDGET_RETRIES):
+            if fits:
+                return value
+            ctx = TrialContext(trial.number, trial_rng(self.sampler.seed, trial.number, salt + k))
+            value, fits, pred = afford(self.sampler.propose_param(name, param, history, ctx))
+            if pred is not None and pred < best[0]:
+                best = (pred, value)
+        if fits:
+            return value
+        return clock.nearest_fit(name, {**trial.params, name: best[1]}, dists, trials)
 
     def _should_prune(self, trial: Trial) -> bool:
         clock = self._budget
