@@ -14,7 +14,8 @@ import tunecycle as tc
 from tunecycle.errors import UserError
 from tunecycle.protocols import History, TrialContext, trial_rng
 from tunecycle.records import FrozenTrial, TrialState
-from tunecycle.samplers.cmaes import CmaEsSampler, _Strategy
+from tunecycle.samplers.cmaes import CmaEsSampler
+from tunecycle.samplers.cmaes_strategy import Strategy
 from tunecycle.samplers.random import RandomSampler
 
 MIXED = {
@@ -237,7 +238,7 @@ def test_pruned_members_rank_last_and_failed_ones_are_skipped():
     )
     dist = sampler.distribution(space, history)
     assert dist["generation"] == 1
-    w = _Strategy.make(1, 4).weights  # mu = 2: the two complete members, best first
+    w = Strategy.make(1, 4).weights  # mu = 2: the two complete members, best first
     assert dist["mean"][0] == pytest.approx(w[0] * 0.6 + w[1] * 0.62, abs=1e-12)
     # a generation of pruned members only changes nothing
     only_pruned = History.of(

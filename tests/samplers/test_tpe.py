@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tunecycle as tc
-from tunecycle.samplers.tpe import TPESampler, _neighbour_bandwidths
+from tunecycle.samplers.parzen import neighbour_bandwidths
+from tunecycle.samplers.tpe import TPESampler
 
 SPACE = {"x": tc.Float(-2, 2), "y": tc.Float(-2, 2)}
 
@@ -75,7 +76,7 @@ def test_startup_trials_are_quasi_random():
 
 def test_neighbour_bandwidths_narrow_in_dense_regions():
     centres = np.array([[0.5], [0.51], [0.52], [0.9], [np.nan]])
-    sigma = _neighbour_bandwidths(centres)[:, 0]
+    sigma = neighbour_bandwidths(centres)[:, 0]
     assert sigma[1] < sigma[3]  # the middle of the cluster is narrower than the outlier
     assert np.all(sigma >= 1 / 6) or sigma[1] == 1 / 6  # floor is 1/min(100, n + 2) with n = 4
     assert sigma[4] == 1.0  # a centre without the dim keeps the default
@@ -95,7 +96,7 @@ def test_vectorised_candidate_encoding_matches_decoding_each_candidate():
 
 
 def test_logsumexp_is_stable():
-    from tunecycle.samplers.tpe import logsumexp
+    from tunecycle.samplers.parzen import logsumexp
 
     a = np.array([[-1000.0, -1000.0], [1000.0, 1000.0], [0.0, -np.inf]])
     assert np.allclose(logsumexp(a, axis=1), [-1000 + np.log(2), 1000 + np.log(2), 0.0])
@@ -139,10 +140,10 @@ def test_bad_rows_are_finished_trials_in_trial_order_then_running_ones():
 def test_discrete_dims_are_scored_by_the_kernels_mass_on_the_bin():
     """On an integer dim a kernel narrower than a bin gives that bin its whole mass, not a
     spike: densities per unit width, so they sum to one over the bins at any bandwidth."""
-    from tunecycle.samplers.tpe import _Mixture
+    from tunecycle.samplers.parzen import Mixture
 
-    def mixture(sigma: float) -> _Mixture:  # one kernel at the middle bin of 5, no prior
-        return _Mixture(np.array([[0.5]]), np.array([0.0, -np.inf]), np.array([[sigma]]),
+    def mixture(sigma: float) -> Mixture:  # one kernel at the middle bin of 5, no prior
+        return Mixture(np.array([[0.5]]), np.array([0.0, -np.inf]), np.array([[sigma]]),
                         np.array([1.0]), np.array([0]), np.array([5]), np.full((1, 2), np.nan))
 
     centres = (np.arange(5)[:, None] + 0.5) / 5
@@ -156,12 +157,13 @@ def test_log_scaled_integers_are_scored_by_mass_on_each_integers_bin():
     """A log-scaled integer's bins are uneven (1 takes more of the unit interval than 63):
     mass times bin width still sums to one over every value, and candidates are scored at the
     integer they become."""
-    from tunecycle.samplers.tpe import TPESampler, _bin_edges, _encoded
+    from tunecycle.samplers.parzen import bin_edges
+    from tunecycle.samplers.tpe import TPESampler, _encoded
 
     space = tc.Space({"k": tc.Int(1, 64, log=True)})
     values = np.arange(1, 65)
     at = np.array([[space.dims[0].param.to_unit(v)] for v in values])
-    lo, hi = _bin_edges(at, np.array([0]), np.array([[1.0, 64.0]]))
+    lo, hi = bin_edges(at, np.array([0]), np.array([[1.0, 64.0]]))
     assert lo[0, 0] == pytest.approx(0.0) and hi[-1, 0] == pytest.approx(1.0)
     assert np.allclose(hi[:-1, 0], lo[1:, 0])  # the bins tile the unit interval
     centres = np.array([[space.dims[0].param.to_unit(3)], [space.dims[0].param.to_unit(40)]])
@@ -182,7 +184,7 @@ def _direct_log_pdf(mix, x: np.ndarray) -> np.ndarray:
     from scipy.special import logsumexp as scipy_logsumexp
     from scipy.special import ndtr
 
-    from tunecycle.samplers.tpe import _bin_edges
+    from tunecycle.samplers.parzen import bin_edges
 
     out = []
     for point in x:
@@ -200,7 +202,7 @@ def _direct_log_pdf(mix, x: np.ndarray) -> np.ndarray:
                     continue
                 inside = ndtr((1 - c) / s) - ndtr(-c / s)
                 if mix.bins[j] or not np.isnan(mix.log_ints[j, 0]):
-                    lo, hi = _bin_edges(np.array([[u]]), mix.bins[j:j + 1], mix.log_ints[j:j + 1])
+                    lo, hi = bin_edges(np.array([[u]]), mix.bins[j:j + 1], mix.log_ints[j:j + 1])
                     mass = ndtr((hi[0, 0] - c) / s) - ndtr((lo[0, 0] - c) / s)
                     total += np.log(max(mass, 1e-300) / (hi[0, 0] - lo[0, 0])) - np.log(inside)
                 else:
@@ -241,7 +243,7 @@ def test_mixture_density_equals_a_direct_sum_over_kernels(seed, n_centres, n_poi
 def test_logsumexp_equals_scipys_when_most_terms_underflow(seed, spread):
     from scipy.special import logsumexp as scipy_logsumexp
 
-    from tunecycle.samplers.tpe import logsumexp
+    from tunecycle.samplers.parzen import logsumexp
 
     a = np.random.default_rng(seed).uniform(-spread, 0.0, (5, 300))
     a[0, :10] = -np.inf
@@ -252,7 +254,7 @@ def test_logsumexp_equals_scipys_when_most_terms_underflow(seed, spread):
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.one_of(st.integers(0, 5).map(float), st.floats(0, 1)), max_size=60))
 def test_stable_argsort_is_numpys_stable_sort(values):
-    from tunecycle.samplers.tpe import stable_argsort
+    from tunecycle.samplers.parzen import stable_argsort
 
     a = np.array(values, dtype=float)
     assert stable_argsort(a).tolist() == np.argsort(a, kind="stable").tolist()

@@ -76,10 +76,8 @@ from __future__ import annotations
 import math
 import operator
 import threading
-import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from statistics import NormalDist
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -88,94 +86,26 @@ from tunecycle.compat.samplers import CMAES_ARGS, optuna_options
 from tunecycle.errors import UserError
 from tunecycle.protocols import History, Sampler, TrialContext
 from tunecycle.records import TrialState
+from tunecycle.samplers.cmaes_strategy import (
+    Member,
+    State,
+    draw,
+    needs_restart,
+    restart,
+    start,
+    tell,
+    warm_distribution,
+)
 from tunecycle.space import Float, Int, Param, ParamValue, Space
 from tunecycle.untried import TakenLog
 from tunecycle.warmstart import Prior
 
-_TOL_X = 1e-11  # restart when every continuous dim's spread is below this (unit cube)
-_TOL_FUN = 1e-12  # restart when the best loss is this flat over the recent generations
-_MAX_CONDITION = 1e14
-_MAX_POPSIZE_FACTOR = 64  # IPOP doubles lambda up to this multiple of the first lambda
 _KEEP_CHECKPOINTS = 64  # recent per-generation states kept for cheap rewinds
 _DEDUPE_TRIES = 8
-_SALT_RESTART = 0x434D41  # "CMA"
 _WARM_GAMMA = 0.1  # the share of source trials a warm start is built from
-_WARM_ALPHA = 0.1  # each one's spread in the unit cube
 _FINISHED = frozenset({TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED})
 _MISSING = object()
 _by_number = operator.attrgetter("number")
-
-
-@dataclass(frozen=True)
-class _Strategy:
-    """The constants of CMA-ES for dimension ``n`` and population ``lam`` (Hansen 2016, table 1)."""
-
-    n: int
-    lam: int
-    mu: int
-    weights: np.ndarray
-    mu_eff: float
-    cs: float
-    ds: float
-    cc: float
-    c1: float
-    cmu: float
-    chi_n: float
-    c_y: float
-    alpha_margin: float
-
-    @classmethod
-    def make(cls, n: int, lam: int) -> _Strategy:
-        mu = lam // 2
-        w = math.log((lam + 1) / 2) - np.log(np.arange(1, mu + 1))
-        w = w / w.sum()
-        mu_eff = float(1.0 / np.sum(w**2))
-        cs = (mu_eff + 2) / (n + mu_eff + 5)
-        ds = 1 + 2 * max(0.0, math.sqrt((mu_eff - 1) / (n + 1)) - 1) + cs
-        cc = (4 + mu_eff / n) / (n + 4 + 2 * mu_eff / n)
-        c1 = 2 / ((n + 1.3) ** 2 + mu_eff)
-        cmu = min(1 - c1, 2 * (mu_eff - 2 + 1 / mu_eff) / ((n + 2) ** 2 + mu_eff))
-        chi_n = math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n))
-        c_y = math.sqrt(n) + 2 * n / (n + 2)
-        return cls(n, lam, mu, w, mu_eff, cs, ds, cc, c1, cmu, chi_n, c_y, 1.0 / (n * lam))
-
-
-@dataclass
-class _State:
-    """The search distribution N(mean, sigma^2 C) and its evolution paths; C = B diag(D^2) B^T."""
-
-    lam: int
-    mean: np.ndarray
-    sigma: float
-    C: np.ndarray
-    B: np.ndarray
-    D: np.ndarray
-    ps: np.ndarray
-    pc: np.ndarray
-    gen: int = 0  # generations since the last (re)start
-    generations: int = 0  # generations replayed in all
-    restarts: int = 0
-    best_hist: list[float] = field(default_factory=list)
-    median_hist: list[float] = field(default_factory=list)
-
-    @classmethod
-    def fresh(cls, lam: int, mean: np.ndarray, sigma: float) -> _State:
-        n = len(mean)
-        return cls(
-            lam, np.array(mean, dtype=float), float(sigma), np.eye(n), np.eye(n), np.ones(n),
-            np.zeros(n), np.zeros(n),
-        )
-
-    def copy(self) -> _State:
-        return _State(
-            self.lam, self.mean.copy(), self.sigma, self.C.copy(), self.B.copy(), self.D.copy(),
-            self.ps.copy(), self.pc.copy(), self.gen, self.generations, self.restarts,
-            list(self.best_hist), list(self.median_hist),
-        )
-
-    @property
-    def inv_sqrt_c(self) -> np.ndarray:
-        return (self.B / self.D) @ self.B.T
 
 
 @dataclass(frozen=True)
@@ -191,23 +121,13 @@ class _Plan:
     all_discrete: bool
 
 
-@dataclass(frozen=True)
-class _Entry:
-    """A usable finished trial: its numeric dims in the unit cube and its loss."""
-
-    number: int
-    trial_id: int
-    x: np.ndarray
-    loss: float  # +inf for pruned
-    complete: bool
-
 
 class _Cache:
     def __init__(self, key: str):
         self.key = key
-        self.entries: dict[int, _Entry | None] = {}
+        self.entries: dict[int, Member | None] = {}
         self.ids = np.empty(0, dtype=np.int64)  # trial ids consumed, in order
-        self.checkpoints: list[tuple[int, _State]] = []  # (trials consumed, state after them)
+        self.checkpoints: list[tuple[int, State]] = []  # (trials consumed, state after them)
         self.prefix = _Prefix()
 
 
@@ -218,11 +138,11 @@ class _Prefix:
 
     def __init__(self) -> None:
         self.length, self.last_id = 0, -1  # trials walked; the last one's id
-        self.usable: list[_Entry] = []
+        self.usable: list[Member] = []
         self.ids = np.empty(16, dtype=np.int64)  # the usable entries' trial ids (a buffer)
         self.in_order = True  # the usable entries are in trial-number order
 
-    def add(self, e: _Entry) -> None:
+    def add(self, e: Member) -> None:
         n = len(self.usable)
         if n and e.number <= self.usable[-1].number:
             self.in_order = False
@@ -319,7 +239,7 @@ class CmaEsSampler(Sampler):
         for rng, other in zip(rngs, rest):
             tries = _DEDUPE_TRIES if taken is not None else 1
             for attempt in range(tries):
-                u = self._sample(state, rng, 1.5**attempt)
+                u = draw(state, rng, 1.5**attempt)
                 params = self._merge(plan, space, u, other)
                 if taken is None or params not in taken:
                     break
@@ -452,15 +372,9 @@ class CmaEsSampler(Sampler):
         return out
 
     # -- sampling -----------------------------------------------------------------------------
-    @staticmethod
-    def _sample(state: _State, rng: np.random.Generator, widen: float = 1.0) -> np.ndarray:
-        z = rng.standard_normal(len(state.mean))
-        x = state.mean + widen * state.sigma * (state.B @ (state.D * z))
-        return _reflect(x)
-
     # -- replaying the history ----------------------------------------------------------------
     @staticmethod
-    def _entry(plan: _Plan, t: Any, sign: float) -> _Entry | None:
+    def _entry(plan: _Plan, t: Any, sign: float) -> Member | None:
         if t.state is TrialState.COMPLETE:
             if t.value is None or not math.isfinite(t.value):
                 return None
@@ -476,9 +390,9 @@ class CmaEsSampler(Sampler):
                 return None
             x[i] = p.to_unit(v)
         np.clip(x, 0.0, 1.0, out=x)
-        return _Entry(t.number, t.trial_id, x, loss, complete)
+        return Member(t.number, t.trial_id, x, loss, complete)
 
-    def _replay(self, plan: _Plan, history: History) -> _State | None:
+    def _replay(self, plan: _Plan, history: History) -> State | None:
         """The distribution after every complete generation of the history (None in start-up)."""
         cache = self._cache
         if cache is None or cache.key != plan.key + "|" + history.direction.value:
@@ -509,7 +423,7 @@ class CmaEsSampler(Sampler):
         return state
 
     def _usable(self, plan: _Plan, history: History, cache: _Cache
-                ) -> tuple[list[_Entry], np.ndarray]:
+                ) -> tuple[list[Member], np.ndarray]:
         """The usable finished trials in trial-number order, and their trial ids."""
         sign = history.direction.sign()
         entries = cache.entries
@@ -529,7 +443,7 @@ class CmaEsSampler(Sampler):
                 prefix.add(e)
             prefix.length, prefix.last_id = i + 1, t.trial_id
             i += 1
-        tail: list[_Entry] = []
+        tail: list[Member] = []
         for t in trials[i:]:
             e = entries.get(t.trial_id, _MISSING)
             if e is _MISSING:  # not seen finished before
@@ -550,8 +464,8 @@ class CmaEsSampler(Sampler):
     def _initial_popsize(self, n: int) -> int:
         return self.popsize if self.popsize is not None else 4 + int(3 * math.log(n))
 
-    def _initial_state(self, plan: _Plan, usable: list[_Entry], sign: float = 1.0,
-                       prior: Prior | None = None) -> _State:
+    def _initial_state(self, plan: _Plan, usable: list[Member], sign: float = 1.0,
+                       prior: Prior | None = None) -> State:
         n = len(plan.params)
         mean = np.full(n, 0.5)
         startup = [e for e in usable[: self.n_startup] if e.complete]
@@ -561,11 +475,7 @@ class CmaEsSampler(Sampler):
         warm = self._warm_start(plan, sign, source, k) if source else None
         if warm is not None:
             mean, sigma, cov = warm
-            state = _State.fresh(self._initial_popsize(n), mean, sigma)
-            state.C = cov
-            self._floor_discrete(plan, state, _Strategy.make(n, state.lam))
-            self._eigen(state)
-            return state
+            return start(self._initial_popsize(n), mean, sigma, plan.discrete, plan.params, cov)
         if self.x0 is not None:
             mean = np.array([
                 p.to_unit(p.normalize(self.x0[name])) if name in self.x0 else 0.5
@@ -574,19 +484,14 @@ class CmaEsSampler(Sampler):
         elif startup:
             best = min(startup, key=lambda e: (e.loss, e.number))
             mean = best.x.copy()
-        state = _State.fresh(self._initial_popsize(n), mean, self.sigma0)
-        self._floor_discrete(plan, state, _Strategy.make(n, state.lam))
-        self._eigen(state)
-        return state
+        return start(self._initial_popsize(n), mean, self.sigma0, plan.discrete, plan.params)
 
     def _warm_start(self, plan: _Plan, sign: float, source: Sequence[Mapping[str, Any]],
                     k: int | None) -> tuple[np.ndarray, float, np.ndarray] | None:
         """The initial distribution from earlier trials (``source_trials``), after the
-        warm-starting idea of Nomura et al. (2021): the best ``source_k`` of them, each taken
-        as a small Gaussian (standard deviation ``_WARM_ALPHA`` in the unit cube), summarised
-        by one Gaussian with their mean and the mixture's covariance; ``sigma`` is that
-        covariance's geometric-mean scale and ``C`` the rest.  None when no source trial has
-        every numeric parameter of the space."""
+        warm-starting idea of Nomura et al. (2021): the best ``source_k`` of them, summarised
+        by ``cmaes_strategy.warm_distribution``.  None when no source trial has every numeric
+        parameter of the space."""
         rows: list[tuple[float, np.ndarray]] = []
         for src in source:
             params = src["params"]
@@ -599,130 +504,17 @@ class CmaEsSampler(Sampler):
         if not rows:
             return None
         rows.sort(key=lambda r: r[0])
-        top = np.vstack([x for _, x in rows[: k or 1]])
-        n = top.shape[1]
-        mean = top.mean(axis=0)
-        dev = top - mean
-        cov = _WARM_ALPHA**2 * np.eye(n) + dev.T @ dev / len(top)
-        sign_det, logdet = np.linalg.slogdet(cov)
-        sigma = float(np.exp(logdet / (2 * n))) if sign_det > 0 else _WARM_ALPHA
-        return mean, sigma, cov / (sigma * sigma)
+        return warm_distribution(np.vstack([x for _, x in rows[: k or 1]]))
 
-    def _tell(self, plan: _Plan, st: _State, block: list[_Entry]) -> None:
-        """One generation of CMA-ES from the finished members ``block`` (len == lambda)."""
-        n = len(st.mean)
-        s = _Strategy.make(n, st.lam)
-        order = sorted(
-            range(len(block)),
-            key=lambda i: (not block[i].complete, block[i].loss if block[i].complete else 0.0, i),
-        )
-        ranked = [block[i] for i in order]
-        losses = np.array([e.loss for e in ranked if e.complete])
-        st.generations += 1
-        k = min(s.mu, len(losses))
-        if k == 0:  # nothing but pruned members: no information on what is better
+    def _tell(self, plan: _Plan, st: State, block: list[Member]) -> None:
+        """One generation from ``block`` (len == lambda), then an IPOP restart when due."""
+        told = tell(st, block, plan.discrete, plan.params)
+        if told is None or self.restart != "ipop":
             return
-        X = np.vstack([e.x for e in ranked[:k]])
-        Y = (X - st.mean) / st.sigma
-        inv_sqrt_c = st.inv_sqrt_c
-        # shorten steps that N(m, sigma^2 C) would hardly produce (injected or stale points)
-        lengths = np.linalg.norm(Y @ inv_sqrt_c, axis=1)
-        with np.errstate(divide="ignore"):
-            Y *= np.minimum(1.0, s.c_y / lengths)[:, None]
-        w = s.weights[:k] / s.weights[:k].sum()
-        mu_eff = float(1.0 / np.sum(w**2))
-        y_w = w @ Y
-        st.mean = np.clip(st.mean + st.sigma * y_w, 0.0, 1.0)
-        st.ps = (1 - s.cs) * st.ps + math.sqrt(s.cs * (2 - s.cs) * mu_eff) * (inv_sqrt_c @ y_w)
-        ps_norm = float(np.linalg.norm(st.ps))
-        h_sigma = ps_norm / math.sqrt(1 - (1 - s.cs) ** (2 * (st.gen + 1))) < (
-            1.4 + 2 / (n + 1)
-        ) * s.chi_n
-        st.pc = (1 - s.cc) * st.pc + h_sigma * math.sqrt(s.cc * (2 - s.cc) * mu_eff) * y_w
-        rank_mu = (Y.T * w) @ Y
-        decay = 1 - s.c1 - s.cmu + (0.0 if h_sigma else s.c1 * s.cc * (2 - s.cc))
-        st.C = decay * st.C + s.c1 * np.outer(st.pc, st.pc) + s.cmu * rank_mu
-        st.sigma *= math.exp(min(1.0, (s.cs / s.ds) * (ps_norm / s.chi_n - 1)))
-        if len(losses) >= 2 and losses[0] == losses[max(1, math.ceil(0.7 * len(losses))) - 1]:
-            st.sigma *= math.exp(0.2 + s.cs / s.ds)  # flat fitness: widen
-        self._floor_discrete(plan, st, s)
-        st.gen += 1
-        st.best_hist.append(float(losses[0]))
-        st.median_hist.append(float(np.median(losses)))
-        healthy = self._eigen(st)
-        if self.restart == "ipop" and (not healthy or self._should_restart(plan, st, s, losses)):
-            self._restart(plan, st, block)
-
-    def _floor_discrete(self, plan: _Plan, st: _State, s: _Strategy) -> None:
-        """Cap every dim's spread at the unit range, then keep each discrete dim's spread wide
-        enough to leave its value with probability at least alpha (when the mean is mid-cell)."""
-        top = float(np.max(np.diag(st.C)))
-        if st.sigma * st.sigma * top > 1.0:
-            st.sigma = 1.0 / math.sqrt(top)
-        if plan.discrete.any():
-            z = NormalDist().inv_cdf(1 - s.alpha_margin / 2)
-            for i in np.flatnonzero(plan.discrete):
-                floor = plan.params[i].cell_width(float(st.mean[i])) / (2 * z)
-                var = floor * floor / (st.sigma * st.sigma)
-                if st.C[i, i] < var:
-                    st.C[i, i] = var
-
-    @staticmethod
-    def _eigen(st: _State) -> bool:
-        """Refresh B and D from C; False when C is no longer a usable covariance."""
-        C = (st.C + st.C.T) / 2
-        if not np.all(np.isfinite(C)) or not math.isfinite(st.sigma) or st.sigma <= 0:
-            return False
-        vals, vecs = np.linalg.eigh(C)
-        if vals.max() <= 0:
-            return False
-        vals = np.maximum(vals, vals.max() * 1e-20)
-        st.C, st.B, st.D = C, vecs, np.sqrt(vals)
-        return True
-
-    def _should_restart(
-        self, plan: _Plan, st: _State, s: _Strategy, losses: np.ndarray
-    ) -> bool:
-        n = len(st.mean)
-        spread = st.sigma * np.sqrt(np.diag(st.C))
-        continuous = ~plan.discrete
-        if continuous.any() and float(spread[continuous].max()) < _TOL_X:
-            return True
-        if (st.D.max() / st.D.min()) ** 2 > _MAX_CONDITION:
-            return True
-        flat_window = 10 + math.ceil(30 * n / st.lam)
-        if (
-            len(st.best_hist) >= flat_window
-            and np.ptp(st.best_hist[-flat_window:]) < _TOL_FUN
-            and np.ptp(losses) < _TOL_FUN
-        ):
-            return True
-        window = min(20000, max(120 + math.ceil(30 * n / st.lam), math.ceil(0.2 * st.gen)))
-        if st.gen >= window:
-            part = math.ceil(0.3 * window)
-            recent = slice(len(st.best_hist) - part, None)
-            old = slice(len(st.best_hist) - window, len(st.best_hist) - window + part)
-            best, med = np.array(st.best_hist), np.array(st.median_hist)
-            if np.median(best[recent]) >= np.median(best[old]) and np.median(
-                med[recent]
-            ) >= np.median(med[old]):
-                return True
-        return False
-
-    def _restart(self, plan: _Plan, st: _State, block: list[_Entry]) -> None:
-        n = len(st.mean)
-        first = self._initial_popsize(n)
-        lam = min(st.lam * 2, first * _MAX_POPSIZE_FACTOR)
-        if self.seed is not None:
-            material = [int(self.seed), st.restarts + 1, _SALT_RESTART]
-        else:  # unseeded: still a function of the history
-            material = [zlib.crc32(np.vstack([e.x for e in block]).tobytes()), st.restarts + 1]
-        mean = np.random.default_rng(material).random(n)
-        fresh = _State.fresh(lam, mean, self.sigma0)
-        fresh.generations, fresh.restarts = st.generations, st.restarts + 1
-        self._floor_discrete(plan, fresh, _Strategy.make(n, lam))
-        self._eigen(fresh)
-        st.__dict__.update(fresh.__dict__)
+        s, losses, healthy = told
+        if not healthy or needs_restart(st, s, losses, plan.discrete):
+            restart(st, block, self._initial_popsize(len(st.mean)), self.sigma0, self.seed,
+                    plan.discrete, plan.params)
 
 
 def _warm_source(
@@ -754,11 +546,6 @@ def _warm_source(
     kept = rows if len(rows) <= 2 * k else [*rows[:k], *rows[-k:]]
     return kept, int(k)
 
-
-def _reflect(x: np.ndarray) -> np.ndarray:
-    """Mirror a point into [0, 1] in every coordinate (period 2)."""
-    r = np.mod(np.abs(x), 2.0)
-    return np.where(r > 1.0, 2.0 - r, r)
 
 
 __all__ = ["CmaEsSampler"]

@@ -11,22 +11,19 @@ safe in servers and tests.  A study with nothing to show (no trials, none comple
 confusion matrix) gives a figure that says so instead of an error.  :func:`save` writes PNG,
 SVG or a self-contained HTML page; :data:`PLOTS` maps the command line's kinds to functions.
 
+The figures of several objectives are :mod:`tunecycle.viz.front_plots`'s and the shared parts
+(colours, making a figure, reading a study, output) :mod:`tunecycle.viz.figures`'s; both are
+re-exported here, the public path.
+
 One renderer on purpose: matplotlib writes PNG and SVG offline (plotly's image export needs a
 browser), and the HTML report inlines the same PNGs.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from itertools import combinations
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,6 +32,32 @@ from tunecycle.errors import UserError
 from tunecycle.records import Direction, FrozenTrial, TrialState
 from tunecycle.space import Int
 from tunecycle.viz import data as vd
+from tunecycle.viz.figures import (
+    DOMINATED_COLOR,
+    FORMATS,
+    FRONT_COLOR,
+    INFEASIBLE_COLOR,
+    STATE_COLORS,
+    figure_png,
+    figures_from,
+    floats,
+    infeasible,
+    new_figure,
+    note,
+    nothing_complete,
+    png_data_uri,
+    read,
+    read_all,
+    save,
+)
+from tunecycle.viz.front_plots import (
+    front_line,
+    plot_front,
+    plot_hypervolume,
+    plot_objectives,
+    plot_pareto,
+    plot_pareto_trials,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -42,117 +65,13 @@ if TYPE_CHECKING:
 
     from tunecycle.viz.importance import Importance
 
-STATE_COLORS = {
-    TrialState.COMPLETE: "#1f77b4",
-    TrialState.PRUNED: "#ff7f0e",
-    TrialState.FAILED: "#d62728",
-    TrialState.RUNNING: "#2ca02c",
-    TrialState.WAITING: "#7f7f7f",
-}
-INFEASIBLE_COLOR = "#8c8c8c"
-DOMINATED_COLOR = "#9ecae1"
-FRONT_COLOR = "#d62728"
-_SIZE = (7.0, 4.5)
 #: where a line crosses the axis of a parameter that was inactive in its trial
 _INACTIVE_Y = -0.12
 _CMAP = "viridis"
 
 
-#: what makes a new figure (``figsize=`` -> Figure); :func:`figures_from` swaps it, e.g. for
-#: pyplot's ``plt.figure`` so that ``plt.show()`` / ``plt.savefig`` see the plot
-_FACTORY: ContextVar[Callable[..., Figure] | None] = ContextVar("tunecycle_figure_factory",
-                                                                default=None)
-
-
-def _figure(size: tuple[float, float] = _SIZE) -> Figure:
-    factory = _FACTORY.get()
-    if factory is not None:
-        return factory(figsize=size)
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=size, layout="constrained")
-
-
-@contextmanager
-def figures_from(factory: Callable[..., Figure]) -> Iterator[None]:
-    """Within the block, the plots make their figures with ``factory(figsize=...)`` (for
-    instance ``functools.partial(pyplot.figure, layout="constrained")``) instead of an
-    unmanaged ``Figure``."""
-    token = _FACTORY.set(factory)
-    try:
-        yield
-    finally:
-        _FACTORY.reset(token)
-
-
-@dataclass(frozen=True)
-class _Source:
-    """What a plot reads of a study or a list of trials."""
-
-    trials: list[FrozenTrial]
-    directions: tuple[Direction, ...]
-    names: tuple[str, ...]
-    label: str  # how a message names it
-
-
-def _read_all(source: Any, directions: Sequence[Direction | str] | None = None,
-              names: Sequence[str] | None = None) -> _Source:
-    """The trials, directions and objective names of a study or a list of trials (a list of
-    trials minimizes each objective unless ``directions`` says otherwise)."""
-    if hasattr(source, "trials") and (hasattr(source, "directions")
-                                      or hasattr(source, "direction")):
-        dirs = directions or getattr(source, "directions", None) or (source.direction,)
-        metric = names if names is not None else getattr(source, "metric_names", None)
-        label = f"study {getattr(source, 'name', '?')!r}"
-        trials = list(source.trials)
-    elif isinstance(source, Sequence) and all(isinstance(t, FrozenTrial) for t in source):
-        trials = list(source)
-        k = max((len(t.values) for t in trials if t.values), default=1)
-        dirs = directions or ("minimize",) * k
-        metric, label = names, "these trials"
-    else:
-        raise UserError(f"expected a study or a list of FrozenTrial, got {type(source).__name__}")
-    parsed = tuple(Direction.parse(d) for d in dirs)
-    return _Source(trials, parsed, vd.objective_names(metric, len(parsed)), label)
-
-
-def _read(source: Any, direction: Direction | str | None,
-          objective: int | str | None = None) -> tuple[list[FrozenTrial], Direction, str]:
-    """(trials, direction, what the value axis calls the objective) for a plot of one
-    objective; in a study of several, ``objective`` picks it (the trials' ``value`` becomes
-    that objective's)."""
-    src = _read_all(source)
-    if objective is None:
-        if len(src.directions) > 1:
-            raise UserError(
-                f"objective: {src.label} has {len(src.directions)} objectives "
-                f"({', '.join(src.names)}) and this plot shows one: pick it with objective= "
-                "(a name or a number from 0; --objective NAME on the command line)")
-        return src.trials, Direction.parse(direction or src.directions[0]), "objective value"
-    i = vd.resolve_objective(objective, src.names)
-    return (vd.project(src.trials, i), Direction.parse(direction or src.directions[i]),
-            src.names[i] if len(src.directions) > 1 else "objective value")
-
-
-def _note(fig: Figure, title: str, message: str) -> Figure:
-    ax = fig.add_subplot()
-    ax.set_title(title)
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=11,
-            color="#555555")
-    ax.set_axis_off()
-    return fig
-
-
 def _value_label(direction: Direction, name: str = "objective value") -> str:
     return f"{name} ({direction.value})"
-
-
-def _nothing_complete(trials: Sequence[FrozenTrial]) -> str:
-    if not trials:
-        return "no trials yet"
-    counts = vd.state_counts(trials)
-    shown = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    return f"no complete trials yet ({shown})"
 
 
 def _natural_axis(ax: Axes, axis: vd.ParamAxis, which: str, rotate: bool = False) -> None:
@@ -194,17 +113,17 @@ def plot_history(source: Any, *, direction: Direction | str | None = None,
     """Each complete trial's value and the best value so far (of the feasible trials;
     infeasible ones are grey crosses).  In a study of several objectives, ``objective``
     picks one."""
-    trials, dirn, name = _read(source, direction, objective)
-    fig = _figure()
+    trials, dirn, name = read(source, direction, objective)
+    fig = new_figure()
     title = "Optimisation history"
     h = vd.history(trials, dirn)
     if not h.numbers:
-        return _note(fig, title, _nothing_complete(trials))
+        return note(fig, title, nothing_complete(trials))
     ax = fig.add_subplot()
     ok = [i for i, f in enumerate(h.feasible) if f]
-    ax.scatter(_floats(h.numbers[i] for i in ok), _floats(h.values[i] for i in ok), s=18,
+    ax.scatter(floats(h.numbers[i] for i in ok), floats(h.values[i] for i in ok), s=18,
                color=STATE_COLORS[TrialState.COMPLETE], label=name, zorder=3)
-    _infeasible(ax, [h.numbers[i] for i, f in enumerate(h.feasible) if not f],
+    infeasible(ax, [h.numbers[i] for i, f in enumerate(h.feasible) if not f],
                 [h.values[i] for i, f in enumerate(h.feasible) if not f])
     ax.step(h.numbers, h.best, where="post", color="#d62728", label="best so far")
     ax.set_xlabel("trial number")
@@ -223,13 +142,13 @@ def plot_importance(source: Any, params: Sequence[str] | None = None, *,
     study of several objectives, for the one ``objective`` picks."""
     from tunecycle.viz.importance import param_importances
 
-    trials, _, name = _read(source, None, objective) if importance is None else (
-        _read_all(source).trials, None, "objective value")
-    fig = _figure()
+    trials, _, name = read(source, None, objective) if importance is None else (
+        read_all(source).trials, None, "objective value")
+    fig = new_figure()
     title = "Parameter importance (fANOVA)"
     if importance is None:
         if len(vd.complete_trials(trials)) < 2 or not vd.param_axes(vd.complete_trials(trials)):
-            return _note(fig, title, "needs at least 2 complete trials with parameters")
+            return note(fig, title, "needs at least 2 complete trials with parameters")
         importance = param_importances(trials, params)
     ax = fig.add_subplot()
     names = list(importance.names)[::-1]
@@ -252,14 +171,14 @@ def plot_parallel(source: Any, params: Sequence[str] | None = None, *,
     a line crosses the axis of a parameter that was inactive in its trial at the shaded
     "inactive" band below the axis.  In a study of several objectives, ``objective`` picks
     the one on the last axis."""
-    trials, dirn, name = _read(source, direction, objective)
-    fig = _figure((max(7.0, 1.3 * (len(params or vd.param_axes(trials)) + 1)), 4.5))
+    trials, dirn, name = read(source, direction, objective)
+    fig = new_figure((max(7.0, 1.3 * (len(params or vd.param_axes(trials)) + 1)), 4.5))
     title = "Parallel coordinates"
     p = vd.parallel(trials, params)
     if not p.numbers:
-        return _note(fig, title, _nothing_complete(trials))
+        return note(fig, title, nothing_complete(trials))
     if not p.axes:
-        return _note(fig, title, "the trials have no parameters")
+        return note(fig, title, "the trials have no parameters")
     from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
 
@@ -326,15 +245,15 @@ def plot_slice(source: Any, params: Sequence[str] | None = None, *,
     """The objective against each parameter (one panel each), coloured by trial number (from
     :data:`SLICE_GROUPED_FROM` points, in 16 ranges of numbers: much cheaper to draw); in a
     study of several objectives, the one ``objective`` picks."""
-    trials, dirn, name = _read(source, direction, objective)
+    trials, dirn, name = read(source, direction, objective)
     title = "Slice plot"
     data = vd.slices(trials, params) if vd.complete_trials(trials) else []
     if not data:
-        return _note(_figure(), title, _nothing_complete(trials) if not vd.complete_trials(trials)
+        return note(new_figure(), title, nothing_complete(trials) if not vd.complete_trials(trials)
                      else "the trials have no parameters")
     cols = min(3, len(data))
     rows = math.ceil(len(data) / cols)
-    fig = _figure((3.4 * cols + 1.0, 3.0 * rows + 0.5))
+    fig = new_figure((3.4 * cols + 1.0, 3.0 * rows + 0.5))
     # one value axis for every panel: labelled on the left column only
     axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
     numbers = [n for s in data for n in s.numbers]
@@ -355,12 +274,6 @@ def plot_slice(source: Any, params: Sequence[str] | None = None, *,
     fig.colorbar(ScalarMappable(norm, colours), ax=axes, label="trial number",
                  ticks=MaxNLocator(6, integer=True))
     return fig
-
-
-def _floats(values: Any) -> np.ndarray:
-    """An array for matplotlib: a list of thousands of Python floats costs it a pass per
-    point (a masked-array conversion), an array does not."""
-    return np.fromiter(values, dtype=float)
 
 
 #: from this many points in all, the slice plot colours by :data:`_SLICE_GROUPS` ranges of
@@ -412,12 +325,12 @@ def plot_contour(source: Any, params: Sequence[str] | None = None, *,
     parameter's own values: integers on integer ticks, categorical choices by name, log
     parameters on a log scale.  In a study of several objectives, ``objective`` picks the one
     shown."""
-    trials, dirn, name = _read(source, direction, objective)
+    trials, dirn, name = read(source, direction, objective)
     title = "Contour"
     if params is not None and len(params) < 2:
         raise UserError(f"params: a contour needs at least two parameters, got {list(params)}")
     if not vd.complete_trials(trials):
-        return _note(_figure(), title, _nothing_complete(trials))
+        return note(new_figure(), title, nothing_complete(trials))
     if params is not None:
         pairs = list(combinations(params, 2))
     else:
@@ -425,10 +338,10 @@ def plot_contour(source: Any, params: Sequence[str] | None = None, *,
             _importances_or_none(trials)
         pairs = vd.top_pairs(trials, 3, weights)
     if not pairs:
-        return _note(_figure(), title, "a contour needs two parameters that vary together\n"
+        return note(new_figure(), title, "a contour needs two parameters that vary together\n"
                                        "in three or more complete trials")
     data = [vd.contour(trials, x, y) for x, y in pairs]
-    fig = _figure((4.2 * len(pairs) + 1.0, 4.0))
+    fig = new_figure((4.2 * len(pairs) + 1.0, 4.0))
     axes = fig.subplots(1, len(pairs), squeeze=False)[0]
     values = [v for c in data for v in c.values]
     lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
@@ -441,7 +354,7 @@ def plot_contour(source: Any, params: Sequence[str] | None = None, *,
         if c.z is not None:
             ax.contourf(c.x_axis.natural(c.grid), c.y_axis.natural(c.grid), c.z, levels=15,
                         cmap=cmap, norm=norm, alpha=0.85)
-        ax.scatter(_floats(c.x_values), _floats(c.y_values), c="white",
+        ax.scatter(floats(c.x_values), floats(c.y_values), c="white",
                    edgecolors="black", linewidths=0.6, s=16, zorder=3)
         _natural_axis(ax, c.x_axis, "x", rotate=True)
         _natural_axis(ax, c.y_axis, "y")
@@ -465,12 +378,12 @@ def _importances_or_none(trials: Sequence[FrozenTrial]) -> dict[str, float] | No
 def plot_intermediate(source: Any) -> Figure:
     """Each trial's reported values by step; pruned trials dashed, with an x where they stopped.
     The curves of one state are one collection (fast with thousands of trials)."""
-    trials = _read_all(source).trials
-    fig = _figure()
+    trials = read_all(source).trials
+    fig = new_figure()
     title = "Intermediate values"
     curves = vd.intermediate(trials)
     if not curves:
-        return _note(fig, title, "no trial has reported intermediate values")
+        return note(fig, title, "no trial has reported intermediate values")
     from matplotlib.collections import LineCollection
 
     ax = fig.add_subplot()
@@ -509,12 +422,12 @@ def plot_edf(source: Any, *, direction: Direction | str | None = None,
              objective: int | str | None = None) -> Figure:
     """The empirical distribution function of the complete trials' values (of the one
     ``objective`` picks, in a study of several)."""
-    trials, dirn, name = _read(source, direction, objective)
-    fig = _figure()
+    trials, dirn, name = read(source, direction, objective)
+    fig = new_figure()
     title = "Empirical distribution of values"
     e = vd.edf(trials)
     if not e.values:
-        return _note(fig, title, _nothing_complete(trials))
+        return note(fig, title, nothing_complete(trials))
     ax = fig.add_subplot()
     ax.step(e.values, e.fractions, where="post", color=STATE_COLORS[TrialState.COMPLETE])
     ax.set_xlabel(_value_label(dirn, name))
@@ -531,13 +444,13 @@ def plot_timeline(source: Any) -> Figure:
     one worker every trial gets a row (by trial number), so back-to-back trials stay apart and
     the bars' lengths are the trials' durations; with several, each worker gets a lane and
     consecutive bars in a lane alternate shades."""
-    trials = _read_all(source).trials
+    trials = read_all(source).trials
     tl = vd.timeline(trials)
     lanes = len(tl.workers) > 1
-    fig = _figure((7.0, max(2.5, 1.0 + 0.45 * len(tl.workers))) if lanes else (7.0, 4.0))
+    fig = new_figure((7.0, max(2.5, 1.0 + 0.45 * len(tl.workers))) if lanes else (7.0, 4.0))
     title = "Timeline of trials"
     if not tl.spans:
-        return _note(fig, title, "no trial has started yet")
+        return note(fig, title, "no trial has started yet")
     from matplotlib.collections import PolyCollection
 
     ax = fig.add_subplot()
@@ -603,11 +516,11 @@ def plot_confusion(source: Any) -> Figure:
     """The final model's confusion matrix on the test split (the study's
     ``confusion_matrix`` user attribute, written by the tuning cycle)."""
     attrs = source if isinstance(source, Mapping) else getattr(source, "user_attrs", {})
-    fig = _figure((5.5, 4.8))
+    fig = new_figure((5.5, 4.8))
     title = "Confusion matrix of the final model (test split)"
     c = vd.confusion(attrs)
     if c is None:
-        return _note(fig, title, "this study has no confusion matrix\n"
+        return note(fig, title, "this study has no confusion matrix\n"
                                  "(the tuning cycle stores one for classification)")
     ax = fig.add_subplot()
     image = ax.imshow(c.matrix, cmap="Blues")
@@ -627,218 +540,7 @@ def plot_confusion(source: Any) -> Figure:
     return fig
 
 
-# -- Pareto front --------------------------------------------------------------------------------
-def plot_pareto(data: vd.ParetoData) -> Figure:
-    """The first two objectives of a :class:`~tunecycle.viz.data.ParetoData`: every point, the
-    non-dominated ones highlighted and joined."""
-    fig = _figure()
-    title = "Pareto front"
-    if not data.points:
-        return _note(fig, title, "no complete trials with every objective")
-    ax = fig.add_subplot()
-    xs = [p[0] for p in data.points]
-    ys = [p[1] for p in data.points]
-    front = [i for i, f in enumerate(data.on_front) if f]
-    rest = [i for i, f in enumerate(data.on_front) if not f]
-    ax.scatter(_floats(xs[i] for i in rest), _floats(ys[i] for i in rest), s=18,
-               color="#9ecae1", label="dominated")
-    front.sort(key=lambda i: xs[i])
-    ax.plot([xs[i] for i in front], [ys[i] for i in front], marker="o", color="#d62728",
-            label="Pareto front", linewidth=1.2, markersize=5)
-    ax.set_xlabel(f"{data.names[0]} ({data.directions[0].value})")
-    ax.set_ylabel(f"{data.names[1]} ({data.directions[1].value})")
-    extra = f" (first 2 of {len(data.names)} objectives)" if len(data.names) > 2 else ""
-    ax.set_title(f"{title}: {len(front)} of {len(data.points)} points{extra}")
-    ax.legend(loc="best")
-    ax.grid(alpha=0.3)
-    return fig
-
-
-def plot_pareto_trials(source: Any, objectives: Sequence[str] | None = None,
-                       directions: Sequence[Direction | str] | None = None) -> Figure:
-    """The ``pareto`` kind.  A study of several objectives: :func:`plot_front` of its
-    objectives (``objectives`` may pick some of them by name).  A study of one objective: the
-    Pareto front of its complete trials over named objectives, ``value``, ``duration`` or
-    numeric user attributes (default ``value`` and ``duration``); directions default to the
-    study's for ``value`` and ``minimize`` for the rest."""
-    src = _read_all(source)
-    if len(src.directions) > 1:
-        return plot_front(source, objectives, directions=directions)
-    keys = list(objectives) if objectives else ["value", "duration"]
-    dirs = list(directions) if directions is not None else [
-        src.directions[0] if k == "value" else Direction.MINIMIZE for k in keys]
-    return plot_pareto(vd.pareto_from_trials(src.trials, keys, dirs))
-
-
-def _infeasible(ax: Axes, xs: Sequence[float], ys: Sequence[float]) -> None:
-    if xs:
-        ax.scatter(_floats(xs), _floats(ys), s=22, marker="x", color=INFEASIBLE_COLOR,
-                   linewidths=1.0,
-                   label="infeasible", zorder=2)
-
-
-def _axis_label(name: str, direction: Direction) -> str:
-    return f"{name} ({direction.value} {'↑' if direction is Direction.MAXIMIZE else '↓'})"
-
-
-def _pick_objectives(src: _Source, objectives: Sequence[int | str] | None) -> list[int]:
-    k = len(src.directions)
-    if k < 2:
-        raise UserError(f"objectives: a Pareto front needs a study of two or more objectives; "
-                        f"{src.label} has {k} (its pareto plot shows value against duration)")
-    if objectives is None:
-        return list(range(k))
-    picked = [vd.resolve_objective(o, src.names) for o in objectives]
-    if len(set(picked)) != len(picked) or len(picked) < 2:
-        raise UserError(f"objectives: pick two or more different objectives of "
-                        f"{list(src.names)}, got {list(objectives)}")
-    return picked
-
-
-def front_line(xs: Sequence[float], ys: Sequence[float],
-               directions: Sequence[Direction]) -> tuple[list[float], list[float]]:
-    """The step line through a 2-objective front: the edge of the region its points
-    dominate, from the point best in the first objective to the one best in the second."""
-    sx, sy = directions[0].sign(), directions[1].sign()
-    order = sorted(range(len(xs)), key=lambda i: (sx * xs[i], sy * ys[i]))
-    lx: list[float] = []
-    ly: list[float] = []
-    for j, i in enumerate(order):
-        if j:  # the corner: the next point's first objective at this point's second
-            lx.append(xs[i])
-            ly.append(ly[-1])
-        lx.append(xs[i])
-        ly.append(ys[i])
-    return lx, ly
-
-
-def _front_panel(ax: Axes, d: vd.FrontData, a: int, b: int, line: bool) -> None:
-    def pick(keep: Callable[[int], bool], col: int) -> list[float]:
-        return [row[col] for i, row in enumerate(d.values) if keep(i)]
-
-    def dominated(i: int) -> bool:
-        return d.feasible[i] and not d.on_front[i]
-
-    def on(i: int) -> bool:
-        return d.on_front[i]
-
-    ax.scatter(_floats(pick(dominated, a)), _floats(pick(dominated, b)), s=18,
-               color=DOMINATED_COLOR,
-               label="dominated", zorder=2)
-    _infeasible(ax, pick(lambda i: not d.feasible[i], a), pick(lambda i: not d.feasible[i], b))
-    fx, fy = pick(on, a), pick(on, b)
-    if line and fx:
-        lx, ly = front_line(fx, fy, (d.directions[a], d.directions[b]))
-        ax.plot(lx, ly, color=FRONT_COLOR, linewidth=1.2, zorder=3)
-    ax.scatter(fx, fy, s=30, color=FRONT_COLOR, edgecolors="white", linewidths=0.5,
-               label=f"Pareto front ({len(fx)})", zorder=4)
-    ax.set_xlabel(_axis_label(d.names[a], d.directions[a]))
-    ax.set_ylabel(_axis_label(d.names[b], d.directions[b]))
-    ax.grid(alpha=0.3)
-
-
-def plot_front(source: Any, objectives: Sequence[int | str] | None = None, *,
-               directions: Sequence[Direction | str] | None = None,
-               names: Sequence[str] | None = None) -> Figure:
-    """The Pareto front of a study of several objectives: every complete trial, the feasible
-    front in red, dominated trials in light blue, infeasible ones as grey crosses; each axis
-    says its objective's direction.  Two objectives: one panel, the front joined by its step
-    line.  Three or more: one panel per pair of objectives (the front of all of them
-    highlighted in each; no line, since a projected front is not a staircase).
-    ``objectives`` picks some objectives by name or number (the front is then theirs)."""
-    src = _read_all(source, directions, names)
-    cols = _pick_objectives(src, objectives)
-    d = vd.front(src.trials, src.directions, src.names)
-    if cols != list(range(len(src.directions))):
-        d = vd.select_objectives(d, cols)
-    title = "Pareto front"
-    if not d.numbers:
-        return _note(_figure(), title, _nothing_complete(src.trials))
-    k = len(d.names)
-    infeasible = f", {d.n_infeasible} infeasible" if d.n_infeasible else ""
-    heading = f"{title}: {d.n_front} of {len(d.numbers)} complete trials{infeasible}"
-    if k == 2:
-        fig = _figure()
-        ax = fig.add_subplot()
-        _front_panel(ax, d, 0, 1, line=True)
-        ax.set_title(heading)
-        ax.legend(loc="best", fontsize=8)
-        return fig
-    pairs = list(combinations(range(k), 2))
-    ncols = min(3, len(pairs))
-    nrows = math.ceil(len(pairs) / ncols)
-    fig = _figure((4.0 * ncols + 0.5, 3.6 * nrows + 0.6))
-    axes = fig.subplots(nrows, ncols, squeeze=False)
-    for ax, (a, b) in zip(axes.flat, pairs):
-        _front_panel(ax, d, a, b, line=False)
-    for ax in list(axes.flat)[len(pairs):]:
-        ax.set_axis_off()
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=8)
-    fig.suptitle(heading)
-    return fig
-
-
-def plot_hypervolume(source: Any, *, reference: Sequence[float] | None = None,
-                     directions: Sequence[Direction | str] | None = None,
-                     names: Sequence[str] | None = None) -> Figure:
-    """The hypervolume of the feasible front after each complete trial, against
-    ``reference`` (a point in the objectives' values; by default the worst value seen of
-    each objective among the feasible trials plus 10% of its range,
-    :func:`tunecycle.viz.data.reference_point`)."""
-    src = _read_all(source, directions, names)
-    title = "Hypervolume of the Pareto front"
-    if len(src.directions) < 2:
-        return _note(_figure(), title, f"the hypervolume needs two or more objectives;\n"
-                                       f"{src.label} has {len(src.directions)}")
-    h = vd.hypervolume_history(src.trials, src.directions, src.names, reference)
-    if not h.numbers:
-        return _note(_figure(), title, _nothing_complete(src.trials))
-    if h.reference is None:
-        return _note(_figure(), title, "no feasible complete trial yet")
-    fig = _figure()
-    ax = fig.add_subplot()
-    ax.step(h.numbers, h.hypervolume, where="post", color=FRONT_COLOR, linewidth=1.5)
-    ax.scatter(h.numbers, h.hypervolume, s=8, color=FRONT_COLOR, zorder=3)
-    ax.set_xlabel("trial number")
-    ax.set_ylabel("hypervolume")
-    ax.set_ylim(bottom=0)
-    rule = "given" if h.given else "default: worst feasible value + 10% of the range"
-    point = ", ".join(f"{n}={v:.4g}" for n, v in zip(h.names, h.reference))
-    ax.set_title(f"{title}: {h.hypervolume[-1]:.4g} after {len(h.numbers)} trials")
-    ax.text(0.99, 0.02, f"reference point ({rule}): {point}", transform=ax.transAxes,
-            ha="right", va="bottom", fontsize=7.5, color="#555555")
-    ax.grid(alpha=0.3)
-    return fig
-
-
-def plot_objectives(source: Any, *, directions: Sequence[Direction | str] | None = None,
-                    names: Sequence[str] | None = None) -> Figure:
-    """One panel per objective: each complete trial's value (infeasible ones as grey
-    crosses) and the best of the feasible trials so far, by trial number."""
-    src = _read_all(source, directions, names)
-    title = "History of each objective"
-    hs = vd.objective_histories(src.trials, src.directions, src.names)
-    if not hs[0].numbers:
-        return _note(_figure(), title, _nothing_complete(src.trials))
-    fig = _figure((7.0, 2.6 * len(hs) + 0.6))
-    axes = fig.subplots(len(hs), 1, sharex=True, squeeze=False)[:, 0]
-    for ax, h in zip(axes, hs):
-        ok = [i for i, f in enumerate(h.feasible) if f]
-        bad = [i for i, f in enumerate(h.feasible) if not f]
-        ax.scatter([h.numbers[i] for i in ok], [h.values[i] for i in ok], s=16,
-                   color=STATE_COLORS[TrialState.COMPLETE], label=h.name, zorder=3)
-        _infeasible(ax, [h.numbers[i] for i in bad], [h.values[i] for i in bad])
-        ax.step(h.numbers, h.best, where="post", color="#d62728", label="best so far")
-        ax.set_ylabel(_axis_label(h.name, h.direction))
-        ax.legend(loc="best", fontsize=8)
-        ax.grid(alpha=0.3)
-    axes[-1].set_xlabel("trial number")
-    fig.suptitle(f"{title}, {len(hs[0].numbers)} complete trials")
-    return fig
-
-
-# -- registry and output -------------------------------------------------------------------------
+# -- registry (output: viz.figures) --------------------------------------------------------------
 PlotFn = Callable[..., "Figure"]
 
 #: kind -> (function of (study, params, **options) -> Figure, takes --params); the options are
@@ -860,36 +562,11 @@ PLOTS: dict[str, tuple[PlotFn, bool]] = {
 #: the kinds that draw one objective: a study of several needs ``objective=``
 ONE_OBJECTIVE = ("history", "importance", "parallel", "slice", "contour", "edf")
 
-FORMATS = (".png", ".svg", ".html")
 
-
-def figure_png(fig: Figure, dpi: int = 100) -> bytes:
-    """The figure as PNG bytes (no metadata: no software name or link inside)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    return buf.getvalue()
-
-
-def png_data_uri(fig: Figure, dpi: int = 100) -> str:
-    return "data:image/png;base64," + base64.b64encode(figure_png(fig, dpi)).decode("ascii")
-
-
-def save(fig: Figure, path: str | Path, title: str | None = None) -> Path:
-    """Write ``fig`` to ``path``: ``.png``, ``.svg`` or ``.html`` (one self-contained page)."""
-    out = Path(path)
-    suffix = out.suffix.lower()
-    if suffix not in FORMATS:
-        raise UserError(f"output: {str(out)!r} must end in {', '.join(FORMATS)}")
-    if suffix == ".png":
-        out.write_bytes(figure_png(fig, dpi=120))
-    elif suffix == ".svg":
-        fig.savefig(out, format="svg", metadata={"Date": None})
-    else:
-        name = html.escape(title or out.stem)
-        out.write_text(
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{name}</title></head><body style=\"font-family:sans-serif\">"
-            f"<h1 style=\"font-size:1.2em\">{name}</h1>"
-            f"<img alt=\"{name}\" src=\"{png_data_uri(fig, dpi=120)}\"></body></html>\n",
-            encoding="utf-8")
-    return out
+__all__ = [
+    "DOMINATED_COLOR", "FORMATS", "FRONT_COLOR", "INFEASIBLE_COLOR", "ONE_OBJECTIVE", "PLOTS",
+    "STATE_COLORS", "PlotFn", "figure_png", "figures_from", "front_line", "plot_confusion",
+    "plot_contour", "plot_edf", "plot_front", "plot_history", "plot_hypervolume",
+    "plot_importance", "plot_intermediate", "plot_objectives", "plot_parallel", "plot_pareto",
+    "plot_pareto_trials", "plot_slice", "plot_timeline", "png_data_uri", "save",
+]
