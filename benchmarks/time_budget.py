@@ -47,6 +47,7 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -251,26 +252,31 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def report() -> str:
+def _groups() -> Iterator[tuple[str, str, float, str, list[dict]]]:
+    """The rows of ``OUT`` by half, task, budget and method (dev first, then by budget)."""
     rows = [json.loads(line) for line in OUT.read_text().splitlines()] if OUT.exists() else []
-    lines = [f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-             f"Python {platform.python_version()}", "",
-             "| half | task | budget | method | test acc | val acc | trials | wall s (all) |",
-             "|---|---|---:|---|---:|---:|---:|---:|"]
     keys = sorted({(r["half"], r["task"], r["budget"]) for r in rows},
                   key=lambda k: (k[0] != "dev", k[2], k[1]))
     for half, task, budget in keys:
         for method in METHODS:
             mine = [r for r in rows if (r["task"], r["budget"], r["method"]) ==
                     (task, budget, method)]
-            if not mine:
-                continue
+            if mine:
+                yield half, task, budget, method, mine
 
-            def mean(key: str, mine: list = mine) -> float:
-                return statistics.fmean(r[key] for r in mine)
 
-            lines.append(f"| {half} | {task} | {budget:g} s | {method} | {mean('test'):.4f} | "
-                         f"{mean('val'):.4f} | {mean('trials'):.0f} | {mean('wall'):.1f} |")
+def report() -> str:
+    lines = [f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+             f"Python {platform.python_version()}", "",
+             "| half | task | budget | method | test acc | val acc | trials | wall s (all) |",
+             "|---|---|---:|---|---:|---:|---:|---:|"]
+    for half, task, budget, method, mine in _groups():
+
+        def mean(key: str, mine: list = mine) -> float:
+            return statistics.fmean(r[key] for r in mine)
+
+        lines.append(f"| {half} | {task} | {budget:g} s | {method} | {mean('test'):.4f} | "
+                     f"{mean('val'):.4f} | {mean('trials'):.0f} | {mean('wall'):.1f} |")
     return "\n".join(lines)
 
 
@@ -278,26 +284,18 @@ def report_seeds() -> str:
     """The table over seeds, per half, task, budget and method: the mean test accuracy ±
     its standard error, the mean validation accuracy and trials, the wall seconds of the
     whole call (mean and largest) and the seeds run."""
-    rows = [json.loads(line) for line in OUT.read_text().splitlines()] if OUT.exists() else []
     lines = ["| half | task | budget | method | seeds | test acc | val acc | trials | "
              "wall s mean | wall s max |", "|---|---|---:|---|---:|---:|---:|---:|---:|---:|"]
-    keys = sorted({(r["half"], r["task"], r["budget"]) for r in rows},
-                  key=lambda k: (k[0] != "dev", k[2], k[1]))
-    for half, task, budget in keys:
-        for method in METHODS:
-            mine = [r for r in rows if (r["task"], r["budget"], r["method"]) ==
-                    (task, budget, method)]
-            if not mine:
-                continue
-            tests = [r["test"] for r in mine]
-            se = (statistics.stdev(tests) / len(tests) ** 0.5) if len(tests) > 1 else None
-            test = f"{statistics.fmean(tests):.4f}" + (f" ± {se:.4f}" if se is not None else "")
-            walls = [r["wall"] for r in mine]
-            lines.append(
-                f"| {half} | {task} | {budget:g} s | {method} | {len(mine)} | {test} | "
-                f"{statistics.fmean(r['val'] for r in mine):.4f} | "
-                f"{statistics.fmean(r['trials'] for r in mine):.0f} | "
-                f"{statistics.fmean(walls):.1f} | {max(walls):.1f} |")
+    for half, task, budget, method, mine in _groups():
+        tests = [r["test"] for r in mine]
+        se = (statistics.stdev(tests) / len(tests) ** 0.5) if len(tests) > 1 else None
+        test = f"{statistics.fmean(tests):.4f}" + (f" ± {se:.4f}" if se is not None else "")
+        walls = [r["wall"] for r in mine]
+        lines.append(
+            f"| {half} | {task} | {budget:g} s | {method} | {len(mine)} | {test} | "
+            f"{statistics.fmean(r['val'] for r in mine):.4f} | "
+            f"{statistics.fmean(r['trials'] for r in mine):.0f} | "
+            f"{statistics.fmean(walls):.1f} | {max(walls):.1f} |")
     return "\n".join(lines)
 
 
